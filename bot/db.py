@@ -1,0 +1,75 @@
+"""The SQL engine and sessions: one session per event or per request."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, current_app
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["machibot.db"] = None
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("sqlite:///", 1)[-1]
+        if path and path != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def get_engine(app: Flask | None = None) -> Engine:
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    state = app.extensions.get("machibot.db")
+    if state is None:
+        engine = make_engine(app.config["DATABASE_URL"])
+        state = (engine, sessionmaker(engine, expire_on_commit=False))
+        app.extensions["machibot.db"] = state
+    return state[0]
+
+
+def session_factory(app: Flask | None = None) -> sessionmaker[Session]:
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    get_engine(app)
+    return app.extensions["machibot.db"][1]
+
+
+@contextmanager
+def session_scope(app: Flask | None = None) -> Iterator[Session]:
+    """A session that commits when the block ends normally and rolls back otherwise."""
+    session = session_factory(app)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def close(app: Flask) -> None:
+    state = app.extensions.get("machibot.db")
+    if state is not None:
+        state[0].dispose()
+        app.extensions["machibot.db"] = None

@@ -1,0 +1,156 @@
+"""The dialog engine: inputs, steps, dialogs, and the state they keep between turns.
+
+A step is a small function `(ctx, inp) -> Reply`. It reads the input, may call domain
+functions in models/, and returns the messages to send, the step that waits for the next
+input (or None when the dialog is over) and the dialog's data. Steps never call LINE and
+never touch Redis: the worker loads state before the turn and saves it once after it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from bot.i18n import gettext
+from bot.messages import Composer
+from bot.postback import PostbackCodec
+from models.users import User
+
+STATE_VERSION = 1
+
+
+@dataclass
+class Input:
+    """What the person did, whatever LINE event carried it."""
+
+    kind: str  # text, postback, location, follow, media, sticker
+    text: str = ""
+    action: str = ""
+    args: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)  # date picker results
+    latitude: float | None = None
+    longitude: float | None = None
+    title: str | None = None
+    address: str | None = None
+    invalid: bool = False  # postback data we did not write, or an old version
+
+    @property
+    def value(self) -> str | None:
+        return self.args.get("v") if self.action == "ans" else None
+
+    def answers(self, step: str) -> bool:
+        return self.action == "ans" and self.args.get("s") == step
+
+
+@dataclass
+class Reply:
+    messages: list[dict]
+    next: str | None = None  # the step that waits for the next input; None ends the dialog
+    data: dict[str, Any] | None = None  # the dialog's data from now on (None: keep it)
+    keep: bool = False  # leave the active dialog as it was (help, for instance)
+
+
+@dataclass
+class DialogState:
+    step: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    loaded: str | None = None  # the JSON as read, to skip writing an unchanged state
+
+    @classmethod
+    def load(cls, raw: str | None) -> DialogState:
+        if not raw:
+            return cls()
+        try:
+            doc = json.loads(raw)
+        except ValueError:
+            return cls()
+        if not isinstance(doc, dict) or doc.get("v") != STATE_VERSION:
+            return cls()
+        return cls(doc.get("step"), doc.get("data") or {}, raw)
+
+    def dump(self) -> str | None:
+        if not self.step:
+            return None
+        return json.dumps({"v": STATE_VERSION, "step": self.step, "data": self.data},
+                          ensure_ascii=False, separators=(",", ":"))
+
+    def apply(self, reply: Reply) -> None:
+        if reply.keep:
+            return
+        if reply.next is None:
+            self.step, self.data = None, {}
+            return
+        self.step = reply.next
+        if reply.data is not None:
+            self.data = reply.data
+
+
+@dataclass
+class Context:
+    """Everything a step may use during one turn."""
+
+    app: Flask
+    session: Session
+    user: User
+    state: DialogState
+    now: datetime
+    codec: PostbackCodec
+    on_loading: Callable[[], None] | None = None
+    out: Composer = field(init=False)
+    # the person this turn acts for, when a digital supporter acts on their behalf
+    acting_for: User | None = None
+
+    def __post_init__(self) -> None:
+        self.out = Composer(self.user.locale, self.user.mode, self.codec)
+
+    @property
+    def locale(self) -> str:
+        return self.user.locale
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.app.config  # type: ignore[return-value]
+
+    def _(self, message: str, **params: Any) -> str:
+        return gettext(self.user.locale, message, **params)
+
+    def refresh_look(self) -> None:
+        """Call after changing the user's locale or mode, so the replies follow at once."""
+        self.out = Composer(self.user.locale, self.user.mode, self.codec)
+
+    def show_loading(self) -> None:
+        """Show LINE's loading animation: call it before work that may take over a second."""
+        if self.on_loading is not None:
+            self.on_loading()
+            self.on_loading = None
+
+
+Step = Callable[[Context, Input], Reply]
+Prompt = Callable[[Context], Reply]
+
+
+@dataclass(frozen=True)
+class Dialog:
+    """One conversation, declared as a table a reader can take in at a glance.
+
+    `entries` maps postback actions to the step functions that start the dialog;
+    `steps` maps each waiting step's stable name ("settings.ask_language") to the
+    function that handles the input given at that step; `prompts` maps it to the function
+    that asks the question again (after help, or after an answer it could not take).
+    """
+
+    name: str
+    entries: dict[str, Step] = field(default_factory=dict)
+    steps: dict[str, Step] = field(default_factory=dict)
+    prompts: dict[str, Prompt] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for step in [*self.steps, *self.prompts]:
+            if not step.startswith(self.name + "."):
+                raise ValueError(f"step {step!r} must start with {self.name!r}.")

@@ -1,0 +1,227 @@
+"""The one LINE client of a process: timeouts, retries with backoff, reply-else-push.
+
+One line-bot-sdk ApiClient per process (each new client builds a new connection pool).
+Retries on 429, 5xx and timeouts with exponential backoff and jitter; a 409 to a request
+with an X-Line-Retry-Key means LINE already accepted it, which counts as sent. Neither the
+access token nor message bodies are ever logged: only endpoints, statuses and request ids.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import urllib3
+from flask import Flask, current_app
+from linebot.v3.messaging import (
+    ApiClient,
+    ApiException,
+    BroadcastRequest,
+    Configuration,
+    MessagingApi,
+    MessagingApiBlob,
+    MulticastRequest,
+    PushMessageRequest,
+    ReplyMessageRequest,
+    ShowLoadingAnimationRequest,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MAX_MESSAGES_PER_CALL = 5
+MAX_MULTICAST_RECIPIENTS = 500
+RETRY_NAMESPACE = uuid.UUID("6f1d4c2e-8a53-4c7a-9d0e-2b8f7a1c5e30")
+
+
+class LineError(RuntimeError):
+    """LINE refused a request for good (after any retries)."""
+
+    def __init__(self, endpoint: str, status: int | None, reason: str = "") -> None:
+        super().__init__(f"LINE {endpoint} failed with {status}: {reason}")
+        self.endpoint = endpoint
+        self.status = status
+        self.reason = reason
+
+    @property
+    def monthly_limit(self) -> bool:
+        return self.status == 429 and "monthly limit" in self.reason.lower()
+
+
+@dataclass(frozen=True)
+class Profile:
+    user_id: str
+    display_name: str | None
+    language: str | None
+
+
+def retry_key_for(*parts: object) -> str:
+    """A stable X-Line-Retry-Key: the same parts always give the same key."""
+    return str(uuid.uuid5(RETRY_NAMESPACE, ":".join(str(p) for p in parts)))
+
+
+def chunks(messages: Sequence[T], size: int = MAX_MESSAGES_PER_CALL) -> list[list[T]]:
+    return [list(messages[i : i + size]) for i in range(0, len(messages), size)]
+
+
+class LineClient:
+    def __init__(
+        self,
+        access_token: str,
+        base_url: str,
+        *,
+        timeout: float = 10.0,
+        max_retries: int = 4,
+        backoff_base: float = 0.2,
+        pool_size: int = 16,
+    ) -> None:
+        configuration = Configuration(access_token=access_token, host=base_url.rstrip("/"))
+        configuration.connection_pool_maxsize = pool_size
+        self.api_client = ApiClient(configuration)
+        self.api = MessagingApi(self.api_client)
+        self.blob = MessagingApiBlob(self.api_client)
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def reply(self, reply_token: str, messages: Sequence[dict]) -> None:
+        request = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages})
+        self._call("reply", lambda: self.api.reply_message_with_http_info(
+            request, _request_timeout=self.timeout))
+
+    def push(self, to: str, messages: Sequence[dict], retry_key: str) -> None:
+        request = PushMessageRequest.from_dict({"to": to, "messages": messages})
+        self._call("push", lambda: self.api.push_message_with_http_info(
+            request, x_line_retry_key=retry_key, _request_timeout=self.timeout))
+
+    def multicast(self, to: Sequence[str], messages: Sequence[dict], retry_key: str) -> None:
+        if not 1 <= len(to) <= MAX_MULTICAST_RECIPIENTS:
+            raise ValueError("multicast takes 1 to 500 recipients")
+        request = MulticastRequest.from_dict({"to": list(to), "messages": messages})
+        self._call("multicast", lambda: self.api.multicast_with_http_info(
+            request, x_line_retry_key=retry_key, _request_timeout=self.timeout))
+
+    def broadcast(self, messages: Sequence[dict], retry_key: str) -> None:
+        request = BroadcastRequest.from_dict({"messages": messages})
+        self._call("broadcast", lambda: self.api.broadcast_with_http_info(
+            request, x_line_retry_key=retry_key, _request_timeout=self.timeout))
+
+    def send(
+        self,
+        user_id: str,
+        messages: Sequence[dict],
+        *,
+        reply_token: str | None,
+        retry_key_base: str,
+    ) -> None:
+        """Reply while the token is fresh, push the rest (and everything, without a token).
+
+        LINE takes five messages a call: the first five go by reply, any more by push. When
+        the reply token turns out to be stale, the same messages go by push. Each push has a
+        retry key derived from `retry_key_base`, so re-handling an event never pushes twice.
+        """
+        batches = chunks(messages)
+        for index, batch in enumerate(batches):
+            if index == 0 and reply_token:
+                try:
+                    self.reply(reply_token, batch)
+                    continue
+                except LineError as exc:
+                    if exc.status != 400:
+                        raise
+                    log.info("reply token refused; sending by push instead")
+            self.push(user_id, batch, retry_key_for(retry_key_base, index))
+
+    def show_loading(self, user_id: str, seconds: int = 5) -> None:
+        seconds = max(5, min(60, 5 * round(seconds / 5)))
+        request = ShowLoadingAnimationRequest(chatId=user_id, loadingSeconds=seconds)
+        try:
+            self._call("loading", lambda: self.api.show_loading_animation_with_http_info(
+                request, _request_timeout=self.timeout), retries=0)
+        except LineError:
+            pass  # a missing animation is cosmetic; never fail a turn for it
+
+    def profile(self, user_id: str) -> Profile | None:
+        try:
+            response = self._call("profile", lambda: self.api.get_profile_with_http_info(
+                user_id, _request_timeout=self.timeout))
+        except LineError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        data = response.data
+        return Profile(user_id=user_id, display_name=data.display_name,
+                       language=getattr(data, "language", None))
+
+    # -- machinery --------------------------------------------------------------------------
+
+    def _call(self, endpoint: str, request: Callable[[], T], retries: int | None = None) -> T:
+        attempts = (self.max_retries if retries is None else retries) + 1
+        for attempt in range(attempts):
+            try:
+                return request()
+            except ApiException as exc:
+                status = exc.status
+                if status == 409 and endpoint in ("push", "multicast", "broadcast", "narrowcast"):
+                    log.info("LINE %s: retry key already accepted; counted as sent", endpoint)
+                    return None  # type: ignore[return-value]
+                reason = _reason(exc)
+                retryable = status == 429 and "monthly limit" not in reason.lower()
+                retryable = retryable or (status is not None and status >= 500)
+                log.warning("LINE %s answered %s (attempt %d of %d)", endpoint, status,
+                            attempt + 1, attempts)
+                if not retryable or attempt + 1 == attempts:
+                    raise LineError(endpoint, status, reason) from None
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                log.warning("LINE %s did not answer: %s (attempt %d of %d)", endpoint,
+                            type(exc).__name__, attempt + 1, attempts)
+                if attempt + 1 == attempts:
+                    raise LineError(endpoint, None, type(exc).__name__) from None
+            time.sleep(self.backoff_base * (2**attempt) * (0.5 + random.random()))
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self.api_client.close()
+
+
+def _reason(exc: ApiException) -> str:
+    """LINE's own error message (never a message body: LINE does not echo them)."""
+    import json
+
+    try:
+        return str(json.loads(exc.body or "{}").get("message", ""))[:200]
+    except (ValueError, AttributeError):
+        return ""
+
+
+_lock = threading.Lock()
+
+
+def get_line(app: Flask | None = None) -> LineClient:
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    client = app.extensions.get("machibot.line")
+    if client is None:
+        with _lock:
+            client = app.extensions.get("machibot.line")
+            if client is None:
+                client = LineClient(
+                    app.config["LINE_CHANNEL_ACCESS_TOKEN"],
+                    app.config["LINE_API_BASE_URL"],
+                    timeout=app.config["LINE_TIMEOUT_SECONDS"],
+                    max_retries=app.config["LINE_MAX_RETRIES"],
+                )
+                app.extensions["machibot.line"] = client
+    return client
+
+
+def describe(messages: Sequence[dict[str, Any]]) -> str:
+    """Message types only, for logs: 'text,flex'."""
+    return ",".join(str(m.get("type")) for m in messages)

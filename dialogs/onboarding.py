@@ -1,0 +1,115 @@
+"""A new friend: greeting, privacy notice and consent, standard or simple mode, the menu.
+
+```mermaid
+stateDiagram-v2
+    [*] --> ask_consent: follow (new, or never agreed)
+    [*] --> menu: follow (agreed before) / welcome back
+    ask_consent --> ask_consent: decline / anything else
+    ask_consent --> settings.ask_language: change language
+    settings.ask_language --> ask_consent: language chosen
+    ask_consent --> ask_mode: agree
+    ask_mode --> menu: standard / simple
+```
+
+Until a person agrees to the privacy notice, everything but help and language brings them
+back to the notice: the bot keeps nothing about them beyond their LINE id and settings.
+"""
+
+from __future__ import annotations
+
+from bot.engine import Context, Dialog, Input, Reply
+from bot.messages import Choice
+from dialogs.menu import main_menu
+from models.users import audit, record_consent
+
+ASK_CONSENT = "onboarding.ask_consent"
+ASK_MODE = "onboarding.ask_mode"
+
+
+def greet(ctx: Context, *, is_new: bool) -> Reply:
+    """Answer a follow event."""
+    name = ctx.user.display_name or ""
+    if ctx.user.consented_at is not None:
+        lead = ctx._("Welcome back, {name}! Your settings are as you left them.", name=name)
+        return main_menu(ctx, lead=lead)
+    hello = ctx._("Hello, {name}! I am the ward's community bot. I help you find local "
+                  "activities and volunteering, and share your ideas for the town.", name=name)
+    consent = ask_consent(ctx)
+    return Reply([ctx.out.text(hello, back=False), *consent.messages], next=ASK_CONSENT,
+                 data={})
+
+
+def privacy_notice(ctx: Context) -> str:
+    return "\n".join([
+        ctx._("Before we start: privacy notice"),
+        ctx._("We keep your LINE name, your language and your settings, and what you sign "
+              "up for or send us, to run this service. We never show your LINE account to "
+              "other people. You can delete your data at any time in Settings."),
+        ctx._("Full text: {url}", url=ctx.config["PRIVACY_POLICY_URL"]),
+    ])
+
+
+def ask_consent(ctx: Context) -> Reply:
+    choices = [
+        Choice.answer(ASK_CONSENT, ctx._("I agree"), "agree", style="primary"),
+        Choice.answer(ASK_CONSENT, ctx._("Language"), "language"),
+        Choice.answer(ASK_CONSENT, ctx._("Not now"), "decline"),
+    ]
+    return Reply([ctx.out.choices(privacy_notice(ctx), choices, back=False)], next=ASK_CONSENT)
+
+
+def on_consent(ctx: Context, inp: Input) -> Reply:
+    if inp.value == "agree":
+        record_consent(ctx.user, ctx.now)
+        audit(ctx.session, "user.consent", actor=ctx.user, subject=ctx.user)
+        return ask_mode(ctx)
+    if inp.value == "language":
+        from dialogs.settings import ask_language
+
+        return ask_language(ctx, then="consent")
+    if inp.value == "decline":
+        lead = ctx._("All right. I can only help once you agree. When you are ready, "
+                     "tap \"I agree\".")
+        reply = ask_consent(ctx)
+        return Reply([ctx.out.text(lead, back=False), *reply.messages], next=ASK_CONSENT)
+    return ask_consent(ctx)
+
+
+def ask_mode(ctx: Context) -> Reply:
+    text = "\n".join([
+        ctx._("How would you like the bot to look?"),
+        ctx._("Standard: all features."),
+        ctx._("Simple: large letters and a few big buttons."),
+    ])
+    choices = [
+        Choice.answer(ASK_MODE, ctx._("Standard"), "standard"),
+        Choice.answer(ASK_MODE, ctx._("Simple"), "simple", style="primary"),
+    ]
+    return Reply([ctx.out.choices(text, choices, back=False)], next=ASK_MODE)
+
+
+def on_mode(ctx: Context, inp: Input) -> Reply:
+    if inp.value not in ("standard", "simple"):
+        return ask_mode(ctx)
+    ctx.user.mode = inp.value
+    ctx.refresh_look()
+    lead = ctx._("All set! You can change the language and the look in Settings at any time.")
+    return main_menu(ctx, inp, lead=lead)
+
+
+def gate(ctx: Context, inp: Input) -> Reply | None:
+    """Before consent, bring every input back to the privacy notice."""
+    if ctx.user.consented_at is not None:
+        return None
+    step = ctx.state.step or ""
+    if step.startswith("onboarding.") or step == "settings.ask_language":
+        if inp.action in ("", "ans"):
+            return None
+    return ask_consent(ctx)
+
+
+dialog = Dialog(
+    name="onboarding",
+    steps={ASK_CONSENT: on_consent, ASK_MODE: on_mode},
+    prompts={ASK_CONSENT: ask_consent, ASK_MODE: ask_mode},
+)

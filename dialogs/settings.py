@@ -1,0 +1,168 @@
+"""Settings: language, standard or simple mode, the privacy notice, deleting one's data.
+
+```mermaid
+stateDiagram-v2
+    [*] --> settings: "settings" / menu
+    settings --> ask_language: Language
+    ask_language --> [*]: language chosen (back to the notice if not yet agreed)
+    settings --> ask_mode: Look
+    ask_mode --> [*]: standard / simple
+    settings --> confirm_delete: Delete my data
+    confirm_delete --> [*]: delete (data removed) / keep
+```
+"""
+
+from __future__ import annotations
+
+from bot.engine import Context, Dialog, Input, Reply
+from bot.i18n import SUPPORTED_LOCALES, language_name
+from bot.messages import Choice
+from dialogs.menu import main_menu
+from models.users import delete_personal_data
+
+ASK_LANGUAGE = "settings.ask_language"
+ASK_MODE = "settings.ask_mode"
+CONFIRM_DELETE = "settings.confirm_delete"
+
+LANGUAGES_PER_SIMPLE_PAGE = 2
+
+
+def on_settings(ctx: Context, inp: Input) -> Reply:
+    choices = [
+        Choice.go(ctx._("Language"), "language"),
+        # Translators: button to switch between standard and simple (large letters) mode
+        Choice.go(ctx._("Look"), "look"),
+        Choice.go(ctx._("Delete my data"), "delete_data"),
+    ]
+    if not ctx.out.simple:
+        choices.insert(2, Choice.go(ctx._("Privacy notice"), "privacy"))
+    return Reply([ctx.out.choices(ctx._("Settings: what would you like to change?"), choices)])
+
+
+def ask_language(ctx: Context, *, then: str = "menu", page: int = 0) -> Reply:
+    codes = list(SUPPORTED_LOCALES)
+    data = {"then": then, "page": page}
+    if ctx.out.simple:
+        pages = -(-len(codes) // LANGUAGES_PER_SIMPLE_PAGE)
+        page %= pages
+        data["page"] = page
+        shown = codes[page * LANGUAGES_PER_SIMPLE_PAGE:(page + 1) * LANGUAGES_PER_SIMPLE_PAGE]
+        choices = [Choice.answer(ASK_LANGUAGE, language_name(c), c) for c in shown]
+        # Translators: shows more languages to choose from
+        choices.append(Choice.answer(ASK_LANGUAGE, ctx._("Other languages"), "more"))
+    else:
+        choices = [Choice.answer(ASK_LANGUAGE, language_name(c), c) for c in codes]
+    back = then != "consent"
+    return Reply([ctx.out.choices(ctx._("Which language?"), choices, back=back)],
+                 next=ASK_LANGUAGE, data=data)
+
+
+def on_language_entry(ctx: Context, inp: Input) -> Reply:
+    then = "consent" if ctx.user.consented_at is None else "menu"
+    return ask_language(ctx, then=then)
+
+
+def on_language(ctx: Context, inp: Input) -> Reply:
+    then = ctx.state.data.get("then", "menu")
+    if inp.value == "more":
+        return ask_language(ctx, then=then, page=int(ctx.state.data.get("page", 0)) + 1)
+    if inp.value not in SUPPORTED_LOCALES:
+        return ask_language(ctx, then=then, page=int(ctx.state.data.get("page", 0)))
+    ctx.user.locale = inp.value
+    ctx.refresh_look()
+    lead = ctx._("The language is now {language}.", language=language_name(inp.value))
+    if then == "consent":
+        from dialogs.onboarding import ask_consent
+
+        reply = ask_consent(ctx)
+        return Reply([ctx.out.text(lead, back=False), *reply.messages], next=reply.next, data={})
+    return main_menu(ctx, inp, lead=lead)
+
+
+def ask_mode(ctx: Context) -> Reply:
+    current = ctx._("Simple") if ctx.out.simple else ctx._("Standard")
+    text = "\n".join([
+        ctx._("The look is now: {mode}.", mode=current),
+        ctx._("Standard: all features."),
+        ctx._("Simple: large letters and a few big buttons."),
+    ])
+    choices = [
+        Choice.answer(ASK_MODE, ctx._("Standard"), "standard"),
+        Choice.answer(ASK_MODE, ctx._("Simple"), "simple"),
+    ]
+    return Reply([ctx.out.choices(text, choices)], next=ASK_MODE, data={})
+
+
+def on_mode_entry(ctx: Context, inp: Input) -> Reply:
+    return ask_mode(ctx)
+
+
+def on_mode(ctx: Context, inp: Input) -> Reply:
+    if inp.value not in ("standard", "simple"):
+        return ask_mode(ctx)
+    return set_mode(ctx, inp.value)
+
+
+def set_mode(ctx: Context, mode: str) -> Reply:
+    ctx.user.mode = mode
+    ctx.refresh_look()
+    if mode == "simple":
+        lead = ctx._("Simple mode is on: large letters and a few big buttons.")
+    else:
+        lead = ctx._("Standard mode is on.")
+    return main_menu(ctx, lead=lead)
+
+
+def on_simple_word(ctx: Context, inp: Input) -> Reply:
+    """Typing "simple mode" switches it on; typed again, it offers the way back."""
+    if ctx.out.simple:
+        return ask_mode(ctx)
+    return set_mode(ctx, "simple")
+
+
+def on_privacy(ctx: Context, inp: Input) -> Reply:
+    from dialogs.onboarding import privacy_notice
+
+    return Reply([ctx.out.text(privacy_notice(ctx), [Choice.go(ctx._("Settings"), "settings")])])
+
+
+def ask_delete(ctx: Context) -> Reply:
+    question = ctx._("Delete all your data? Your settings, sign-ups and history will be "
+                     "removed and cannot be restored.")
+    yes = Choice.answer(CONFIRM_DELETE, ctx._("Delete"), "yes")
+    no = Choice.answer(CONFIRM_DELETE, ctx._("Keep my data"), "no")
+    return Reply([ctx.out.confirm(question, yes, no)], next=CONFIRM_DELETE, data={})
+
+
+def on_delete_entry(ctx: Context, inp: Input) -> Reply:
+    return ask_delete(ctx)
+
+
+def on_delete(ctx: Context, inp: Input) -> Reply:
+    if inp.value == "yes":
+        farewell = ctx._("Your data has been deleted. Thank you for using the bot. To start "
+                         "again, just send a message.")
+        message = ctx.out.text(farewell, back=False)
+        delete_personal_data(ctx.session, ctx.user)
+        return Reply([message])
+    if inp.value == "no":
+        return main_menu(ctx, inp, lead=ctx._("Your data was kept."))
+    return ask_delete(ctx)
+
+
+dialog = Dialog(
+    name="settings",
+    entries={
+        "settings": on_settings,
+        "language": on_language_entry,
+        "look": on_mode_entry,
+        "privacy": on_privacy,
+        "delete_data": on_delete_entry,
+    },
+    steps={ASK_LANGUAGE: on_language, ASK_MODE: on_mode, CONFIRM_DELETE: on_delete},
+    prompts={
+        ASK_LANGUAGE: lambda ctx: ask_language(ctx, then=ctx.state.data.get("then", "menu")),
+        ASK_MODE: ask_mode,
+        CONFIRM_DELETE: ask_delete,
+    },
+)

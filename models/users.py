@@ -1,0 +1,137 @@
+"""Users, their roles, and the audit log; the domain operations on them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from models.base import Base, utcnow
+
+MODES = ("standard", "simple")
+ROLES = ("resident", "staff", "supporter", "organiser")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_user_id: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    locale: Mapped[str] = mapped_column(String(16), default="ja")
+    mode: Mapped[str] = mapped_column(String(16), default="standard")
+    consented_at: Mapped[datetime | None]
+    notification_prefs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    roles: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def has_role(self, role: str, scope: str | None = None) -> bool:
+        return any(r.role == role and (scope is None or r.scope == scope) for r in self.roles)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.has_role("staff")
+
+    def __repr__(self) -> str:  # never the LINE id in logs
+        return f"<User {self.id}>"
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    __table_args__ = (UniqueConstraint("user_id", "role", "scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    # e.g. an organisation id for the organiser role; empty for ward-wide roles
+    scope: Mapped[str] = mapped_column(String(64), default="")
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="roles")
+
+
+class AuditLog(Base):
+    """Who did what to whom. Never message bodies; subject ids are internal user ids."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    subject_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+def get_by_line_id(session: Session, line_user_id: str) -> User | None:
+    return session.scalar(select(User).where(User.line_user_id == line_user_id))
+
+
+def follow(
+    session: Session, line_user_id: str, *, locale: str, display_name: str | None
+) -> tuple[User, bool]:
+    """Make the user active again, or create them. Returns (user, is_new)."""
+    user = get_by_line_id(session, line_user_id)
+    if user is None:
+        user = User(line_user_id=line_user_id, locale=locale, display_name=display_name,
+                    notification_prefs={})
+        user.roles.append(UserRole(role="resident", scope=""))
+        session.add(user)
+        session.flush()
+        return user, True
+    user.active = True
+    if display_name:
+        user.display_name = display_name
+    return user, False
+
+
+def unfollow(session: Session, line_user_id: str) -> None:
+    user = get_by_line_id(session, line_user_id)
+    if user is not None:
+        user.active = False
+
+
+def record_consent(user: User, now: datetime | None = None) -> None:
+    user.consented_at = now or datetime.now(UTC)
+
+
+def grant_role(session: Session, user: User, role: str, *, scope: str = "",
+               actor: User | None = None) -> bool:
+    """Grant a role; False when the user already had it."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
+    if user.has_role(role, scope):
+        return False
+    user.roles.append(UserRole(role=role, scope=scope))
+    audit(session, "role.grant", actor=actor, subject=user, role=role, scope=scope)
+    return True
+
+
+def audit(session: Session, action: str, *, actor: User | None = None,
+          subject: User | None = None, **detail: Any) -> None:
+    session.add(AuditLog(action=action, actor_id=actor.id if actor else None,
+                         subject_id=subject.id if subject else None, detail=detail))
+
+
+# Feature modules register what else they hold about a person, so that "delete my data"
+# removes it all. Each eraser receives (session, user) and deletes that user's rows.
+PERSONAL_DATA_ERASERS: list = []
+
+
+def delete_personal_data(session: Session, user: User) -> None:
+    """Remove everything that identifies this person; the audit log keeps only the event."""
+    for eraser in PERSONAL_DATA_ERASERS:
+        eraser(session, user)
+    user_id = user.id
+    audit(session, "user.delete", subject=None, user_ref=user_id)
+    session.execute(delete(UserRole).where(UserRole.user_id == user_id))
+    session.delete(user)
