@@ -35,7 +35,7 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (serve, worker, scheduler, db, users, simulate):
+    for command in (serve, worker, scheduler, db, users, simulate, richmenu):
         if command.name not in app.cli.commands:
             app.cli.add_command(command)
 
@@ -122,6 +122,8 @@ def serve(host: str, port: int | None, worker_threads: int) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    if app.config["SIMULATOR"]:
+        threading.Thread(target=_deploy_rich_menu, args=(app,), daemon=True).start()
     address = f"http://{host}:{port}/"
     if app.config["SIMULATOR"]:
         click.echo(f"machibot is running with the LINE simulator: open {address}")
@@ -162,6 +164,35 @@ def scheduler() -> None:
     Scheduler(app).run(stop)
 
 
+@click.group()
+def richmenu() -> None:
+    """Rich menus under the chat."""
+
+
+@richmenu.command("deploy")
+@with_appcontext
+def richmenu_deploy() -> None:
+    """Create the default rich menu, upload its image and make it the default."""
+    from bot.richmenu import deploy
+
+    menu_id = deploy(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo(f"default rich menu {menu_id} deployed")
+
+
+@richmenu.command("render")
+@click.argument("directory", type=click.Path(file_okay=False))
+@with_appcontext
+def richmenu_render(directory: str) -> None:
+    """Write the rich menu image to DIRECTORY, to look at."""
+    from bot.richmenu import render
+
+    path = Path(directory)
+    path.mkdir(parents=True, exist_ok=True)
+    target = path / "default.png"
+    target.write_bytes(render(current_app.config["BOT_DEFAULT_LOCALE"]))
+    click.echo(f"wrote {target}")
+
+
 @click.command()
 @click.option("--url", default=None, help="the running bot (default http://127.0.0.1:PORT)")
 @click.option("--user", "user_id", default=None, help="simulated LINE user id")
@@ -172,3 +203,15 @@ def simulate(ctx: click.Context, url: str | None, user_id: str | None, language:
     from bot.simulator.terminal import simulate as terminal
 
     ctx.invoke(terminal, url=url or "http://127.0.0.1:8000", user=user_id, language=language)
+
+
+def _deploy_rich_menu(app: Flask) -> None:
+    """In the simulator, put the default rich menu in place once the server answers."""
+    from bot.line import LineError
+    from bot.richmenu import deploy
+
+    try:
+        with app.app_context():
+            deploy(app)
+    except LineError as exc:
+        log.warning("rich menu not deployed: %s", exc)

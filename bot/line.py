@@ -29,6 +29,7 @@ from linebot.v3.messaging import (
     MulticastRequest,
     PushMessageRequest,
     ReplyMessageRequest,
+    RichMenuRequest,
     ShowLoadingAnimationRequest,
 )
 
@@ -142,7 +143,8 @@ class LineClient:
 
     def show_loading(self, user_id: str, seconds: int = 5) -> None:
         seconds = max(5, min(60, 5 * round(seconds / 5)))
-        request = ShowLoadingAnimationRequest(chatId=user_id, loadingSeconds=seconds)
+        request = ShowLoadingAnimationRequest.from_dict(
+            {"chatId": user_id, "loadingSeconds": seconds})
         try:
             self._call("loading", lambda: self.api.show_loading_animation_with_http_info(
                 request, _request_timeout=self.timeout), retries=0)
@@ -160,6 +162,36 @@ class LineClient:
         data = response.data
         return Profile(user_id=user_id, display_name=data.display_name,
                        language=getattr(data, "language", None))
+
+    # -- rich menus -------------------------------------------------------------------------
+
+    def rich_menus(self) -> list[dict]:
+        response = self._call("richmenu", lambda: self.api.get_rich_menu_list_with_http_info(
+            _request_timeout=self.timeout))
+        return [m.to_dict() for m in response.data.richmenus]
+
+    def create_rich_menu(self, menu: dict) -> str:
+        request = RichMenuRequest.from_dict(menu)
+        response = self._call("richmenu", lambda: self.api.create_rich_menu_with_http_info(
+            request, _request_timeout=self.timeout))
+        return response.data.rich_menu_id
+
+    def delete_rich_menu(self, menu_id: str) -> None:
+        self._call("richmenu", lambda: self.api.delete_rich_menu_with_http_info(
+            menu_id, _request_timeout=self.timeout))
+
+    def upload_rich_menu_image(self, menu_id: str, image: bytes, content_type: str) -> None:
+        self._call("richmenu", lambda: self.blob.set_rich_menu_image_with_http_info(
+            menu_id, image, _headers={"Content-Type": content_type},
+            _request_timeout=self.timeout))
+
+    def set_default_rich_menu(self, menu_id: str) -> None:
+        self._call("richmenu", lambda: self.api.set_default_rich_menu_with_http_info(
+            menu_id, _request_timeout=self.timeout))
+
+    def link_rich_menu(self, user_id: str, menu_id: str) -> None:
+        self._call("richmenu", lambda: self.api.link_rich_menu_id_to_user_with_http_info(
+            user_id, menu_id, _request_timeout=self.timeout))
 
     # -- machinery --------------------------------------------------------------------------
 
