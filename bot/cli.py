@@ -52,7 +52,7 @@ def alembic_config(app: Flask):  # type: ignore[no-untyped-def]
 def upgrade_database(app: Flask) -> None:
     from alembic import command
 
-    command.upgrade(alembic_config(app), "head")
+    command.upgrade(alembic_config(app), "heads")
 
 
 @click.group()
