@@ -11,16 +11,12 @@ from flask import Flask, redirect, url_for
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the web app. `config` overrides the environment (tests pass their own)."""
     from bot import db, redis_store, webhook
-    from bot.config import finish_config, load_config
+    from bot.config import load_config
     from bot.postback import PostbackCodec
     from handlers import build_router
 
     app = Flask(__name__, instance_relative_config=False)
-    settings = load_config()
-    if config:
-        settings.update(config)
-        settings = finish_config(settings)
-    app.config.update(settings)
+    app.config.update(load_config(overrides=config))
     _configure_logging()
 
     db.init_app(app)

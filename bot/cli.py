@@ -35,6 +35,8 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from bot.simulator.terminal import simulate
+
     for command in (serve, worker, scheduler, db, users, simulate, richmenu):
         if command.name not in app.cli.commands:
             app.cli.add_command(command)
@@ -191,18 +193,6 @@ def richmenu_render(directory: str) -> None:
     target = path / "default.png"
     target.write_bytes(render(current_app.config["BOT_DEFAULT_LOCALE"]))
     click.echo(f"wrote {target}")
-
-
-@click.command()
-@click.option("--url", default=None, help="the running bot (default http://127.0.0.1:PORT)")
-@click.option("--user", "user_id", default=None, help="simulated LINE user id")
-@click.option("--language", default="ja", show_default=True)
-@click.pass_context
-def simulate(ctx: click.Context, url: str | None, user_id: str | None, language: str) -> None:
-    """Chat with the bot in the terminal, through the simulator of a running `serve`."""
-    from bot.simulator.terminal import simulate as terminal
-
-    ctx.invoke(terminal, url=url or "http://127.0.0.1:8000", user=user_id, language=language)
 
 
 def _deploy_rich_menu(app: Flask) -> None:

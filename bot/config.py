@@ -44,8 +44,15 @@ class ConfigError(RuntimeError):
     """The environment names something the bot cannot start with."""
 
 
-def load_config(environ: Mapping[str, str] | None = None, instance_path: str | None = None) -> dict:
-    """Read and check the configuration; raise ConfigError with a clear message."""
+def load_config(
+    environ: Mapping[str, str] | None = None,
+    instance_path: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> dict:
+    """Read and check the configuration; raise ConfigError with a clear message.
+
+    `overrides` (tests, embedding) take the place of environment values before the checks.
+    """
     env = os.environ if environ is None else environ
     config: dict[str, Any] = dict(DEFAULTS)
     for key, default in DEFAULTS.items():
@@ -73,6 +80,8 @@ def load_config(environ: Mapping[str, str] | None = None, instance_path: str | N
     config["LINE_CHANNEL_SECRET"] = env.get("LINE_CHANNEL_SECRET") or None
     config["LINE_CHANNEL_ACCESS_TOKEN"] = env.get("LINE_CHANNEL_ACCESS_TOKEN") or None
     config["LINE_API_BASE_URL"] = env.get("LINE_API_BASE_URL") or None
+    if overrides:
+        config.update(overrides)
     return finish_config(config)
 
 

@@ -131,6 +131,7 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
     router: Router = app.extensions["machibot.router"]
     now = datetime.now(UTC)
     messages: list[dict] = []
+    locale = app.config["BOT_DEFAULT_LOCALE"]
     try:
         with session_scope(app) as session:
             user = get_by_line_id(session, user_id)
@@ -139,6 +140,7 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
                 user, is_new = _follow(app, session, user_id)
             elif not user.active:
                 user.active = True  # a message from someone marked inactive: they are back
+            locale = user.locale
             ctx = Context(app, session, user, state, now, codec=app.extensions["machibot.codec"],
                           on_loading=lambda: line.show_loading(user_id))
             if inp.kind == "follow" or is_new:
@@ -154,7 +156,7 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
         log.exception("turn failed for a %s event", inp.kind)
         state = DialogState()
         messages = [{"type": "text", "text": gettext(
-            app.config["BOT_DEFAULT_LOCALE"], "Sorry, something went wrong on our side. Please try again in a moment, "
+            locale, "Sorry, something went wrong on our side. Please try again in a moment, "
             "or type \"menu\".")}]
     try:
         if messages:

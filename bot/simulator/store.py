@@ -1,0 +1,429 @@
+"""The simulator's state in Redis, shared by every process, and its Python API for tests.
+
+All keys live under `key("sim", ...)`. The send path costs two Redis round trips, both
+Lua scripts: `gate` (failure injection and rate limits, before anything else) and `deliver`
+(reply token, retry key, per-user inboxes, delivery counters and the request log).
+
+Per-user inbox entries are JSON strings in a list whose index is `seq - 1`, so
+`messages(user, after_seq)` is one LRANGE.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import time
+import uuid
+from typing import Any
+
+import redis
+
+from bot.keys import key
+
+REQUEST_LOG_CAP = 10_000
+RETRY_KEY_TTL_SECONDS = 86_400
+DEFAULT_REPLY_TOKEN_TTL = 60.0
+
+# endpoint name -> (requests, per seconds); "default" covers every other endpoint
+DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {
+    "default": (2_000, 1),
+    "reply": (2_000, 1),
+    "push": (2_000, 1),
+    "multicast": (200, 1),
+    "broadcast": (60, 3_600),
+    "narrowcast": (60, 3_600),
+    "loading": (100, 1),
+    "richmenu_create": (100, 3_600),
+    "richmenu_delete": (100, 3_600),
+}
+# every endpoint name the API uses for rate limits and the request log
+ENDPOINTS = frozenset(DEFAULT_RATE_LIMITS) | {
+    "validate", "profile", "richmenu_validate", "richmenu_list", "richmenu_get",
+    "richmenu_upload", "richmenu_download", "richmenu_default", "richmenu_link",
+    "richmenu_bulk", "richmenu_alias",
+}
+
+# ARGV: prefix, endpoint, random 0..1, now ms, default limit, default window s
+GATE_LUA = """
+local p = ARGV[1]
+local s = redis.call('HMGET', p .. ':settings', 'latency_ms', 'failure_rate', 'rate_limiting',
+                     'limit:' .. ARGV[2])
+local latency = tonumber(s[1]) or 0
+local rate = tonumber(s[2]) or 0
+local r = tonumber(ARGV[3])
+if rate > 0 and r < rate then
+  if r < rate / 2 then return {500, latency} end
+  return {429, latency}
+end
+if s[3] ~= '0' then
+  local limit, window = tonumber(ARGV[5]), tonumber(ARGV[6])
+  if s[4] then
+    local l, w = string.match(s[4], '^(%d+)/(%d+)$')
+    limit, window = tonumber(l), tonumber(w)
+  end
+  local bucket = math.floor(tonumber(ARGV[4]) / (window * 1000))
+  local k = p .. ':rate:' .. ARGV[2] .. ':' .. window .. ':' .. bucket
+  local n = redis.call('INCR', k)
+  if n == 1 then redis.call('EXPIRE', k, window + 1) end
+  if n > limit then return {429, latency, 1} end
+end
+return {0, latency}
+"""
+
+# ARGV: prefix, via, request id, retry key or '', reply token or '', now ms, log cap,
+#       retry ttl, number of messages N, N message JSONs, then recipient ids (push/multicast);
+#       broadcast and narrowcast deliver to every friend.
+DELIVER_LUA = """
+local p, via, rid, rkey, token, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local cap, rttl, n = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+local function log(status, recipients, delivered, accepted)
+  local entry = {at = tonumber(now), endpoint = via, status = status, requestId = rid,
+                 recipients = recipients, delivered = delivered, messages = n}
+  if rkey ~= '' then entry.retryKey = rkey end
+  if accepted then entry.acceptedRequestId = accepted end
+  redis.call('RPUSH', p .. ':requests', cjson.encode(entry))
+  redis.call('LTRIM', p .. ':requests', -cap, -1)
+end
+if rkey ~= '' then
+  local accepted = redis.call('GET', p .. ':retry:' .. rkey)
+  if accepted then
+    log(409, 0, 0, accepted)
+    return {409, accepted}
+  end
+end
+local recipients = {}
+if via == 'reply' then
+  local user = redis.call('GETDEL', p .. ':token:' .. token)
+  if not user then
+    log(400, 0, 0)
+    return {400, 'Invalid reply token'}
+  end
+  recipients = {user}
+elseif via == 'broadcast' or via == 'narrowcast' then
+  recipients = redis.call('SMEMBERS', p .. ':friends')
+else
+  for i = 10 + n, #ARGV do recipients[#recipients + 1] = ARGV[i] end
+end
+local head = ',"via":' .. cjson.encode(via) .. ',"requestId":' .. cjson.encode(rid)
+if rkey ~= '' then head = head .. ',"retryKey":' .. cjson.encode(rkey) end
+head = head .. ',"at":' .. now .. ',"message":'
+local delivered = 0
+for _, user in ipairs(recipients) do
+  if redis.call('SISMEMBER', p .. ':friends', user) == 1 then
+    for i = 1, n do
+      local seq = redis.call('INCR', p .. ':seq:' .. user)
+      redis.call('RPUSH', p .. ':inbox:' .. user, '{"seq":' .. seq .. head .. ARGV[9 + i] .. '}')
+    end
+    redis.call('HINCRBY', p .. ':deliveries', user .. '\\t' .. rkey, 1)
+    redis.call('DEL', p .. ':loading_until:' .. user)
+    delivered = delivered + 1
+  end
+end
+if rkey ~= '' then redis.call('SET', p .. ':retry:' .. rkey, rid, 'EX', rttl) end
+log(200, #recipients, delivered)
+return {200, rid}
+"""
+
+
+def new_request_id() -> str:
+    return str(uuid.uuid4())
+
+
+class SimulatorStore:
+    """Everything the simulator keeps, for the API, the page and tests."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.redis = client
+        self.prefix = key("sim")
+        self._gate = client.register_script(GATE_LUA)
+        self._deliver = client.register_script(DELIVER_LUA)
+
+    def k(self, *parts: object) -> str:
+        return key("sim", *parts)
+
+    # -- users ------------------------------------------------------------------------------
+
+    def add_user(self, user_id: str, display_name: str = "シミュレーター利用者",
+                 language: str | None = "ja", *, is_friend: bool = True) -> dict:
+        profile = {"userId": user_id, "displayName": display_name}
+        if language:
+            profile["language"] = language
+        with self.redis.pipeline() as pipe:
+            pipe.delete(self.k("profile", user_id))
+            pipe.hset(self.k("profile", user_id), mapping=profile)
+            pipe.sadd(self.k("users"), user_id)
+            if is_friend:
+                pipe.sadd(self.k("friends"), user_id)
+            pipe.execute()
+        return profile
+
+    def set_friend(self, user_id: str, is_friend: bool) -> None:
+        if is_friend:
+            self.redis.sadd(self.k("friends"), user_id)
+        else:
+            self.redis.srem(self.k("friends"), user_id)
+
+    def has_user(self, user_id: str) -> bool:
+        return bool(self.redis.sismember(self.k("users"), user_id))
+
+    def is_friend(self, user_id: str) -> bool:
+        return bool(self.redis.sismember(self.k("friends"), user_id))
+
+    def profile(self, user_id: str) -> dict | None:
+        """The profile LINE gives the bot, or None for an unknown or blocking user."""
+        with self.redis.pipeline() as pipe:
+            pipe.hgetall(self.k("profile", user_id))
+            pipe.sismember(self.k("friends"), user_id)
+            profile, friend = pipe.execute()
+        return profile if profile and friend else None
+
+    def users(self) -> list[dict]:
+        ids = sorted(self.redis.smembers(self.k("users")))
+        with self.redis.pipeline() as pipe:
+            for user_id in ids:
+                pipe.hgetall(self.k("profile", user_id))
+            pipe.smembers(self.k("friends"))
+            *profiles, friends = pipe.execute()
+        return [dict(p, isFriend=p.get("userId") in friends) for p in profiles if p]
+
+    # -- reply tokens -----------------------------------------------------------------------
+
+    def issue_reply_token(self, user_id: str) -> str:
+        token = secrets.token_hex(16)
+        ttl = self.redis.hget(self.k("settings"), "reply_token_ttl")
+        ttl = float(ttl or DEFAULT_REPLY_TOKEN_TTL)
+        self.redis.set(self.k("token", token), user_id, px=max(1, int(ttl * 1000)))
+        return token
+
+    # -- settings ---------------------------------------------------------------------------
+
+    def configure(
+        self,
+        latency_ms: float | None = None,
+        failure_rate: float | None = None,
+        rate_limits: dict[str, int | tuple[int, int]] | bool | None = None,
+        reply_token_ttl: float | None = None,
+        rate_limiting: bool | None = None,
+    ) -> dict:
+        """Change behaviour knobs for every process. `rate_limits=False` switches limits off;
+        a dict maps an endpoint to a limit (keeping its window) or `(limit, window_seconds)`."""
+        mapping: dict[str, Any] = {}
+        if latency_ms is not None:
+            if latency_ms < 0:
+                raise ValueError("latency_ms must be >= 0")
+            mapping["latency_ms"] = latency_ms
+        if failure_rate is not None:
+            if not 0 <= failure_rate <= 1:
+                raise ValueError("failure_rate must be between 0 and 1")
+            mapping["failure_rate"] = failure_rate
+        if reply_token_ttl is not None:
+            if reply_token_ttl <= 0:
+                raise ValueError("reply_token_ttl must be > 0")
+            mapping["reply_token_ttl"] = reply_token_ttl
+        if rate_limits is False:
+            rate_limiting = False
+        elif rate_limits is True:
+            rate_limiting = True
+        elif rate_limits:
+            for endpoint, value in rate_limits.items():
+                if isinstance(value, int | float):
+                    window = DEFAULT_RATE_LIMITS.get(endpoint, DEFAULT_RATE_LIMITS["default"])[1]
+                    limit = int(value)
+                else:
+                    limit, window = (int(v) for v in value)
+                if limit < 0 or window < 1:
+                    raise ValueError(f"bad rate limit for {endpoint}")
+                mapping[f"limit:{endpoint}"] = f"{limit}/{window}"
+        if rate_limiting is not None:
+            mapping["rate_limiting"] = "1" if rate_limiting else "0"
+        if mapping:
+            self.redis.hset(self.k("settings"), mapping=mapping)
+        return self.settings()
+
+    def settings(self) -> dict:
+        raw = self.redis.hgetall(self.k("settings"))
+        limits = {name: list(v) for name, v in DEFAULT_RATE_LIMITS.items()}
+        for field, value in raw.items():
+            if field.startswith("limit:"):
+                limit, window = value.split("/")
+                limits[field[6:]] = [int(limit), int(window)]
+        return {
+            "latency_ms": float(raw.get("latency_ms", 0)),
+            "failure_rate": float(raw.get("failure_rate", 0)),
+            "reply_token_ttl": float(raw.get("reply_token_ttl", DEFAULT_REPLY_TOKEN_TTL)),
+            "rate_limiting": raw.get("rate_limiting", "1") != "0",
+            "rate_limits": limits,
+        }
+
+    # -- the API's hot path -----------------------------------------------------------------
+
+    def gate(self, endpoint: str, rand: float) -> tuple[int, float]:
+        """(status to answer now or 0 to go on, latency in ms) for one API call."""
+        limit, window = DEFAULT_RATE_LIMITS.get(endpoint, DEFAULT_RATE_LIMITS["default"])
+        result = self._gate(args=[self.prefix, endpoint, repr(rand), int(time.time() * 1000),
+                                  limit, window], client=self.redis)
+        return int(result[0]), float(result[1])
+
+    def deliver(self, via: str, messages: list[dict], *, request_id: str, to: list[str] = (),
+                retry_key: str | None = None, reply_token: str | None = None) -> tuple[int, str]:
+        """(200, request id) | (409, accepted request id) | (400, reason)."""
+        encoded = [json.dumps(m, ensure_ascii=False, separators=(",", ":")) for m in messages]
+        args = [self.prefix, via, request_id, retry_key or "", reply_token or "",
+                int(time.time() * 1000), REQUEST_LOG_CAP, RETRY_KEY_TTL_SECONDS, len(encoded),
+                *encoded, *to]
+        status, detail = self._deliver(args=args, client=self.redis)
+        return int(status), detail
+
+    def log_request(self, endpoint: str, status: int, *, request_id: str | None = None,
+                    retry_key: str | None = None, recipients: int = 0, messages: int = 0) -> None:
+        entry: dict[str, Any] = {"at": int(time.time() * 1000), "endpoint": endpoint,
+                                 "status": status, "recipients": recipients,
+                                 "delivered": 0, "messages": messages}
+        if request_id:
+            entry["requestId"] = request_id
+        if retry_key:
+            entry["retryKey"] = retry_key
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.rpush(self.k("requests"), json.dumps(entry))
+            pipe.ltrim(self.k("requests"), -REQUEST_LOG_CAP, -1)
+            pipe.execute()
+
+    # -- what tests read --------------------------------------------------------------------
+
+    def messages(self, user_id: str, after_seq: int = 0) -> list[dict]:
+        """Messages delivered to a user, oldest first: `{"seq", "via", "message", ...}`."""
+        raw = self.redis.lrange(self.k("inbox", user_id), max(0, int(after_seq)), -1)
+        return [json.loads(item) for item in raw]
+
+    def requests(self) -> list[dict]:
+        """The capped log of API requests, oldest first (never tokens or message bodies)."""
+        return [json.loads(item) for item in self.redis.lrange(self.k("requests"), 0, -1)]
+
+    def delivery_count(self, user_id: str | None = None, retry_key: str | None = None) -> int:
+        """How many accepted requests reached `user_id` (and carried `retry_key`)."""
+        total = 0
+        for field, count in self.redis.hgetall(self.k("deliveries")).items():
+            user, _, key_ = field.partition("\t")
+            if (user_id is None or user == user_id) and (retry_key is None or key_ == retry_key):
+                total += int(count)
+        return total
+
+    def loading_shown(self, user_id: str) -> bool:
+        """Whether the bot started the loading animation for this user since the last reset."""
+        return bool(self.redis.exists(self.k("loading", user_id)))
+
+    def loading_active(self, user_id: str) -> bool:
+        return bool(self.redis.exists(self.k("loading_until", user_id)))
+
+    def start_loading(self, user_id: str, seconds: int) -> None:
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.incr(self.k("loading", user_id))
+            pipe.set(self.k("loading_until", user_id), "1", ex=seconds)
+            pipe.execute()
+
+    def reset(self) -> None:
+        """Forget everything the simulator holds (every `key("sim", ...)` key)."""
+        batch: list[str] = []
+        for name in self.redis.scan_iter(match=self.k("*"), count=1000):
+            batch.append(name)
+            if len(batch) >= 500:
+                self.redis.delete(*batch)
+                batch = []
+        if batch:
+            self.redis.delete(*batch)
+
+    # -- rich menus -------------------------------------------------------------------------
+
+    def rich_menu(self, menu_id: str) -> dict | None:
+        raw = self.redis.get(self.k("richmenu", menu_id))
+        return json.loads(raw) if raw else None
+
+    def rich_menus(self) -> list[dict]:
+        ids = sorted(self.redis.smembers(self.k("richmenus")))
+        if not ids:
+            return []
+        raw = self.redis.mget([self.k("richmenu", i) for i in ids])
+        return [json.loads(r) for r in raw if r]
+
+    def rich_menu_count(self) -> int:
+        return int(self.redis.scard(self.k("richmenus")))
+
+    def create_rich_menu(self, menu: dict) -> str:
+        menu_id = "richmenu-" + secrets.token_hex(16)
+        stored = dict(menu, richMenuId=menu_id)
+        with self.redis.pipeline() as pipe:
+            pipe.set(self.k("richmenu", menu_id), json.dumps(stored, ensure_ascii=False))
+            pipe.sadd(self.k("richmenus"), menu_id)
+            pipe.execute()
+        return menu_id
+
+    def delete_rich_menu(self, menu_id: str) -> bool:
+        with self.redis.pipeline() as pipe:
+            pipe.delete(self.k("richmenu", menu_id), self.k("richmenu_image", menu_id))
+            pipe.srem(self.k("richmenus"), menu_id)
+            pipe.get(self.k("default_richmenu"))
+            deleted, _, default = pipe.execute()
+        if default == menu_id:
+            self.redis.delete(self.k("default_richmenu"))
+        return bool(deleted)
+
+    def has_image(self, menu_id: str) -> bool:
+        return bool(self.redis.exists(self.k("richmenu_image", menu_id)))
+
+    def set_image(self, menu_id: str, data: bytes, content_type: str) -> None:
+        # The client decodes responses, so the bytes are kept as Base64 text.
+        self.redis.hset(self.k("richmenu_image", menu_id), mapping={
+            "type": content_type, "data": base64.b64encode(data).decode()})
+
+    def image(self, menu_id: str) -> tuple[bytes, str] | None:
+        raw = self.redis.hgetall(self.k("richmenu_image", menu_id))
+        if not raw:
+            return None
+        return base64.b64decode(raw["data"]), raw["type"]
+
+    def default_rich_menu(self) -> str | None:
+        return self.redis.get(self.k("default_richmenu"))
+
+    def set_default_rich_menu(self, menu_id: str | None) -> None:
+        if menu_id:
+            self.redis.set(self.k("default_richmenu"), menu_id)
+        else:
+            self.redis.delete(self.k("default_richmenu"))
+
+    def linked_rich_menu(self, user_id: str) -> str | None:
+        return self.redis.get(self.k("user_richmenu", user_id))
+
+    def link_rich_menu(self, user_ids: list[str], menu_id: str | None) -> None:
+        with self.redis.pipeline(transaction=False) as pipe:
+            for user_id in user_ids:
+                if menu_id:
+                    pipe.set(self.k("user_richmenu", user_id), menu_id)
+                else:
+                    pipe.delete(self.k("user_richmenu", user_id))
+            pipe.execute()
+
+    def rich_menu_for(self, user_id: str) -> dict | None:
+        """The menu a user sees (linked, else default): `{"richMenuId", "richMenu",
+        "hasImage", "linked"}`, or None."""
+        for menu_id, linked in ((self.linked_rich_menu(user_id), True),
+                                (self.default_rich_menu(), False)):
+            menu = self.rich_menu(menu_id) if menu_id else None
+            if menu:
+                return {"richMenuId": menu_id, "richMenu": menu,
+                        "hasImage": self.has_image(menu_id), "linked": linked}
+        return None
+
+    def alias(self, alias_id: str) -> dict | None:
+        menu_id = self.redis.hget(self.k("aliases"), alias_id)
+        return {"richMenuAliasId": alias_id, "richMenuId": menu_id} if menu_id else None
+
+    def aliases(self) -> list[dict]:
+        return [{"richMenuAliasId": a, "richMenuId": m}
+                for a, m in sorted(self.redis.hgetall(self.k("aliases")).items())]
+
+    def set_alias(self, alias_id: str, menu_id: str | None) -> None:
+        if menu_id:
+            self.redis.hset(self.k("aliases"), alias_id, menu_id)
+        else:
+            self.redis.hdel(self.k("aliases"), alias_id)

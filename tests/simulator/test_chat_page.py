@@ -1,0 +1,190 @@
+"""The simulator's chat page in headless Chromium: what the simulator itself does.
+
+Needs /usr/bin/chromium (Debian package); never `playwright install`. Skipped when the
+browser is absent, unless MACHIBOT_REQUIRE_BROWSER=1, which turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from bot.keys import EVENT_STREAM
+from bot.redis_store import get_redis
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+API = "/simulator/v2/bot"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("MACHIBOT_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is absent and MACHIBOT_REQUIRE_BROWSER=1")
+        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium); "
+                    "set MACHIBOT_REQUIRE_BROWSER=1 to make this a failure")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_url) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 400, "height": 800})
+    tab = context.new_page()
+    tab.goto(f"{live_url}/simulator/")
+    yield tab
+    context.close()
+
+
+def wait_for(find: Callable[[], Any], timeout: float = 5.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = find()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting")
+
+
+def stream_events(app) -> list[dict]:
+    return [json.loads(f["event"]) for _, f in get_redis(app).xrange(EVENT_STREAM)]
+
+
+def create_user(page, name: str = "ブラウザ太郎", language: str = "en") -> str:
+    page.get_by_test_id("new-user-panel").wait_for(state="visible")
+    page.get_by_test_id("new-user-name").fill(name)
+    page.get_by_test_id("new-user-language").select_option(language)
+    page.get_by_test_id("create-user").click()
+    page.wait_for_function("document.body.dataset.user")
+    return page.evaluate("document.body.dataset.user")
+
+
+def test_new_user_is_added_as_a_friend_and_follows(page, app, store):
+    user_id = create_user(page)
+    assert store.profile(user_id) == {"userId": user_id, "displayName": "ブラウザ太郎",
+                                      "language": "en"}
+    follow = wait_for(lambda: [e for e in stream_events(app) if e["type"] == "follow"])
+    assert follow[0]["source"]["userId"] == user_id and follow[0]["replyToken"]
+
+
+def test_sent_text_reaches_the_webhook_signed(page, app):
+    user_id = create_user(page)
+    page.get_by_test_id("text-input").fill("こんにちは 😀")
+    page.get_by_test_id("send-button").click()
+    texts = wait_for(lambda: [e for e in stream_events(app) if e["type"] == "message"])
+    event = texts[0]
+    assert event["message"] == {**event["message"], "type": "text", "text": "こんにちは 😀"}
+    assert event["source"] == {"type": "user", "userId": user_id}
+    assert len(event["webhookEventId"]) == 26 and event["replyToken"]
+    assert page.evaluate("document.body.dataset.lastCallbackStatus") == "200"
+    assert page.get_by_test_id("user-bubble").last.inner_text() == "こんにちは 😀"
+
+
+def test_pushed_message_shows_chips_and_a_tap_posts_a_postback(page, app, client, auth):
+    user_id = create_user(page)
+    client.post(f"{API}/message/push", headers=auth, json={"to": user_id, "messages": [{
+        "type": "text", "text": "参加しますか？", "quickReply": {"items": [
+            {"type": "action", "action": {"type": "postback", "label": "はい",
+                                          "data": "join=yes", "displayText": "はい、参加します"}},
+            {"type": "action", "action": {"type": "message", "label": "いいえ", "text": "いいえ"}},
+        ]}}]})
+    page.get_by_test_id("bot-bubble").filter(has_text="参加しますか？").wait_for()
+    chips = page.get_by_test_id("quick-reply")
+    assert chips.all_inner_texts() == ["はい", "いいえ"]
+    chips.first.click()
+    postbacks = wait_for(lambda: [e for e in stream_events(app) if e["type"] == "postback"])
+    assert postbacks[0]["postback"] == {"data": "join=yes"}
+    assert page.get_by_test_id("user-bubble").last.inner_text() == "はい、参加します"
+    assert page.get_by_test_id("quick-reply").count() == 0
+
+
+def test_flex_text_sizes_are_honoured(page, client, auth):
+    user_id = create_user(page)
+    card = {"type": "bubble", "body": {"type": "box", "layout": "vertical", "contents": [
+        {"type": "text", "text": "大きい", "size": "xl", "weight": "bold"},
+        {"type": "text", "text": "ふつう"}]}}
+    client.post(f"{API}/message/push", headers=auth, json={"to": user_id, "messages": [
+        {"type": "flex", "altText": "card", "contents": card}]})
+    page.get_by_test_id("flex-text").first.wait_for()
+    big, normal = (page.get_by_test_id("flex-text").nth(i).evaluate(
+        "n => parseFloat(getComputedStyle(n).fontSize)") for i in range(2))
+    assert big > normal
+
+
+def test_rich_menu_area_tap_posts_its_postback(page, app, client, auth):
+    menu = {"size": {"width": 2500, "height": 843}, "selected": True, "name": "main",
+            "chatBarText": "メニュー", "areas": [
+                {"bounds": {"x": 0, "y": 0, "width": 1250, "height": 843},
+                 "action": {"type": "postback", "label": "ヘルプ", "data": "menu=help"}},
+                {"bounds": {"x": 1250, "y": 0, "width": 1250, "height": 843},
+                 "action": {"type": "message", "label": "使い方", "text": "使い方"}}]}
+    menu_id = client.post(f"{API}/richmenu", json=menu, headers=auth).json["richMenuId"]
+    image = io.BytesIO()
+    Image.new("RGB", (2500, 843), "white").save(image, "PNG")
+    client.post(f"{API}/richmenu/{menu_id}/content", data=image.getvalue(),
+                headers={**auth, "Content-Type": "image/png"})
+    assert client.post(f"{API}/user/all/richmenu/{menu_id}", headers=auth).status_code == 200
+    create_user(page)
+    areas = page.get_by_test_id("richmenu-area")
+    areas.first.wait_for()
+    assert areas.count() == 2
+    assert page.get_by_test_id("chatbar-toggle").inner_text().startswith("メニュー")
+    areas.first.click()
+    postbacks = wait_for(lambda: [e for e in stream_events(app) if e["type"] == "postback"])
+    assert postbacks[0]["postback"]["data"] == "menu=help"
+
+
+def test_datetimepicker_chip_posts_the_chosen_date(page, app, client, auth):
+    user_id = create_user(page)
+    client.post(f"{API}/message/push", headers=auth, json={"to": user_id, "messages": [{
+        "type": "text", "text": "いつ？", "quickReply": {"items": [{"type": "action", "action": {
+            "type": "datetimepicker", "label": "日付", "data": "pick=day", "mode": "date"}}]}}]})
+    page.get_by_test_id("quick-reply").first.click()
+    picker = page.get_by_test_id("picker-input")
+    assert picker.get_attribute("type") == "date"
+    picker.fill("2025-05-01")
+    page.get_by_test_id("picker-ok").click()
+    postbacks = wait_for(lambda: [e for e in stream_events(app) if e["type"] == "postback"])
+    assert postbacks[0]["postback"] == {"data": "pick=day", "params": {"date": "2025-05-01"}}
+
+
+def test_richmenuswitch_switches_the_menu_and_posts_the_postback(page, app, client, auth):
+    def menu(name: str, target: str) -> str:
+        body = {"size": {"width": 2500, "height": 843}, "selected": True, "name": name,
+                "chatBarText": name, "areas": [{"bounds": {"x": 0, "y": 0, "width": 2500,
+                                                           "height": 843},
+                    "action": {"type": "richmenuswitch", "richMenuAliasId": target,
+                               "data": f"tab={target}"}}]}
+        menu_id = client.post(f"{API}/richmenu", json=body, headers=auth).json["richMenuId"]
+        image = io.BytesIO()
+        Image.new("RGB", (2500, 843), "white").save(image, "PNG")
+        client.post(f"{API}/richmenu/{menu_id}/content", data=image.getvalue(),
+                    headers={**auth, "Content-Type": "image/png"})
+        client.post(f"{API}/richmenu/alias", headers=auth,
+                    json={"richMenuAliasId": f"tab-{name}", "richMenuId": menu_id})
+        return menu_id
+
+    first, second = menu("a", "tab-b"), menu("b", "tab-a")
+    client.post(f"{API}/user/all/richmenu/{first}", headers=auth)
+    create_user(page)
+    page.get_by_test_id("richmenu-area").first.wait_for()
+    page.get_by_test_id("richmenu-area").first.click()
+    postbacks = wait_for(lambda: [e for e in stream_events(app) if e["type"] == "postback"])
+    assert postbacks[0]["postback"] == {
+        "data": "tab=tab-b", "params": {"newRichMenuAliasId": "tab-b", "status": "SUCCESS"}}
+    assert page.get_by_test_id("richmenu").get_attribute("data-rich-menu-id") == second
