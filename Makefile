@@ -12,6 +12,7 @@ PYBABEL_KEYWORDS := -k N_ -k gettext:2 -k ngettext:2,3 -k _
 
 run: $(STAMP) $(MO)
 	$(BIN)/machibot db upgrade
+	$(BIN)/machibot data demo --if-empty
 	$(BIN)/machibot serve
 
 test: $(STAMP) $(MO)

@@ -23,7 +23,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     redis_store.init_app(app)
     app.extensions["machibot.codec"] = PostbackCodec(app.config["LINE_CHANNEL_SECRET"])
     app.extensions["machibot.router"] = build_router()
+    import bot.notify  # noqa: F401  (registers the notification dispatch job and renderers)
     app.register_blueprint(webhook.bp)
+    from bot import ics
+    from models import ideas, initiatives
+
+    app.register_blueprint(ics.bp)  # "add to calendar" files for gatherings (issue 4)
+    app.extensions.setdefault("machibot.unsend_hooks", []).extend(
+        [initiatives.forget_photo, ideas.forget_photo])
 
     if app.config["SIMULATOR"]:
         from bot import simulator

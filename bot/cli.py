@@ -35,9 +35,13 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from bot.activities_cli import activities, data
+    from bot.ideas_cli import ideas
+    from bot.notify_cli import announce, notify
     from bot.simulator.terminal import simulate
 
-    for command in (serve, worker, scheduler, db, users, simulate, richmenu):
+    for command in (serve, worker, scheduler, db, users, simulate, richmenu, notify, announce,
+                    data, activities, ideas):
         if command.name not in app.cli.commands:
             app.cli.add_command(command)
 
@@ -174,34 +178,43 @@ def richmenu() -> None:
 @richmenu.command("deploy")
 @with_appcontext
 def richmenu_deploy() -> None:
-    """Create the default rich menu, upload its image and make it the default."""
-    from bot.richmenu import deploy
+    """Create the rich menus (every mode and locale), set the default, link every user.
 
-    menu_id = deploy(current_app._get_current_object())  # type: ignore[attr-defined]
-    click.echo(f"default rich menu {menu_id} deployed")
+    A rerun keeps unchanged menus and replaces changed ones: menus never pile up.
+    """
+    from bot.richmenu import FontMissing, deploy
+
+    try:
+        links = deploy(current_app._get_current_object())  # type: ignore[attr-defined]
+    except FontMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{len(links)} rich menus linked by mode and locale; default set")
 
 
 @richmenu.command("render")
 @click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--locale", "locales", multiple=True, help="only these locales (repeatable)")
 @with_appcontext
-def richmenu_render(directory: str) -> None:
-    """Write the rich menu image to DIRECTORY, to look at."""
-    from bot.richmenu import render
+def richmenu_render(directory: str, locales: tuple[str, ...]) -> None:
+    """Write every rich menu image (PAGE-LOCALE.png) and its definition to DIRECTORY."""
+    from bot.richmenu import FontMissing, write_images
 
-    path = Path(directory)
-    path.mkdir(parents=True, exist_ok=True)
-    target = path / "default.png"
-    target.write_bytes(render(current_app.config["BOT_DEFAULT_LOCALE"]))
-    click.echo(f"wrote {target}")
+    try:
+        written = write_images(current_app._get_current_object(),  # type: ignore[attr-defined]
+                               Path(directory), locales or None)
+    except FontMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    for path in written:
+        click.echo(f"wrote {path}")
 
 
 def _deploy_rich_menu(app: Flask) -> None:
     """In the simulator, put the default rich menu in place once the server answers."""
     from bot.line import LineError
-    from bot.richmenu import deploy
+    from bot.richmenu import FontMissing, deploy
 
     try:
         with app.app_context():
             deploy(app)
-    except LineError as exc:
+    except (LineError, FontMissing) as exc:
         log.warning("rich menu not deployed: %s", exc)

@@ -34,6 +34,30 @@ DEFAULTS: dict[str, Any] = {
     "WORKER_BLOCK_MS": 1_000,
     "STREAM_MAXLEN": 100_000,
     "SCHEDULER_LEASE_SECONDS": 30,
+    # notifications (bot/notify.py): reminder rule, quiet hours, dispatch pace
+    "REMINDER_DAY_BEFORE_AT": "18:00",
+    "REMINDER_HOURS_BEFORE": 2,
+    "IDEA_CALL_DEADLINE_DAYS_BEFORE": 3,
+    "QUIET_HOURS": "21:00-08:00",
+    "NOTIFY_CLAIM_BATCH": 5_000,
+    "NOTIFY_MAX_ATTEMPTS": 8,
+    "NOTIFY_CLAIM_TIMEOUT_SECONDS": 300,
+    "NOTIFY_SEND_THREADS": 32,
+    "LINE_RATE_PUSH": 2_000,
+    "LINE_RATE_MULTICAST": 200,
+    "DIGEST_DEFAULT_HOUR": 8,
+    # areas residents may follow, comma-separated, shown as written
+    "AREAS": "阿佐谷,高円寺,荻窪,西荻窪,高井戸,方南・和泉",
+    # activities (issue 3): the LINE Official Account's basic id for sign-up QR codes and
+    # links, how long a freed seat is held for the first person on the waitlist
+    "LINE_BASIC_ID": "@machibot",
+    "WAITLIST_OFFER_MINUTES": 120,
+    # initiatives and idea calls (issue 4): staff review before an initiative is published
+    # (1) or not (0); ideas one person may submit to one call per day; the address people
+    # reach this server at, for "add to calendar" links (empty: the simulator's, or none)
+    "INITIATIVE_MODERATION": 0,
+    "IDEAS_PER_CALL_PER_DAY": 3,
+    "PUBLIC_BASE_URL": "",
 }
 
 _INT_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, int)}
@@ -55,7 +79,7 @@ def load_config(
     """
     env = os.environ if environ is None else environ
     config: dict[str, Any] = dict(DEFAULTS)
-    for key, default in DEFAULTS.items():
+    for key, _default in DEFAULTS.items():
         raw = env.get(key)
         if raw is None or raw == "":
             continue
@@ -93,7 +117,8 @@ def finish_config(config: dict) -> dict:
     try:
         ZoneInfo(config["BOT_TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"BOT_TIMEZONE {config['BOT_TIMEZONE']!r} is not a known time zone") from None
+        zone = config["BOT_TIMEZONE"]
+        raise ConfigError(f"BOT_TIMEZONE {zone!r} is not a known time zone") from None
 
     from bot.i18n import SUPPORTED_LOCALES
 
@@ -134,7 +159,8 @@ def _check_url(name: str, value: str, schemes: tuple[str, ...]) -> None:
             f"{name} must start with one of {', '.join(s + '://' for s in schemes)}; "
             f"got a URL with scheme {parts.scheme or '(none)'!r}"
         )
-    if scheme in ("http", "https", "redis", "rediss", "postgresql", "postgres") and not parts.hostname:
+    networked = ("http", "https", "redis", "rediss", "postgresql", "postgres")
+    if scheme in networked and not parts.hostname:
         raise ConfigError(f"{name} has no host name")
     try:
         parts.port  # noqa: B018 - raises on a malformed port

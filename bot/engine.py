@@ -92,6 +92,21 @@ class DialogState:
 
 
 @dataclass
+class Effects:
+    """What the worker does for a step after the turn (steps never call LINE or Redis).
+
+    `fetched` holds the extra Redis keys read in the turn's first pipeline (a supporter's
+    pairing, a typed 6-digit code); `pushes`, `redis_set` and `redis_delete` are carried
+    out after the replies are sent, the Redis writes in the turn's last pipeline.
+    """
+
+    fetched: dict[str, str | None] = field(default_factory=dict)
+    pushes: list[tuple[str, list[dict]]] = field(default_factory=list)  # (LINE id, messages)
+    redis_set: list[tuple[str, str, int]] = field(default_factory=list)  # key, value, seconds
+    redis_delete: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Context:
     """Everything a step may use during one turn."""
 
@@ -103,8 +118,11 @@ class Context:
     codec: PostbackCodec
     on_loading: Callable[[], None] | None = None
     out: Composer = field(init=False)
-    # the person this turn acts for, when a digital supporter acts on their behalf
+    # the person this turn acts for, when a digital supporter acts on their behalf: then
+    # `user` is that person too, and `supporter` is the supporter whose turn it is
     acting_for: User | None = None
+    supporter: User | None = None
+    effects: Effects = field(default_factory=Effects)
 
     def __post_init__(self) -> None:
         self.out = Composer(self.user.locale, self.user.mode, self.codec)

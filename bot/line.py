@@ -8,6 +8,7 @@ access token nor message bodies are ever logged: only endpoints, statuses and re
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import threading
@@ -24,13 +25,16 @@ from linebot.v3.messaging import (
     ApiException,
     BroadcastRequest,
     Configuration,
+    CreateRichMenuAliasRequest,
     MessagingApi,
     MessagingApiBlob,
     MulticastRequest,
     PushMessageRequest,
     ReplyMessageRequest,
+    RichMenuBulkLinkRequest,
     RichMenuRequest,
     ShowLoadingAnimationRequest,
+    UpdateRichMenuAliasRequest,
 )
 
 log = logging.getLogger(__name__)
@@ -145,11 +149,9 @@ class LineClient:
         seconds = max(5, min(60, 5 * round(seconds / 5)))
         request = ShowLoadingAnimationRequest.from_dict(
             {"chatId": user_id, "loadingSeconds": seconds})
-        try:
+        with contextlib.suppress(LineError):  # a missing animation is cosmetic
             self._call("loading", lambda: self.api.show_loading_animation_with_http_info(
                 request, _request_timeout=self.timeout), retries=0)
-        except LineError:
-            pass  # a missing animation is cosmetic; never fail a turn for it
 
     def profile(self, user_id: str) -> Profile | None:
         try:
@@ -192,6 +194,38 @@ class LineClient:
     def link_rich_menu(self, user_id: str, menu_id: str) -> None:
         self._call("richmenu", lambda: self.api.link_rich_menu_id_to_user_with_http_info(
             user_id, menu_id, _request_timeout=self.timeout))
+
+    def link_rich_menu_to_users(self, user_ids: Sequence[str], menu_id: str) -> None:
+        """Link one menu to up to 500 users in one call (LINE answers 202)."""
+        request = RichMenuBulkLinkRequest.from_dict({"richMenuId": menu_id,
+                                                     "userIds": list(user_ids)})
+        self._call("richmenu", lambda: self.api.link_rich_menu_id_to_users_with_http_info(
+            request, _request_timeout=self.timeout))
+
+    def unlink_rich_menu(self, user_id: str) -> None:
+        self._call("richmenu", lambda: self.api.unlink_rich_menu_id_from_user_with_http_info(
+            user_id, _request_timeout=self.timeout))
+
+    def rich_menu_aliases(self) -> list[dict]:
+        response = self._call("richmenu", lambda: self.api.get_rich_menu_alias_list_with_http_info(
+            _request_timeout=self.timeout))
+        return [a.to_dict() for a in response.data.aliases]
+
+    def set_rich_menu_alias(self, alias_id: str, menu_id: str, *, exists: bool) -> None:
+        """Point the alias at the menu: update it when it exists, create it otherwise."""
+        if exists:
+            update = UpdateRichMenuAliasRequest.from_dict({"richMenuId": menu_id})
+            self._call("richmenu", lambda: self.api.update_rich_menu_alias_with_http_info(
+                alias_id, update, _request_timeout=self.timeout))
+            return
+        create = CreateRichMenuAliasRequest.from_dict({"richMenuAliasId": alias_id,
+                                                       "richMenuId": menu_id})
+        self._call("richmenu", lambda: self.api.create_rich_menu_alias_with_http_info(
+            create, _request_timeout=self.timeout))
+
+    def delete_rich_menu_alias(self, alias_id: str) -> None:
+        self._call("richmenu", lambda: self.api.delete_rich_menu_alias_with_http_info(
+            alias_id, _request_timeout=self.timeout))
 
     # -- machinery --------------------------------------------------------------------------
 

@@ -97,7 +97,8 @@ class Composer:
             return {"type": "postback", "label": label, "data": data,
                     "displayText": clip(choice.label, 300)}
         if choice.kind == "message":
-            return {"type": "message", "label": label, "text": clip(choice.text or choice.label, 300)}
+            text = clip(choice.text or choice.label, 300)
+            return {"type": "message", "label": label, "text": text}
         if choice.kind in ("date", "time", "datetime"):
             return {"type": "datetimepicker", "label": label, "mode": choice.kind,
                     "data": self.codec.encode(choice.action, **choice.args)}
@@ -210,17 +211,24 @@ class Composer:
 
     def carousel(self, bubbles: Sequence[dict], alt_text: str,
                  choices: Sequence[Choice] = ()) -> dict:
-        """Up to 12 cards side by side, dropping trailing cards to stay within 50 KB."""
-        kept = list(bubbles)[:CAROUSEL_BUBBLES]
+        """Up to 12 cards side by side, dropping trailing cards to stay within 50 KB.
+
+        A card over LINE's 30 KB bubble limit is left out (LINE would refuse the whole
+        message). In simple mode the choices, and always "back to menu", go to the quick
+        reply: a carousel has no room for buttons of its own.
+        """
+        kept = [b for b in bubbles if _json_size(b) <= BUBBLE_BYTES][:CAROUSEL_BUBBLES]
+        if not kept:
+            raise ValueError("a carousel needs at least one card within LINE's 30 KB limit")
         contents = {"type": "carousel", "contents": kept}
         while len(kept) > 1 and _json_size(contents) > CAROUSEL_BYTES:
             kept.pop()
             contents = {"type": "carousel", "contents": kept}
         message = {"type": "flex", "altText": clip(alt_text, ALT_TEXT_LIMIT), "contents": contents}
-        if choices and not self.simple:
+        choices = self._with_back(choices, back=True)
+        if choices:
             message["quickReply"] = {
-                "items": [{"type": "action", "action": self.action(c)}
-                          for c in self._with_back(choices, back=False)]
+                "items": [{"type": "action", "action": self.action(c)} for c in choices]
             }
         return message
 

@@ -38,14 +38,15 @@ class PostbackCodec:
         digest = hmac.new(self._key, payload.encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).decode()[:_SIGNATURE_LENGTH]
 
-    def encode(self, action: str, **args: object) -> str:
+    def encode(self, action: str, /, **args: object) -> str:
         if not action or "|" in action:
             raise ValueError(f"bad action name {action!r}")
         query = urlencode({k: str(v) for k, v in args.items() if v is not None})
         payload = f"{VERSION}|{action}|{query}"
         data = f"{payload}|{self._sign(payload)}"
         if len(data) > MAX_DATA_LENGTH:
-            raise ValueError(f"postback data for {action!r} is {len(data)} characters; LINE takes 300")
+            raise ValueError(
+                f"postback data for {action!r} is {len(data)} characters; LINE takes 300")
         return data
 
     def decode(self, data: str) -> Postback:

@@ -15,6 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
@@ -81,8 +82,10 @@ class Scheduler:
         self.scheduler.add_job(self.renew_lease, "interval", seconds=interval, id="lease",
                                name="lease", max_instances=1, coalesce=True)
         for job in JOBS:
+            # first run at once: a leader that just took over does not wait a whole interval
             self.scheduler.add_job(self._guarded(job), "interval", seconds=job.seconds,
-                                   id=job.name, name=job.name, max_instances=1, coalesce=True)
+                                   id=job.name, name=job.name, max_instances=1, coalesce=True,
+                                   next_run_time=datetime.now(self.scheduler.timezone))
         self.renew_lease()
         self.scheduler.start()
 

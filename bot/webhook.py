@@ -57,7 +57,8 @@ def callback() -> Response | tuple[Response, int]:
     if request.content_length is not None and request.content_length > limit:
         log.warning("webhook refused: body of %s bytes is over the limit", request.content_length)
         return _error("body too large", 413)
-    body = request.get_data(cache=False)
+    # read at most one byte over the limit: a chunked body has no Content-Length to check
+    body = request.stream.read(limit + 1)
     if len(body) > limit:
         log.warning("webhook refused: body over the limit")
         return _error("body too large", 413)
@@ -71,7 +72,7 @@ def callback() -> Response | tuple[Response, int]:
 
     try:
         payload = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: deep nesting
         log.warning("webhook refused: body is not JSON")
         return _error("malformed JSON", 400)
     events = payload.get("events") if isinstance(payload, dict) else None
@@ -87,9 +88,11 @@ def callback() -> Response | tuple[Response, int]:
     for event in events:
         if not isinstance(event, dict):
             continue  # not an event LINE would send; nothing to handle
-        encoded = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+        # ASCII escapes: JSON may carry lone surrogates (\ud800), which Redis cannot take as UTF-8
+        encoded = json.dumps(event, separators=(",", ":"))
         event_id = event.get("webhookEventId")
-        if not isinstance(event_id, str) or not event_id or len(event_id) > 64:
+        if (not isinstance(event_id, str) or not event_id or len(event_id) > 64
+                or not event_id.isascii()):
             event_id = "h" + hashlib.sha256(encoded.encode()).hexdigest()[:32]
         args += [keys.seen_event(event_id), encoded]
     if len(args) == 3:

@@ -18,12 +18,35 @@ class MenuItem:
     label: str  # a msgid
     action: str
     simple: bool = True
+    roles: tuple[str, ...] = ()  # shown only to people with one of these roles (empty: all)
+
+    def shown_to(self, ctx: Context) -> bool:
+        return not self.roles or any(ctx.user.has_role(role) for role in self.roles)
 
 
 MENU_ITEMS: tuple[MenuItem, ...] = (
+    # Translators: menu row for initiatives that residents and groups present (取組提示型)
+    MenuItem(N_("Initiatives"), "initiatives", simple=False),
+    # Translators: menu row for the ward's calls for ideas (区からのアイデア募集型)
+    MenuItem(N_("Idea calls"), "idea_calls"),
+    # Translators: menu row to choose which news and reminders arrive
+    MenuItem(N_("Notifications"), "notifications"),
     MenuItem(N_("Settings"), "settings"),
     MenuItem(N_("Language"), "language"),
     MenuItem(N_("Help"), "help"),
+    MenuItem(N_("Find activities"), "find"),
+    MenuItem(N_("My schedule"), "schedule"),
+    MenuItem(N_("Recommended"), "recommend", simple=False),
+    MenuItem(N_("Check in"), "checkin", simple=False),
+    MenuItem(N_("My record"), "record", simple=False),
+    MenuItem(N_("Organiser: my slots"), "org_slots", simple=False),
+    # Translators: the resident asks a digital supporter to help them use the bot
+    MenuItem(N_("Ask a supporter"), "ask_supporter"),
+    MenuItem(N_("Call the help desk"), "call_help_desk"),
+    # Translators: menu row for digital supporters and staff only
+    MenuItem(N_("Supporter tools"), "support", roles=("supporter", "staff")),
+    # Translators: menu row for ward staff: send an announcement to residents
+    MenuItem(N_("Announcements"), "announce", simple=False, roles=("staff",)),
 )
 
 SIMPLE_PAGE = 3
@@ -36,7 +59,7 @@ def main_menu(ctx: Context, inp: Input | None = None, *, page: int = 0,
     if lead:
         messages.append(ctx.out.text(lead, back=False))
     if ctx.out.simple:
-        items = [i for i in MENU_ITEMS if i.simple]
+        items = [i for i in MENU_ITEMS if i.simple and i.shown_to(ctx)]
         pages = max(1, -(-len(items) // SIMPLE_PAGE))
         page = page % pages
         shown = items[page * SIMPLE_PAGE:(page + 1) * SIMPLE_PAGE]
@@ -46,7 +69,7 @@ def main_menu(ctx: Context, inp: Input | None = None, *, page: int = 0,
             choices.append(Choice.go(ctx._("More"), "menu", p=(page + 1) % pages))
         messages.append(ctx.out.choices(ctx._("What would you like to do?"), choices, back=False))
         return Reply(messages)
-    buttons = [Choice.go(ctx._(i.label), i.action) for i in MENU_ITEMS]
+    buttons = [Choice.go(ctx._(i.label), i.action) for i in MENU_ITEMS if i.shown_to(ctx)]
     bubble = ctx.out.bubble(ctx._("Menu"), [ctx._("What would you like to do?")])
     bubble["footer"] = {"type": "box", "layout": "vertical", "spacing": "sm",
                         "contents": [ctx.out._button(b) for b in buttons]}
@@ -71,7 +94,8 @@ def on_help(ctx: Context, inp: Input) -> Reply:
         ctx._("Help desk: {phone} ({hours})", phone=ctx.config["HELP_DESK_PHONE"],
               hours=ctx.config["HELP_DESK_HOURS"]),
     ])
-    choices = [Choice.go(ctx._("Menu"), "menu")]
+    choices = [Choice.go(ctx._("Ask a supporter"), "ask_supporter"),
+               Choice.go(ctx._("Menu"), "menu")]
     if ctx.state.step:
         # Translators: button that goes back to the question the person was answering
         choices.insert(0, Choice.go(ctx._("Continue"), "resume"))

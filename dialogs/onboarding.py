@@ -102,9 +102,9 @@ def gate(ctx: Context, inp: Input) -> Reply | None:
     if ctx.user.consented_at is not None:
         return None
     step = ctx.state.step or ""
-    if step.startswith("onboarding.") or step == "settings.ask_language":
-        if inp.action in ("", "ans"):
-            return None
+    in_onboarding = step.startswith("onboarding.") or step == "settings.ask_language"
+    if in_onboarding and inp.action in ("", "ans"):
+        return None
     return ask_consent(ctx)
 
 

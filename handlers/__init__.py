@@ -10,7 +10,23 @@ from handlers.router import Router
 
 
 def build_router() -> Router:
-    from dialogs import menu, onboarding, settings
+    from dialogs import (
+        announce,
+        find_activities,
+        gatherings,
+        idea_calls,
+        initiatives,
+        menu,
+        onboarding,
+        organiser,
+        recommend,
+        settings,
+        signup,
+        subscriptions,
+        supporters,
+        tabs,
+        volunteering,
+    )
 
     router = Router(
         default=menu.on_default,
@@ -24,6 +40,13 @@ def build_router() -> Router:
     router.interrupt("language", settings.on_language_entry, before_gate=True)
     router.interrupt("simple", settings.on_simple_word)
     router.interrupt("settings", settings.on_settings)
-    for dialog in (onboarding.dialog, settings.dialog):
+    for dialog in (onboarding.dialog, settings.dialog, find_activities.dialog, signup.dialog,
+                   volunteering.dialog, recommend.dialog, organiser.dialog,
+                   supporters.dialog, tabs.dialog, subscriptions.dialog, announce.dialog,
+                   initiatives.dialog, gatherings.dialog, idea_calls.dialog):
         router.include(dialog)
+    router.pattern(signup.signup_regex(), signup.on_signup_pattern)  # "参加 123", "123に参加"
+    router.pattern(volunteering.checkin_regex(), volunteering.on_checkin_pattern)
+    router.pattern(announce.WORDS, announce.on_word)  # staff: "announce", "お知らせ配信"
+    router.location = find_activities.on_location  # near me
     return router

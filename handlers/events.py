@@ -21,10 +21,12 @@ from flask import Flask
 
 from bot import keys
 from bot.db import session_scope
-from bot.engine import Context, DialogState, Input
+from bot.engine import Context, DialogState, Effects, Input
 from bot.i18n import gettext, match_locale
-from bot.line import LineError, describe, get_line
+from bot.line import LineClient, LineError, describe, get_line
 from bot.postback import InvalidPostback, PostbackCodec
+from bot.richmenu import IDS_KEY, menu_for
+from dialogs import supporters
 from handlers.router import Router
 from models.users import follow, get_by_line_id, unfollow
 
@@ -53,7 +55,7 @@ def handle_event(app: Flask, client: redis.Redis, turn: Turn,
                  finish: Callable[[redis.client.Pipeline], None]) -> None:
     """Handle one event; `finish` adds the worker's acknowledgement to the last pipeline."""
     event = turn.event
-    kind = event.get("type")
+    kind = _str_or_none(event.get("type"))  # a list or dict here would not even hash
     source = event.get("source") if isinstance(event.get("source"), dict) else {}
     user_id = source.get("userId")
     if event.get("mode") == "standby" or source.get("type") in ("group", "room"):
@@ -99,7 +101,7 @@ def to_input(event: dict[str, Any], codec: PostbackCodec) -> Input | None:
             return Input("postback", invalid=True)
         return Input("postback", action=decoded.action, args=decoded.args, params=params)
     message = event.get("message") if isinstance(event.get("message"), dict) else {}
-    mtype = message.get("type")
+    mtype = _str_or_none(message.get("type"))
     if mtype == "text":
         text = message.get("text")
         return Input("text", text=text if isinstance(text, str) else "")
@@ -124,14 +126,21 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
               finish: Callable[[redis.client.Pipeline], None]) -> None:
     lock_key, state_key = keys.user_lock(user_id), keys.dialog_state(user_id)
     token = uuid.uuid4().hex
-    state = _lock_and_load(client, lock_key, state_key, token)
+    # what a turn may need besides its state (the rich menu map, a pairing, a typed code)
+    # rides in the same first pipeline: still two Redis round trips a turn
+    extra = [IDS_KEY, *supporters.prefetch_keys(user_id, inp)]
+    state, fetched = _lock_and_load(client, lock_key, state_key, token, extra)
     line = get_line(app)
     reply_token = turn.event.get("replyToken")
-    fresh = time.time() * 1000 - turn.received_at_ms < app.config["REPLY_TOKEN_FRESH_SECONDS"] * 1000
+    reply_token = reply_token if isinstance(reply_token, str) else None
+    age_ms = time.time() * 1000 - turn.received_at_ms
+    fresh = age_ms < app.config["REPLY_TOKEN_FRESH_SECONDS"] * 1000
     router: Router = app.extensions["machibot.router"]
     now = datetime.now(UTC)
     messages: list[dict] = []
     locale = app.config["BOT_DEFAULT_LOCALE"]
+    effects = Effects()
+    relink: tuple[str, str | None] | None = None
     try:
         with session_scope(app) as session:
             user = get_by_line_id(session, user_id)
@@ -141,8 +150,16 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
             elif not user.active:
                 user.active = True  # a message from someone marked inactive: they are back
             locale = user.locale
-            ctx = Context(app, session, user, state, now, codec=app.extensions["machibot.codec"],
-                          on_loading=lambda: line.show_loading(user_id))
+            step_before = state.step
+            # a paired digital supporter's turn runs as the resident they help
+            resident = supporters.acting_target(session, user, inp, state.step, fetched)
+            changed = supporters.track_changes(session) if resident is not None else set()
+            ctx = Context(app, session, resident or user, state, now,
+                          codec=app.extensions["machibot.codec"],
+                          on_loading=lambda: line.show_loading(user_id),
+                          acting_for=resident, supporter=user if resident is not None else None)
+            ctx.effects.fetched = fetched
+            look = (ctx.user.locale, ctx.user.mode)
             if inp.kind == "follow" or is_new:
                 from dialogs.onboarding import greet
 
@@ -152,9 +169,16 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
                 reply = router.dispatch(ctx, inp)
             state.apply(reply)
             messages = reply.messages
+            if resident is not None:
+                session.flush()
+                messages = supporters.after_proxy_turn(ctx, inp, step_before, messages, changed)
+            if is_new or inp.kind == "follow" or (ctx.user.locale, ctx.user.mode) != look:
+                relink = (ctx.user.line_user_id,
+                          menu_for(fetched.get(IDS_KEY), ctx.user.mode, ctx.user.locale))
+            effects = ctx.effects
     except Exception:
         log.exception("turn failed for a %s event", inp.kind)
-        state = DialogState()
+        state, effects, relink = DialogState(), Effects(), None
         messages = [{"type": "text", "text": gettext(
             locale, "Sorry, something went wrong on our side. Please try again in a moment, "
             "or type \"menu\".")}]
@@ -165,7 +189,12 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
     except LineError as exc:
         log.error("could not deliver %s to a user: %s", describe(messages), exc.status)
     finally:
+        _carry_out(line, turn, effects, relink)
         pipe = client.pipeline(transaction=False)
+        for key in effects.redis_delete:
+            pipe.delete(key)
+        for key, value, seconds in effects.redis_set:
+            pipe.set(key, value, ex=seconds)
         doc = state.dump()
         if doc is None:
             pipe.delete(state_key)
@@ -177,17 +206,39 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
         pipe.execute()
 
 
-def _lock_and_load(client: redis.Redis, lock_key: str, state_key: str, token: str) -> DialogState:
-    """Take the per-user lock and read the state in one round trip (retrying while held)."""
+def _lock_and_load(client: redis.Redis, lock_key: str, state_key: str, token: str,
+                   extra: list[str]) -> tuple[DialogState, dict[str, str | None]]:
+    """Take the per-user lock, read the state and the `extra` keys in one round trip
+    (retrying while the lock is held)."""
     deadline = time.monotonic() + LOCK_MS / 1000 + 5
     while True:
         pipe = client.pipeline(transaction=False)
         pipe.set(lock_key, token, nx=True, px=LOCK_MS)
         pipe.get(state_key)
-        locked, raw = pipe.execute()
+        if extra:
+            pipe.mget(extra)
+        locked, raw, *values = pipe.execute()
         if locked or time.monotonic() > deadline:
-            return DialogState.load(raw)
+            fetched = dict(zip(extra, values[0], strict=True)) if extra else {}
+            return DialogState.load(raw), fetched
         time.sleep(0.02)
+
+
+def _carry_out(line: LineClient, turn: Turn, effects: Effects,
+               relink: tuple[str, str | None] | None) -> None:
+    """After the replies: the pushes steps asked for (announcements to a resident, help
+    requests to supporters) and a rich menu link after a change of mode or language."""
+    for index, (to, messages) in enumerate(effects.pushes):
+        try:
+            line.send(to, messages, reply_token=None,
+                      retry_key_base=f"{turn.event_key}:effect:{index}")
+        except LineError as exc:
+            log.error("could not push %s: %s", describe(messages), exc.status)
+    if relink is not None and relink[1]:
+        try:
+            line.link_rich_menu(relink[0], relink[1])
+        except LineError as exc:
+            log.warning("rich menu not linked: %s", exc.status)
 
 
 def _follow(app: Flask, session, user_id: str):  # type: ignore[no-untyped-def]

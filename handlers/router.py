@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.engine import Context, Dialog, Input, Prompt, Reply, Step
-from bot.i18n import SUPPORTED_LOCALES, N_, gettext
+from bot.i18n import N_, SUPPORTED_LOCALES, gettext
 
 # Translators: words a person may type to reach a feature, separated by "|". Keep the
 # English words and add your language's own (several spellings are welcome).
@@ -110,7 +110,10 @@ class Router:
             return self._call(self.invalid, ctx, inp)
         name = self.interrupt_for(inp)
         if self.gate is not None and name not in self.ungated:
-            gated = self.gate(ctx, inp)
+            # A typed interrupt word is gated as the button it stands for: a gate that lets
+            # typed answers through to a dialog must not let "menu" or "settings" through.
+            shown = inp if name is None else replace(inp, kind="postback", action=name)
+            gated = self.gate(ctx, shown)
             if gated is not None:
                 return gated
         if name is not None:

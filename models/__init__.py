@@ -1,5 +1,16 @@
 """SQLAlchemy 2.0 models and the domain operations on them."""
 
+# every feature's models, so that Base.metadata knows every table (Alembic, tests)
+from models import (  # noqa: F401
+    activities,
+    announcements,
+    gatherings,
+    ideas,
+    initiatives,
+    outbox,
+    subscriptions,
+    supporters,
+)
 from models.base import Base
 from models.users import AuditLog, User, UserRole
 

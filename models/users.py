@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, delete, select
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -133,5 +133,4 @@ def delete_personal_data(session: Session, user: User) -> None:
         eraser(session, user)
     user_id = user.id
     audit(session, "user.delete", subject=None, user_ref=user_id)
-    session.execute(delete(UserRole).where(UserRole.user_id == user_id))
     session.delete(user)

@@ -79,6 +79,11 @@ def live_app(instance_dir, redis_url, database_url) -> Iterator[Any]:
     yield app
     server.shutdown()
     thread.join(5)
+    from bot.db import close as close_db
+    from bot.redis_store import close as close_redis
+
+    close_db(app)
+    close_redis(app)
     os.environ.update(saved)
 
 

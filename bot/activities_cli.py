@@ -1,0 +1,97 @@
+"""`machibot data import|export|demo` and `machibot activities qr` (issue 3)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+@click.group()
+def data() -> None:
+    """Activities in and out (national standard event list CSV), and the demo set."""
+
+
+def _areas() -> list[str]:
+    return [a.strip() for a in str(current_app.config.get("AREAS", "")).split(",") if a.strip()]
+
+
+@data.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def data_import(file: str) -> None:
+    """Import FILE (UTF-8 or Shift_JIS CSV); all rows or, when any is bad, none."""
+    from bot.db import session_scope
+    from models.activity_data import ImportFailed, import_csv
+
+    try:
+        with session_scope() as session:
+            report = import_csv(session, Path(file).read_bytes(),
+                                tz=current_app.config["BOT_TIMEZONE"], areas=_areas())
+    except ImportFailed as exc:
+        for error in exc.errors:
+            click.echo(error, err=True)
+        raise click.ClickException(
+            f"nothing imported: {len(exc.errors)} bad row(s); fix them and import again"
+        ) from None
+    click.echo(f"imported: {report.created} new, {report.updated} updated, "
+               f"{report.unchanged} unchanged")
+
+
+@data.command("export")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+def data_export(file: str) -> None:
+    """Write every slot to FILE (UTF-8 with BOM); no personal data."""
+    from bot.db import session_scope
+    from models.activity_data import export_csv
+
+    with session_scope() as session:
+        Path(file).write_bytes(export_csv(session, tz=current_app.config["BOT_TIMEZONE"]))
+    click.echo(f"wrote {file}")
+
+
+@data.command("demo")
+@click.option("--if-empty", is_flag=True, help="only when there are no activities yet")
+@with_appcontext
+def data_demo(if_empty: bool) -> None:
+    """Load the demo activities (dates relative to today)."""
+    from bot.db import session_scope
+    from models.activity_data import has_activities, load_demo
+
+    with session_scope() as session:
+        if if_empty and has_activities(session):
+            click.echo("activities exist: demo set not loaded")
+            return
+        count = load_demo(session, now=datetime.now(UTC), tz=current_app.config["BOT_TIMEZONE"])
+    click.echo(f"demo set loaded: {count} activities")
+
+
+@click.group()
+def activities() -> None:
+    """Activities and slots."""
+
+
+@activities.command("qr")
+@click.argument("slot_code")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+              help="default: signup-SLOT_CODE.png")
+@click.option("--locale", default=None, help="language of the prefilled message")
+@with_appcontext
+def activities_qr(slot_code: str, out: str | None, locale: str | None) -> None:
+    """Write a QR code PNG that opens the chat with "参加 SLOT_CODE" typed in."""
+    from bot.db import session_scope
+    from dialogs.signup import signup_link
+    from models.activities import slot_by_code
+    from models.activity_data import write_qr
+
+    with session_scope() as session:
+        if slot_by_code(session, slot_code) is None:
+            raise click.ClickException(f"no slot has the code {slot_code}")
+    link = signup_link(current_app.config, slot_code, locale)
+    target = Path(out or f"signup-{slot_code}.png")
+    write_qr(link, target)
+    click.echo(f"wrote {target} ({link})")

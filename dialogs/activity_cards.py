@@ -1,0 +1,97 @@
+"""How a slot reads: one card (title, date and time, place, organiser, seats left, style
+badges, "Sign up" and "Details"), shared by finding, recommendations, my schedule and the
+organiser's list. Titles and places are shown as written."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_skeleton, format_time
+
+from bot.i18n import babel_locale, gettext
+from bot.messages import Choice, Composer
+from models.activities import CATEGORIES, STYLES, Slot, as_utc
+from models.activity_search import format_distance
+
+
+def when_text(slot: Slot, locale: str, tz: str) -> str:
+    """'11月28日(土) 10:00–12:00' in the reader's language, in the ward's time zone."""
+    zone = ZoneInfo(tz)
+    start, end = as_utc(slot.starts_at).astimezone(zone), as_utc(slot.ends_at).astimezone(zone)
+    where = babel_locale(locale)
+    day = format_skeleton("MMMEd", start, locale=where)
+    clock = f"{format_time(start, 'short', locale=where)}–{format_time(end, 'short', locale=where)}"
+    if end.date() != start.date():
+        clock += " " + format_skeleton("MMMEd", end, locale=where)
+    return f"{day} {clock}"
+
+
+def clock_text(value: datetime, locale: str, tz: str) -> str:
+    return format_time(as_utc(value).astimezone(ZoneInfo(tz)), "short",
+                       locale=babel_locale(locale))
+
+
+def seats_text(slot: Slot, locale: str) -> str:
+    if slot.seats_left <= 0:
+        # Translators: on a card, when every seat is taken
+        return gettext(locale, "Full (waitlist open)")
+    return gettext(locale, "Seats left: {n}", n=slot.seats_left)
+
+
+def badges(slot: Slot, locale: str) -> list[str]:
+    activity = slot.activity
+    names = [gettext(locale, CATEGORIES.get(activity.category, CATEGORIES["other"]))]
+    names += [gettext(locale, STYLES[s]) for s in activity.styles or [] if s in STYLES]
+    return names[:4]
+
+
+def slot_lines(slot: Slot, out: Composer, tz: str, *, distance: float | None = None,
+               reason: str | None = None) -> list[str]:
+    locale = out.locale
+    activity = slot.activity
+    place = slot.place or activity.area or ""
+    if distance is not None:
+        place = f"{place} ({format_distance(distance, locale)})"
+    lines = [f"📅 {when_text(slot, locale, tz)}", f"📍 {place}"]
+    if activity.organisation is not None:
+        lines.append(f"👥 {activity.organisation.name}")
+    lines.append(seats_text(slot, locale))
+    # Translators: the slot's short code that people type to sign up ("参加 1234")
+    lines.append(gettext(locale, "Code: {code}", code=slot.code))
+    if reason:
+        lines.append(f"💡 {reason}")
+    return lines
+
+
+def slot_bubble(slot: Slot, out: Composer, tz: str, *, distance: float | None = None,
+                reason: str | None = None, buttons: Sequence[Choice] | None = None) -> dict:
+    if buttons is None:
+        buttons = [
+            Choice(out._("Sign up"), "signup", {"c": slot.code}, style="primary"),
+            # Translators: button on an activity card that shows everything about it
+            Choice.go(out._("Details"), "slot", s=slot.id),
+        ]
+    return out.bubble(slot.activity.title, slot_lines(slot, out, tz, distance=distance,
+                                                      reason=reason),
+                      buttons, badges=badges(slot, out.locale))
+
+
+def detail_lines(slot: Slot, out: Composer, tz: str) -> list[str]:
+    activity = slot.activity
+    lines = slot_lines(slot, out, tz)
+    if slot.address:
+        lines.insert(2, slot.address)
+    if activity.description:
+        lines.append(activity.description)
+    if activity.when_note:
+        lines.append(activity.when_note)
+    if activity.fee:
+        lines.append(out._("Fee: {fee}", fee=activity.fee))
+    if activity.contact_name or activity.contact_phone:
+        contact = " ".join(filter(None, [activity.contact_name, activity.contact_phone]))
+        lines.append(out._("Contact: {contact}", contact=contact))
+    if activity.url:
+        lines.append(activity.url)
+    return lines

@@ -1,0 +1,307 @@
+"""Staff announcements: compose, choose who, preview, confirm, send now or later; results.
+
+```mermaid
+stateDiagram-v2
+    [*] --> start: "announce" / postback announce (staff only)
+    start --> ask_text: New announcement
+    start --> [*]: Results (targeted, sent, failed)
+    ask_text --> ask_more: Japanese text typed
+    ask_more --> ask_translation: a language
+    ask_translation --> ask_more: its text typed
+    ask_more --> ask_segment: Go on
+    ask_segment --> ask_values: areas / interests / languages
+    ask_values --> ask_values: tap to add or remove
+    ask_values --> preview: Done
+    ask_segment --> preview: everyone / simple mode users
+    preview --> confirm: Send now / Send later (date and time picker)
+    confirm --> [*]: Send (rows written to the outbox) / Cancel
+```
+
+Every entry and every step checks `user.has_role("staff")` on the server: a postback is user
+input, so a resident replaying a staff button is refused and the attempt is audit-logged.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from bot.engine import Context, Dialog, Input, Reply, Step
+from bot.i18n import SUPPORTED_LOCALES, format_when, language_name
+from bot.messages import Choice
+from dialogs.menu import main_menu
+from models.announcements import (
+    SEGMENTS,
+    Announcement,
+    count_recipients,
+    create,
+    recent,
+    refresh_counts,
+    schedule,
+)
+from models.users import audit
+
+START = "announce.start"
+ASK_TEXT = "announce.ask_text"
+ASK_MORE = "announce.ask_more"
+ASK_TRANSLATION = "announce.ask_translation"
+ASK_SEGMENT = "announce.ask_segment"
+ASK_VALUES = "announce.ask_values"
+PREVIEW = "announce.preview"
+CONFIRM = "announce.confirm"
+WORDS = re.compile(r"(?i)announce|announcement|お知らせ配信")
+
+
+def staff_only(step: Step) -> Step:
+    @functools.wraps(step)
+    def guarded(ctx: Context, inp: Input) -> Reply:
+        if not ctx.user.has_role("staff"):
+            audit(ctx.session, "announce.refused", actor=ctx.user,
+                  step=ctx.state.step or "", postback=inp.action)
+            return main_menu(ctx, inp, lead=ctx._("Sorry, this is for ward staff only."))
+        return step(ctx, inp)
+
+    return guarded
+
+
+@staff_only
+def on_start(ctx: Context, inp: Input) -> Reply:
+    choices = [Choice.answer(START, ctx._("New announcement"), "new"),
+               Choice.answer(START, ctx._("Results"), "results")]
+    return Reply([ctx.out.choices(ctx._("Announcements: what would you like to do?"), choices)],
+                 next=START, data={})
+
+
+@staff_only
+def on_start_choice(ctx: Context, inp: Input) -> Reply:
+    if inp.value == "results":
+        return results(ctx)
+    if inp.value == "new":
+        return ask_text(ctx, {"texts": {}})
+    return on_start(ctx, inp)
+
+
+def ask_text(ctx: Context, data: dict) -> Reply:
+    return Reply([ctx.out.text(ctx._("Please type the announcement in Japanese."))],
+                 next=ASK_TEXT, data=data)
+
+
+@staff_only
+def on_text(ctx: Context, inp: Input) -> Reply:
+    data = dict(ctx.state.data)
+    if inp.kind != "text" or not inp.text.strip():
+        return ask_text(ctx, data)
+    data["texts"] = {**data.get("texts", {}), "ja": inp.text.strip()}
+    return ask_more(ctx, data)
+
+
+def ask_more(ctx: Context, data: dict) -> Reply:
+    given = set(data.get("texts", {}))
+    choices = [Choice.answer(ASK_MORE, language_name(code), code)
+               for code in SUPPORTED_LOCALES if code not in given]
+    # Translators: go on without adding more translations
+    choices.insert(0, Choice.answer(ASK_MORE, ctx._("Go on"), "__go"))
+    text = ctx._("Add a translation? People whose language has none get the Japanese text "
+                 "with a short note.")
+    return Reply([ctx.out.choices(text, choices)], next=ASK_MORE, data=data)
+
+
+@staff_only
+def on_more(ctx: Context, inp: Input) -> Reply:
+    data = dict(ctx.state.data)
+    if inp.value == "__go":
+        return ask_segment(ctx, data)
+    if inp.value not in SUPPORTED_LOCALES:
+        return ask_more(ctx, data)
+    data["lang"] = inp.value
+    return Reply([ctx.out.text(ctx._("Please type the text in {language}.",
+                                     language=language_name(inp.value)))],
+                 next=ASK_TRANSLATION, data=data)
+
+
+@staff_only
+def on_translation(ctx: Context, inp: Input) -> Reply:
+    data = dict(ctx.state.data)
+    lang = data.pop("lang", None)
+    if lang in SUPPORTED_LOCALES and inp.kind == "text" and inp.text.strip():
+        data["texts"] = {**data.get("texts", {}), lang: inp.text.strip()}
+    return ask_more(ctx, data)
+
+
+def ask_segment(ctx: Context, data: dict) -> Reply:
+    choices = [Choice.answer(ASK_SEGMENT, ctx._(segment.label), name)
+               for name, segment in SEGMENTS.items()]
+    return Reply([ctx.out.choices(ctx._("Who should receive it?"), choices)],
+                 next=ASK_SEGMENT, data=data)
+
+
+@staff_only
+def on_segment(ctx: Context, inp: Input) -> Reply:
+    data = dict(ctx.state.data)
+    segment = SEGMENTS.get(inp.value or "")
+    if segment is None:
+        return ask_segment(ctx, data)
+    data["segment"] = {"kind": inp.value, "values": []}
+    if segment.values is None:
+        return preview(ctx, data)
+    return ask_values(ctx, data)
+
+
+def _values(ctx: Context, kind: str) -> list[tuple[str, str]]:
+    segment = SEGMENTS[kind]
+    found = segment.values(ctx.session) if segment.values else []
+    return [(v, ctx._(label) if segment.translate_values else label) for v, label in found]
+
+
+def ask_values(ctx: Context, data: dict, lead: str | None = None) -> Reply:
+    chosen = set(data["segment"]["values"])
+    choices = [Choice.answer(ASK_VALUES, f"{'✓' if v in chosen else '✗'} {label}", v)
+               for v, label in _values(ctx, data["segment"]["kind"])][:11]
+    choices.insert(0, Choice.answer(ASK_VALUES, ctx._("Done"), "__done"))
+    question = ctx._("Tap to add or remove, then Done.")
+    return Reply([ctx.out.choices(f"{lead}\n{question}" if lead else question, choices)],
+                 next=ASK_VALUES, data=data)
+
+
+@staff_only
+def on_values(ctx: Context, inp: Input) -> Reply:
+    data = dict(ctx.state.data)
+    segment = dict(data["segment"])
+    values = list(segment["values"])
+    if inp.value == "__done":
+        if not values:
+            return ask_values(ctx, data, lead=ctx._("Please choose at least one."))
+        return preview(ctx, data)
+    if inp.value in values:
+        values.remove(inp.value)
+    elif inp.value in {v for v, _ in _values(ctx, segment["kind"])}:
+        values.append(inp.value)
+    segment["values"] = values
+    data["segment"] = segment
+    return ask_values(ctx, data)
+
+
+def preview(ctx: Context, data: dict) -> Reply:
+    from bot.notify import announcement_messages
+
+    count = count_recipients(ctx.session, data["segment"])
+    data["count"] = count
+    sample = Announcement(id=0, texts=data["texts"], segment=data["segment"], status="draft")
+    languages = ", ".join(language_name(c) for c in data["texts"])
+    summary = "\n".join([
+        ctx._("Recipients: {count}", count=count),
+        ctx._("Languages: {languages}", languages=languages),
+        ctx._("This is how it will look:"),
+    ])
+    messages = [ctx.out.text(summary, back=False)]
+    messages += announcement_messages(sample, ctx.out) or []
+    choices = [
+        Choice.answer(PREVIEW, ctx._("Send now"), "now", style="primary"),
+        Choice(ctx._("Send later"), "ans", {"s": PREVIEW, "v": "later"}, kind="datetime"),
+        Choice.answer(PREVIEW, ctx._("Cancel"), "cancel"),
+    ]
+    messages.append(ctx.out.choices(ctx._("Send it?"), choices))
+    return Reply(messages, next=PREVIEW, data=data)
+
+
+@staff_only
+def on_preview(ctx: Context, inp: Input) -> Reply:
+    data = dict(ctx.state.data)
+    if inp.value == "cancel":
+        return main_menu(ctx, inp, lead=ctx._("Stopped. Nothing was sent."))
+    if inp.value == "later":
+        raw = inp.params.get("datetime")
+        try:
+            when = datetime.fromisoformat(raw or "")
+        except ValueError:
+            return preview(ctx, data)
+        when = when.replace(tzinfo=ZoneInfo(ctx.config["BOT_TIMEZONE"]))
+        if when <= ctx.now:
+            return preview(ctx, data)
+        data["at"] = when.astimezone(UTC).isoformat()
+        question = ctx._("Send to {count} people at {when}?", count=data.get("count", 0),
+                         when=format_when(when, ctx.locale, ctx.config["BOT_TIMEZONE"]))
+    elif inp.value == "now":
+        data.pop("at", None)
+        question = ctx._("Send to {count} people now?", count=data.get("count", 0))
+    else:
+        return preview(ctx, data)
+    yes = Choice.answer(CONFIRM, ctx._("Send"), "yes")
+    no = Choice.answer(CONFIRM, ctx._("Cancel"), "no")
+    return Reply([ctx.out.confirm(question, yes, no)], next=CONFIRM, data=data)
+
+
+@staff_only
+def on_confirm(ctx: Context, inp: Input) -> Reply:
+    data = ctx.state.data
+    if inp.value != "yes":
+        return main_menu(ctx, inp, lead=ctx._("Stopped. Nothing was sent."))
+    at = datetime.fromisoformat(data["at"]) if data.get("at") else ctx.now
+    announcement = create(ctx.session, texts=data["texts"], segment=data["segment"],
+                          author=ctx.user)
+    targeted = schedule(ctx.session, announcement, at=at)
+    audit(ctx.session, "announce.send", actor=ctx.user, announcement=announcement.id,
+          targeted=targeted, segment=data["segment"]["kind"])
+    return Reply([ctx.out.text(ctx._(
+        "Announcement {number} is on its way to {count} people. Ask for \"Results\" to see "
+        "how it went.", number=announcement.id, count=targeted),
+        [Choice.go(ctx._("Results"), "announce", v="results")])])
+
+
+def results(ctx: Context) -> Reply:
+    from bot.notify import monthly_limit_reached
+
+    lines = []
+    month = monthly_limit_reached(ctx.app)
+    if month:
+        lines.append(ctx._("LINE's monthly message limit was reached ({month}): only urgent "
+                           "messages are being sent.", month=month))
+    for announcement in recent(ctx.session):
+        refresh_counts(ctx.session, announcement)
+        text = next(iter(announcement.texts.values()), "")
+        lines.append(ctx._(
+            "No. {number} ({when}) {start}: {targeted} targeted, {sent} sent, {failed} failed",
+            number=announcement.id, start=text[:15],
+            when=format_when(announcement.send_at or announcement.created_at, ctx.locale,
+                             ctx.config["BOT_TIMEZONE"]),
+            targeted=announcement.targeted, sent=announcement.sent, failed=announcement.failed))
+    if len(lines) == (1 if month else 0):
+        lines.append(ctx._("No announcements yet."))
+    return Reply([ctx.out.text("\n".join(lines))])
+
+
+@staff_only
+def on_entry(ctx: Context, inp: Input) -> Reply:
+    if inp.args.get("v") == "results":
+        return results(ctx)
+    return on_start(ctx, inp)
+
+
+def on_word(ctx: Context, inp: Input, _match: object) -> Reply:
+    return on_entry(ctx, inp)
+
+
+dialog = Dialog(
+    name="announce",
+    entries={"announce": on_entry},
+    steps={
+        START: on_start_choice,
+        ASK_TEXT: on_text,
+        ASK_MORE: on_more,
+        ASK_TRANSLATION: on_translation,
+        ASK_SEGMENT: on_segment,
+        ASK_VALUES: on_values,
+        PREVIEW: on_preview,
+        CONFIRM: on_confirm,
+    },
+    prompts={
+        START: lambda ctx: on_start(ctx, Input("postback", action="announce")),
+        ASK_TEXT: lambda ctx: ask_text(ctx, ctx.state.data),
+        ASK_MORE: lambda ctx: ask_more(ctx, ctx.state.data),
+        ASK_SEGMENT: lambda ctx: ask_segment(ctx, ctx.state.data),
+        ASK_VALUES: lambda ctx: ask_values(ctx, ctx.state.data),
+        PREVIEW: lambda ctx: preview(ctx, ctx.state.data),
+    },
+)

@@ -1,0 +1,335 @@
+"""Gatherings: schedule a preparation gathering (presenter or staff) or an idea meeting
+(staff), invite, answer attend or not, "add to calendar".
+
+```mermaid
+stateDiagram-v2
+    [*] --> ask_when: Schedule gathering (presenter / staff) / Idea meeting (staff)
+    ask_when --> ask_place: date and time picked
+    ask_place --> confirm: place or online link typed
+    confirm --> [*]: Schedule (row written, everyone interested invited) / Cancel
+    [*] --> [*]: Attend / Not attending (from the invitation; reminders follow "attend")
+```
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.engine import Context, Dialog, Input, Reply
+from bot.i18n import format_when
+from bot.messages import Choice, Composer
+from dialogs.initiatives import int_arg, refuse, too_long
+from dialogs.menu import main_menu
+from models import gatherings as gat
+from models import initiatives as ini
+from models.gatherings import ATTEND, DECLINE, Gathering, GatheringError
+from models.ideas import Idea, IdeaCall
+from models.initiatives import Initiative, Interest, TooLong
+from models.users import audit
+
+ASK_WHEN = "gathering.ask_when"
+ASK_PLACE = "gathering.ask_place"
+CONFIRM = "gathering.confirm"
+URL = re.compile(r"https?://\S+")
+
+
+def _tz_of() -> str:
+    from flask import current_app, has_app_context
+
+    return current_app.config["BOT_TIMEZONE"] if has_app_context() else "Asia/Tokyo"
+
+
+def _place_lines(out: Composer, gathering: Gathering, tz: str) -> list[str]:
+    lines = [f"📅 {format_when(gathering.starts_at, out.locale, tz)}"]
+    if gathering.place:
+        lines.append(f"📍 {gathering.place}")
+    if gathering.online_url:
+        lines.append(out._("Online: {link}", link=gathering.online_url))
+    return lines
+
+
+def gathering_lines(ctx: Context, gathering: Gathering) -> list[str]:
+    counts = gat.counts(ctx.session, gathering)
+    return [*_place_lines(ctx.out, gathering, ctx.config["BOT_TIMEZONE"]),
+            ctx._("Attending: {count}", count=counts[ATTEND])]
+
+
+def gathering_title(out: Composer, session, gathering: Gathering) -> str:  # type: ignore[no-untyped-def]
+    if gathering.initiative_id is not None:
+        initiative = session.get(Initiative, gathering.initiative_id)
+        return out._("Preparation gathering: {title}", title=initiative.title if initiative else "")
+    call = session.get(IdeaCall, gathering.idea_call_id)
+    return out._("Idea meeting: {theme}", theme=call.theme if call else "")
+
+
+def rsvp_choices(out: Composer, gathering: Gathering) -> list[Choice]:
+    return [Choice(out._("Attend"), "rsvp", {"g": gathering.id, "v": ATTEND}, style="primary"),
+            Choice.go(out._("Not attending"), "rsvp", g=gathering.id, v=DECLINE)]
+
+
+# -- who may do what -----------------------------------------------------------------------
+
+
+def may_schedule(ctx: Context, initiative: Initiative | None, call: IdeaCall | None) -> bool:
+    if initiative is not None:
+        return ini.can_manage(ctx.user, initiative)
+    return call is not None and ctx.user.has_role("staff")
+
+
+def may_answer(ctx: Context, gathering: Gathering) -> bool:
+    """Idea meetings are open to anyone; a preparation gathering to those invited, the
+    people interested in the initiative, its presenter and staff."""
+    if gathering.kind == gat.IDEA_MEETING:
+        return True
+    if gat.answer_of(ctx.session, gathering, ctx.user.id) is not None:
+        return True
+    initiative = ctx.session.get(Initiative, gathering.initiative_id)
+    if initiative is None:
+        return False
+    return ini.can_manage(ctx.user, initiative) or ini.interest_of(
+        ctx.session, initiative, ctx.user) is not None
+
+
+# -- scheduling ----------------------------------------------------------------------------
+
+
+def _targets(ctx: Context, data: dict) -> tuple[Initiative | None, IdeaCall | None]:
+    initiative = ctx.session.get(Initiative, data["i"]) if data.get("i") else None
+    call = ctx.session.get(IdeaCall, data["c"]) if data.get("c") else None
+    return initiative, call
+
+
+def on_new(ctx: Context, inp: Input) -> Reply:
+    data = {"i": int_arg(inp, "i"), "c": int_arg(inp, "c")}
+    initiative, call = _targets(ctx, data)
+    if initiative is None and call is None:
+        return main_menu(ctx, inp, lead=ctx._("This button is no longer valid."))
+    if not may_schedule(ctx, initiative, call):
+        return refuse(ctx, inp, "gathering.schedule", staff=initiative is None)
+    if initiative is not None and initiative.status not in ini.ACTIVE:
+        return main_menu(ctx, inp, lead=ctx._("This initiative is already done."))
+    return ask_when(ctx, data)
+
+
+def ask_when(ctx: Context, data: dict, lead: str | None = None) -> Reply:
+    # Translators: opens a date and time picker
+    pick = Choice(ctx._("Pick date and time"), "ans", {"s": ASK_WHEN, "v": "pick"},
+                  kind="datetime")
+    text = ctx._("When is it? Pick the date and time.")
+    return Reply([ctx.out.choices(f"{lead}\n{text}" if lead else text, [pick])],
+                 next=ASK_WHEN, data=data)
+
+
+def _guard(ctx: Context, inp: Input) -> Reply | None:
+    initiative, call = _targets(ctx, ctx.state.data)
+    if not may_schedule(ctx, initiative, call):
+        return refuse(ctx, inp, "gathering.schedule", staff=initiative is None)
+    return None
+
+
+def on_when(ctx: Context, inp: Input) -> Reply:
+    if (refused := _guard(ctx, inp)) is not None:
+        return refused
+    data = dict(ctx.state.data)
+    try:
+        when = datetime.fromisoformat(inp.params.get("datetime") or "")
+    except ValueError:
+        return ask_when(ctx, data)
+    when = when.replace(tzinfo=ZoneInfo(ctx.config["BOT_TIMEZONE"]))
+    if when <= ctx.now:
+        return ask_when(ctx, data, ctx._("That time has passed. Please pick a later one."))
+    data["at"] = when.isoformat()
+    return ask_place(ctx, data)
+
+
+def ask_place(ctx: Context, data: dict, lead: str | None = None) -> Reply:
+    text = ctx._("Where is it? Type the place, or an online meeting link (https://…).")
+    return Reply([ctx.out.text(f"{lead}\n{text}" if lead else text)], next=ASK_PLACE, data=data)
+
+
+def on_place(ctx: Context, inp: Input) -> Reply:
+    if (refused := _guard(ctx, inp)) is not None:
+        return refused
+    data = dict(ctx.state.data)
+    text = inp.text.strip() if inp.kind == "text" else ""
+    if not text:
+        return ask_place(ctx, data)
+    limit = gat.URL_MAX if URL.fullmatch(text) else gat.PLACE_MAX
+    if len(text) > limit:
+        return ask_place(ctx, data, too_long(ctx, TooLong("place", limit, len(text))))
+    data["url" if URL.fullmatch(text) else "place"] = text
+    return confirm(ctx, data)
+
+
+def confirm(ctx: Context, data: dict) -> Reply:
+    when = datetime.fromisoformat(data["at"])
+    lines = [f"📅 {format_when(when, ctx.locale, ctx.config['BOT_TIMEZONE'])}"]
+    if data.get("place"):
+        lines.append(f"📍 {data['place']}")
+    if data.get("url"):
+        lines.append(ctx._("Online: {link}", link=data["url"]))
+    initiative, call = _targets(ctx, data)
+    if initiative is not None:
+        title = ctx._("Preparation gathering: {title}", title=initiative.title)
+        question = ctx._("Schedule it and invite everyone who is interested?")
+    else:
+        title = ctx._("Idea meeting: {theme}", theme=call.theme if call else "")
+        question = ctx._("Schedule it? Anyone can join; people who sent ideas are invited.")
+    yes = Choice.answer(CONFIRM, ctx._("Schedule"), "yes")
+    no = Choice.answer(CONFIRM, ctx._("Cancel"), "no")
+    return Reply([ctx.out.card(title, lines), ctx.out.confirm(question, yes, no)],
+                 next=CONFIRM, data=data)
+
+
+def on_confirm(ctx: Context, inp: Input) -> Reply:
+    if (refused := _guard(ctx, inp)) is not None:
+        return refused
+    data = ctx.state.data
+    if inp.value == "no":
+        return main_menu(ctx, inp, lead=ctx._("Stopped. Nothing was sent."))
+    if inp.value != "yes":
+        return confirm(ctx, dict(data))
+    initiative, call = _targets(ctx, data)
+    try:
+        gathering = gat.schedule(
+            ctx.session, kind=gat.PREPARATION if initiative else gat.IDEA_MEETING,
+            starts_at=datetime.fromisoformat(data["at"]), place=data.get("place", ""),
+            online_url=data.get("url", ""), initiative_id=initiative.id if initiative else None,
+            idea_call_id=call.id if call and not initiative else None,
+            by_user_id=ctx.user.id, now=ctx.now)
+    except GatheringError as exc:
+        if exc.code == "past":
+            return ask_when(ctx, dict(data), ctx._("That time has passed. Please pick a "
+                                                   "later one."))
+        return ask_place(ctx, dict(data))
+    invited = invite_everyone(ctx, gathering, initiative, call)
+    audit(ctx.session, "gathering.schedule", actor=ctx.user, gathering=gathering.id,
+          invited=invited)
+    text = ctx._("Scheduled. {count} people were invited; you will see who attends here.",
+                 count=invited)
+    return Reply([ctx.out.text(text, [Choice.go(ctx._("Details"), "gathering", g=gathering.id)])])
+
+
+def invite_everyone(ctx: Context, gathering: Gathering, initiative: Initiative | None,
+                    call: IdeaCall | None) -> int:
+    from sqlalchemy import select
+
+    if initiative is not None:
+        people = list(ctx.session.scalars(select(Interest.user_id).where(
+            Interest.initiative_id == initiative.id)))
+        if initiative.presenter_id == ctx.user.id:
+            # the presenter who scheduled it attends, and is reminded like everyone
+            gat.answer(ctx.session, gathering, ctx.user.id, ATTEND, config=ctx.config,
+                       now=ctx.now)
+        else:
+            people.append(initiative.presenter_id)
+    else:
+        people = [uid for uid in ctx.session.scalars(select(Idea.submitter_id).where(
+            Idea.call_id == call.id, Idea.submitter_id.is_not(None)).distinct())]  # type: ignore[union-attr]
+    return gat.invite(ctx.session, gathering, [p for p in people if p != ctx.user.id],
+                      now=ctx.now)
+
+
+# -- answering -----------------------------------------------------------------------------
+
+
+def _gathering(ctx: Context, inp: Input) -> Gathering | None:
+    ident = int_arg(inp, "g")
+    return ctx.session.get(Gathering, ident) if ident is not None else None
+
+
+def on_rsvp(ctx: Context, inp: Input) -> Reply:
+    gathering = _gathering(ctx, inp)
+    value = inp.args.get("v")
+    if gathering is None or gathering.cancelled or value not in (ATTEND, DECLINE):
+        return main_menu(ctx, inp, lead=ctx._("This gathering is no longer planned."))
+    if not may_answer(ctx, gathering):
+        return refuse(ctx, inp, "gathering.rsvp")
+    if gathering.starts_at and gat.as_utc(gathering.starts_at) <= ctx.now:
+        return main_menu(ctx, inp, lead=ctx._("This gathering has already started."))
+    gat.answer(ctx.session, gathering, ctx.user.id, value, config=ctx.config, now=ctx.now)
+    count = gat.counts(ctx.session, gathering)[ATTEND]
+    if value == ATTEND:
+        text = ctx._("You will attend. We will remind you the day before and shortly before "
+                     "it starts. Attending so far: {count}.", count=count)
+    else:
+        text = ctx._("Thank you for letting us know. You can still change your answer.")
+    # the other answer stays at hand: plans change
+    other = [c for c in rsvp_choices(ctx.out, gathering) if c.args.get("v") != value]
+    return Reply([ctx.out.text(text, calendar_choices(ctx, gathering) + other)])
+
+
+def calendar_choices(ctx: Context, gathering: Gathering) -> list[Choice]:
+    from bot.ics import public_url
+
+    url = public_url(ctx.app, gathering.ics_token)
+    if not url:
+        return []
+    # Translators: opens a calendar file to add the gathering to the phone's calendar
+    return [Choice(ctx._("Add to calendar"), kind="uri", uri=url)]
+
+
+def on_detail(ctx: Context, inp: Input) -> Reply:
+    gathering = _gathering(ctx, inp)
+    if gathering is None or gathering.cancelled or not may_answer(ctx, gathering):
+        return main_menu(ctx, inp, lead=ctx._("This gathering is no longer planned."))
+    lines = gathering_lines(ctx, gathering)
+    answer = gat.answer_of(ctx.session, gathering, ctx.user.id)
+    if answer == ATTEND:
+        lines.append(ctx._("Your answer: attending"))
+    elif answer == DECLINE:
+        lines.append(ctx._("Your answer: not attending"))
+    buttons = rsvp_choices(ctx.out, gathering) + calendar_choices(ctx, gathering)
+    return Reply([ctx.out.card(gathering_title(ctx.out, ctx.session, gathering), lines,
+                               buttons)])
+
+
+# -- notifications -------------------------------------------------------------------------
+
+
+def _register_renderers() -> None:
+    from bot.notify import register_renderer
+
+    def live(session, notification):  # type: ignore[no-untyped-def]
+        gathering = session.get(Gathering, int(notification.ref))
+        if gathering is None or gathering.cancelled:
+            return None
+        return gathering
+
+    # an invitation is a message to this person, not a reminder they can turn off
+    @register_renderer("gathering.invite", group="personal")
+    def render_invite(session, user, notification, composer):  # type: ignore[no-untyped-def]
+        gathering = live(session, notification)
+        if gathering is None:
+            return None
+        lead = composer._("You are invited. Will you attend?")
+        lines = [*_place_lines(composer, gathering, _tz_of()), lead]
+        return [composer.card(gathering_title(composer, session, gathering), lines,
+                              rsvp_choices(composer, gathering))]
+
+    @register_renderer("gathering.reminder")
+    def render_reminder(session, user, notification, composer):  # type: ignore[no-untyped-def]
+        gathering = live(session, notification)
+        if gathering is None or gat.answer_of(session, gathering, user.id) != ATTEND:
+            return None
+        title = composer._("Reminder: {title}",
+                           title=gathering_title(composer, session, gathering))
+        return [composer.card(title, _place_lines(composer, gathering, _tz_of()),
+                              [Choice.go(composer._("Details"), "gathering", g=gathering.id)])]
+
+
+_register_renderers()
+
+
+dialog = Dialog(
+    name="gathering",
+    entries={"gathering_new": on_new, "rsvp": on_rsvp, "gathering": on_detail},
+    steps={ASK_WHEN: on_when, ASK_PLACE: on_place, CONFIRM: on_confirm},
+    prompts={
+        ASK_WHEN: lambda ctx: ask_when(ctx, dict(ctx.state.data)),
+        ASK_PLACE: lambda ctx: ask_place(ctx, dict(ctx.state.data)),
+        CONFIRM: lambda ctx: confirm(ctx, dict(ctx.state.data)),
+    },
+)

@@ -1,0 +1,158 @@
+"""Recommended activities, and the short, skippable questions they are based on.
+
+```mermaid
+stateDiagram-v2
+    [*] --> results: menu "Recommended"
+    results --> ask_interests: "My interests"
+    ask_interests --> ask_interests: toggle a category
+    ask_interests --> ask_times: Next / Skip
+    ask_times --> ask_times: toggle a free time
+    ask_times --> ask_skills: Next / Skip
+    ask_skills --> results: typed skills / Skip
+```
+"""
+
+from __future__ import annotations
+
+from bot.engine import Context, Dialog, Input, Reply
+from bot.messages import Choice
+from models.activities import CATEGORIES, STYLES, VolunteerProfile
+from models.activity_search import format_distance
+from models.recommend import FREE_TIMES, Ranked, recommend
+
+from .activity_cards import slot_bubble
+
+ASK_INTERESTS = "recommend.ask_interests"
+ASK_TIMES = "recommend.ask_times"
+ASK_SKILLS = "recommend.ask_skills"
+
+
+def _profile(ctx: Context) -> VolunteerProfile:
+    profile = ctx.session.get(VolunteerProfile, ctx.user.id)
+    if profile is None:
+        profile = VolunteerProfile(user_id=ctx.user.id, categories=[], skills=[],
+                                   free_times=[], styles=[])
+        ctx.session.add(profile)
+    return profile
+
+
+def reason_text(ctx: Context, ranked: Ranked) -> str:
+    """One line: why this one, from its two strongest reasons."""
+    words = []
+    for reason in ranked.reasons:
+        kind, _, code = reason.partition(":")
+        if kind == "near" and ranked.distance is not None:
+            words.append(ctx._("near you ({distance})",
+                               distance=format_distance(ranked.distance, ctx.locale)))
+        elif kind == "time" and code in FREE_TIMES:
+            words.append(ctx._(FREE_TIMES[code]))
+        elif kind == "interest" and code in CATEGORIES:
+            words.append(ctx._(CATEGORIES[code]))
+        elif kind == "history":
+            words.append(ctx._("like what you joined before"))
+        elif kind == "style" and code in STYLES:
+            words.append(ctx._(STYLES[code]))
+        elif kind == "skills":
+            words.append(ctx._("uses your skills"))
+        elif kind == "similar":
+            words.append(ctx._("joined by people like you"))
+    return ", ".join(words) or ctx._("coming up soon")
+
+
+def on_recommend(ctx: Context, inp: Input) -> Reply:
+    _ = ctx._
+    found = recommend(ctx.session, ctx.user, now=ctx.now, tz=ctx.config["BOT_TIMEZONE"])
+    # the interests questions offer many toggles: standard mode only
+    tell = [] if ctx.out.simple else [Choice.go(_("My interests"), "interests")]
+    if not found:
+        text = _("No activities are planned at the moment. Please look again soon.")
+        return Reply([ctx.out.text(text, tell)])
+    bubbles = []
+    for slot, ranked in found:
+        bubble = slot_bubble(slot, ctx.out, ctx.config["BOT_TIMEZONE"],
+                             distance=ranked.distance, reason=reason_text(ctx, ranked))
+        if not ctx.out.simple:
+            bubble["footer"]["contents"].append(ctx.out._button(
+                Choice.go(_("Not interested"), "not_interested", a=slot.activity_id)))
+        bubbles.append(bubble)
+    lead = _("Recommended for you")
+    profile = ctx.session.get(VolunteerProfile, ctx.user.id)
+    if tell and (profile is None
+                 or not (profile.categories or profile.free_times or profile.skills)):
+        lead += "\n" + _("Tell us your interests and free times for better suggestions.")
+    return Reply([ctx.out.text(lead, back=False), ctx.out.carousel(bubbles, lead, tell)])
+
+
+# -- the questions ----------------------------------------------------------------------------
+
+
+def _toggles(ctx: Context, step: str, table: dict[str, str], chosen: list[str]) -> list[Choice]:
+    choices = [Choice.answer(step, ("✓ " if code in chosen else "") + ctx._(msgid), code)
+               for code, msgid in table.items()]
+    choices.append(Choice.answer(step, ctx._("Next"), "next"))
+    return choices
+
+
+def ask_interests(ctx: Context, inp: Input | None = None) -> Reply:
+    if ctx.out.simple:
+        return on_recommend(ctx, inp or Input("postback"))
+    chosen = _profile(ctx).categories or []
+    text = ctx._("Which kinds of activity interest you? Tap as many as you like, then Next. "
+                 "(You can skip: tap Next.)")
+    return Reply([ctx.out.choices(text, _toggles(ctx, ASK_INTERESTS, CATEGORIES, chosen))],
+                 next=ASK_INTERESTS, data={})
+
+
+def on_interest(ctx: Context, inp: Input) -> Reply:
+    profile = _profile(ctx)
+    if inp.value == "next":
+        return ask_times(ctx)
+    if inp.value in CATEGORIES:
+        chosen = list(profile.categories or [])
+        profile.categories = [c for c in chosen if c != inp.value] if inp.value in chosen \
+            else [*chosen, inp.value]
+    return ask_interests(ctx)
+
+
+def ask_times(ctx: Context) -> Reply:
+    chosen = _profile(ctx).free_times or []
+    text = ctx._("When are you usually free? Tap as many as you like, then Next.")
+    return Reply([ctx.out.choices(text, _toggles(ctx, ASK_TIMES, FREE_TIMES, chosen))],
+                 next=ASK_TIMES, data={})
+
+
+def on_time(ctx: Context, inp: Input) -> Reply:
+    profile = _profile(ctx)
+    if inp.value == "next":
+        return ask_skills(ctx)
+    if inp.value in FREE_TIMES:
+        chosen = list(profile.free_times or [])
+        profile.free_times = [c for c in chosen if c != inp.value] if inp.value in chosen \
+            else [*chosen, inp.value]
+    return ask_times(ctx)
+
+
+def ask_skills(ctx: Context) -> Reply:
+    text = ctx._("Any skills you would like to use (for example: English, cooking, IT)? "
+                 "Type them separated by commas, or tap Skip.")
+    return Reply([ctx.out.text(text, [Choice.answer(ASK_SKILLS, ctx._("Skip"), "skip")])],
+                 next=ASK_SKILLS, data={})
+
+
+def on_skills(ctx: Context, inp: Input) -> Reply:
+    if inp.kind == "text" and inp.text.strip():
+        import re
+
+        words = [w.strip() for w in re.split(r"[,、，/]", inp.text) if w.strip()]
+        _profile(ctx).skills = [w[:30] for w in words[:10]]
+    reply = on_recommend(ctx, inp)
+    lead = ctx.out.text(ctx._("Thank you. Your interests are saved."), back=False)
+    return Reply([lead, *reply.messages])
+
+
+dialog = Dialog(
+    name="recommend",
+    entries={"recommend": on_recommend, "interests": ask_interests},
+    steps={ASK_INTERESTS: on_interest, ASK_TIMES: on_time, ASK_SKILLS: on_skills},
+    prompts={ASK_INTERESTS: ask_interests, ASK_TIMES: ask_times, ASK_SKILLS: ask_skills},
+)

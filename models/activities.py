@@ -1,0 +1,654 @@
+"""Activities and micro-volunteering: organisations, activities, slots, sign-ups, feedback,
+points and what a person told us they like; the domain operations on them.
+
+An activity (a beach clean-up, a children's cafeteria) is run by an organisation; each
+slot is one date and time of it, with a place, a capacity and a short numeric code that
+people type ("参加 123") or scan. A sign-up is one person on one slot:
+
+    confirmed ──cancel──▶ cancelled            waitlisted ──seat freed──▶ offered
+        │                                          ▲                      │   │
+        ├─check-in / feedback──▶ attended          └────offer expires─────┘   accept
+        └─(organiser)──▶ no_show                         (passes on)           ▼
+                                                                            confirmed
+
+Capacity: `Slot.seats_taken` counts confirmed and offered sign-ups. It only moves by a
+conditional UPDATE (`seats_taken < capacity`) checked by its row count, under a row lock on
+the slot on PostgreSQL (`SELECT ... FOR UPDATE`) and the database write lock on SQLite, so
+simultaneous sign-ups for the last seat can never confirm more people than the capacity.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, lazyload, mapped_column, relationship
+
+from bot.i18n import N_
+from models.base import Base, utcnow
+from models.users import PERSONAL_DATA_ERASERS, User
+
+# -- vocabularies: stable codes in the database, msgids for people ----------------------------
+
+CATEGORIES: dict[str, str] = {
+    "welfare": N_("Welfare"),
+    "childcare": N_("Child-care support"),
+    "community": N_("Community building"),
+    "environment": N_("Environment"),
+    "disaster": N_("Disaster preparedness"),
+    "multicultural": N_("Multicultural"),
+    "elderly": N_("Elderly support"),
+    "sports_culture": N_("Sports and culture"),
+    "other": N_("Other"),
+}
+# the national dataset and ward staff write categories in Japanese
+CATEGORY_JA = {"福祉": "welfare", "子育て支援": "childcare", "まちづくり": "community",
+               "環境": "environment", "防災": "disaster", "多文化共生": "multicultural",
+               "高齢者支援": "elderly", "スポーツ・文化": "sports_culture", "その他": "other"}
+
+STYLES: dict[str, str] = {
+    # Translators: a one-off volunteering task of minutes to a few hours
+    "micro": N_("One-off"),
+    "online": N_("Online"),
+    # Translators: volunteering that uses a skill (translation, design, IT...)
+    "skills": N_("Skills-based"),
+    "regular": N_("Regular"),
+}
+STYLE_JA = {"単発": "micro", "マイクロ": "micro", "オンライン": "online", "スキル": "skills",
+            "定期": "regular"}
+
+CONFIRMED, WAITLISTED, OFFERED, CANCELLED, ATTENDED, NO_SHOW = (
+    "confirmed", "waitlisted", "offered", "cancelled", "attended", "no_show")
+ACTIVE_SIGNUP = (CONFIRMED, WAITLISTED, OFFERED)
+HOLDS_SEAT = (CONFIRMED, OFFERED, ATTENDED)
+
+OPEN, CLOSED, SLOT_CANCELLED = "open", "closed", "cancelled"
+
+POINTS_PER_HOUR = 10
+MIN_POINTS = 5
+FEEDBACK_POINTS = 2
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes: every time in these tables is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# -- tables -----------------------------------------------------------------------------------
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    activities: Mapped[list[Activity]] = relationship(back_populates="organisation")
+
+
+class Activity(Base):
+    __tablename__ = "activities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # where the row came from ("131156:12" = municipality code and NO): re-imports update it
+    source_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    title_kana: Mapped[str | None] = mapped_column(String(200))
+    title_en: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(32), index=True, default="other")
+    styles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    area: Mapped[str | None] = mapped_column(String(64), index=True)
+    fee: Mapped[str | None] = mapped_column(String(200))
+    fee_detail: Mapped[str | None] = mapped_column(Text)
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    how_to_apply: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(500))
+    note: Mapped[str | None] = mapped_column(Text)
+    when_note: Mapped[str | None] = mapped_column(Text)  # 開始日時特記事項
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="activities",
+                                                             lazy="joined")
+    slots: Mapped[list[Slot]] = relationship(back_populates="activity",
+                                             cascade="all, delete-orphan",
+                                             order_by="Slot.starts_at")
+
+
+class Slot(Base):
+    __tablename__ = "slots"
+    __table_args__ = (Index("ix_slots_status_starts_at", "status", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"),
+                                             index=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    place: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(300))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    capacity: Mapped[int] = mapped_column(default=10)
+    seats_taken: Mapped[int] = mapped_column(default=0)
+    signup_deadline: Mapped[datetime | None]
+    checkin_word: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16), default=OPEN)
+
+    activity: Mapped[Activity] = relationship(back_populates="slots", lazy="joined")
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def hours(self) -> float:
+        return max((as_utc(self.ends_at) - as_utc(self.starts_at)).total_seconds() / 3600, 0)
+
+
+class Signup(Base):
+    __tablename__ = "signups"
+    __table_args__ = (UniqueConstraint("slot_id", "user_id"),
+                      Index("ix_signups_slot_id_status", "slot_id", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    offered_until: Mapped[datetime | None]
+    checked_in_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the waitlist is served in this order (re-joining puts a person at the back)
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    slot: Mapped[Slot] = relationship(lazy="joined")
+    user: Mapped[User] = relationship()
+
+
+class Feedback(Base):
+    __tablename__ = "activity_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signup_id: Mapped[int] = mapped_column(ForeignKey("signups.id", ondelete="CASCADE"),
+                                           unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    rating: Mapped[int]
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PointEntry(Base):
+    __tablename__ = "volunteer_points"
+    __table_args__ = (UniqueConstraint("signup_id", "reason"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    signup_id: Mapped[int | None] = mapped_column(ForeignKey("signups.id", ondelete="CASCADE"))
+    points: Mapped[int]
+    hours: Mapped[float] = mapped_column(default=0.0)
+    reason: Mapped[str] = mapped_column(String(32))  # attended, feedback
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class VolunteerProfile(Base):
+    """What a person told us: interests (categories), skills, usual free times, styles."""
+
+    __tablename__ = "volunteer_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    free_times: Mapped[list[str]] = mapped_column(JSON, default=list)  # FREE_TIMES codes
+    styles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    lat: Mapped[float | None]  # the last location the person shared, to rank by distance
+    lon: Mapped[float | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Dismissal(Base):
+    """"Not interested": lowers this activity and similar ones in recommendations."""
+
+    __tablename__ = "activity_dismissals"
+    __table_args__ = (UniqueConstraint("user_id", "activity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# -- slot codes and lookups -----------------------------------------------------------------
+
+
+def new_code(session: Session, digits: int = 4) -> str:
+    """An unused numeric code, short enough to type; longer when short ones run out."""
+    for attempt in range(60):
+        size = digits + attempt // 20
+        code = str(secrets.randbelow(9 * 10 ** (size - 1)) + 10 ** (size - 1))
+        if session.scalar(select(Slot.id).where(Slot.code == code)) is None:
+            return code
+    raise RuntimeError("no free slot code")  # pragma: no cover
+
+
+def new_checkin_word() -> str:
+    return "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(5))
+
+
+def slot_by_code(session: Session, code: str) -> Slot | None:
+    return session.scalar(select(Slot).where(Slot.code == code.strip()))
+
+
+def is_organiser_of(user: User, organisation_id: int | None) -> bool:
+    return organisation_id is not None and user.has_role("organiser", str(organisation_id))
+
+
+# -- signing up -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignupResult:
+    outcome: str  # confirmed, waitlisted, offered, already, full, past, closed, cancelled, deadline
+    signup: Signup | None = None
+
+
+def why_closed(slot: Slot, now: datetime) -> str | None:
+    """Why nobody can join this slot now, or None when it is open."""
+    if slot.status == SLOT_CANCELLED:
+        return "cancelled"
+    if as_utc(slot.starts_at) <= now:
+        return "past"
+    if slot.status != OPEN:
+        return "closed"
+    if slot.signup_deadline is not None and as_utc(slot.signup_deadline) < now:
+        return "deadline"
+    return None
+
+
+def _lock_slot(session: Session, slot_id: int) -> Slot | None:
+    """The slot, row-locked until the transaction ends (PostgreSQL; SQLite ignores FOR UPDATE
+    and serialises writers with its database lock instead)."""
+    # no eager joins: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join
+    return session.scalar(select(Slot).options(lazyload(Slot.activity))
+                          .where(Slot.id == slot_id).with_for_update()
+                          .execution_options(populate_existing=True))
+
+
+def _take_seat(session: Session, slot_id: int) -> bool:
+    result = session.execute(
+        update(Slot).where(Slot.id == slot_id, Slot.status == OPEN,
+                           Slot.seats_taken < Slot.capacity)
+        .values(seats_taken=Slot.seats_taken + 1),
+        execution_options={"synchronize_session": False})
+    return result.rowcount == 1
+
+
+def _free_seat(session: Session, slot_id: int) -> None:
+    session.execute(update(Slot).where(Slot.id == slot_id, Slot.seats_taken > 0)
+                    .values(seats_taken=Slot.seats_taken - 1),
+                    execution_options={"synchronize_session": False})
+
+
+def existing_signup(session: Session, slot_id: int, user_id: int) -> Signup | None:
+    return session.scalar(select(Signup).where(Signup.slot_id == slot_id,
+                                               Signup.user_id == user_id))
+
+
+def sign_up(session: Session, slot: Slot, user: User, *, now: datetime,
+            waitlist: bool = True) -> SignupResult:
+    """Sign `user` up for `slot`: confirmed while seats are left, else waitlisted (or "full"
+    when `waitlist` is False). Flushes; the caller's transaction commits."""
+    now = as_utc(now)
+    _expire_slot_offers(session, slot.id, now)
+    # the seat is taken first: on SQLite the first write of a transaction takes the database
+    # write lock, so everything read after it is current
+    taken = _take_seat(session, slot.id) if why_closed(slot, now) is None else False
+    locked = _lock_slot(session, slot.id)
+    if locked is None:
+        return SignupResult("closed")
+    reason = why_closed(locked, now)
+    mine = existing_signup(session, locked.id, user.id)
+    if mine is not None and mine.status in (*ACTIVE_SIGNUP, ATTENDED):
+        if taken:
+            _free_seat(session, locked.id)
+        return SignupResult("already", mine)
+    if reason is not None:
+        if taken:
+            _free_seat(session, locked.id)
+        return SignupResult(reason)
+    if taken:
+        status = CONFIRMED
+    elif waitlist:
+        status = WAITLISTED
+    else:
+        return SignupResult("full")
+    if mine is None:
+        mine = Signup(slot_id=locked.id, user_id=user.id, status=status, created_at=now,
+                      queued_at=now)
+        session.add(mine)
+    else:
+        mine.status, mine.queued_at, mine.offered_until = status, now, None
+        mine.checked_in_at = None
+    session.flush()
+    session.refresh(locked)
+    _schedule_notices(session, mine, locked)
+    return SignupResult(status, mine)
+
+
+def cancel_signup(session: Session, signup: Signup, *, now: datetime,
+                  offer_minutes: int = 120) -> Signup | None:
+    """Cancel; a held seat goes at once to the first on the waitlist (returned, now offered)."""
+    now = as_utc(now)
+    if signup.status not in ACTIVE_SIGNUP:
+        return None
+    held = signup.status in (CONFIRMED, OFFERED)
+    _lock_slot(session, signup.slot_id)
+    signup.status, signup.offered_until = CANCELLED, None
+    _cancel_notices(session, signup)
+    session.flush()
+    if held:
+        return _pass_seat_on(session, signup.slot_id, now=now, offer_minutes=offer_minutes)
+    return None
+
+
+def _pass_seat_on(session: Session, slot_id: int, *, now: datetime,
+                  offer_minutes: int) -> Signup | None:
+    """A held seat became free: offer it to the first waitlisted person, or free it."""
+    slot = session.get(Slot, slot_id)
+    nxt = None
+    if slot is not None and why_closed(slot, now) is None:
+        nxt = session.scalar(select(Signup).where(Signup.slot_id == slot_id,
+                                                  Signup.status == WAITLISTED)
+                             .order_by(Signup.queued_at, Signup.id).limit(1))
+    if nxt is None:
+        _free_seat(session, slot_id)
+        session.flush()
+        if slot is not None:
+            session.refresh(slot)
+        return None
+    until = min(now + timedelta(minutes=offer_minutes), as_utc(slot.starts_at))  # type: ignore[union-attr]
+    nxt.status, nxt.offered_until = OFFERED, until
+    session.flush()
+    _offer_notices(session, nxt, until)
+    return nxt
+
+
+def accept_offer(session: Session, signup: Signup, *, now: datetime) -> str:
+    """The waitlisted person takes the seat held for them: confirmed, expired or gone."""
+    now = as_utc(now)
+    _lock_slot(session, signup.slot_id)
+    session.refresh(signup)
+    if signup.status == CONFIRMED:
+        return "already"
+    if signup.status != OFFERED:
+        return "gone"
+    if signup.offered_until is not None and as_utc(signup.offered_until) < now:
+        expire_offer(session, signup, now=now)
+        return "expired"
+    signup.status, signup.offered_until = CONFIRMED, None
+    session.flush()
+    _cancel_notices(session, signup, kinds=("waitlist.offer_expiry",))
+    _schedule_notices(session, signup, signup.slot)
+    return CONFIRMED
+
+
+def expire_offer(session: Session, signup: Signup, *, now: datetime,
+                 offer_minutes: int = 120) -> Signup | None:
+    """An offer ran out: the person had their turn (their sign-up is cancelled) and the
+    seat passes on to the next one waiting."""
+    now = as_utc(now)
+    if signup.status != OFFERED:
+        return None
+    if signup.offered_until is not None and as_utc(signup.offered_until) > now:
+        return None
+    signup.status, signup.offered_until = CANCELLED, None
+    session.flush()
+    return _pass_seat_on(session, signup.slot_id, now=now, offer_minutes=offer_minutes)
+
+
+def _expire_slot_offers(session: Session, slot_id: int, now: datetime) -> None:
+    """Offers whose time ran out pass on before anyone else is counted (the scheduler does
+    this too, but not for people who have blocked the bot)."""
+    for signup in session.scalars(select(Signup).where(Signup.slot_id == slot_id,
+                                                       Signup.status == OFFERED,
+                                                       Signup.offered_until < now)):
+        expire_offer(session, signup, now=now)
+
+
+def expire_offers(session: Session, *, now: datetime, offer_minutes: int = 120) -> int:
+    """Pass on every offer past its time (the scheduler's expiry notice also does this)."""
+    count = 0
+    for signup in session.scalars(select(Signup).where(Signup.status == OFFERED,
+                                                       Signup.offered_until < as_utc(now))):
+        expire_offer(session, signup, now=now, offer_minutes=offer_minutes)
+        count += 1
+    return count
+
+
+def upcoming_signups(session: Session, user: User, *, now: datetime) -> list[Signup]:
+    return list(session.scalars(
+        select(Signup).join(Slot).where(Signup.user_id == user.id,
+                                        Signup.status.in_(ACTIVE_SIGNUP),
+                                        Slot.ends_at > as_utc(now))
+        .order_by(Slot.starts_at)))
+
+
+# -- check-in, feedback, points -----------------------------------------------------------------
+
+
+def check_in(session: Session, user: User, word: str, *, now: datetime,
+             early: timedelta = timedelta(hours=1)) -> Signup | None:
+    """Mark the person attended on the slot (on now, or within the hour) whose word it is."""
+    now = as_utc(now)
+    word = word.strip().casefold()
+    for signup in session.scalars(select(Signup).join(Slot).where(
+            Signup.user_id == user.id, Signup.status.in_((CONFIRMED, ATTENDED)),
+            Slot.starts_at <= now + early, Slot.ends_at >= now - timedelta(hours=1))):
+        if (signup.slot.checkin_word or "").casefold() == word and word:
+            if signup.status != ATTENDED:
+                signup.status, signup.checked_in_at = ATTENDED, now
+                award_attendance(session, signup)
+            return signup
+    return None
+
+
+def award_attendance(session: Session, signup: Signup) -> int:
+    """Volunteer points for the hours of an attended slot, once per sign-up."""
+    if session.scalar(select(PointEntry.id).where(PointEntry.signup_id == signup.id,
+                                                  PointEntry.reason == "attended")):
+        return 0
+    hours = round(signup.slot.hours, 2)
+    points = max(MIN_POINTS, round(hours * POINTS_PER_HOUR))
+    session.add(PointEntry(user_id=signup.user_id, signup_id=signup.id, points=points,
+                           hours=hours, reason="attended"))
+    session.flush()
+    return points
+
+
+def record_feedback(session: Session, signup: Signup, rating: int, comment: str | None,
+                    *, now: datetime) -> Feedback:
+    """How it went (1 to 5). A confirmed person who tells us is counted as attended."""
+    if not 1 <= rating <= 5:
+        raise ValueError("rating is 1 to 5")
+    found = session.scalar(select(Feedback).where(Feedback.signup_id == signup.id))
+    if found is None:
+        found = Feedback(signup_id=signup.id, user_id=signup.user_id, rating=rating,
+                         comment=comment, created_at=as_utc(now))
+        session.add(found)
+        session.add(PointEntry(user_id=signup.user_id, signup_id=signup.id,
+                               points=FEEDBACK_POINTS, hours=0.0, reason="feedback"))
+    else:
+        found.rating = rating
+        if comment is not None:
+            found.comment = comment
+    if signup.status == CONFIRMED:
+        signup.status, signup.checked_in_at = ATTENDED, signup.checked_in_at or as_utc(now)
+    if signup.status == ATTENDED:
+        award_attendance(session, signup)
+    session.flush()
+    return found
+
+
+BADGES: tuple[tuple[str, str], ...] = (
+    # Translators: thank-you badges in "My record"
+    ("first", N_("First step")),
+    ("five", N_("Five activities")),
+    ("ten_hours", N_("Ten hours")),
+    ("explorer", N_("Three fields")),
+)
+
+
+@dataclass(frozen=True)
+class Record:
+    hours: float
+    points: int
+    activities: int
+    badges: tuple[str, ...]  # BADGES codes
+
+
+def volunteer_record(session: Session, user: User) -> Record:
+    hours, points = session.execute(
+        select(func.coalesce(func.sum(PointEntry.hours), 0.0),
+               func.coalesce(func.sum(PointEntry.points), 0))
+        .where(PointEntry.user_id == user.id)).one()
+    rows = session.execute(select(Activity.category).join(Slot, Slot.activity_id == Activity.id)
+                           .join(Signup, Signup.slot_id == Slot.id)
+                           .where(Signup.user_id == user.id, Signup.status == ATTENDED)).all()
+    count, fields = len(rows), {r[0] for r in rows}
+    badges = [code for code, ok in (("first", count >= 1), ("five", count >= 5),
+                                    ("ten_hours", hours >= 10), ("explorer", len(fields) >= 3))
+              if ok]
+    return Record(float(hours), int(points), count, tuple(badges))
+
+
+# -- organisers ---------------------------------------------------------------------------------
+
+
+def organiser_slots(session: Session, user: User, *, now: datetime,
+                    limit: int = 12) -> list[Slot]:
+    org_ids = [int(r.scope) for r in user.roles if r.role == "organiser" and r.scope.isdigit()]
+    if not org_ids:
+        return []
+    return list(session.scalars(
+        select(Slot).join(Activity).where(Activity.organisation_id.in_(org_ids),
+                                          Slot.ends_at > as_utc(now) - timedelta(days=7))
+        .order_by(Slot.starts_at).limit(limit)))
+
+
+def slot_roster(session: Session, slot: Slot) -> list[tuple[str, str]]:
+    """(display name, status) of the people on a slot: names only, nothing else."""
+    rows = session.execute(select(User.display_name, Signup.status).join(Signup.user)
+                           .where(Signup.slot_id == slot.id, Signup.status != CANCELLED)
+                           .order_by(Signup.queued_at)).all()
+    return [(name or "—", status) for name, status in rows]
+
+
+# -- distance -----------------------------------------------------------------------------------
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres."""
+    r = 6_371_000.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+# -- notices (the notification outbox, models/outbox.py) ---------------------------------------
+
+
+def _config() -> dict[str, Any]:
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return current_app.config  # type: ignore[return-value]
+    from bot.config import DEFAULTS
+
+    return DEFAULTS
+
+
+def _schedule_notices(session: Session, signup: Signup, slot: Slot) -> None:
+    """Reminders before a confirmed slot and the "how did it go?" after it."""
+    if signup.status != CONFIRMED:
+        return
+    from bot.notify import reminder_times
+    from models.outbox import enqueue
+
+    now = utcnow()
+    for suffix, due in reminder_times(_config(), as_utc(slot.starts_at)):
+        if due > now:
+            enqueue(session, user_id=signup.user_id, kind="activity.reminder",
+                    ref=str(signup.id), due_at=due,
+                    dedupe_key=f"activity.reminder:{signup.id}:{suffix}")
+    enqueue(session, user_id=signup.user_id, kind="activity.feedback", ref=str(signup.id),
+            due_at=as_utc(slot.ends_at) + timedelta(minutes=30),
+            dedupe_key=f"activity.feedback:{signup.id}")
+
+
+def reschedule_notices(session: Session, slot: Slot) -> None:
+    """The slot's time changed: move its confirmed people's reminders (pending rows only)."""
+    for signup in session.scalars(select(Signup).where(Signup.slot_id == slot.id,
+                                                       Signup.status == CONFIRMED)):
+        _schedule_notices(session, signup, slot)
+
+
+def _offer_notices(session: Session, signup: Signup, until: datetime) -> None:
+    from models.outbox import enqueue
+
+    enqueue(session, user_id=signup.user_id, kind="waitlist.offer", ref=str(signup.id),
+            due_at=utcnow(), urgent=True,
+            dedupe_key=f"waitlist.offer:{signup.id}:{until.isoformat()}")
+    enqueue(session, user_id=signup.user_id, kind="waitlist.offer_expiry", ref=str(signup.id),
+            due_at=until, urgent=True,
+            dedupe_key=f"waitlist.offer_expiry:{signup.id}:{until.isoformat()}")
+
+
+def _cancel_notices(session: Session, signup: Signup, kinds: tuple[str, ...] = (
+        "activity.reminder", "activity.feedback", "waitlist.offer",
+        "waitlist.offer_expiry")) -> None:
+    from models.outbox import cancel
+
+    for kind in kinds:
+        cancel(session, ref=str(signup.id), kind=kind)
+
+
+# -- "delete my data" ----------------------------------------------------------------------------
+
+
+def erase_volunteering(session: Session, user: User) -> None:
+    """Sign-ups (freeing their seats), feedback, points, the profile and dismissals."""
+    now = utcnow()
+    for signup in session.scalars(select(Signup).where(Signup.user_id == user.id,
+                                                       Signup.status.in_(ACTIVE_SIGNUP))):
+        cancel_signup(session, signup, now=now)
+    for model in (PointEntry, Feedback, Dismissal, VolunteerProfile):
+        session.execute(delete(model).where(model.user_id == user.id))
+    session.execute(delete(Signup).where(Signup.user_id == user.id))
+
+
+PERSONAL_DATA_ERASERS.append(erase_volunteering)

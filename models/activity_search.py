@@ -1,0 +1,191 @@
+"""Finding slots: filters that combine (category + area + weekend ...), keywords in any of the
+bot's languages, distance from a shared location, and the nearest alternatives when nothing
+matches."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.i18n import SUPPORTED_LOCALES, gettext
+from models.activities import (
+    CATEGORIES,
+    OPEN,
+    STYLES,
+    Activity,
+    Slot,
+    as_utc,
+    distance_m,
+)
+
+WHENS = ("today", "weekend", "date")
+
+
+@dataclass(frozen=True)
+class Filters:
+    category: str | None = None
+    area: str | None = None
+    when: str | None = None  # WHENS
+    day: str | None = None  # ISO date, with when == "date"
+    style: str | None = None
+    keyword: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Filters:
+        data = data or {}
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known and v not in (None, "")})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if getattr(self, f.name) is not None}
+
+    @property
+    def near(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+    def is_empty(self) -> bool:
+        return not self.to_dict()
+
+
+@dataclass(frozen=True)
+class Hit:
+    slot: Slot
+    distance: float | None = None  # metres from the shared location
+
+
+def fold(text: str) -> str:
+    """NFKC, case-folded, katakana as hiragana: how keywords and texts are compared."""
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+
+
+_VOCABULARY: dict[str, tuple[str, str]] | None = None
+
+
+def vocabulary() -> dict[str, tuple[str, str]]:
+    """Every locale's category and style names, folded -> ("category"|"style", code)."""
+    global _VOCABULARY
+    if _VOCABULARY is None:
+        table: dict[str, tuple[str, str]] = {}
+        for kind, names in (("category", CATEGORIES), ("style", STYLES)):
+            for code, msgid in names.items():
+                for locale in SUPPORTED_LOCALES:
+                    table.setdefault(fold(gettext(locale, msgid)), (kind, code))
+                table.setdefault(fold(msgid), (kind, code))
+        from models.activities import CATEGORY_JA, STYLE_JA
+
+        for ja, code in CATEGORY_JA.items():
+            table.setdefault(fold(ja), ("category", code))
+        for ja, code in STYLE_JA.items():
+            table.setdefault(fold(ja), ("style", code))
+        _VOCABULARY = table
+    return _VOCABULARY
+
+
+def day_range(filters: Filters, now: datetime, tz: str) -> tuple[datetime, datetime] | None:
+    """The [start, end) the `when` filter asks for, in UTC."""
+    zone = ZoneInfo(tz)
+    today = now.astimezone(zone).date()
+    if filters.when == "today":
+        first, last = today, today
+    elif filters.when == "weekend":
+        weekday = today.weekday()  # Monday 0 ... Sunday 6
+        first = today if weekday >= 5 else today + timedelta(days=5 - weekday)
+        last = first + timedelta(days=6 - first.weekday())
+    elif filters.when == "date" and filters.day:
+        try:
+            first = last = date.fromisoformat(filters.day)
+        except ValueError:
+            return None
+    else:
+        return None
+    start = datetime.combine(first, time(0), zone)
+    end = datetime.combine(last + timedelta(days=1), time(0), zone)
+    return as_utc(max(start, now)), as_utc(end)
+
+
+def _matches_keyword(slot: Slot, keyword: str) -> bool:
+    words = [w for w in fold(keyword).split() if w]
+    activity = slot.activity
+    haystack = fold(" ".join(filter(None, [
+        activity.title, activity.title_kana, activity.title_en, activity.description,
+        activity.area, slot.place, slot.address,
+        activity.organisation.name if activity.organisation else None,
+        " ".join(activity.skills or []),
+        *(gettext(loc, CATEGORIES.get(activity.category, "Other")) for loc in SUPPORTED_LOCALES),
+        *(gettext(loc, STYLES[s]) for s in activity.styles or [] if s in STYLES
+          for loc in SUPPORTED_LOCALES),
+    ])))
+    return all(w in haystack for w in words)
+
+
+def search(session: Session, filters: Filters, *, now: datetime, tz: str,
+           horizon_days: int = 120) -> list[Hit]:
+    """Open, upcoming slots matching every filter: by date, or by distance when near."""
+    now = as_utc(now)
+    query = (select(Slot).join(Activity)
+             .where(Slot.status == OPEN, Slot.starts_at > now,
+                    Slot.starts_at < now + timedelta(days=horizon_days))
+             .order_by(Slot.starts_at, Slot.id))
+    if filters.category:
+        query = query.where(Activity.category == filters.category)
+    if filters.area:
+        query = query.where(Activity.area == filters.area)
+    span = day_range(filters, now, tz)
+    if span is not None:
+        query = query.where(Slot.starts_at >= span[0], Slot.starts_at < span[1])
+    slots = list(session.scalars(query).unique())
+    if filters.style:
+        slots = [s for s in slots if filters.style in (s.activity.styles or [])]
+    if filters.keyword:
+        slots = [s for s in slots if _matches_keyword(s, filters.keyword)]
+    if not filters.near:
+        return [Hit(s) for s in slots]
+    hits = [Hit(s, distance_m(filters.lat, filters.lon, s.lat, s.lon))  # type: ignore[arg-type]
+            for s in slots if s.lat is not None and s.lon is not None]
+    return sorted(hits, key=lambda h: h.distance or 0.0)
+
+
+def interpret_keyword(keyword: str) -> Filters:
+    """A typed word that names a category or style becomes that filter ("環境", "online")."""
+    found = vocabulary().get(fold(keyword).strip())
+    if found is None:
+        return Filters(keyword=keyword.strip()[:40])
+    kind, code = found
+    return Filters(category=code) if kind == "category" else Filters(style=code)
+
+
+RELAX_ORDER = ("when", "style", "area", "keyword", "category")
+
+
+def alternatives(session: Session, filters: Filters, *, now: datetime,
+                 tz: str) -> tuple[str | None, list[Hit]]:
+    """Nothing matched: the results with the fewest filters dropped, and which one went."""
+    for name in RELAX_ORDER:
+        if getattr(filters, name) is None:
+            continue
+        relaxed = replace(filters, **{name: None, **({"day": None} if name == "when" else {})})
+        hits = search(session, relaxed, now=now, tz=tz)
+        if hits:
+            return name, hits
+    hits = search(session, Filters(lat=filters.lat, lon=filters.lon), now=now, tz=tz)
+    return ("all" if hits else None), hits
+
+
+def format_distance(metres: float, locale: str) -> str:
+    from babel.numbers import format_decimal
+
+    from bot.i18n import babel_locale
+
+    if metres < 1000:
+        return f"{int(round(metres, -1))} m"
+    return f"{format_decimal(round(metres / 1000, 1), locale=babel_locale(locale))} km"

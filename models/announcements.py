@@ -1,0 +1,193 @@
+"""Staff announcements: the text (per language), who receives it, when, and how it went.
+
+An announcement is sent by writing one outbox row per recipient (`kind="announcement"`,
+`ref=str(announcement.id)`) in a single INSERT ... SELECT, due now or at the chosen time;
+the dispatcher batches identical content into multicasts. Counts come from the outbox.
+
+Segments are a registry: `SEGMENTS[name]` gives the users a segment selects. Features add
+their own (the activities feature registers "participants" of an activity).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, cast, func, insert, literal, select, true
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from bot.i18n import N_, SUPPORTED_LOCALES
+from models.base import Base, utcnow
+from models.outbox import CANCELLED, FAILED, PENDING, SENT, Notification, as_utc
+from models.subscriptions import AREA, CATEGORY, SubscriptionTopic
+from models.users import User
+
+KIND = "announcement"
+DRAFT, SCHEDULED, CANCELLED_ANN = "draft", "scheduled", "cancelled"
+
+
+class Announcement(Base):
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    texts: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # locale -> text
+    segment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # {kind, values}
+    status: Mapped[str] = mapped_column(String(16), default=DRAFT)
+    send_at: Mapped[datetime | None]
+    targeted: Mapped[int] = mapped_column(default=0)
+    sent: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@dataclass(frozen=True)
+class Segment:
+    label: str  # msgid
+    # (session, values) -> a SELECT of user ids
+    users: Callable[[Session, list[str]], Any]
+    # (session) -> [(value, label shown as written or a msgid)], or None for no values
+    values: Callable[[Session], list[tuple[str, str]]] | None = None
+    translate_values: bool = False  # the value labels are msgids
+
+
+def _everyone(session: Session, values: list[str]):  # type: ignore[no-untyped-def]
+    return select(User.id)
+
+
+def _topic(dimension: str):  # type: ignore[no-untyped-def]
+    def users(session: Session, values: list[str]):  # type: ignore[no-untyped-def]
+        return select(SubscriptionTopic.user_id).where(
+            SubscriptionTopic.dimension == dimension, SubscriptionTopic.value.in_(values))
+
+    return users
+
+
+def _languages(session: Session, values: list[str]):  # type: ignore[no-untyped-def]
+    return select(User.id).where(User.locale.in_(values))
+
+
+def _simple(session: Session, values: list[str]):  # type: ignore[no-untyped-def]
+    return select(User.id).where(User.mode == "simple")
+
+
+def _category_values(session: Session) -> list[tuple[str, str]]:
+    from models.subscriptions import CATEGORIES
+
+    return list(CATEGORIES.items())
+
+
+def _area_values(session: Session) -> list[tuple[str, str]]:
+    from flask import current_app
+
+    return [(a, a) for a in area_names(current_app.config)]
+
+
+def _language_values(session: Session) -> list[tuple[str, str]]:
+    return [(code, name) for code, (_babel, name) in SUPPORTED_LOCALES.items()]
+
+
+# Translators: groups of people a staff announcement can be sent to
+SEGMENTS: dict[str, Segment] = {
+    "everyone": Segment(N_("Everyone"), _everyone),
+    "areas": Segment(N_("By area"), _topic(AREA), _area_values),
+    "categories": Segment(N_("By interest"), _topic(CATEGORY), _category_values,
+                          translate_values=True),
+    "languages": Segment(N_("By language"), _languages, _language_values),
+    "simple": Segment(N_("Simple mode users"), _simple),
+}
+
+
+def register_segment(name: str, segment: Segment) -> None:
+    """For features: e.g. register_segment("participants", Segment(N_("Participants"), ...))."""
+    SEGMENTS[name] = segment
+
+
+def area_names(config: dict) -> list[str]:
+    return [a.strip() for a in str(config.get("AREAS") or "").split(",") if a.strip()]
+
+
+def recipients(session: Session, segment: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """A SELECT of the active users an announcement's segment reaches."""
+    found = SEGMENTS.get(segment.get("kind", ""))
+    if found is None:
+        raise ValueError(f"unknown segment {segment.get('kind')!r}")
+    ids = found.users(session, list(segment.get("values") or []))
+    return select(User.id).where(User.id.in_(ids), User.active.is_(true()))
+
+
+def count_recipients(session: Session, segment: dict[str, Any]) -> int:
+    return session.scalar(select(func.count()).select_from(recipients(session, segment)
+                                                           .subquery())) or 0
+
+
+def create(session: Session, *, texts: dict[str, str], segment: dict[str, Any],
+           author: User | None = None) -> Announcement:
+    if segment.get("kind") not in SEGMENTS:
+        raise ValueError(f"unknown segment {segment.get('kind')!r}")
+    texts = {k: v for k, v in texts.items() if v and v.strip()}
+    unknown = set(texts) - set(SUPPORTED_LOCALES)
+    if not texts or unknown:
+        raise ValueError(f"texts need at least one of {', '.join(SUPPORTED_LOCALES)}")
+    announcement = Announcement(author_id=author.id if author else None, texts=texts,
+                                segment=segment, status=DRAFT, targeted=0, sent=0, failed=0)
+    session.add(announcement)
+    session.flush()
+    return announcement
+
+
+def schedule(session: Session, announcement: Announcement, *, at: datetime,
+             urgent: bool = False) -> int:
+    """Write one outbox row per recipient, due at `at`; returns how many were targeted."""
+    at = as_utc(at)
+    who = recipients(session, announcement.segment).subquery()
+    prefix = f"ann:{announcement.id}:"
+    rows = select(
+        who.c.id,
+        literal(KIND),
+        literal(str(announcement.id)),
+        literal(at, type_=Notification.due_at.type),
+        literal(prefix) + cast(who.c.id, String),
+        literal(urgent),
+        literal(PENDING),
+        literal(0),
+        literal(utcnow(), type_=Notification.created_at.type),
+    )
+    columns = ["user_id", "kind", "ref", "due_at", "dedupe_key", "urgent", "status",
+               "attempts", "created_at"]
+    session.execute(insert(Notification).from_select(columns, rows))
+    announcement.status = SCHEDULED
+    announcement.send_at = at
+    # counted, not taken from rowcount: drivers do not all report it for INSERT ... SELECT
+    announcement.targeted = session.scalar(select(func.count()).where(
+        Notification.kind == KIND, Notification.ref == str(announcement.id))) or 0
+    return announcement.targeted
+
+
+def refresh_counts(session: Session, announcement: Announcement) -> dict[str, int]:
+    """Update and return the announcement's sent and failed counts from the outbox."""
+    by_status = dict(session.execute(
+        select(Notification.status, func.count()).where(
+            Notification.kind == KIND, Notification.ref == str(announcement.id))
+        .group_by(Notification.status)).all())
+    announcement.sent = by_status.get(SENT, 0)
+    announcement.failed = by_status.get(FAILED, 0)
+    return by_status
+
+
+def cancel_announcement(session: Session, announcement: Announcement) -> int:
+    from models.outbox import cancel
+
+    announcement.status = CANCELLED_ANN
+    return cancel(session, ref=str(announcement.id), kind=KIND)
+
+
+def recent(session: Session, limit: int = 5) -> list[Announcement]:
+    return list(session.scalars(select(Announcement).where(Announcement.status != DRAFT)
+                                .order_by(Announcement.id.desc()).limit(limit)))
+
+
+__all__ = ["Announcement", "SEGMENTS", "Segment", "register_segment", "schedule",
+           "refresh_counts", "count_recipients", "recipients", "CANCELLED"]

@@ -1,0 +1,239 @@
+"""Gatherings: an initiative's preparation gathering (実行準備の集い) or an idea call's idea
+meeting (アイデアの会); who was invited, who answers attend or not, and the calendar file.
+
+A gathering belongs to exactly one initiative or one idea call. Answers are rows
+(`gathering_rsvps`, one per person), so the count is a query; reminders are outbox rows
+written when someone answers "attend" and cancelled when they change their mind.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from models.base import Base, utcnow
+from models.outbox import as_utc, cancel, enqueue
+from models.users import PERSONAL_DATA_ERASERS
+
+PREPARATION = "preparation"
+IDEA_MEETING = "idea_meeting"
+KINDS = (PREPARATION, IDEA_MEETING)
+ATTEND, DECLINE = "yes", "no"
+
+PLACE_MAX = 200
+URL_MAX = 500
+GATHERING_HOURS = 2  # how long the calendar entry lasts
+
+
+class Gathering(Base):
+    __tablename__ = "gatherings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    initiative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("initiatives.id", ondelete="CASCADE"), index=True)
+    idea_call_id: Mapped[int | None] = mapped_column(
+        ForeignKey("idea_calls.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime]
+    place: Mapped[str] = mapped_column(String(PLACE_MAX), default="")
+    online_url: Mapped[str] = mapped_column(String(URL_MAX), default="")
+    # the calendar file's address: unguessable, so the link does not reveal other gatherings
+    ics_token: Mapped[str] = mapped_column(String(43), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    cancelled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    rsvps: Mapped[list[Rsvp]] = relationship(back_populates="gathering",
+                                             cascade="all, delete-orphan",
+                                             passive_deletes=True)
+
+    @property
+    def ref(self) -> str:
+        return str(self.id)
+
+
+class Rsvp(Base):
+    __tablename__ = "gathering_rsvps"
+    __table_args__ = (UniqueConstraint("gathering_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gathering_id: Mapped[int] = mapped_column(ForeignKey("gatherings.id", ondelete="CASCADE"),
+                                              index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    answer: Mapped[str] = mapped_column(String(8), default="")  # "" invited, yes, no
+    answered_at: Mapped[datetime | None]
+
+    gathering: Mapped[Gathering] = relationship(back_populates="rsvps")
+
+
+class GatheringError(ValueError):
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code, self.params = code, params
+
+
+def schedule(session: Session, *, kind: str, starts_at: datetime, place: str = "",
+             online_url: str = "", initiative_id: int | None = None,
+             idea_call_id: int | None = None, by_user_id: int | None = None,
+             now: datetime | None = None) -> Gathering:
+    """A new gathering. Raises GatheringError("past" | "no_place" | "too_long")."""
+    if kind not in KINDS or (initiative_id is None) == (idea_call_id is None):
+        raise ValueError("a gathering belongs to one initiative or one idea call")
+    starts_at = as_utc(starts_at)
+    if starts_at <= as_utc(now or utcnow()):
+        raise GatheringError("past")
+    place, online_url = place.strip(), online_url.strip()
+    if not place and not online_url:
+        raise GatheringError("no_place")
+    if len(place) > PLACE_MAX:
+        raise GatheringError("too_long", limit=PLACE_MAX)
+    if len(online_url) > URL_MAX:
+        raise GatheringError("too_long", limit=URL_MAX)
+    gathering = Gathering(kind=kind, starts_at=starts_at, place=place, online_url=online_url,
+                          initiative_id=initiative_id, idea_call_id=idea_call_id,
+                          created_by_id=by_user_id, ics_token=secrets.token_urlsafe(32),
+                          cancelled=False)
+    session.add(gathering)
+    session.flush()
+    return gathering
+
+
+def invite(session: Session, gathering: Gathering, user_ids: list[int], *,
+           now: datetime | None = None) -> int:
+    """Invite people (an outbox row each, due now); returns how many were new."""
+    known = set(session.scalars(select(Rsvp.user_id).where(Rsvp.gathering_id == gathering.id)))
+    new = 0
+    for user_id in dict.fromkeys(user_ids):
+        if user_id in known:
+            continue
+        session.add(Rsvp(gathering_id=gathering.id, user_id=user_id, answer=""))
+        enqueue(session, user_id=user_id, kind="gathering.invite", ref=gathering.ref,
+                due_at=now or utcnow(), dedupe_key=f"gathering:{gathering.id}:invite:{user_id}")
+        new += 1
+    session.flush()
+    return new
+
+
+def answer(session: Session, gathering: Gathering, user_id: int, value: str, *,
+           config: dict[str, Any], now: datetime | None = None) -> Rsvp:
+    """Record attend ("yes") or not ("no"); attending people get the reminders."""
+    from bot.notify import reminder_times
+
+    if value not in (ATTEND, DECLINE):
+        raise ValueError(value)
+    rsvp = session.scalar(select(Rsvp).where(Rsvp.gathering_id == gathering.id,
+                                             Rsvp.user_id == user_id))
+    if rsvp is None:
+        rsvp = Rsvp(gathering_id=gathering.id, user_id=user_id)
+        session.add(rsvp)
+    rsvp.answer, rsvp.answered_at = value, as_utc(now or utcnow())
+    for name, due in reminder_times(config, gathering.starts_at):
+        key = reminder_key(gathering.id, user_id, name)
+        if value == ATTEND and due > as_utc(now or utcnow()):
+            enqueue(session, user_id=user_id, kind="gathering.reminder", ref=gathering.ref,
+                    due_at=due, dedupe_key=key)
+        else:
+            cancel(session, dedupe_key=key)
+    session.flush()
+    return rsvp
+
+
+def reminder_key(gathering_id: int, user_id: int, name: str) -> str:
+    return f"gathering:{gathering_id}:{name}:{user_id}"
+
+
+def counts(session: Session, gathering: Gathering) -> dict[str, int]:
+    """{"yes": n, "no": n, "": n (not answered yet)}."""
+    rows = session.execute(select(Rsvp.answer, func.count()).where(
+        Rsvp.gathering_id == gathering.id).group_by(Rsvp.answer)).all()
+    found = {ATTEND: 0, DECLINE: 0, "": 0}
+    found.update({a: n for a, n in rows})
+    return found
+
+
+def answer_of(session: Session, gathering: Gathering, user_id: int) -> str | None:
+    return session.scalar(select(Rsvp.answer).where(Rsvp.gathering_id == gathering.id,
+                                                    Rsvp.user_id == user_id))
+
+
+def cancel_gathering(session: Session, gathering: Gathering) -> None:
+    gathering.cancelled = True
+    cancel(session, ref=gathering.ref, kind="gathering.reminder")
+    cancel(session, ref=gathering.ref, kind="gathering.invite")
+
+
+def upcoming(session: Session, *, initiative_id: int | None = None,
+             idea_call_id: int | None = None, now: datetime | None = None) -> list[Gathering]:
+    query = select(Gathering).where(Gathering.cancelled.is_(False),
+                                    Gathering.starts_at > as_utc(now or utcnow()))
+    if initiative_id is not None:
+        query = query.where(Gathering.initiative_id == initiative_id)
+    if idea_call_id is not None:
+        query = query.where(Gathering.idea_call_id == idea_call_id)
+    return list(session.scalars(query.order_by(Gathering.starts_at)))
+
+
+def by_token(session: Session, token: str) -> Gathering | None:
+    if not token or len(token) > 64:
+        return None
+    return session.scalar(select(Gathering).where(Gathering.ics_token == token))
+
+
+# -- the calendar file (RFC 5545), standard library only ------------------------------------
+
+
+def _escape(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def _fold(line: str) -> str:
+    """Lines of at most 75 octets, continued with a leading space (RFC 5545 3.1)."""
+    out, current = [], b""
+    for ch in line:
+        encoded = ch.encode()
+        if len(current) + len(encoded) > 75:
+            out.append(current.decode())
+            current = b" "
+        current += encoded
+    out.append(current.decode())
+    return "\r\n".join(out)
+
+
+def ics(gathering: Gathering, *, title: str, description: str = "",
+        host: str = "machibot") -> bytes:
+    """One VEVENT for the gathering; `title` and `description` in the reader's words."""
+    start = as_utc(gathering.starts_at)
+    end = start + timedelta(hours=GATHERING_HOURS)
+    stamp = "%Y%m%dT%H%M%SZ"
+    location = gathering.place or gathering.online_url
+    lines = [
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//machibot//gatherings//EN",
+        "CALSCALE:GREGORIAN", "METHOD:PUBLISH", "BEGIN:VEVENT",
+        f"UID:gathering-{gathering.id}@{host}",
+        f"DTSTAMP:{as_utc(gathering.created_at or utcnow()).strftime(stamp)}",
+        f"DTSTART:{start.strftime(stamp)}", f"DTEND:{end.strftime(stamp)}",
+        f"SUMMARY:{_escape(title)}",
+    ]
+    if location:
+        lines.append(f"LOCATION:{_escape(location)}")
+    if gathering.online_url:
+        lines.append(f"URL:{gathering.online_url}")
+    if description:
+        lines.append(f"DESCRIPTION:{_escape(description)}")
+    if gathering.cancelled:
+        lines.append("STATUS:CANCELLED")
+    lines += ["END:VEVENT", "END:VCALENDAR"]
+    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode()
+
+
+def erase_rsvps(session: Session, user: Any) -> None:
+    """Delete my data: my answers (my reminders go with my outbox rows)."""
+    session.execute(delete(Rsvp).where(Rsvp.user_id == user.id))
+
+
+PERSONAL_DATA_ERASERS.append(erase_rsvps)

@@ -1,0 +1,295 @@
+"""Idea calls from the ward (区からのアイデア募集型) and the ideas residents submit.
+
+Staff publish a call (theme, the ward issue behind it, a deadline, optionally an idea
+meeting, which is a models.gatherings.Gathering). Anyone submits ideas until the deadline,
+at most IDEAS_PER_CALL_PER_DAY a day per call; each idea is a row before its receipt number
+is shown. Staff mark ideas under review, adopted or not adopted with a short message that
+the submitter receives through the outbox; an adopted idea can be announced.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ForeignKey, String, Text, delete, func, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from bot.i18n import N_
+from models.base import Base, utcnow
+from models.initiatives import TooLong, bounded
+from models.outbox import as_utc, cancel, enqueue
+from models.users import PERSONAL_DATA_ERASERS, User
+
+OPEN_CALL, CLOSED_CALL = "open", "closed"
+SUBMITTED, UNDER_REVIEW, ADOPTED, NOT_ADOPTED = "submitted", "review", "adopted", "not_adopted"
+# Translators: the state of a submitted idea
+IDEA_STATUSES: dict[str, str] = {
+    SUBMITTED: N_("Received"),
+    UNDER_REVIEW: N_("Under review"),
+    ADOPTED: N_("Adopted"),
+    NOT_ADOPTED: N_("Not adopted"),
+}
+REVIEW_STATUSES = (UNDER_REVIEW, ADOPTED, NOT_ADOPTED)
+
+THEME_MAX = 100
+ISSUE_MAX = 1000
+IDEA_MAX = 1000
+STAFF_MESSAGE_MAX = 300
+
+__all__ = ["Idea", "IdeaCall", "TooLong"]
+
+
+class IdeaCall(Base):
+    __tablename__ = "idea_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme: Mapped[str] = mapped_column(String(THEME_MAX))
+    issue: Mapped[str] = mapped_column(Text)  # the ward issue behind the call
+    deadline: Mapped[datetime]  # ideas are taken until this moment
+    category: Mapped[str] = mapped_column(String(32), default="")
+    area: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(16), default=OPEN_CALL, index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    ideas: Mapped[list[Idea]] = relationship(back_populates="call", passive_deletes=True)
+
+    def is_open(self, now: datetime) -> bool:
+        return self.status == OPEN_CALL and as_utc(self.deadline) > as_utc(now)
+
+
+class Idea(Base):
+    __tablename__ = "ideas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("idea_calls.id", ondelete="CASCADE"),
+                                         index=True)
+    # None once the submitter deleted their data: the idea stays with the ward, unlinked
+    submitter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                     index=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    photo_message_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    can_help: Mapped[bool | None]  # could they help carry it out
+    status: Mapped[str] = mapped_column(String(16), default=SUBMITTED, index=True)
+    staff_message: Mapped[str] = mapped_column(String(STAFF_MESSAGE_MAX), default="")
+    announced: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    reviewed_at: Mapped[datetime | None]
+
+    call: Mapped[IdeaCall] = relationship(back_populates="ideas")
+
+    @property
+    def receipt(self) -> str:
+        return receipt_number(self.call_id, self.id)
+
+
+def receipt_number(call_id: int, idea_id: int) -> str:
+    return f"{call_id}-{idea_id:05d}"
+
+
+class IdeaError(ValueError):
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code, self.params = code, params
+
+
+# -- calls ---------------------------------------------------------------------------------
+
+
+def deadline_from_day(day: date, tz: str) -> datetime:
+    """Ideas are taken until the end of the deadline day, ward time."""
+    zone = ZoneInfo(tz)
+    return datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(ZoneInfo("UTC"))
+
+
+def publish_call(session: Session, *, theme: str, issue: str, deadline: datetime,
+                 category: str = "", area: str = "", by: User | None = None,
+                 config: dict[str, Any], now: datetime | None = None) -> IdeaCall:
+    """Publish a call; followers of its category or area hear of it, and get a reminder
+    IDEA_CALL_DEADLINE_DAYS_BEFORE days before the deadline."""
+    from bot.notify import days_before
+    from models.subscriptions import followers, notify_new_item
+
+    now = as_utc(now or utcnow())
+    if as_utc(deadline) <= now:
+        raise IdeaError("past")
+    call = IdeaCall(theme=bounded("theme", theme, THEME_MAX),
+                    issue=bounded("issue", issue, ISSUE_MAX), deadline=as_utc(deadline),
+                    category=category or "", area=area or "", status=OPEN_CALL,
+                    created_by_id=by.id if by else None)
+    session.add(call)
+    session.flush()
+    notify_new_item(session, kind="idea_call", ref=str(call.id), category=category or None,
+                    area=area or None, now=now, tz=config["BOT_TIMEZONE"])
+    # the deadline is midnight at the end of its day: count back from that day
+    remind_at = days_before(config, call.deadline - timedelta(seconds=1))
+    if remind_at > now:
+        for user_id in session.scalars(followers(session, category=category or None,
+                                                 area=area or None)):
+            enqueue(session, user_id=user_id, kind="idea_call.deadline", ref=str(call.id),
+                    due_at=remind_at, dedupe_key=f"idea_call:{call.id}:deadline:{user_id}")
+    return call
+
+
+def load_call_file(text: str) -> dict[str, Any]:
+    """A call from `machibot ideas new FILE` (JSON): theme, issue, deadline (YYYY-MM-DD),
+    optional category, area and meeting {"starts_at": "YYYY-MM-DDTHH:MM", "place", "url"}."""
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise IdeaError("json", detail=str(exc)) from None
+    if not isinstance(doc, dict):
+        raise IdeaError("json", detail="the file must hold one JSON object")
+    missing = [k for k in ("theme", "issue", "deadline") if not str(doc.get(k) or "").strip()]
+    if missing:
+        raise IdeaError("missing", fields=", ".join(missing))
+    try:
+        doc["deadline"] = date.fromisoformat(str(doc["deadline"]))
+    except ValueError:
+        raise IdeaError("json", detail="deadline must be YYYY-MM-DD") from None
+    meeting = doc.get("meeting")
+    if meeting is not None:
+        if not isinstance(meeting, dict) or not meeting.get("starts_at"):
+            raise IdeaError("json", detail="meeting needs starts_at")
+        try:
+            meeting["starts_at"] = datetime.fromisoformat(str(meeting["starts_at"]))
+        except ValueError:
+            raise IdeaError("json", detail="meeting.starts_at must be YYYY-MM-DDTHH:MM") from None
+    return doc
+
+
+def close_call(session: Session, call: IdeaCall) -> None:
+    call.status = CLOSED_CALL
+    cancel(session, ref=str(call.id), kind="idea_call.deadline")
+
+
+def open_calls(session: Session, *, now: datetime, offset: int = 0,
+               limit: int = 10) -> tuple[list[IdeaCall], bool]:
+    rows = list(session.scalars(
+        select(IdeaCall).where(IdeaCall.status == OPEN_CALL, IdeaCall.deadline > as_utc(now))
+        .order_by(IdeaCall.deadline, IdeaCall.id).offset(max(0, offset)).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
+
+
+def all_calls(session: Session, limit: int = 12) -> list[IdeaCall]:
+    return list(session.scalars(select(IdeaCall).order_by(IdeaCall.id.desc()).limit(limit)))
+
+
+# -- ideas ---------------------------------------------------------------------------------
+
+
+def submitted_today(session: Session, call: IdeaCall, user: User, *, now: datetime,
+                    tz: str) -> int:
+    zone = ZoneInfo(tz)
+    start = datetime.combine(as_utc(now).astimezone(zone).date(), time(0), zone)
+    return session.scalar(select(func.count()).select_from(Idea).where(
+        Idea.call_id == call.id, Idea.submitter_id == user.id,
+        Idea.created_at >= as_utc(start))) or 0
+
+
+def check_can_submit(session: Session, call: IdeaCall, user: User, *, now: datetime,
+                     config: dict[str, Any]) -> None:
+    """Raise IdeaError("closed" | "limit") when this person cannot submit to the call now."""
+    if not call.is_open(now):
+        raise IdeaError("closed")
+    limit = int(config["IDEAS_PER_CALL_PER_DAY"])
+    if submitted_today(session, call, user, now=now, tz=config["BOT_TIMEZONE"]) >= limit:
+        raise IdeaError("limit", limit=limit)
+
+
+def submit(session: Session, call: IdeaCall, user: User, *, body: str = "",
+           photo_message_id: str | None = None, can_help: bool | None = None,
+           now: datetime, config: dict[str, Any]) -> Idea:
+    check_can_submit(session, call, user, now=now, config=config)
+    body = bounded("idea", body, IDEA_MAX, required=photo_message_id is None)
+    idea = Idea(call_id=call.id, submitter_id=user.id, body=body,
+                photo_message_id=photo_message_id, can_help=can_help, status=SUBMITTED,
+                staff_message="", announced=False, created_at=as_utc(now))
+    session.add(idea)
+    session.flush()
+    return idea
+
+
+def ideas_for(session: Session, call: IdeaCall, *, status: str | None = None,
+              offset: int = 0, limit: int = 10) -> tuple[list[Idea], bool]:
+    query = select(Idea).where(Idea.call_id == call.id)
+    if status:
+        query = query.where(Idea.status == status)
+    rows = list(session.scalars(query.order_by(Idea.id).offset(max(0, offset)).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
+
+
+def count_ideas(session: Session, call: IdeaCall) -> int:
+    return session.scalar(select(func.count()).select_from(Idea).where(
+        Idea.call_id == call.id)) or 0
+
+
+def set_status(session: Session, idea: Idea, status: str, *, message: str = "",
+               now: datetime | None = None) -> None:
+    """Staff's decision; the submitter receives it (and the message, as written)."""
+    if status not in REVIEW_STATUSES:
+        raise ValueError(status)
+    idea.status = status
+    idea.staff_message = bounded("message", message, STAFF_MESSAGE_MAX, required=False)
+    idea.reviewed_at = as_utc(now or utcnow())
+    if idea.submitter_id is not None:
+        enqueue(session, user_id=idea.submitter_id, kind="idea.status", ref=str(idea.id),
+                due_at=now or utcnow(), dedupe_key=f"idea:{idea.id}:status:{status}")
+
+
+def announce_adopted(session: Session, idea: Idea, *, now: datetime | None = None) -> int:
+    """Tell everyone who submitted to the call, and the call's followers, that this idea
+    was adopted; returns how many were told."""
+    from models.subscriptions import followers
+
+    if idea.status != ADOPTED:
+        raise IdeaError("not_adopted")
+    idea.announced = True
+    people = set(session.scalars(select(Idea.submitter_id).where(
+        Idea.call_id == idea.call_id, Idea.submitter_id.is_not(None))))
+    call = idea.call
+    people |= set(session.scalars(followers(session, category=call.category or None,
+                                            area=call.area or None)))
+    for user_id in people:
+        enqueue(session, user_id=user_id, kind="idea.adopted", ref=str(idea.id),
+                due_at=now or utcnow(), dedupe_key=f"idea:{idea.id}:adopted:{user_id}")
+    return len(people)
+
+
+def my_ideas(session: Session, user: User, limit: int = 10) -> list[Idea]:
+    return list(session.scalars(select(Idea).where(Idea.submitter_id == user.id)
+                                .order_by(Idea.id.desc()).limit(limit)))
+
+
+# -- photos and personal data ----------------------------------------------------------------
+
+
+def forget_photo(session: Session, line_user_id: str, message_id: str) -> None:
+    """Unsend hook: an unsent photo is no longer part of the idea."""
+    owner = select(User.id).where(User.line_user_id == line_user_id).scalar_subquery()
+    session.execute(update(Idea).where(Idea.photo_message_id == message_id,
+                                       Idea.submitter_id == owner)
+                    .values(photo_message_id=None),
+                    execution_options={"synchronize_session": False})
+
+
+def erase(session: Session, user: User) -> None:
+    """Delete my data: the ward keeps submitted ideas (they may already shape a policy), but
+    no longer linked to me; their photo references and "could help" answer go, and so do
+    pending messages to me about them. Ideas still only received (not yet looked at) are
+    deleted outright: nothing has been built on them yet."""
+    mine = select(Idea.id).where(Idea.submitter_id == user.id)
+    for idea_id in list(session.scalars(mine)):
+        cancel(session, ref=str(idea_id), kind="idea.status")
+    session.execute(delete(Idea).where(Idea.submitter_id == user.id,
+                                       Idea.status == SUBMITTED),
+                    execution_options={"synchronize_session": False})
+    session.execute(update(Idea).where(Idea.submitter_id == user.id)
+                    .values(submitter_id=None, photo_message_id=None, can_help=None),
+                    execution_options={"synchronize_session": False})
+
+
+PERSONAL_DATA_ERASERS.append(erase)

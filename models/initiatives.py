@@ -1,0 +1,386 @@
+"""Initiatives presented by anyone (取組提示型): interest, messages, contacts, opinions.
+
+An initiative is presented by a resident or an organisation's member (its presenter), is
+published at once or after staff review (INITIATIVE_MODERATION), and moves
+open -> preparing -> running -> done. Others express interest (what they can bring and an
+optional message); the presenter is told at once through the outbox and can answer through
+the bot. Neither side sees the other's LINE id: messages are relayed, and contact details
+are passed on only when both sides have agreed and typed theirs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, delete, func, or_, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from bot.i18n import N_
+from models.base import Base, utcnow
+from models.outbox import cancel, enqueue
+from models.users import PERSONAL_DATA_ERASERS, User
+
+REVIEW, OPEN, PREPARING, RUNNING, DONE, REJECTED = (
+    "review", "open", "preparing", "running", "done", "rejected")
+PUBLIC = (OPEN, PREPARING, RUNNING, DONE)
+ACTIVE = (OPEN, PREPARING, RUNNING)  # interest and gatherings are possible
+# Translators: the state of an initiative, shown on its card
+STATUSES: dict[str, str] = {
+    REVIEW: N_("Awaiting review"),
+    OPEN: N_("Looking for partners"),
+    PREPARING: N_("Preparing"),
+    RUNNING: N_("Running"),
+    DONE: N_("Done"),
+    REJECTED: N_("Not published"),
+}
+NEXT_STATUS = {OPEN: PREPARING, PREPARING: RUNNING, RUNNING: DONE}
+
+# Translators: kinds of help an initiative wants, and a person can offer
+HELP_KINDS: dict[str, str] = {
+    "people": N_("People"),
+    "knowhow": N_("Know-how"),
+    "venue": N_("A venue"),
+    "funds": N_("Funds"),
+    "other": N_("Other help"),
+}
+
+TITLE_MAX = 80
+SUMMARY_MAX = 1000
+MESSAGE_MAX = 500
+OPINION_MAX = 1000
+QUESTION_MAX = 300
+CONTACT_MAX = 200
+
+
+class TooLong(ValueError):
+    def __init__(self, field: str, limit: int, length: int) -> None:
+        super().__init__(f"{field} is {length} characters; at most {limit}")
+        self.field, self.limit, self.length = field, limit, length
+
+
+def bounded(field: str, text: str, limit: int, *, required: bool = True) -> str:
+    """The text as written (trimmed), or TooLong / ValueError("empty")."""
+    text = (text or "").strip()
+    if required and not text:
+        raise ValueError("empty")
+    if len(text) > limit:
+        raise TooLong(field, limit, len(text))
+    return text
+
+
+class Initiative(Base):
+    __tablename__ = "initiatives"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    presenter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                              index=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    summary: Mapped[str] = mapped_column(Text)
+    # ",people,venue,": a LIKE on one column finds "wants the help I can give" everywhere
+    help_wanted: Mapped[str] = mapped_column(String(80), default="")
+    area: Mapped[str] = mapped_column(String(64), default="")
+    category: Mapped[str] = mapped_column(String(32), default="", index=True)
+    photo_message_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    # asking for opinions (意見): the presenter's question, None when not asking
+    opinion_question: Mapped[str | None] = mapped_column(String(QUESTION_MAX))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    published_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    interests: Mapped[list[Interest]] = relationship(
+        back_populates="initiative", cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def helps(self) -> list[str]:
+        return [h for h in self.help_wanted.strip(",").split(",") if h in HELP_KINDS]
+
+
+class Interest(Base):
+    """Someone would like to work on the initiative with its presenter (協働を希望)."""
+
+    __tablename__ = "initiative_interests"
+    __table_args__ = (UniqueConstraint("initiative_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"),
+                                               index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    offers: Mapped[str] = mapped_column(String(80), default="")  # ",people,knowhow,"
+    message: Mapped[str] = mapped_column(String(MESSAGE_MAX), default="")
+    # contact details, each typed by its owner when agreeing; passed on when both are set
+    member_contact: Mapped[str | None] = mapped_column(String(CONTACT_MAX))
+    presenter_contact: Mapped[str | None] = mapped_column(String(CONTACT_MAX))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    initiative: Mapped[Initiative] = relationship(back_populates="interests")
+
+    @property
+    def offered(self) -> list[str]:
+        return [h for h in self.offers.strip(",").split(",") if h in HELP_KINDS]
+
+    @property
+    def contacts_shared(self) -> bool:
+        return bool(self.member_contact and self.presenter_contact)
+
+
+class RelayMessage(Base):
+    """A message between a presenter and an interested person, relayed by the bot."""
+
+    __tablename__ = "initiative_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interest_id: Mapped[int] = mapped_column(
+        ForeignKey("initiative_interests.id", ondelete="CASCADE"), index=True)
+    from_presenter: Mapped[bool]
+    body: Mapped[str] = mapped_column(String(MESSAGE_MAX))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    interest: Mapped[Interest] = relationship()
+
+
+class Opinion(Base):
+    __tablename__ = "initiative_opinions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"),
+                                               index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    phase: Mapped[str] = mapped_column(String(16))  # the initiative's status when given
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def _codes(values: list[str]) -> str:
+    kept = [v for v in dict.fromkeys(values) if v in HELP_KINDS]
+    return f",{','.join(kept)}," if kept else ""
+
+
+# -- presenting ----------------------------------------------------------------------------
+
+
+def present(session: Session, presenter: User, *, title: str, summary: str,
+            help_wanted: list[str], area: str = "", category: str = "",
+            photo_message_id: str | None = None, moderated: bool = False) -> Initiative:
+    initiative = Initiative(
+        presenter_id=presenter.id, title=bounded("title", title, TITLE_MAX),
+        summary=bounded("summary", summary, SUMMARY_MAX), help_wanted=_codes(help_wanted),
+        area=area, category=category, photo_message_id=photo_message_id,
+        status=REVIEW if moderated else OPEN)
+    if not moderated:
+        initiative.published_at = utcnow()
+    session.add(initiative)
+    session.flush()
+    return initiative
+
+
+def review(session: Session, initiative: Initiative, *, approve: bool) -> None:
+    if initiative.status != REVIEW:
+        return
+    initiative.status = OPEN if approve else REJECTED
+    if approve:
+        initiative.published_at = utcnow()
+
+
+def advance(session: Session, initiative: Initiative) -> str | None:
+    """The next status (open -> preparing -> running -> done), or None when done."""
+    following = NEXT_STATUS.get(initiative.status)
+    if following is not None:
+        initiative.status = following
+    return following
+
+
+def close(session: Session, initiative: Initiative) -> None:
+    initiative.status = DONE  # opinions may still be asked for afterwards
+
+
+def can_manage(user: User, initiative: Initiative) -> bool:
+    """The presenter, or ward staff (who may facilitate, seeds/004)."""
+    return initiative.presenter_id == user.id or user.has_role("staff")
+
+
+# -- browsing ------------------------------------------------------------------------------
+
+
+def browse(session: Session, *, category: str | None = None, area: str | None = None,
+           help_kind: str | None = None, mine_for: int | None = None, offset: int = 0,
+           limit: int = 10) -> tuple[list[Initiative], bool]:
+    """Published initiatives, newest first; (page, whether there are more)."""
+    query = select(Initiative)
+    if mine_for is not None:
+        query = query.where(Initiative.presenter_id == mine_for,
+                            Initiative.status != REJECTED)
+    else:
+        query = query.where(Initiative.status.in_(ACTIVE))
+    if category:
+        query = query.where(Initiative.category == category)
+    if area:
+        query = query.where(Initiative.area == area)
+    if help_kind in HELP_KINDS:
+        query = query.where(Initiative.help_wanted.like(f"%,{help_kind},%"))
+    rows = list(session.scalars(query.order_by(Initiative.id.desc())
+                                .offset(max(0, offset)).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
+
+
+def awaiting_review(session: Session, limit: int = 10) -> list[Initiative]:
+    return list(session.scalars(select(Initiative).where(Initiative.status == REVIEW)
+                                .order_by(Initiative.id).limit(limit)))
+
+
+def count_interest(session: Session, initiative: Initiative) -> int:
+    return session.scalar(select(func.count()).select_from(Interest).where(
+        Interest.initiative_id == initiative.id)) or 0
+
+
+# -- interest ------------------------------------------------------------------------------
+
+
+class NotOpen(ValueError):
+    """The initiative takes no interest (not published, or done)."""
+
+
+def express_interest(session: Session, initiative: Initiative, user: User, *,
+                     offers: list[str], message: str = "",
+                     now: datetime | None = None) -> Interest:
+    """Record interest (again: the answers are updated) and tell the presenter at once."""
+    if initiative.status not in ACTIVE:
+        raise NotOpen(initiative.status)
+    message = bounded("message", message, MESSAGE_MAX, required=False)
+    interest = session.scalar(select(Interest).where(Interest.initiative_id == initiative.id,
+                                                     Interest.user_id == user.id))
+    if interest is None:
+        interest = Interest(initiative_id=initiative.id, user_id=user.id)
+        session.add(interest)
+    interest.offers, interest.message = _codes(offers), message
+    session.flush()
+    enqueue(session, user_id=initiative.presenter_id, kind="initiative.interest",
+            ref=str(interest.id), due_at=now or utcnow(), urgent=True,
+            dedupe_key=f"interest:{interest.id}:{int((now or utcnow()).timestamp())}")
+    return interest
+
+
+def interest_of(session: Session, initiative: Initiative, user: User) -> Interest | None:
+    return session.scalar(select(Interest).where(Interest.initiative_id == initiative.id,
+                                                 Interest.user_id == user.id))
+
+
+def interests(session: Session, initiative: Initiative) -> list[Interest]:
+    return list(session.scalars(select(Interest).where(Interest.initiative_id == initiative.id)
+                                .order_by(Interest.id)))
+
+
+def relay(session: Session, interest: Interest, *, from_presenter: bool, body: str,
+          now: datetime | None = None) -> RelayMessage:
+    """A message to the other side, pushed at once (urgent)."""
+    message = RelayMessage(interest_id=interest.id, from_presenter=from_presenter,
+                           body=bounded("message", body, MESSAGE_MAX))
+    session.add(message)
+    session.flush()
+    to = interest.user_id if from_presenter else interest.initiative.presenter_id
+    enqueue(session, user_id=to, kind="initiative.message", ref=str(message.id),
+            due_at=now or utcnow(), urgent=True, dedupe_key=f"relay:{message.id}")
+    return message
+
+
+def agree_to_share(session: Session, interest: Interest, *, presenter: bool, contact: str,
+                   now: datetime | None = None) -> bool:
+    """One side agrees and gives its contact; when both have, both receive the other's.
+
+    Returns True when the contacts were passed on by this call.
+    """
+    contact = bounded("contact", contact, CONTACT_MAX)
+    already = interest.contacts_shared
+    if presenter:
+        interest.presenter_contact = contact
+    else:
+        interest.member_contact = contact
+    if interest.contacts_shared and not already:
+        for user_id in (interest.user_id, interest.initiative.presenter_id):
+            enqueue(session, user_id=user_id, kind="initiative.contacts",
+                    ref=str(interest.id), due_at=now or utcnow(), urgent=True,
+                    dedupe_key=f"contacts:{interest.id}:{user_id}")
+        return True
+    if not interest.contacts_shared:
+        other = interest.user_id if presenter else interest.initiative.presenter_id
+        enqueue(session, user_id=other, kind="initiative.contact_request",
+                ref=str(interest.id), due_at=now or utcnow(), urgent=True,
+                dedupe_key=f"contact_request:{interest.id}:{other}")
+    return False
+
+
+# -- opinions ------------------------------------------------------------------------------
+
+
+def ask_opinions(session: Session, initiative: Initiative, question: str) -> None:
+    initiative.opinion_question = bounded("question", question, QUESTION_MAX)
+
+
+def stop_opinions(session: Session, initiative: Initiative) -> None:
+    initiative.opinion_question = None
+
+
+def give_opinion(session: Session, initiative: Initiative, user: User, body: str) -> Opinion:
+    if not initiative.opinion_question or initiative.status not in PUBLIC:
+        raise NotOpen("not asking for opinions")
+    opinion = Opinion(initiative_id=initiative.id, user_id=user.id, phase=initiative.status,
+                      body=bounded("opinion", body, OPINION_MAX))
+    session.add(opinion)
+    session.flush()
+    return opinion
+
+
+def opinions(session: Session, initiative: Initiative, *, offset: int = 0,
+             limit: int = 10) -> tuple[list[Opinion], int]:
+    total = session.scalar(select(func.count()).select_from(Opinion).where(
+        Opinion.initiative_id == initiative.id)) or 0
+    rows = list(session.scalars(select(Opinion).where(Opinion.initiative_id == initiative.id)
+                                .order_by(Opinion.id).offset(offset).limit(limit)))
+    return rows, total
+
+
+# -- photos and personal data ----------------------------------------------------------------
+
+
+def forget_photo(session: Session, line_user_id: str, message_id: str) -> None:
+    """Unsend hook: the presenter unsent the photo; drop our reference to it."""
+    for initiative in session.scalars(
+            select(Initiative).join(User, User.id == Initiative.presenter_id)
+            .where(Initiative.photo_message_id == message_id,
+                   User.line_user_id == line_user_id)):
+        initiative.photo_message_id = None
+
+
+def erase(session: Session, user: User) -> None:
+    """Delete my data: my initiatives (with the interest, messages and opinions they drew),
+    my interest in others' initiatives and my opinions. Pending notifications about them go
+    with the rows (outbox rows to me are removed by the users cascade)."""
+    mine = list(session.scalars(select(Initiative.id).where(Initiative.presenter_id == user.id)))
+    my_interests = list(session.scalars(select(Interest.id).where(or_(
+        Interest.user_id == user.id, Interest.initiative_id.in_(mine)))))
+    for interest_id in my_interests:
+        cancel(session, ref=str(interest_id), kind="initiative.interest")
+        cancel(session, ref=str(interest_id), kind="initiative.contacts")
+        cancel(session, ref=str(interest_id), kind="initiative.contact_request")
+    message_ids = list(session.scalars(select(RelayMessage.id).where(
+        RelayMessage.interest_id.in_(my_interests))))
+    for message_id in message_ids:
+        cancel(session, ref=str(message_id), kind="initiative.message")
+    session.execute(delete(RelayMessage).where(RelayMessage.interest_id.in_(my_interests)))
+    session.execute(delete(Interest).where(Interest.id.in_(my_interests)))
+    session.execute(delete(Opinion).where(or_(Opinion.user_id == user.id,
+                                              Opinion.initiative_id.in_(mine))))
+    if mine:
+        from models.gatherings import Gathering, Rsvp
+
+        gatherings = list(session.scalars(select(Gathering.id).where(
+            Gathering.initiative_id.in_(mine))))
+        for gathering_id in gatherings:
+            cancel(session, ref=str(gathering_id), kind="gathering.reminder")
+            cancel(session, ref=str(gathering_id), kind="gathering.invite")
+        session.execute(delete(Rsvp).where(Rsvp.gathering_id.in_(gatherings)))
+        session.execute(delete(Gathering).where(Gathering.id.in_(gatherings)))
+    session.execute(delete(Initiative).where(Initiative.id.in_(mine)))
+
+
+PERSONAL_DATA_ERASERS.append(erase)

@@ -1,0 +1,135 @@
+"""`machibot data import|export|demo` and `machibot activities qr`."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import func, select
+
+from bot.db import session_scope
+from models.activities import Activity, Signup, Slot
+from models.activity_data import COLUMNS, STANDARD_COLUMNS
+
+ROW = {
+    "都道府県コード又は市区町村コード": "131156", "NO": "1", "都道府県名": "東京都",
+    "市区町村名": "杉並区", "イベント名": "善福寺川クリーン作戦",
+    "イベント名_カナ": "ゼンプクジガワ",
+    "イベント名_英語": "River clean-up", "開始日": "2030-05-11", "終了日": "2030-05-11",
+    "開始時間": "10:00", "終了時間": "12:00", "説明": "川沿いのごみを拾います。",
+    "主催者": "荻窪みどりの会", "場所名称": "善福寺川緑地", "住所": "杉並区成田西",
+    "緯度": "35.6950", "経度": "139.6300", "定員": "20人", "category": "環境",
+    "style": "単発", "area": "荻窪", "slot_code": "5511",
+}
+
+
+def _csv(rows: list[dict[str, str]], encoding: str = "utf-8", bom: bool = False) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=list(COLUMNS), lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({c: row.get(c, "") for c in COLUMNS})
+    text = out.getvalue()
+    return (("\ufeff" if bom else "") + text).encode(encoding)
+
+
+def _import(app, tmp_path, data: bytes):  # type: ignore[no-untyped-def]
+    path = tmp_path / "events.csv"
+    path.write_bytes(data)
+    return app.test_cli_runner().invoke(args=["data", "import", str(path)])
+
+
+def _counts(app) -> tuple[int, int]:
+    with session_scope(app) as session:
+        return (session.scalar(select(func.count(Activity.id))),
+                session.scalar(select(func.count(Slot.id))))
+
+
+def test_import_twice_creates_no_duplicates_and_a_changed_row_updates(app, tmp_path):
+    rows = [ROW, {**ROW, "NO": "2", "イベント名": "子ども食堂", "category": "子育て支援",
+                  "slot_code": ""}]
+    first = _import(app, tmp_path, _csv(rows, bom=True))
+    assert first.exit_code == 0, first.output
+    assert "2 new" in first.output
+    again = _import(app, tmp_path, _csv(rows, bom=True))
+    assert "0 new, 0 updated, 2 unchanged" in again.output
+    assert _counts(app) == (2, 2)
+    changed = _import(app, tmp_path, _csv([{**ROW, "定員": "5"}, rows[1]]))
+    assert "1 updated" in changed.output
+    with session_scope(app) as session:
+        slot = session.scalar(select(Slot).where(Slot.code == "5511"))
+        assert slot.capacity == 5 and slot.activity.category == "environment"
+        assert slot.activity.organisation.name == "荻窪みどりの会"
+
+
+def test_shift_jis_from_excel_imports(app, tmp_path):
+    result = _import(app, tmp_path, _csv([ROW], encoding="cp932"))
+    assert result.exit_code == 0, result.output
+    with session_scope(app) as session:
+        assert session.scalar(select(Activity.title)) == "善福寺川クリーン作戦"
+
+
+def test_bad_rows_are_reported_by_line_and_nothing_is_imported(app, tmp_path):
+    rows = [ROW, {**ROW, "NO": "2", "開始日": "2030-13-40", "slot_code": ""},
+            {**ROW, "NO": "3", "category": "宇宙", "slot_code": ""},
+            {**ROW, "NO": "4", "緯度": "north", "slot_code": ""}]
+    result = _import(app, tmp_path, _csv(rows))
+    assert result.exit_code != 0
+    assert "line 3:" in result.output and "line 4:" in result.output
+    assert "line 5:" in result.output and "line 2:" not in result.output
+    assert "宇宙" in result.output
+    assert _counts(app) == (0, 0)
+
+
+def test_export_has_the_standard_columns_first_and_no_personal_data(app, tmp_path, resident):
+    assert _import(app, tmp_path, _csv([ROW])).exit_code == 0
+    resident.says("参加 5511")
+    resident.taps(gettext_ja("Sign up"))
+    with session_scope(app) as session:
+        assert session.scalar(select(func.count(Signup.id))) == 1
+    target = tmp_path / "out.csv"
+    result = app.test_cli_runner().invoke(args=["data", "export", str(target)])
+    assert result.exit_code == 0, result.output
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert tuple(rows[0][:len(STANDARD_COLUMNS)]) == STANDARD_COLUMNS
+    assert rows[1][rows[0].index("slot_code")] == "5511"
+    assert "山田花子" not in raw.decode("utf-8-sig")
+    # and it imports back unchanged
+    again = _import(app, tmp_path, raw)
+    assert "0 new, 0 updated, 1 unchanged" in again.output, again.output
+
+
+def test_demo_loads_a_varied_set_once(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["data", "demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    with session_scope(app) as session:
+        activities = list(session.scalars(select(Activity)))
+        assert len(activities) >= 60
+        assert len({a.category for a in activities}) == 9
+        assert len({a.area for a in activities if a.area}) >= 6
+        assert {s for a in activities for s in a.styles} == {"micro", "online", "skills",
+                                                             "regular"}
+        slots = list(session.scalars(select(Slot).where(Slot.lat.is_not(None))))
+        assert all(35.66 < s.lat < 35.73 and 139.58 < s.lon < 139.68 for s in slots)
+    assert "not loaded" in runner.invoke(args=["data", "demo", "--if-empty"]).output
+
+
+def test_qr_code_for_a_slot(app, tmp_path):
+    assert _import(app, tmp_path, _csv([ROW])).exit_code == 0
+    target = tmp_path / "qr.png"
+    result = app.test_cli_runner().invoke(args=["activities", "qr", "5511", "--out",
+                                                str(target)])
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes().startswith(b"\x89PNG")
+    assert "https://line.me/R/oaMessage/%40machibot/?%E5%8F%82%E5%8A%A0%205511" in result.output
+    missing = app.test_cli_runner().invoke(args=["activities", "qr", "0000"])
+    assert missing.exit_code != 0
+
+
+def gettext_ja(msgid: str) -> str:
+    from bot.i18n import gettext
+
+    return gettext("ja", msgid)

@@ -1,0 +1,211 @@
+"""The LINE client against the simulator: retries, retry keys, reply-else-push, secrecy."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import pytest
+
+from bot.line import LineClient, LineError, get_line, retry_key_for
+
+
+def _text(n: int | str) -> dict:
+    return {"type": "text", "text": f"message {n}"}
+
+
+@pytest.fixture
+def friend(sim) -> str:
+    user_id = f"U{uuid.uuid4().hex}"
+    sim.add_user(user_id, "Tester", "en")
+    return user_id
+
+
+@pytest.fixture
+def fast_client(app):
+    """A client like the app's, with short backoff so retry tests stay fast."""
+    def make(**options) -> LineClient:
+        settings = {"max_retries": 3, "backoff_base": 0.001, "timeout": 5.0} | options
+        return LineClient(app.config["LINE_CHANNEL_ACCESS_TOKEN"],
+                          app.config["LINE_API_BASE_URL"], **settings)
+
+    made: list[LineClient] = []
+
+    def factory(**options) -> LineClient:
+        made.append(make(**options))
+        return made[-1]
+
+    yield factory
+    for client in made:
+        client.close()
+
+
+def _statuses(sim, endpoint: str) -> list[int]:
+    return [r["status"] for r in sim.requests() if r["endpoint"] == endpoint]
+
+
+def test_server_errors_and_rate_limits_are_retried_until_sent(sim, friend, fast_client):
+    sim.configure(failure_rate=0.5)  # half of all calls answer 500 or 429
+    line = fast_client(max_retries=30)
+    keys = [str(uuid.uuid4()) for _ in range(30)]
+    for n, key in enumerate(keys):
+        line.push(friend, [_text(n)], key)
+    statuses = _statuses(sim, "push")
+    assert 500 in statuses and 429 in statuses
+    assert all(sim.delivery_count(friend, key) == 1 for key in keys)
+    assert [m["message"]["text"] for m in sim.messages(friend)] == [
+        f"message {n}" for n in range(30)]
+
+
+def test_the_client_gives_up_after_max_retries(sim, friend, fast_client):
+    sim.configure(failure_rate=1.0)
+    with pytest.raises(LineError) as failed:
+        fast_client(max_retries=2).push(friend, [_text(1)], str(uuid.uuid4()))
+    assert failed.value.status in (500, 429)
+    assert len(_statuses(sim, "push")) == 3
+    assert sim.messages(friend) == []
+
+
+def test_the_app_client_gives_up_after_its_configured_retries(app, sim, friend):
+    sim.configure(failure_rate=1.0)
+    with pytest.raises(LineError):
+        get_line(app).push(friend, [_text(1)], str(uuid.uuid4()))
+    assert len(_statuses(sim, "push")) == app.config["LINE_MAX_RETRIES"] + 1
+
+
+def test_a_repeated_retry_key_counts_as_sent_and_delivers_once(app, sim, friend):
+    key = str(uuid.uuid4())
+    line = get_line(app)
+    line.push(friend, [_text(1)], key)
+    line.push(friend, [_text(1)], key)  # LINE answers 409: already accepted
+    assert _statuses(sim, "push") == [200, 409]
+    assert sim.delivery_count(friend, key) == 1
+    assert len(sim.messages(friend)) == 1
+
+
+def test_a_refused_request_is_not_retried(app, sim, friend):
+    with pytest.raises(LineError) as refused:
+        get_line(app).push(friend, [{"type": "text", "text": ""}], str(uuid.uuid4()))
+    assert refused.value.status == 400
+    assert _statuses(sim, "push") == [400]
+
+
+def test_a_fresh_reply_token_answers_by_reply(app, sim, friend):
+    get_line(app).send(friend, [_text(1)], reply_token=sim.issue_reply_token(friend),
+                       retry_key_base="event-1")
+    assert [m["via"] for m in sim.messages(friend)] == ["reply"]
+
+
+def test_a_used_reply_token_falls_back_to_push(app, sim, friend):
+    token = sim.issue_reply_token(friend)
+    line = get_line(app)
+    line.send(friend, [_text(1)], reply_token=token, retry_key_base="event-1")
+    line.send(friend, [_text(2)], reply_token=token, retry_key_base="event-2")
+    delivered = sim.messages(friend)
+    assert [(m["via"], m["message"]["text"]) for m in delivered] == [
+        ("reply", "message 1"), ("push", "message 2")]
+
+
+def test_an_expired_reply_token_falls_back_to_push(app, sim, friend):
+    import time
+
+    sim.configure(reply_token_ttl=0.01)
+    token = sim.issue_reply_token(friend)
+    time.sleep(0.05)
+    get_line(app).send(friend, [_text(1)], reply_token=token, retry_key_base="event-1")
+    assert [m["via"] for m in sim.messages(friend)] == ["push"]
+
+
+def test_resending_the_same_event_by_push_delivers_once(app, sim, friend):
+    line = get_line(app)
+    for _ in range(2):
+        line.send(friend, [_text(1)], reply_token=None, retry_key_base="event-1")
+    assert len(sim.messages(friend)) == 1
+    assert sim.delivery_count(friend, retry_key_for("event-1", 0)) == 1
+
+
+def test_more_than_five_messages_go_in_calls_of_five(app, sim, friend):
+    messages = [_text(n) for n in range(12)]
+    get_line(app).send(friend, messages, reply_token=sim.issue_reply_token(friend),
+                       retry_key_base="event-1")
+    calls = [(r["endpoint"], r["messages"]) for r in sim.requests()
+             if r["endpoint"] in ("reply", "push")]
+    assert calls == [("reply", 5), ("push", 5), ("push", 2)]
+    assert [m["message"]["text"] for m in sim.messages(friend)] == [
+        f"message {n}" for n in range(12)]
+
+
+def test_more_than_five_messages_without_a_token_are_all_pushed(app, sim, friend):
+    get_line(app).send(friend, [_text(n) for n in range(7)], reply_token=None,
+                       retry_key_base="event-1")
+    assert [(r["endpoint"], r["messages"]) for r in sim.requests()] == [("push", 5), ("push", 2)]
+
+
+def test_show_loading_starts_the_animation(app, sim, friend):
+    get_line(app).show_loading(friend, 7)
+    assert sim.loading_shown(friend)
+
+
+@pytest.mark.parametrize("seconds", [0, 3, 61, 1000])
+def test_show_loading_never_raises(sim, friend, fast_client, seconds):
+    sim.configure(failure_rate=1.0)
+    fast_client().show_loading(friend, seconds)
+    sim.configure(failure_rate=0.0, latency_ms=300)
+    fast_client(timeout=0.05).show_loading(friend, seconds)
+    fast_client().show_loading("C" + uuid.uuid4().hex, seconds)  # a group: LINE says 400
+
+
+def test_show_loading_never_raises_when_line_is_unreachable():
+    line = LineClient("token", "http://127.0.0.1:9/simulator", timeout=0.2, backoff_base=0.001)
+    try:
+        line.show_loading("U" + "0" * 32)
+    finally:
+        line.close()
+
+
+def test_a_timeout_is_retried_then_raises(sim, friend, fast_client):
+    sim.configure(latency_ms=400)
+    key = str(uuid.uuid4())
+    with pytest.raises(LineError) as failed:
+        fast_client(timeout=0.1, max_retries=1).push(friend, [_text(1)], key)
+    assert failed.value.status is None
+    assert len(_statuses(sim, "push")) == 2
+    # LINE may have taken the first attempt: the retry key keeps it to one delivery
+    assert sim.delivery_count(friend, key) <= 1
+
+
+def test_a_profile_carries_the_line_language(app, sim, friend):
+    profile = get_line(app).profile(friend)
+    assert (profile.display_name, profile.language) == ("Tester", "en")
+
+
+def test_an_unknown_user_has_no_profile(app):
+    assert get_line(app).profile("U" + "f" * 32) is None
+
+
+def test_the_access_token_never_reaches_the_logs(app, sim, friend, caplog):
+    secret = "do-not-log-" + uuid.uuid4().hex
+    for name in (None, "urllib3", "linebot", "bot.line"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    line = get_line(app)
+    line.push(friend, [_text(1)], str(uuid.uuid4()))
+    line.send(friend, [_text(2)], reply_token="stale", retry_key_base="event-1")
+    line.profile(friend)
+    line.show_loading(friend)
+    sim.configure(failure_rate=1.0)
+    with pytest.raises(LineError):
+        line.push(friend, [_text(3)], str(uuid.uuid4()))
+    sim.configure(failure_rate=0.0)
+    stranger = LineClient(secret, app.config["LINE_API_BASE_URL"], backoff_base=0.001)
+    try:
+        with pytest.raises(LineError) as refused:
+            stranger.push(friend, [_text(4)], str(uuid.uuid4()))
+    finally:
+        stranger.close()
+    assert refused.value.status == 401
+    assert {r.name.split(".")[0] for r in caplog.records} >= {"urllib3", "bot"}
+    token = app.config["LINE_CHANNEL_ACCESS_TOKEN"]
+    for record in caplog.records:
+        logged = record.getMessage() + repr(record.args) + str(record.exc_info or "")
+        assert token not in logged and secret not in logged, record.name
+    assert secret not in str(refused.value)

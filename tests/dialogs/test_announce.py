@@ -1,0 +1,116 @@
+"""Staff announcements in the chat and from the command line."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.db import session_scope
+from bot.i18n import gettext
+from bot.notify import dispatch
+from bot.simulator import events as ev
+from models.announcements import Announcement
+from models.outbox import Notification
+from models.users import AuditLog, get_by_line_id, grant_role
+
+
+def noon_tomorrow():
+    return (datetime.now(UTC) + timedelta(days=1)).replace(hour=3)  # 12:00 in Tokyo
+
+
+def ja(msgid, **params):
+    return gettext("ja", msgid, **params)
+
+
+@pytest.fixture
+def staff(app, resident):
+    with session_scope(app) as session:
+        grant_role(session, get_by_line_id(session, resident.user_id), "staff")
+    return resident
+
+
+@pytest.fixture
+def readers(make_user):
+    people = []
+    for name, language in (("Ann", "en"), ("Bao", "vi"), ("花子", "ja")):
+        person = make_user(name, language)
+        person.follow()
+        person.taps(gettext(person.user_row().locale, "I agree"))
+        people.append(person)
+    return people
+
+
+def compose(staff, text="公園の清掃は中止です"):
+    staff.says("お知らせ配信")
+    staff.taps(ja("New announcement"))
+    staff.says(text)
+
+
+def test_staff_compose_preview_and_send_to_everyone(app, staff, readers):
+    compose(staff)
+    staff.taps("English")
+    staff.says("The park clean-up is cancelled")
+    staff.taps(ja("Go on"))
+    staff.taps(ja("Everyone"))
+    assert ja("Recipients: {count}", count=4) in staff.last_text()
+    assert "公園の清掃は中止です" in staff.last_text()  # the preview
+    staff.taps(ja("Send now"))
+    staff.taps(ja("Send"))
+    assert "4" in staff.last_text()
+    stats = dispatch(app, noon_tomorrow())
+    assert stats.sent == 4
+    ann, bao, hanako = readers
+    assert "The park clean-up is cancelled" in ann.new_messages()[0]["text"]
+    vietnamese = bao.new_messages()[0]["text"]
+    assert "公園の清掃は中止です" in vietnamese
+    assert gettext("vi", "(This notice is in Japanese only.)") in vietnamese
+    staff.new_messages()
+    staff.says("お知らせ配信")
+    staff.taps(ja("Results"))
+    assert "4" in staff.last_text() and ja("Results") not in staff.last_text()
+    with session_scope(app) as session:
+        announcement = session.scalars(select(Announcement)).one()
+        assert (announcement.targeted, announcement.sent, announcement.failed) == (4, 4, 0)
+
+
+def test_a_segment_by_language_and_a_later_time(app, staff, readers):
+    compose(staff)
+    staff.taps(ja("Go on"))
+    staff.taps(ja("By language"))
+    staff.taps("✗ English")
+    staff.taps("✗ Tiếng Việt")
+    staff.taps(ja("Done"))
+    assert ja("Recipients: {count}", count=2) in staff.last_text()
+    staff.taps(ja("Send later"), datetime="2031-01-05T09:30")
+    staff.taps(ja("Send"))
+    with session_scope(app) as session:
+        rows = session.scalars(select(Notification)).all()
+    assert len(rows) == 2
+    assert {r.due_at.replace(tzinfo=UTC) for r in rows} == {
+        datetime(2031, 1, 5, 0, 30, tzinfo=UTC)}
+
+
+def test_a_resident_sending_a_staff_postback_is_refused_and_logged(app, resident):
+    data = app.extensions["machibot.codec"].encode("announce")
+    resident.send(ev.postback(resident.user_id, data, reply_token=resident.token()))
+    assert ja("Sorry, this is for ward staff only.") in resident.last_text()
+    resident.says("お知らせ配信")
+    assert ja("Sorry, this is for ward staff only.") in resident.last_text()
+    with session_scope(app) as session:
+        refused = session.scalars(select(AuditLog).where(
+            AuditLog.action == "announce.refused")).all()
+        assert len(refused) == 2
+        assert session.scalars(select(Notification)).all() == []
+
+
+def test_machibot_announce_sends_a_file(app, readers, tmp_path):
+    path = tmp_path / "notice.json"
+    path.write_text('{"texts": {"ja": "断水のお知らせ", "en": "Water outage"}, '
+                    '"segment": {"kind": "languages", "values": ["en"]}}', encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["announce", str(path), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "recipients: 1" in result.output
+    dispatch(app, noon_tomorrow())
+    assert readers[0].new_messages()[0]["text"].endswith("Water outage")

@@ -1,0 +1,153 @@
+"""Finding activities: filters that combine, keywords in any language, near me, paging,
+and the closest alternatives instead of a dead end."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.i18n import gettext
+from tests.activity_factory import make_slot
+
+
+def _(msgid: str, locale: str = "ja", **params: object) -> str:
+    return gettext(locale, msgid, **params)
+
+
+def _cards(person) -> list[list[str]]:
+    from tests.conftest import flex_texts
+
+    for message in person.last:
+        if message["type"] == "flex" and message["contents"]["type"] == "carousel":
+            return [flex_texts(b) for b in message["contents"]["contents"]]
+    return []
+
+
+def _titles(person) -> list[str]:
+    return [texts[0] for texts in _cards(person)]
+
+
+def _next_weekday(weekday: int) -> timedelta:
+    """From now to 10:00 UTC+9 on the next such weekday (at least a day away)."""
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(ZoneInfo("Asia/Tokyo"))
+    days = (weekday - now.weekday()) % 7 or 7
+    target = (now + timedelta(days=days)).replace(hour=10, minute=0, second=0, microsecond=0)
+    return target - now
+
+
+def test_a_category_shows_cards_with_everything_a_person_needs(app, resident):
+    make_slot(app, title="善福寺川の清掃", code="123", capacity=5)
+    make_slot(app, title="子ども食堂", code="124", category="childcare")
+    resident.says("menu")
+    resident.taps(_("Find activities"))
+    resident.taps(_("By category"))
+    resident.taps(_("Environment"))
+    [card] = _cards(resident)
+    text = "\n".join(card)
+    assert card[0] == "善福寺川の清掃"
+    for expected in ("善福寺川緑地", "荻窪みどりの会", _("Seats left: {n}", n=5),
+                     _("Environment"), _("One-off"), "123"):
+        assert expected in text
+    assert {_("Sign up"), _("Details")} <= set(resident.choices())
+
+
+def test_filters_combine_category_area_and_weekend(app, resident):
+    saturday = _next_weekday(5)
+    make_slot(app, title="週末の清掃 阿佐谷", code="201", starts_in=saturday)
+    make_slot(app, title="週末の清掃 高円寺", code="202", starts_in=saturday, area="高円寺")
+    make_slot(app, title="平日の清掃 阿佐谷", code="203", starts_in=_next_weekday(2))
+    make_slot(app, title="週末の子育て 阿佐谷", code="204", starts_in=saturday,
+              category="childcare")
+    resident.says("menu")
+    resident.taps(_("Find activities"))
+    resident.taps(_("By category"))
+    resident.taps(_("Environment"))
+    resident.taps(_("By area"))
+    resident.taps("阿佐谷")
+    assert set(_titles(resident)) == {"週末の清掃 阿佐谷", "平日の清掃 阿佐谷"}
+    resident.taps(_("This weekend"))
+    assert _titles(resident) == ["週末の清掃 阿佐谷"]
+
+
+def test_a_picked_date_finds_that_day(app, resident):
+    make_slot(app, title="三日後", code="301", starts_in=timedelta(days=3))
+    make_slot(app, title="十日後", code="302", starts_in=timedelta(days=10))
+    from zoneinfo import ZoneInfo
+
+    day = (datetime.now(UTC) + timedelta(days=10)).astimezone(ZoneInfo("Asia/Tokyo")).date()
+    resident.says("menu")
+    resident.taps(_("Find activities"))
+    resident.taps(_("Pick a date"), date=day.isoformat())
+    assert _titles(resident) == ["十日後"]
+
+
+def test_a_keyword_in_any_language_finds_by_category_or_text(app, resident):
+    make_slot(app, title="善福寺川の清掃", code="123")
+    make_slot(app, title="やさしい日本語のおしゃべり会", code="124", category="multicultural")
+    resident.says("menu")
+    resident.taps(_("Find activities"))
+    resident.taps(_("Keyword"))
+    resident.says("environment")
+    assert _titles(resident) == ["善福寺川の清掃"]
+    resident.taps(_("Clear filters"))
+    resident.taps(_("Keyword"))
+    resident.says("おしゃべり")
+    assert _titles(resident) == ["やさしい日本語のおしゃべり会"]
+
+
+def test_near_me_sorts_by_distance_and_shows_it(app, resident):
+    make_slot(app, title="遠い", code="401", lat=35.6827, lon=139.6566)  # 方南
+    make_slot(app, title="近い", code="402", lat=35.7046, lon=139.6358)  # 阿佐谷
+    resident.shares_location(35.7050, 139.6360)
+    assert _titles(resident) == ["近い", "遠い"]
+    cards = _cards(resident)
+    assert any(" m)" in line for line in cards[0])
+    assert any(" km)" in line for line in cards[1])
+
+
+def test_more_pages_on_through_the_results(app, resident):
+    for n in range(13):
+        make_slot(app, title=f"活動{n:02d}", code=str(500 + n), starts_in=timedelta(days=1 + n))
+    resident.says("menu")
+    resident.taps(_("Find activities"))
+    resident.taps(_("By category"))
+    resident.taps(_("Environment"))
+    first = _titles(resident)
+    assert len(first) == 10 and first[0] == "活動00"
+    resident.taps(_("More"))
+    assert _titles(resident) == ["活動10", "活動11", "活動12"]
+
+
+def test_nothing_found_suggests_the_closest_instead(app, resident):
+    make_slot(app, title="善福寺川の清掃", code="123", area="高円寺")
+    resident.says("menu")
+    resident.taps(_("Find activities"))
+    resident.taps(_("By area"))
+    resident.taps("阿佐谷")
+    assert _titles(resident) == ["善福寺川の清掃"]
+    assert "阿佐谷" in resident.texts()[0]
+
+
+def test_the_sign_up_button_on_a_card_asks_once_then_signs_up(app, resident):
+    make_slot(app, title="善福寺川の清掃", code="123")
+    resident.says("menu")
+    resident.taps(_("Find activities"))
+    resident.taps(_("Today"))  # nothing today: the closest are shown
+    resident.taps(_("Sign up"))
+    resident.taps(_("Sign up"))
+    assert "善福寺川の清掃" in resident.last_text()
+    resident.says("参加 123")
+    assert "善福寺川の清掃" in resident.last_text()
+
+
+def test_details_and_not_interested(app, resident):
+    make_slot(app, title="善福寺川の清掃", code="123", description="軍手を貸し出します。")
+    resident.says("menu")
+    resident.taps(_("Find activities"))
+    resident.taps(_("By category"))
+    resident.taps(_("Environment"))
+    resident.taps(_("Details"))
+    assert "軍手を貸し出します。" in resident.last_text()
+    resident.taps(_("Not interested"))
+    assert _("Noted: we will suggest fewer activities like this one.") in resident.last_text()

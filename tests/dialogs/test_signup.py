@@ -1,0 +1,186 @@
+"""Signing up in one message, as a resident does it: "参加 123", one tap, done."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.db import session_scope
+from bot.i18n import gettext
+from models.activities import Signup, Slot
+from tests.activity_factory import make_slot
+
+
+def _(msgid: str, locale: str = "ja", **params: object) -> str:
+    return gettext(locale, msgid, **params)
+
+
+def _signups(app, status: str | None = None) -> list[Signup]:
+    with session_scope(app) as session:
+        query = select(Signup)
+        if status:
+            query = query.where(Signup.status == status)
+        return list(session.scalars(query))
+
+
+@pytest.mark.parametrize("text", ["参加 123", "参加123", "123に参加", "join 123", "JOIN #123",
+                                  "sign up 123", "１２３に参加します"])
+def test_one_message_and_one_tap_sign_up(app, resident, text):
+    make_slot(app, code="123")
+    resident.says(text)
+    assert "善福寺川の清掃" in resident.last_text()
+    assert _signups(app) == []  # nothing before the tap
+    resident.taps(_("Sign up"))
+    [signup] = _signups(app, "confirmed")
+    assert _("You are signed up for “{title}”. Thank you!\n{details}\nWe will remind you "
+             "before it starts. To cancel, open “My schedule”.", title="善福寺川の清掃",
+             details="").split("\n")[0] in resident.last_text()
+
+
+def test_each_locale_has_its_own_sign_up_word(app, make_user):
+    make_slot(app, code="456")
+    person = make_user("Nguyen", "vi")
+    person.follow()
+    person.taps(_("I agree", "vi"))
+    person.taps(_("Standard", "vi"))
+    word = _("join|sign up|signup", "vi").split("|")[0]
+    person.says(f"{word} 456")
+    person.taps(_("Sign up", "vi"))
+    assert len(_signups(app, "confirmed")) == 1
+
+
+def test_signing_up_twice_says_already_signed_up(app, resident):
+    make_slot(app, code="123")
+    resident.says("参加 123")
+    resident.taps(_("Sign up"))
+    resident.says("参加 123")
+    assert "すでに" in resident.last_text() or "already" in resident.last_text()
+    assert len(_signups(app)) == 1
+
+
+def test_an_unknown_code_says_so(app, resident):
+    resident.says("参加 999")
+    assert "999" in resident.last_text()
+
+
+@pytest.mark.parametrize(("kind", "msgid"), [
+    ("past", "“{title}” has already taken place, so it cannot be joined."),
+    ("cancelled", "“{title}” was cancelled by the organiser, so it cannot be joined."),
+    ("closed", "Sign-ups for “{title}” are closed."),
+])
+def test_past_cancelled_and_closed_slots_cannot_be_joined(app, resident, kind, msgid):
+    if kind == "past":
+        make_slot(app, code="123", starts_in=timedelta(hours=-3))
+    else:
+        make_slot(app, code="123", status=kind)
+    resident.says("参加 123")
+    assert _(msgid, title="善福寺川の清掃") in resident.last_text()
+    assert _signups(app) == []
+
+
+def test_a_slot_closed_between_question_and_tap_is_refused(app, resident):
+    slot_id = make_slot(app, code="123")
+    resident.says("参加 123")
+    with session_scope(app) as session:
+        session.get(Slot, slot_id).status = "cancelled"
+    resident.taps(_("Sign up"))
+    assert _signups(app) == []
+    assert "善福寺川の清掃" in resident.last_text()
+
+
+def test_a_full_slot_offers_the_waitlist(app, resident, make_user):
+    make_slot(app, code="123", capacity=1)
+    other = make_user("鈴木", "ja")
+    other.follow()
+    other.taps(_("I agree"))
+    other.taps(_("Standard"))
+    other.says("参加 123")
+    other.taps(_("Sign up"))
+    resident.says("参加 123")
+    resident.taps(_("Join the waitlist"))
+    assert [s.status for s in _signups(app)] == ["confirmed", "waitlisted"]
+
+
+def test_the_sign_up_is_stored_before_the_confirmation_is_sent(app, resident, monkeypatch):
+    """The worker commits the turn before sending: when the answer leaves, the row is there."""
+    from bot import line as line_module
+
+    make_slot(app, code="123")
+    resident.says("参加 123")
+    seen: list[int] = []
+    original = line_module.LineClient.send
+
+    def send(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(len(_signups(app, "confirmed")))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(line_module.LineClient, "send", send)
+    resident.taps(_("Sign up"))
+    assert seen == [1]
+
+
+def test_my_schedule_lists_and_cancels_which_frees_the_seat(app, resident):
+    slot_id = make_slot(app, code="123", capacity=1)
+    resident.says("参加 123")
+    resident.taps(_("Sign up"))
+    resident.says("menu")
+    resident.taps(_("My schedule"))
+    assert "善福寺川の清掃" in resident.last_text()
+    resident.taps(_("Cancel sign-up"))
+    resident.taps(_("Cancel it"))
+    assert [s.status for s in _signups(app)] == ["cancelled"]
+    with session_scope(app) as session:
+        assert session.get(Slot, slot_id).seats_taken == 0
+    resident.taps(_("My schedule"))
+    assert _("You have no upcoming sign-ups.") in resident.last_text()
+
+
+def test_a_freed_seat_is_offered_to_the_first_on_the_waitlist(app, resident, make_user):
+    make_slot(app, code="123", capacity=1)
+    resident.says("参加 123")
+    resident.taps(_("Sign up"))
+    waiting = make_user("鈴木", "ja")
+    waiting.follow()
+    waiting.taps(_("I agree"))
+    waiting.taps(_("Standard"))
+    waiting.says("参加 123")
+    waiting.taps(_("Join the waitlist"))
+    resident.taps(_("My schedule"))
+    resident.taps(_("Cancel sign-up"))
+    resident.taps(_("Cancel it"))
+    statuses = sorted(s.status for s in _signups(app))
+    assert statuses == ["cancelled", "offered"]
+    waiting.says("menu")
+    waiting.taps(_("My schedule"))
+    waiting.taps(_("Take the seat"))
+    assert sorted(s.status for s in _signups(app)) == ["cancelled", "confirmed"]
+
+
+def test_simple_mode_signs_up_by_taps_alone(app, make_user):
+    make_slot(app, code="123")
+    person = make_user("佐藤", "ja")
+    person.follow()
+    person.taps(_("I agree"))
+    person.taps(_("Simple"))
+    person.says("menu")
+    while _("Find activities") not in person.choices():
+        person.taps(_("More"))  # the simple menu pages three at a time
+    person.taps(_("Find activities"))
+    assert len(person.choices()) <= 4 and _("Back to menu") in person.choices()
+    person.taps(_("By category"))
+    assert len(person.choices()) <= 4 and _("Back to menu") in person.choices()
+    while _("Environment") not in person.choices():
+        person.taps(_("More"))
+    person.taps(_("Environment"))
+    assert "善福寺川の清掃" in person.last_text()
+    person.taps(_("Sign up"))
+    assert len(person.choices()) <= 4 and _("Back to menu") in person.choices()
+    person.taps(_("Sign up"))
+    assert len(_signups(app, "confirmed")) == 1
+    person.taps(_("My schedule"))
+    person.taps(_("Cancel sign-up"))
+    assert len(person.choices()) <= 4 and _("Back to menu") in person.choices()
+    person.taps(_("Cancel it"))
+    assert len(_signups(app, "cancelled")) == 1

@@ -1,0 +1,275 @@
+"""Digital supporters: codes, pairing, acting for a resident, help requests, my residents."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.db import session_scope
+from bot.i18n import gettext
+from bot.redis_store import get_redis
+from bot.simulator import events as ev
+from dialogs import supporters
+from models.supporters import HelpRequest, SupportSession
+from models.users import AuditLog, get_by_line_id, grant_role
+
+
+def _(msgid: str, **params: str) -> str:
+    return gettext("ja", msgid, **params)
+
+
+def consented(make_user, name: str, language: str = "ja"):
+    person = make_user(name, language)
+    person.follow()
+    person.taps(gettext(language, "I agree"))
+    person.taps(gettext(language, "Standard"))
+    return person
+
+
+def give_role(app, person, role: str) -> None:
+    with session_scope(app) as session:
+        grant_role(session, get_by_line_id(session, person.user_id), role)
+
+
+@pytest.fixture
+def supporter(app, make_user):
+    person = consented(make_user, "佐藤サポーター")
+    give_role(app, person, "supporter")
+    return person
+
+
+def code_of(person) -> str:
+    match = re.search(r"(\d) (\d) (\d) (\d) (\d) (\d)", person.last_text())
+    assert match, person.last_text()
+    return "".join(match.groups())
+
+
+def audits(app, action: str) -> list[AuditLog]:
+    with session_scope(app) as session:
+        return list(session.scalars(select(AuditLog).where(AuditLog.action.like(action))))
+
+
+def pair_by_code(resident, supporter) -> None:
+    resident.says("menu")
+    resident.taps(_("Ask a supporter"))
+    code = code_of(resident)
+    supporter.says("menu")
+    supporter.taps(_("Supporter tools"))
+    supporter.taps(_("Enter a code"))
+    supporter.says(code)
+
+
+def test_asking_shows_a_code_valid_for_ten_minutes(app, resident):
+    resident.says("menu")
+    resident.taps(_("Ask a supporter"))
+    code = code_of(resident)
+    ttl = get_redis(app).ttl(supporters.code_key(code))
+    assert 590 <= ttl <= 600
+
+
+def test_asking_again_replaces_the_old_code(app, resident):
+    resident.says("menu")
+    resident.taps(_("Ask a supporter"))
+    first = code_of(resident)
+    resident.says("menu")
+    resident.taps(_("Ask a supporter"))
+    assert code_of(resident) != first or first  # a new code was shown
+    if code_of(resident) != first:
+        assert get_redis(app).get(supporters.code_key(first)) is None
+
+
+def test_a_supporter_pairs_with_the_code_and_the_resident_is_told_who(app, resident,
+                                                                      supporter):
+    pair_by_code(resident, supporter)
+    assert _("You are now helping {name}, for up to 60 minutes.", name="山田花子") in \
+        supporter.last_text()
+    told = resident.new_messages()
+    text = "\n".join(str(m) for m in told)
+    assert "佐藤サポーター" in text and supporter.user_id not in text
+    ttl = get_redis(app).ttl(supporters.acting_key(supporter.user_id))
+    assert 3590 <= ttl <= 3600
+    assert len(audits(app, "support.pair")) == 1
+
+
+def test_a_wrong_code_pairs_nobody(app, resident, supporter):
+    supporter.says("menu")
+    supporter.taps(_("Supporter tools"))
+    supporter.taps(_("Enter a code"))
+    supporter.says("000000")
+    assert _("That code is not valid. It may have expired.") in supporter.last_text()
+    assert get_redis(app).get(supporters.acting_key(supporter.user_id)) is None
+
+
+def test_a_code_works_once(app, resident, supporter, make_user):
+    resident.says("menu")
+    resident.taps(_("Ask a supporter"))
+    code = code_of(resident)
+    other = consented(make_user, "鈴木サポーター")
+    give_role(app, other, "supporter")
+    for person in (supporter, other):
+        person.says("menu")
+        person.taps(_("Supporter tools"))
+        person.taps(_("Enter a code"))
+        person.says(code)
+    assert _("That code is not valid. It may have expired.") in other.last_text()
+
+
+def test_paired_supporter_acts_for_the_resident_who_sees_it(app, resident, supporter):
+    pair_by_code(resident, supporter)
+    resident.new_messages()
+    supporter.says("simple mode")
+    assert resident.user_row().mode == "simple"
+    assert supporter.user_row().mode == "standard"
+    assert "山田花子" in supporter.last_text()  # the banner says whom they act for
+    announced = resident.new_messages()
+    assert announced and "佐藤サポーター" in "\n".join(str(m) for m in announced)
+    [row] = audits(app, "proxy.%")
+    with session_scope(app) as session:
+        assert row.actor_id == get_by_line_id(session, supporter.user_id).id
+        assert row.subject_id == get_by_line_id(session, resident.user_id).id
+        assert row.at is not None and row.action == "proxy.simple" or row.action.startswith(
+            "proxy.")
+
+
+def test_looking_around_is_not_announced(app, resident, supporter):
+    pair_by_code(resident, supporter)
+    resident.new_messages()
+    supporter.says("menu")
+    assert resident.new_messages() == []
+    assert audits(app, "proxy.%") == []
+
+
+def test_the_supporter_changes_the_resident_s_language(app, resident, supporter):
+    pair_by_code(resident, supporter)
+    supporter.says("language")
+    supporter.taps("English")
+    assert resident.user_row().locale == "en"
+    assert supporter.user_row().locale == "ja"
+
+
+def test_either_side_can_end_and_the_other_is_told(app, resident, supporter):
+    pair_by_code(resident, supporter)
+    resident.new_messages()
+    resident.taps(_("End help"))
+    assert _("The help session has ended. Thank you!") in resident.last_text()
+    assert get_redis(app).get(supporters.acting_key(supporter.user_id)) is None
+    assert supporter.new_messages()
+    supporter.says("simple mode")  # their own turn again
+    assert supporter.user_row().mode == "simple" and resident.user_row().mode == "standard"
+    with session_scope(app) as session:
+        [row] = session.scalars(select(SupportSession)).all()
+        assert row.ended_at is not None and row.ended_by == "resident"
+
+
+def test_the_supporter_ends_from_the_banner(app, resident, supporter):
+    pair_by_code(resident, supporter)
+    supporter.taps(_("End help"))
+    assert get_redis(app).get(supporters.helped_key(resident.user_id)) is None
+    assert _("The help session with {name} has ended.", name="佐藤サポーター") in \
+        "\n".join(str(m) for m in resident.new_messages())
+
+
+def test_help_request_reaches_on_duty_helpers_with_its_context(app, resident, supporter,
+                                                               make_user):
+    supporter.says("menu")
+    supporter.taps(_("Supporter tools"))
+    supporter.taps(_("Go on duty"))
+    resident.says("settings")
+    resident.taps(_("Look"))
+    resident.says("help")
+    resident.taps(_("Ask a supporter"))
+    [card] = supporter.new_messages()
+    text = str(card)
+    assert "山田花子" in text and "settings.ask_mode" in text
+    assert resident.user_id not in text
+    supporter.taps(_("Accept"))
+    told = "\n".join(str(m) for m in resident.new_messages())
+    assert _("{name} will help you now.", name="佐藤サポーター") in told
+    with session_scope(app) as session:
+        [request] = session.scalars(select(HelpRequest)).all()
+        assert request.status == "accepted" and (request.flow, request.step) == (
+            "settings", "settings.ask_mode")
+
+
+def test_the_first_to_accept_is_paired(app, resident, supporter, make_user):
+    other = consented(make_user, "鈴木スタッフ")
+    give_role(app, other, "staff")
+    for person in (supporter, other):
+        person.says("menu")
+        person.taps(_("Supporter tools"))
+        person.taps(_("Go on duty"))
+    resident.says("menu")
+    resident.taps(_("Ask a supporter"))
+    supporter.new_messages()
+    other.new_messages()
+    supporter.taps(_("Accept"))
+    other.taps(_("Accept"))
+    assert _("Someone else is already helping, or the request is too old.") in \
+        other.last_text()
+    assert get_redis(app).get(supporters.acting_key(other.user_id)) is None
+
+
+def test_a_forged_supporter_postback_changes_nothing_and_is_logged(app, resident, make_user):
+    victim = consented(make_user, "田中一郎")
+    victim.says("menu")
+    victim.taps(_("Ask a supporter"))
+    code = code_of(victim)
+    codec = app.extensions["machibot.codec"]
+    with session_scope(app) as session:
+        request_id = session.scalars(select(HelpRequest.id)).one()
+    for data in (codec.encode("help_accept", id=request_id), codec.encode("support_code"),
+                 codec.encode("grant_supporter"), codec.encode("my_residents")):
+        resident.send(ev.postback(resident.user_id, data, reply_token=resident.token()))
+    resident.says(code)
+    assert get_redis(app).get(supporters.acting_key(resident.user_id)) is None
+    with session_scope(app) as session:
+        assert session.scalars(select(SupportSession)).all() == []
+        assert session.get(HelpRequest, request_id).status == "open"
+    assert len(audits(app, "support.forbidden")) == 4
+
+
+def test_my_residents_shows_the_last_30_days_by_name(app, resident, supporter, make_user):
+    old_friend = consented(make_user, "昔の人")
+    pair_by_code(resident, supporter)
+    supporter.taps(_("End help"))
+    with session_scope(app) as session:
+        me = get_by_line_id(session, supporter.user_id)
+        them = get_by_line_id(session, old_friend.user_id)
+        session.add(SupportSession(ticket="old", supporter_id=me.id, resident_id=them.id,
+                                   via="code",
+                                   started_at=datetime.now(UTC) - timedelta(days=31)))
+    supporter.says("menu")
+    supporter.taps(_("Supporter tools"))
+    supporter.taps(_("My residents"))
+    text = supporter.last_text()
+    assert "山田花子" in text and "昔の人" not in text and resident.user_id not in text
+
+
+def test_supporter_tools_are_not_on_a_resident_s_menu(resident):
+    resident.says("menu")
+    assert _("Supporter tools") not in resident.choices()
+
+
+def test_staff_make_a_supporter_with_the_person_s_code(app, resident, make_user):
+    staff = consented(make_user, "区役所スタッフ")
+    give_role(app, staff, "staff")
+    resident.says("menu")
+    resident.taps(_("Ask a supporter"))
+    code = code_of(resident)
+    staff.says("menu")
+    staff.taps(_("Supporter tools"))
+    staff.taps(_("Make a supporter"))
+    staff.says(code)
+    staff.taps(_("Yes"))
+    assert resident.user_row().has_role("supporter")
+    assert len(audits(app, "role.grant")) == 2  # staff's own role, then the supporter's
+
+
+def test_call_the_help_desk_offers_a_tel_link(app, resident):
+    resident.says("menu")
+    resident.taps(_("Call the help desk"))
+    action = resident.find_action(_("Call"))
+    assert action["type"] == "uri" and action["uri"].startswith("tel:")

@@ -1,0 +1,149 @@
+"""Sign-ups in the database: capacity under concurrency, the waitlist, points, erasure."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from bot.db import session_factory, session_scope
+from models.activities import (
+    Feedback,
+    PointEntry,
+    Signup,
+    Slot,
+    cancel_signup,
+    check_in,
+    expire_offers,
+    record_feedback,
+    sign_up,
+    volunteer_record,
+)
+from models.outbox import Notification
+from models.users import User, delete_personal_data
+from tests.activity_factory import make_slot
+
+
+def _users(app, n: int) -> list[int]:
+    with session_scope(app) as session:
+        users = [User(line_user_id=f"U{i:032x}", locale="ja", mode="standard",
+                      notification_prefs={}) for i in range(n)]
+        session.add_all(users)
+        session.flush()
+        return [u.id for u in users]
+
+
+def _statuses(app, slot_id: int) -> list[str]:
+    with session_scope(app) as session:
+        return sorted(session.scalars(select(Signup.status).where(Signup.slot_id == slot_id)))
+
+
+def test_simultaneous_sign_ups_never_exceed_the_capacity(app):
+    slot_id = make_slot(app, capacity=3)
+    user_ids = _users(app, 12)
+    start = threading.Barrier(len(user_ids))
+    errors: list[BaseException] = []
+    factory = session_factory(app)
+
+    def join(user_id: int) -> None:
+        try:
+            session = factory()
+            try:
+                slot, user = session.get(Slot, slot_id), session.get(User, user_id)
+                start.wait(10)
+                sign_up(session, slot, user, now=datetime.now(UTC))
+                session.commit()
+            finally:
+                session.close()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=join, args=(u,)) for u in user_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    assert _statuses(app, slot_id) == ["confirmed"] * 3 + ["waitlisted"] * 9
+    with session_scope(app) as session:
+        assert session.get(Slot, slot_id).seats_taken == 3
+
+
+def test_cancelling_offers_the_seat_in_waitlist_order_and_expiry_passes_it_on(app):
+    slot_id = make_slot(app, capacity=1)
+    first, second, third = _users(app, 3)
+    now = datetime.now(UTC)
+    with session_scope(app) as session:
+        slot = session.get(Slot, slot_id)
+        for user_id in (first, second, third):
+            sign_up(session, slot, session.get(User, user_id), now=now)
+    with session_scope(app) as session:
+        mine = session.scalar(select(Signup).where(Signup.user_id == first))
+        offered = cancel_signup(session, mine, now=now, offer_minutes=30)
+        assert offered is not None and offered.user_id == second
+        kinds = set(session.scalars(select(Notification.kind).where(
+            Notification.user_id == second)))
+        assert {"waitlist.offer", "waitlist.offer_expiry"} <= kinds
+    with session_scope(app) as session:
+        assert expire_offers(session, now=now + timedelta(minutes=31)) == 1
+    with session_scope(app) as session:
+        by_user = dict(session.execute(select(Signup.user_id, Signup.status)).all())
+        assert by_user == {first: "cancelled", second: "cancelled", third: "offered"}
+        assert session.get(Slot, slot_id).seats_taken == 1
+
+
+def test_cancelling_without_a_waitlist_frees_the_seat_and_cancels_reminders(app):
+    slot_id = make_slot(app, capacity=1, starts_in=timedelta(days=5))
+    [user_id] = _users(app, 1)
+    now = datetime.now(UTC)
+    with session_scope(app) as session:
+        result = sign_up(session, session.get(Slot, slot_id), session.get(User, user_id),
+                         now=now)
+        assert result.outcome == "confirmed"
+    with session_scope(app) as session:
+        pending = set(session.scalars(select(Notification.kind).where(
+            Notification.status == "pending")))
+        assert {"activity.reminder", "activity.feedback"} <= pending
+        cancel_signup(session, session.scalar(select(Signup)), now=now)
+    with session_scope(app) as session:
+        assert session.get(Slot, slot_id).seats_taken == 0
+        assert session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.status == "pending")) == 0
+
+
+def test_check_in_and_feedback_record_hours_and_points_once(app):
+    slot_id = make_slot(app, starts_in=timedelta(minutes=20), hours=2, checkin_word="SAKURA")
+    [user_id] = _users(app, 1)
+    now = datetime.now(UTC)
+    with session_scope(app) as session:
+        user = session.get(User, user_id)
+        sign_up(session, session.get(Slot, slot_id), user, now=now)
+        assert check_in(session, user, "wrong", now=now) is None
+        signup = check_in(session, user, "sakura", now=now)
+        assert signup is not None and signup.status == "attended"
+        record_feedback(session, signup, 5, "楽しかった", now=now + timedelta(hours=3))
+        record_feedback(session, signup, 4, None, now=now + timedelta(hours=3))
+        record = volunteer_record(session, user)
+    assert record.hours == 2 and record.points == 22 and record.activities == 1
+    assert record.badges == ("first",)
+
+
+def test_delete_my_data_removes_sign_ups_feedback_and_points_and_frees_seats(app):
+    slot_id = make_slot(app, capacity=2)
+    past_id = make_slot(app, code="124", starts_in=timedelta(days=-2))
+    [user_id] = _users(app, 1)
+    now = datetime.now(UTC)
+    with session_scope(app) as session:
+        user = session.get(User, user_id)
+        sign_up(session, session.get(Slot, slot_id), user, now=now)
+        past = Signup(slot_id=past_id, user_id=user_id, status="attended")
+        session.add(past)
+        session.flush()
+        record_feedback(session, past, 5, "ok", now=now)
+    with session_scope(app) as session:
+        delete_personal_data(session, session.get(User, user_id))
+    with session_scope(app) as session:
+        for model in (Signup, Feedback, PointEntry):
+            assert session.scalar(select(func.count()).select_from(model)) == 0
+        assert session.get(Slot, slot_id).seats_taken == 0
