@@ -26,5 +26,15 @@ def user_lock(line_user_id: str) -> str:
     return key("lock", "user", line_user_id)
 
 
+def user_sequence(line_user_id: str) -> str:
+    """How many events of this user the webhook has enqueued (numbers each one)."""
+    return key("seq", line_user_id)
+
+
+def user_done(line_user_id: str) -> str:
+    """The number of this user's last handled event."""
+    return key("done", line_user_id)
+
+
 def sent_marker(retry_key: str) -> str:
     return key("sent", retry_key)

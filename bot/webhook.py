@@ -25,12 +25,20 @@ from bot.redis_store import get_redis
 bp = Blueprint("webhook", __name__)
 log = logging.getLogger(__name__)
 
-# KEYS[1] stream; ARGV: dedupe ttl, maxlen, received-at ms, then (dedupe key, event json)*
+# KEYS[1] stream; ARGV: dedupe ttl, maxlen, received-at ms, then
+# (dedupe key, event json, the user's sequence key or "")*. Each new event of a user gets the
+# next number of that user, so workers can keep one person's events in order.
 ENQUEUE_LUA = """
 local added = 0
-for i = 4, #ARGV, 2 do
+for i = 4, #ARGV, 3 do
   if redis.call('SET', ARGV[i], '1', 'NX', 'EX', ARGV[1]) then
-    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'event', ARGV[i + 1], 'at', ARGV[3])
+    local seq = 0
+    if ARGV[i + 2] ~= '' then
+      seq = redis.call('INCR', ARGV[i + 2])
+      redis.call('EXPIRE', ARGV[i + 2], ARGV[1])
+    end
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'event', ARGV[i + 1],
+               'at', ARGV[3], 'seq', seq)
     added = added + 1
   end
 end
@@ -94,7 +102,11 @@ def callback() -> Response | tuple[Response, int]:
         if (not isinstance(event_id, str) or not event_id or len(event_id) > 64
                 or not event_id.isascii()):
             event_id = "h" + hashlib.sha256(encoded.encode()).hexdigest()[:32]
-        args += [keys.seen_event(event_id), encoded]
+        source = event.get("source")
+        user_id = source.get("userId") if isinstance(source, dict) else None
+        ordered = isinstance(user_id, str) and 0 < len(user_id) <= 64 and user_id.isascii()
+        args += [keys.seen_event(event_id), encoded,
+                 keys.user_sequence(user_id) if ordered else ""]
     if len(args) == 3:
         return jsonify(status="ok", queued=0)
 

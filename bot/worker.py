@@ -22,13 +22,15 @@ from flask import Flask
 
 from bot import keys
 from bot.redis_store import get_redis
-from handlers.events import Turn, handle_event
+from handlers.events import MARK_DONE_LUA, Turn, handle_event
 
 log = logging.getLogger(__name__)
 
 
 class Worker:
-    def __init__(self, app: Flask, name: str | None = None, batch: int = 16) -> None:
+    # One entry a read: an event waits on LINE for tens of milliseconds, so a thread holding
+    # a batch would keep events queued behind it while other threads sit idle.
+    def __init__(self, app: Flask, name: str | None = None, batch: int = 1) -> None:
         self.app = app
         self.name = name or f"{socket.gethostname()}-{os.getpid()}-{threading.get_ident()}"
         self.batch = batch
@@ -58,7 +60,7 @@ class Worker:
                 self._group_ready = False
                 stop.wait(1.0)
 
-    def poll(self, block_ms: int | None = None) -> int:
+    def poll(self, block_ms: int | None = None, count: int | None = None) -> int:
         """One read of new entries (and, now and then, of abandoned ones). Returns the count."""
         self.ensure_group()
         handled = 0
@@ -67,7 +69,7 @@ class Worker:
             self._last_claim = time.monotonic()
             handled += self.reclaim(idle_ms)
         response = self.redis.xreadgroup(
-            keys.WORKER_GROUP, self.name, {keys.EVENT_STREAM: ">"}, count=self.batch,
+            keys.WORKER_GROUP, self.name, {keys.EVENT_STREAM: ">"}, count=count or self.batch,
             block=block_ms,
         )
         for _stream, entries in response or []:
@@ -106,28 +108,35 @@ class Worker:
         """Handle everything waiting now, without blocking (tests and benchmarks)."""
         total = 0
         for _ in range(max_rounds):
-            handled = self.poll(block_ms=None)
+            handled = self.poll(block_ms=None, count=100)
             total += handled
             if not handled:
                 break
         return total
 
     def _handle(self, entry_id: str, fields: dict[str, Any]) -> None:
-        def ack(pipe: redis.client.Pipeline) -> None:
-            pipe.xack(keys.EVENT_STREAM, keys.WORKER_GROUP, entry_id)
-
         try:
             event = json.loads(fields.get("event", "{}"))
             received_at = int(fields.get("at", 0))
+            seq = int(fields.get("seq", 0))
         except (ValueError, TypeError):
-            event, received_at = {}, 0
+            event, received_at, seq = {}, 0, 0
         if not isinstance(event, dict):
             event = {}
+        source = event.get("source") if isinstance(event.get("source"), dict) else {}
+        user_id = source.get("userId")
+        ttl = self.app.config["DEDUPE_TTL_SECONDS"]
+
+        def ack(pipe: redis.client.Pipeline) -> None:
+            if seq and isinstance(user_id, str):
+                pipe.eval(MARK_DONE_LUA, 1, keys.user_done(user_id), seq, ttl)
+            pipe.xack(keys.EVENT_STREAM, keys.WORKER_GROUP, entry_id)
+
         event_key = event.get("webhookEventId")
         if not isinstance(event_key, str) or not event_key:
             event_key = f"entry-{entry_id}"
         with self.app.app_context():
-            handle_event(self.app, self.redis, Turn(event, event_key, received_at), ack)
+            handle_event(self.app, self.redis, Turn(event, event_key, received_at, seq), ack)
 
 
 def start_in_thread(app: Flask, stop: threading.Event, name: str = "worker") -> threading.Thread:

@@ -33,6 +33,14 @@ from models.users import follow, get_by_line_id, unfollow
 log = logging.getLogger(__name__)
 
 LOCK_MS = 30_000
+ORDER_WAIT_SECONDS = 3.0
+# record the highest handled number of a user's events
+MARK_DONE_LUA = """
+if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+end
+return 0
+"""
 # compare-and-delete, so a turn never releases a lock another worker took after it expired
 RELEASE_LUA = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -49,6 +57,7 @@ class Turn:
     event: dict[str, Any]
     event_key: str  # webhookEventId, or a hash for events without one
     received_at_ms: int
+    seq: int = 0  # this event's number among its user's events (0: not numbered)
 
 
 def handle_event(app: Flask, client: redis.Redis, turn: Turn,
@@ -129,7 +138,8 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
     # what a turn may need besides its state (the rich menu map, a pairing, a typed code)
     # rides in the same first pipeline: still two Redis round trips a turn
     extra = [IDS_KEY, *supporters.prefetch_keys(user_id, inp)]
-    state, fetched = _lock_and_load(client, lock_key, state_key, token, extra)
+    state, fetched = _lock_and_load(client, lock_key, state_key, token, extra,
+                                    done_key=keys.user_done(user_id), seq=turn.seq)
     line = get_line(app)
     reply_token = turn.event.get("replyToken")
     reply_token = reply_token if isinstance(reply_token, str) else None
@@ -207,21 +217,32 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
 
 
 def _lock_and_load(client: redis.Redis, lock_key: str, state_key: str, token: str,
-                   extra: list[str]) -> tuple[DialogState, dict[str, str | None]]:
-    """Take the per-user lock, read the state and the `extra` keys in one round trip
-    (retrying while the lock is held)."""
-    deadline = time.monotonic() + LOCK_MS / 1000 + 5
+                   extra: list[str], *, done_key: str, seq: int = 0,
+                   ) -> tuple[DialogState, dict[str, str | None]]:
+    """Take the per-user lock, read the state and the `extra` keys in one round trip.
+
+    Retries while the lock is held, and also while an earlier event of the same person
+    (by the webhook's numbering) is still unhandled, so that two workers never answer one
+    person's messages out of order. An earlier event that never comes (trimmed away) holds
+    the turn up for at most ORDER_WAIT_SECONDS.
+    """
+    now = time.monotonic()
+    deadline, order_deadline = now + LOCK_MS / 1000 + 5, now + ORDER_WAIT_SECONDS
     while True:
         pipe = client.pipeline(transaction=False)
         pipe.set(lock_key, token, nx=True, px=LOCK_MS)
+        pipe.get(done_key)
         pipe.get(state_key)
         if extra:
             pipe.mget(extra)
-        locked, raw, *values = pipe.execute()
-        if locked or time.monotonic() > deadline:
+        locked, done, raw, *values = pipe.execute()
+        waiting_for_earlier = seq > int(done or 0) + 1 and time.monotonic() < order_deadline
+        if locked and waiting_for_earlier:
+            client.eval(RELEASE_LUA, 1, lock_key, token)
+        elif locked or time.monotonic() > deadline:
             fetched = dict(zip(extra, values[0], strict=True)) if extra else {}
             return DialogState.load(raw), fetched
-        time.sleep(0.02)
+        time.sleep(0.01)
 
 
 def _carry_out(line: LineClient, turn: Turn, effects: Effects,

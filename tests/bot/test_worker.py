@@ -74,10 +74,8 @@ def test_events_of_one_user_are_handled_in_order(app, resident, worker, monkeypa
     assert answers == [f"echo {n}" for n in range(8)]
 
 
-@pytest.mark.xfail(reason="known: a worker waiting for the per-user lock can lose the race to "
-                   "a worker that read a later event of the same person", strict=False)
 def test_events_of_one_user_stay_in_order_with_two_workers(app, resident, monkeypatch):
-    """The per-user lock keeps one person's turns apart when two workers share the stream."""
+    """Two workers sharing the stream answer one person's messages in the order sent."""
 
     def slow_echo(ctx, inp, match):  # type: ignore[no-untyped-def]
         time.sleep(0.03)
