@@ -44,13 +44,14 @@ def test_two_dispatchers_at_once_deliver_each_of_1000_once(app, sim, events):  #
     event = add_event(app)
     remind(app, users[:300], event, MORNING)  # one push each
     remind(app, users[300:], event, MORNING, kind=notify_kind.SHARED_KIND)  # multicasts
-    sim.configure(failure_rate=0.1)
-    env = env_for(app, NOTIFY_CLAIM_BATCH=40)  # small claims, so the two interleave
-    start = str(time.time() + 4)  # both begin at once, after their start-up
+    # small claims and slow answers, so neither copy can finish before the other starts
+    sim.configure(failure_rate=0.1, latency_ms=20)
+    env = env_for(app, NOTIFY_CLAIM_BATCH=40)
+    start = str(time.time() + 8)  # both begin at once, after their start-up
     procs = [subprocess.Popen([sys.executable, str(PROC), "dispatch", MORNING.isoformat(), start],
                               env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=120)[0] for p in procs]  # closes their pipes
-    sim.configure(failure_rate=0)
+    sim.configure(failure_rate=0, latency_ms=0)
     totals = [int(o.split()[-1]) for o in outputs]
     assert all(totals), outputs  # both took part
     now = MORNING
