@@ -73,6 +73,8 @@ def slot_bubble(slot: Slot, out: Composer, tz: str, *, distance: float | None = 
             # Translators: button on an activity card that shows everything about it
             Choice.go(out._("Details"), "slot", s=slot.id),
         ]
+        if out.simple:  # one card, one button: sign up (with "more" and "back" beside it)
+            buttons = buttons[:1]
     return out.bubble(slot.activity.title, slot_lines(slot, out, tz, distance=distance,
                                                       reason=reason),
                       buttons, badges=badges(slot, out.locale))

@@ -32,7 +32,7 @@ RESULTS = "find.results"
 ASK_KEYWORD = "find.ask_keyword"
 
 PAGE = 10
-SIMPLE_PAGE = 5
+SIMPLE_PAGE = 1  # simple mode: one activity at a time, at most four choices in all
 SIMPLE_CHOICES = 3  # plus "back to menu"
 
 WHEN_LABELS = {

@@ -105,7 +105,22 @@ def _check(app, person, path: list[str], messages: list[dict]) -> list[dict]:
 
 
 def test_every_simple_flow_can_be_done_by_taps(app, simple_resident):
-    person = simple_resident
+    _walk(app, simple_resident)
+
+
+def test_every_simple_flow_can_be_done_by_taps_with_activities_to_join(app, simple_resident):
+    """With the demo activities the walk goes on into finding, signing up and my schedule."""
+    from datetime import UTC, datetime
+
+    from models.activity_data import load_demo
+
+    with session_scope(app) as session:
+        load_demo(session, now=datetime.now(UTC))
+    walked = _walk(app, simple_resident)
+    assert walked >= 20
+
+
+def _walk(app, person) -> int:
     person.says("menu")
     start = _check(app, person, [], person.last)
     queue: deque[tuple[list[dict], list[str], dict]] = deque(
@@ -134,6 +149,7 @@ def test_every_simple_flow_can_be_done_by_taps(app, simple_resident):
             seen.add(signature)
             queue.append(([*prefix, action], [*labels, choice.get("label", "")], choice))
     assert walked >= 5, "the walk found almost nothing to tap"
+    return walked
 
 
 def _signature(app, action: dict) -> tuple:
