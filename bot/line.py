@@ -9,6 +9,7 @@ access token nor message bodies are ever logged: only endpoints, statuses and re
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import random
 import threading
@@ -28,9 +29,6 @@ from linebot.v3.messaging import (
     CreateRichMenuAliasRequest,
     MessagingApi,
     MessagingApiBlob,
-    MulticastRequest,
-    PushMessageRequest,
-    ReplyMessageRequest,
     RichMenuBulkLinkRequest,
     RichMenuRequest,
     ShowLoadingAnimationRequest,
@@ -89,6 +87,9 @@ class LineClient:
         configuration = Configuration(access_token=access_token, host=base_url.rstrip("/"))
         configuration.connection_pool_maxsize = pool_size
         self.api_client = ApiClient(configuration)
+        self._pool = self.api_client.rest_client.pool_manager
+        self._host = configuration.host
+        self._token = access_token
         self.api = MessagingApi(self.api_client)
         self.blob = MessagingApiBlob(self.api_client)
         self.timeout = timeout
@@ -97,22 +98,44 @@ class LineClient:
 
     # -- sending ----------------------------------------------------------------------------
 
+    # The hot sends (reply, push, multicast) post the JSON the message builders made, through
+    # the SDK's own connection pool and configuration: the SDK's pydantic request models cost
+    # about a quarter of a worker's CPU per turn, and bot/messages.py already keeps every
+    # LINE limit. The other calls go through the SDK's typed API.
+
     def reply(self, reply_token: str, messages: Sequence[dict]) -> None:
-        request = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages})
-        self._call("reply", lambda: self.api.reply_message_with_http_info(
-            request, _request_timeout=self.timeout))
+        body = {"replyToken": reply_token, "messages": list(messages)}
+        self._call("reply", lambda: self._post_json("/v2/bot/message/reply", body))
 
     def push(self, to: str, messages: Sequence[dict], retry_key: str) -> None:
-        request = PushMessageRequest.from_dict({"to": to, "messages": messages})
-        self._call("push", lambda: self.api.push_message_with_http_info(
-            request, x_line_retry_key=retry_key, _request_timeout=self.timeout))
+        body = {"to": to, "messages": list(messages)}
+        self._call("push", lambda: self._post_json("/v2/bot/message/push", body, retry_key))
 
     def multicast(self, to: Sequence[str], messages: Sequence[dict], retry_key: str) -> None:
         if not 1 <= len(to) <= MAX_MULTICAST_RECIPIENTS:
             raise ValueError("multicast takes 1 to 500 recipients")
-        request = MulticastRequest.from_dict({"to": list(to), "messages": messages})
-        self._call("multicast", lambda: self.api.multicast_with_http_info(
-            request, x_line_retry_key=retry_key, _request_timeout=self.timeout))
+        body = {"to": list(to), "messages": list(messages)}
+        self._call("multicast", lambda: self._post_json("/v2/bot/message/multicast", body,
+                                                        retry_key))
+
+    def _post_json(self, path: str, body: dict, retry_key: str | None = None) -> None:
+        if not 1 <= len(body["messages"]) <= MAX_MESSAGES_PER_CALL:
+            raise ValueError("LINE takes 1 to 5 messages a call")
+        headers = {
+            "Authorization": f"Bearer {self._token}",
+            "Content-Type": "application/json",
+            "User-Agent": self.api_client.user_agent,
+        }
+        if retry_key:
+            headers["X-Line-Retry-Key"] = retry_key
+        response = self._pool.request(
+            "POST", self._host + path, headers=headers, timeout=self.timeout,
+            body=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+        if response.status >= 300:
+            exc = ApiException(status=response.status, reason=response.reason)
+            exc.body = response.data.decode("utf-8", "replace")
+            exc.headers = response.headers
+            raise exc
 
     def broadcast(self, messages: Sequence[dict], retry_key: str) -> None:
         request = BroadcastRequest.from_dict({"messages": messages})
@@ -260,8 +283,6 @@ class LineClient:
 
 def _reason(exc: ApiException) -> str:
     """LINE's own error message (never a message body: LINE does not echo them)."""
-    import json
-
     try:
         return str(json.loads(exc.body or "{}").get("message", ""))[:200]
     except (ValueError, AttributeError):
