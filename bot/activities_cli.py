@@ -80,18 +80,30 @@ def activities() -> None:
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
               help="default: signup-SLOT_CODE.png")
 @click.option("--locale", default=None, help="language of the prefilled message")
+@click.option("--checkin", is_flag=True,
+              help="the venue's check-in code instead (opens the chat with the check-in word)")
 @with_appcontext
-def activities_qr(slot_code: str, out: str | None, locale: str | None) -> None:
-    """Write a QR code PNG that opens the chat with "参加 SLOT_CODE" typed in."""
+def activities_qr(slot_code: str, out: str | None, locale: str | None, checkin: bool) -> None:
+    """Write a QR code PNG that opens the chat with "参加 SLOT_CODE" typed in (or, with
+    --checkin, the slot's check-in word, to put up at the venue)."""
     from bot.db import session_scope
-    from dialogs.signup import signup_link
+    from dialogs.signup import prefilled_link, signup_link
+    from dialogs.volunteering import CHECKIN_WORDS
     from models.activities import slot_by_code
     from models.activity_data import write_qr
 
     with session_scope() as session:
-        if slot_by_code(session, slot_code) is None:
+        slot = slot_by_code(session, slot_code)
+        if slot is None:
             raise click.ClickException(f"no slot has the code {slot_code}")
-    link = signup_link(current_app.config, slot_code, locale)
-    target = Path(out or f"signup-{slot_code}.png")
+        word = slot.checkin_word
+    if checkin:
+        if not word:
+            raise click.ClickException(f"slot {slot_code} has no check-in word")
+        link = prefilled_link(current_app.config, CHECKIN_WORDS, word, locale)
+    else:
+        link = signup_link(current_app.config, slot_code, locale)
+    kind = "checkin" if checkin else "signup"
+    target = Path(out or f"{kind}-{slot_code}.png")
     write_qr(link, target)
     click.echo(f"wrote {target} ({link})")

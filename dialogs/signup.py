@@ -89,8 +89,14 @@ def match_signup(text: str) -> str | None:
 
 def signup_link(config: dict, code: str, locale: str | None = None) -> str:
     """The LINE link that opens the chat with "参加 123" typed in, for QR codes and flyers."""
+    return prefilled_link(config, SIGNUP_WORDS, code, locale)
+
+
+def prefilled_link(config: dict, words: str, value: str, locale: str | None = None) -> str:
+    """A LINE link that opens the chat with "<the locale's first word of `words`> <value>"
+    typed in: sending it is the same as typing it."""
     locale = locale or config["BOT_DEFAULT_LOCALE"]
-    text = f"{gettext(locale, SIGNUP_WORDS).split('|')[0]} {code}"
+    text = f"{gettext(locale, words).split('|')[0]} {value}"
     basic_id = str(config["LINE_BASIC_ID"])
     return f"https://line.me/R/oaMessage/{quote(basic_id)}/?{quote(text)}"
 

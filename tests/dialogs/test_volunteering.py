@@ -113,3 +113,24 @@ def test_organisers_see_their_slots_and_who_signed_up_by_name_only(app, resident
     organiser.taps(_("Who signed up"))
     assert "山田花子" in organiser.last_text()
     assert resident.user_id not in organiser.last_text()
+
+
+def test_the_venue_qr_checks_a_signed_up_person_in_when_its_message_is_sent(app, resident,
+                                                                            tmp_path):
+    from urllib.parse import unquote
+
+    make_slot(app, title="防災訓練", code="321", starts_in=timedelta(minutes=20),
+              checkin_word="KAEDE")
+    resident.says("参加 321")
+    resident.taps(_("Sign up"))
+    target = tmp_path / "venue.png"
+    result = app.test_cli_runner().invoke(
+        args=["activities", "qr", "321", "--checkin", "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes().startswith(b"\x89PNG")
+    link = result.output.split("(", 1)[1].rsplit(")", 1)[0]
+    prefilled = unquote(link.split("/?", 1)[1])
+    assert prefilled.endswith(" KAEDE")
+    resident.says(prefilled)  # what LINE sends when the person taps send
+    assert _("Checked in to “{title}”. Thank you for coming!", title="防災訓練") in (
+        resident.last_text())
