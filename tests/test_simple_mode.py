@@ -120,7 +120,23 @@ def test_every_simple_flow_can_be_done_by_taps_with_activities_to_join(app, simp
     assert walked >= 20
 
 
-def _walk(app, person) -> int:
+def test_every_simple_flow_can_be_done_by_taps_with_an_open_idea_call(app, simple_resident):
+    """With an idea call open, the walk goes into seeing the call and sending an idea."""
+    from datetime import UTC, datetime, timedelta
+
+    from models.ideas import publish_call
+
+    with session_scope(app) as session:
+        publish_call(session, theme="公園の使い方", issue="子どもの遊び場が足りない",
+                     deadline=datetime.now(UTC) + timedelta(days=10), config=app.config)
+    steps: set[str] = set()
+    _walk(app, simple_resident, steps)
+    # the idea itself is the person's own words (or a photo of a note, or a supporter's help)
+    assert "ideas.ask_idea" in steps, sorted(steps)
+
+
+def _walk(app, person, steps: set[str] | None = None) -> int:
+    """Walk every path of taps; `steps` collects the dialog steps the walk reached."""
     person.says("menu")
     start = _check(app, person, [], person.last)
     queue: deque[tuple[list[dict], list[str], dict]] = deque(
@@ -139,6 +155,8 @@ def _walk(app, person) -> int:
                 _tap(person, earlier)
         reply = _tap(person, action)
         walked += 1
+        if steps is not None:
+            steps.add(_waiting_step(app, person) or "")
         choices = _check(app, person, labels, reply)
         if len(labels) >= MAX_DEPTH:
             continue
