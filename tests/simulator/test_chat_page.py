@@ -188,3 +188,40 @@ def test_richmenuswitch_switches_the_menu_and_posts_the_postback(page, app, clie
     assert postbacks[0]["postback"] == {
         "data": "tab=tab-b", "params": {"newRichMenuAliasId": "tab-b", "status": "SUCCESS"}}
     assert page.get_by_test_id("richmenu").get_attribute("data-rich-menu-id") == second
+
+
+# -- the bot itself, driven through the page as a person would ---------------------------------
+
+
+def _answer(page, worker, text: str) -> None:
+    """Let the worker handle what the page sent, until a bot message shows `text`."""
+    found = page.locator("[data-testid=bot-message]", has_text=text)
+    wait_for(lambda: (worker.drain(), found.count())[1], timeout=10)
+
+
+def _tap_chip(page, label: str) -> None:
+    page.get_by_test_id("quick-reply").filter(has_text=label).first.click()
+
+
+def test_a_new_friend_walks_language_consent_mode_and_menu_in_the_page(page, worker):
+    from bot.i18n import gettext
+
+    create_user(page, "Emma", "en")
+    _answer(page, worker, "Hello, Emma!")
+    _tap_chip(page, gettext("en", "Language"))
+    _answer(page, worker, gettext("en", "Which language?"))
+    _tap_chip(page, "日本語")
+    _answer(page, worker, gettext("ja", "The language is now {language}.", language="日本語"))
+    _tap_chip(page, gettext("ja", "I agree"))
+    _answer(page, worker, gettext("ja", "How would you like the bot to look?"))
+    _tap_chip(page, gettext("ja", "Simple"))
+    menu_question = gettext("ja", "What would you like to do?")
+    _answer(page, worker, menu_question)
+    # simple mode: large letters and big buttons in the bubble, no more than four
+    buttons = page.locator("[data-testid=bot-message]", has_text=menu_question).last \
+        .get_by_test_id("flex-button")
+    assert 1 <= buttons.count() <= 4
+    # typed words work too: "ヘルプ" shows help
+    page.get_by_test_id("text-input").fill("ヘルプ")
+    page.get_by_test_id("send-button").click()
+    _answer(page, worker, gettext("ja", "You can use this bot by tapping the buttons."))
