@@ -225,3 +225,26 @@ def test_a_new_friend_walks_language_consent_mode_and_menu_in_the_page(page, wor
     page.get_by_test_id("text-input").fill("ヘルプ")
     page.get_by_test_id("send-button").click()
     _answer(page, worker, gettext("ja", "You can use this bot by tapping the buttons."))
+
+
+def test_the_deployed_rich_menu_shows_in_the_page_and_its_help_area_answers(page, app, worker):
+    from bot import richmenu
+    from bot.i18n import gettext
+
+    try:
+        richmenu.deploy(app)
+    except richmenu.FontMissing as exc:
+        if os.environ.get("MACHIBOT_REQUIRE_FONTS"):
+            raise
+        pytest.skip(f"no font to draw the rich menus: {exc}")
+    create_user(page, "花子", "ja")
+    _answer(page, worker, "花子")
+    area = "[data-testid=richmenu-area][title='{}']"
+    more_tab = page.locator(area.format(gettext("ja", "More")))
+    more_tab.first.wait_for()
+    assert page.locator("#richmenu img").count() == 1  # the image the bot drew and uploaded
+    more_tab.first.click()  # the tab switches through the alias the bot deployed
+    help_area = page.locator(area.format(gettext("ja", "Help")))
+    help_area.first.wait_for(timeout=5000)
+    help_area.first.click()
+    _answer(page, worker, gettext("ja", "You can use this bot by tapping the buttons."))
