@@ -35,6 +35,3 @@ def user_done(line_user_id: str) -> str:
     """The number of this user's last handled event."""
     return key("done", line_user_id)
 
-
-def sent_marker(retry_key: str) -> str:
-    return key("sent", retry_key)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.i18n import gettext
 from bot.postback import PostbackCodec
@@ -24,9 +24,19 @@ BUBBLE_BYTES = 30_000
 CAROUSEL_BYTES = 50_000
 CAROUSEL_BUBBLES = 12
 
+T = TypeVar("T")
+
 GREEN = "#06C755"
 INK = "#111111"
 MUTED = "#555555"
+
+
+def page_of(items: Sequence[T], page: int, size: int) -> tuple[list[T], int, int]:
+    """(the items on `page`, that page, the number of pages); pages wrap around, so "More"
+    on the last page shows the first again. An empty list has one empty page."""
+    pages = max(1, -(-len(items) // size))
+    page %= pages
+    return list(items[page * size:(page + 1) * size]), page, pages
 
 
 def utf16_len(text: str) -> int:

@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.engine import Context, Dialog, Input, Reply
-from bot.messages import Choice
+from bot.messages import Choice, page_of
 from models.activities import CATEGORIES, STYLES, Dismissal, Slot, VolunteerProfile
 from models.activity_search import Filters, Hit, alternatives, interpret_keyword, search
 
@@ -105,9 +105,7 @@ def _value_choices(ctx: Context, name: str, page: int) -> Reply:
                      data={"filters": current_filters(ctx).to_dict()})
     # simple mode: three values, or two and "More" when there are more (plus "back to menu")
     per_page = SIMPLE_CHOICES if len(values) <= SIMPLE_CHOICES else SIMPLE_CHOICES - 1
-    pages = -(-len(values) // per_page)
-    page %= pages
-    shown = values[page * per_page:(page + 1) * per_page]
+    shown, page, pages = page_of(values, page, per_page)
     choices = [Choice.go(label, "find", f=name, v=code) for code, label in shown]
     if pages > 1:
         choices.append(Choice.go(_("More"), "find", f=name, p=(page + 1) % pages))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bot.engine import Context, Input, Reply
 from bot.i18n import N_
-from bot.messages import Choice
+from bot.messages import Choice, page_of
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,7 @@ def main_menu(ctx: Context, inp: Input | None = None, *, page: int = 0,
         messages.append(ctx.out.text(lead, back=False))
     if ctx.out.simple:
         items = [i for i in MENU_ITEMS if i.simple and i.shown_to(ctx)]
-        pages = max(1, -(-len(items) // SIMPLE_PAGE))
-        page = page % pages
-        shown = items[page * SIMPLE_PAGE:(page + 1) * SIMPLE_PAGE]
+        shown, page, pages = page_of(items, page, SIMPLE_PAGE)
         choices = [Choice.go(ctx._(i.label), i.action) for i in shown]
         if pages > 1:
             # Translators: shows the next few entries of the simple menu

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from bot.engine import Context, Dialog, Input, Reply
 from bot.i18n import SUPPORTED_LOCALES, language_name
-from bot.messages import Choice
+from bot.messages import Choice, page_of
 from dialogs.menu import main_menu
 from models.users import delete_personal_data
 
@@ -43,10 +43,8 @@ def ask_language(ctx: Context, *, then: str = "menu", page: int = 0) -> Reply:
     codes = list(SUPPORTED_LOCALES)
     data = {"then": then, "page": page}
     if ctx.out.simple:
-        pages = -(-len(codes) // LANGUAGES_PER_SIMPLE_PAGE)
-        page %= pages
+        shown, page, _pages = page_of(codes, page, LANGUAGES_PER_SIMPLE_PAGE)
         data["page"] = page
-        shown = codes[page * LANGUAGES_PER_SIMPLE_PAGE:(page + 1) * LANGUAGES_PER_SIMPLE_PAGE]
         choices = [Choice.answer(ASK_LANGUAGE, language_name(c), c) for c in shown]
         # Translators: shows more languages to choose from
         choices.append(Choice.answer(ASK_LANGUAGE, ctx._("Other languages"), "more"))

@@ -22,7 +22,7 @@ Nothing here needs typing; simple mode shows two entries a page with "More" and 
 from __future__ import annotations
 
 from bot.engine import Context, Dialog, Input, Reply
-from bot.messages import Choice
+from bot.messages import Choice, page_of
 from models.announcements import area_names
 from models.subscriptions import (
     AREA,
@@ -113,9 +113,7 @@ def pick(ctx: Context, dimension: str, page: int = 0, lead: str | None = None) -
     options = _options(ctx, dimension)
     followed = set(topics(ctx.session, ctx.user, dimension))
     if ctx.out.simple:
-        pages = max(1, -(-len(options) // SIMPLE_PAGE))
-        page %= pages
-        options = options[page * SIMPLE_PAGE:(page + 1) * SIMPLE_PAGE]
+        options, page, pages = page_of(options, page, SIMPLE_PAGE)
     choices = [Choice.answer(step, f"{ON if value in followed else OFF} {label}", value)
                for value, label in options]
     if ctx.out.simple:
