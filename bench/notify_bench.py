@@ -32,12 +32,16 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import redis  # noqa: E402
 from webhook_bench import (  # noqa: E402
+    CLK_TCK,
     HOST,
     VENV_BIN,
     Procs,
+    cpu_seconds,
     free_port,
     gunicorn_argv,
     http_json,
+    machine_busy,
+    tree,
     wait_http,
 )
 
@@ -144,10 +148,17 @@ def main() -> int:
               f"recipients in {t2 - t1:.2f} s", flush=True)
 
         requests_before = r.llen("machibot:sim:requests")
+        servers = {"simulator": tree(sim.pid), "redis": [procs.running["redis"].pid]}
+        cpu0 = {name: cpu_seconds(pids) for name, pids in servers.items()}
+        own0, busy0 = time.process_time(), machine_busy()[0]
+        wall0 = time.time()
         t3 = time.monotonic()
         # noon in Tokyo, outside the quiet hours, whatever the time of the run
         stats = dispatch(app, (datetime.now(UTC) + timedelta(days=1)).replace(hour=3))
         elapsed = time.monotonic() - t3
+        cpu = {name: cpu_seconds(pids) - cpu0[name] for name, pids in servers.items()}
+        cpu["dispatcher"] = time.process_time() - own0
+        others = (machine_busy()[0] - busy0) / CLK_TCK - sum(cpu.values())
         get_dispatcher(app).close()
         log = [json.loads(x) for x in r.lrange("machibot:sim:requests", requests_before, -1)]
         statuses: dict[int, int] = {}
@@ -162,6 +173,14 @@ def main() -> int:
         print(f"  simulator answers: {statuses}; distinct recipients delivered: {delivered}; "
               f"latency {args.sim_latency_ms:.0f} ms; "
               f"send threads {app.config['NOTIFY_SEND_THREADS']}", flush=True)
+        if log:
+            first, last = (min(e["at"] for e in log) / 1000 - wall0,
+                           max(e["at"] for e in log) / 1000 - wall0)
+            print(f"  first request answered at {first:.2f} s, last at {last:.2f} s", flush=True)
+        print("  CPU seconds during the pass (2 cores = "
+              f"{2 * elapsed:.1f} available): "
+              + ", ".join(f"{name} {value:.2f}" for name, value in cpu.items())
+              + f", everything else on the machine {max(0.0, others):.2f}", flush=True)
 
         # the idle scheduler, in a fresh process
         r.delete("machibot:scheduler:leader")

@@ -25,12 +25,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["machibot.router"] = build_router()
     import bot.notify  # noqa: F401  (registers the notification dispatch job and renderers)
     app.register_blueprint(webhook.bp)
-    from bot import ics
+    from bot import ics, photos
     from models import ideas, initiatives
+    from models import photos as photo_rows
 
     app.register_blueprint(ics.bp)  # "add to calendar" files for gatherings (issue 4)
+    app.register_blueprint(photos.bp)  # initiatives' photos for Flex hero images
     app.extensions.setdefault("machibot.unsend_hooks", []).extend(
-        [initiatives.forget_photo, ideas.forget_photo])
+        [initiatives.forget_photo, ideas.forget_photo, photo_rows.forget])
 
     if app.config["SIMULATOR"]:
         from bot import simulator

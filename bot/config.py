@@ -39,7 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "REMINDER_HOURS_BEFORE": 2,
     "IDEA_CALL_DEADLINE_DAYS_BEFORE": 3,
     "QUIET_HOURS": "21:00-08:00",
-    "NOTIFY_CLAIM_BATCH": 5_000,
+    "NOTIFY_CLAIM_BATCH": 500,  # rows per claim: one multicast
     "NOTIFY_MAX_ATTEMPTS": 8,
     "NOTIFY_CLAIM_TIMEOUT_SECONDS": 300,
     "NOTIFY_SEND_THREADS": 32,
@@ -58,6 +58,8 @@ DEFAULTS: dict[str, Any] = {
     "INITIATIVE_MODERATION": 0,
     "IDEAS_PER_CALL_PER_DAY": 3,
     "PUBLIC_BASE_URL": "",
+    # the largest photo a person may send with an initiative or as an idea (bytes)
+    "PHOTO_MAX_BYTES": 3_000_000,
 }
 
 _INT_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, int)}
@@ -104,6 +106,7 @@ def load_config(
     config["LINE_CHANNEL_SECRET"] = env.get("LINE_CHANNEL_SECRET") or None
     config["LINE_CHANNEL_ACCESS_TOKEN"] = env.get("LINE_CHANNEL_ACCESS_TOKEN") or None
     config["LINE_API_BASE_URL"] = env.get("LINE_API_BASE_URL") or None
+    config["LINE_DATA_API_BASE_URL"] = env.get("LINE_DATA_API_BASE_URL") or None
     if overrides:
         config.update(overrides)
     return finish_config(config)
@@ -145,7 +148,19 @@ def finish_config(config: dict) -> dict:
         _check_url("LINE_API_BASE_URL", config["LINE_API_BASE_URL"], ("http", "https"))
     else:
         config["LINE_API_BASE_URL"] = "https://api.line.me"
+    if config.get("LINE_DATA_API_BASE_URL"):
+        _check_url("LINE_DATA_API_BASE_URL", config["LINE_DATA_API_BASE_URL"], ("http", "https"))
     return config
+
+
+def data_api_base_url(config: Mapping[str, Any]) -> str:
+    """Where content people sent is fetched: LINE serves it from api-data.line.me, not
+    api.line.me; the simulator (or any other LINE_API_BASE_URL) serves both. Read when the
+    LINE client is built, as LINE_API_BASE_URL may be set after start-up (a free port)."""
+    if config.get("LINE_DATA_API_BASE_URL"):
+        return str(config["LINE_DATA_API_BASE_URL"]).rstrip("/")
+    base = str(config["LINE_API_BASE_URL"]).rstrip("/")
+    return "https://api-data.line.me" if base == "https://api.line.me" else base
 
 
 def _check_url(name: str, value: str, schemes: tuple[str, ...]) -> None:

@@ -117,6 +117,9 @@ class Context:
     now: datetime
     codec: PostbackCodec
     on_loading: Callable[[], None] | None = None
+    # what a person sent in an image message, by message id and size bound: the worker's
+    # LINE client (bot.line.LineClient.content), so steps never hold a client themselves
+    fetch_content: Callable[[str, int], Any] | None = None
     out: Composer = field(init=False)
     # the person this turn acts for, when a digital supporter acts on their behalf: then
     # `user` is that person too, and `supporter` is the supporter whose turn it is

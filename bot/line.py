@@ -57,6 +57,20 @@ class LineError(RuntimeError):
         return self.status == 429 and "monthly limit" in self.reason.lower()
 
 
+class ContentTooLarge(ValueError):
+    """What the person sent is over the size the caller accepts (nothing was kept)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"content of {size} bytes or more; at most {limit}")
+        self.size, self.limit = size, limit
+
+
+@dataclass(frozen=True)
+class Content:
+    data: bytes
+    content_type: str
+
+
 @dataclass(frozen=True)
 class Profile:
     user_id: str
@@ -83,12 +97,15 @@ class LineClient:
         max_retries: int = 4,
         backoff_base: float = 0.2,
         pool_size: int = 16,
+        data_base_url: str | None = None,
     ) -> None:
         configuration = Configuration(access_token=access_token, host=base_url.rstrip("/"))
         configuration.connection_pool_maxsize = pool_size
         self.api_client = ApiClient(configuration)
         self._pool = self.api_client.rest_client.pool_manager
         self._host = configuration.host
+        # content people sent comes from LINE's data host (api-data.line.me)
+        self._data_host = (data_base_url or base_url).rstrip("/")
         self._token = access_token
         self.api = MessagingApi(self.api_client)
         self.blob = MessagingApiBlob(self.api_client)
@@ -187,6 +204,47 @@ class LineClient:
         data = response.data
         return Profile(user_id=user_id, display_name=data.display_name,
                        language=getattr(data, "language", None))
+
+    # -- content people sent ----------------------------------------------------------------
+
+    def content(self, message_id: str, *, max_bytes: int) -> Content:
+        """The image (video, audio, file) a person sent, read up to `max_bytes`.
+
+        GET {data host}/v2/bot/message/{messageId}/content. LINE deletes content some time
+        after it was sent, and answers 404 then. Raises ContentTooLarge without reading
+        further when the content is larger than `max_bytes`, LineError otherwise.
+        """
+        if not message_id.isdigit():  # LINE's message ids are numbers; nothing else is sent
+            raise LineError("content", 404, "unknown message id")
+        return self._call("content", lambda: self._get_content(message_id, max_bytes))
+
+    def _get_content(self, message_id: str, max_bytes: int) -> Content:
+        headers = {"Authorization": f"Bearer {self._token}",
+                   "User-Agent": self.api_client.user_agent}
+        response = self._pool.request(
+            "GET", f"{self._data_host}/v2/bot/message/{message_id}/content", headers=headers,
+            timeout=self.timeout, preload_content=False)
+        finished = False
+        try:
+            if response.status >= 300:
+                exc = ApiException(status=response.status, reason=response.reason)
+                exc.body = response.read(10_000).decode("utf-8", "replace")
+                exc.headers = response.headers
+                raise exc
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise ContentTooLarge(int(declared), max_bytes)
+            data = response.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                raise ContentTooLarge(len(data), max_bytes)
+            finished = True
+            content_type = response.headers.get("Content-Type", "application/octet-stream")
+            return Content(data, content_type)
+        finally:
+            if finished:
+                response.release_conn()
+            else:  # unread bytes: the connection cannot go back to the pool
+                response.close()
 
     # -- rich menus -------------------------------------------------------------------------
 
@@ -293,6 +351,8 @@ _lock = threading.Lock()
 
 
 def get_line(app: Flask | None = None) -> LineClient:
+    from bot.config import data_api_base_url
+
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     client = app.extensions.get("machibot.line")
     if client is None:
@@ -304,6 +364,7 @@ def get_line(app: Flask | None = None) -> LineClient:
                     app.config["LINE_API_BASE_URL"],
                     timeout=app.config["LINE_TIMEOUT_SECONDS"],
                     max_retries=app.config["LINE_MAX_RETRIES"],
+                    data_base_url=data_api_base_url(app.config),
                 )
                 app.extensions["machibot.line"] = client
     return client

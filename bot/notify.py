@@ -14,14 +14,17 @@ A renderer whose output depends only on the row's `ref` and the reader's languag
 (an announcement, a new item) says `per_user=False`: it runs once per language and mode,
 not once per recipient, which is what lets one announcement reach 100,000 people quickly.
 
-One dispatch pass (`Dispatcher.run_pass(now)`): claim due rows atomically
-(models.outbox.claim_due), skip rows of unfollowed or opted-out users, render, group the rows
-with identical content into multicasts of at most 500 (a single recipient goes by push),
-give each batch an X-Line-Retry-Key and store it on its rows *before* sending, then send the
-batches from a thread pool paced by a token bucket per endpoint. 409 counts as sent; 429 and
-5xx are retried with backoff inside the pass and, failing that, in a later pass with the
-same rows and the same key; after NOTIFY_MAX_ATTEMPTS a row is failed with the reason. During
-quiet hours, and after LINE's monthly limit answers, only urgent rows are claimed.
+One dispatch pass (`Dispatcher.run_pass(now)`): claim due rows atomically, up to one
+multicast's worth at a time, writing the batch's X-Line-Retry-Key in the claim itself
+(models.outbox.claim_fresh); skip rows of unfollowed or opted-out users; render (a shared
+renderer once per language and mode for the whole pass); group identical content into a
+multicast of at most 500 (a single recipient goes by push); hand the batch to a thread pool
+paced by a token bucket per endpoint, while the pass claims the next rows. The sending thread
+marks its batch sent with one UPDATE by key. 409 counts as sent; 429 and 5xx are retried with
+backoff inside the pass and, failing that, in a later pass with the same rows and the same
+key (models.outbox.claim_keyed); after NOTIFY_MAX_ATTEMPTS the rows are failed with the
+reason. During quiet hours, and after LINE's monthly limit answers, only urgent rows are
+claimed; an urgent message that goes through again ends that pause.
 """
 
 from __future__ import annotations
@@ -35,14 +38,16 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
+from queue import Queue
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from sqlalchemy import String, cast, select, update
+from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from bot import keys
@@ -53,14 +58,18 @@ from bot.messages import Choice, Composer
 from bot.scheduler import JOBS, Job
 from models.outbox import (
     FAILED,
-    PENDING,
     SENDING,
-    SENT,
     SKIPPED,
     Notification,
     as_utc,
-    claim_due,
+    claim_fresh,
+    claim_keyed,
     enqueue,
+    enqueue_many,
+    mark_sent,
+    record_failure,
+    rekey,
+    release,
     set_status,
 )
 from models.users import User, UserRole
@@ -117,6 +126,42 @@ def register_item(kind: str) -> Callable[[Summarise], Summarise]:
         return fn
 
     return decorate
+
+
+# -- new items -----------------------------------------------------------------------------
+
+
+def notify_new_item(session: Session, kind: str, ref: str, category: str | None,
+                    area: str | None, *, now: datetime | None = None,
+                    tz: str = "Asia/Tokyo") -> int:
+    """Tell the followers of `category` or `area` about a new item; returns how many.
+
+    Followers who want it at once get a `new_item` notification now; those who chose the
+    daily digest get (one per day) a `digest` notification at their hour, which lists every
+    item of the day when it is sent. `kind` and `ref` name the item for its summary
+    (`register_item`).
+    """
+    from models.subscriptions import NewItem, followers, next_digest_at
+
+    now = as_utc(now or datetime.now(UTC))
+    session.add(NewItem(kind=kind, ref=str(ref), category=category, area=area, created_at=now))
+    session.flush()
+    ids = select(User.id, User.notification_prefs).where(
+        User.id.in_(followers(session, category=category, area=area)), User.active.is_(True))
+    rows = []
+    for user_id, raw in session.execute(ids):
+        wanted = {"frequency": "instant", "off": [], **(raw or {})}
+        if wanted["frequency"] == "off" or "new_items" in wanted["off"]:
+            continue
+        if wanted["frequency"] == "digest":
+            due = next_digest_at(now, int(wanted.get("digest_hour", 8)), tz)
+            day = due.astimezone(ZoneInfo(tz)).date().isoformat()
+            rows.append({"user_id": user_id, "kind": "digest", "ref": day, "due_at": due,
+                         "dedupe_key": f"digest:{user_id}:{day}"})
+        else:
+            rows.append({"user_id": user_id, "kind": "new_item", "ref": f"{kind}:{ref}",
+                         "due_at": now, "dedupe_key": f"new:{kind}:{ref}:{user_id}"})
+    return enqueue_many(session, rows)
 
 
 # -- times ---------------------------------------------------------------------------------
@@ -220,14 +265,23 @@ class TokenBucket:
 
 # -- dispatch ------------------------------------------------------------------------------
 
+# What a pass reads of each claimed row, as plain tuples (100,000 rows a minute must cost
+# little): the first four by position, the rest (ALIKE) as one key. Rows with the same ALIKE
+# fields are decided and rendered once.
+CLAIMED = (Notification.id, User.line_user_id, Notification.attempts, Notification.user_id,
+           Notification.retry_key, Notification.kind, Notification.ref, Notification.urgent,
+           User.locale, User.mode, User.active, cast(User.notification_prefs, String))
+ROW_ID, ROW_LINE_ID, ROW_ATTEMPTS, ROW_USER_ID = range(4)
+ALIKE = slice(4, None)  # retry_key, kind, ref, urgent, locale, mode, active, prefs
+
 
 @dataclass
 class Batch:
     endpoint: str  # push | multicast
-    ids: list[int]
     to: list[str]
     messages: list[dict]
     retry_key: str
+    attempts: int = 0  # the most any of its rows had: what the backoff grows with
     refs: set[tuple[str, str]] = field(default_factory=set)
 
 
@@ -255,8 +309,106 @@ class PassStats:
                 f"to retry {self.retried}, failed {self.failed}, {self.requests} requests")
 
 
+@dataclass
+class PassState:
+    """What one pass carries from claim to claim."""
+
+    now: datetime
+    urgent_only: bool
+    limited: bool  # LINE's monthly limit was known to be reached when the pass began
+    stats: PassStats = field(default_factory=PassStats)
+    rendered: dict[tuple[str, str, str, str], tuple[str, list[dict]] | None] = field(
+        default_factory=dict)  # (kind, ref, locale, mode) -> content of a shared renderer
+    touched: set[tuple[str, str]] = field(default_factory=set)
+
+
+@dataclass
+class Writes:
+    """What preparing a claim decided, written before its batches are sent."""
+
+    unsent: dict[tuple[str, str], list[int]] = field(
+        default_factory=lambda: defaultdict(list))  # (status, why) -> row ids
+    new_keys: dict[int, str] = field(default_factory=dict)  # row id -> retry key
+
+    def apply(self, session: Session, stats: PassStats) -> None:
+        for (status, why), ids in self.unsent.items():
+            set_status(session, ids, status, error=why)
+            if status == SKIPPED:
+                stats.skipped += len(ids)
+            else:
+                stats.failed += len(ids)
+                log.warning("gave up on %d notification(s): %s", len(ids), why)
+        rekey(session, self.new_keys)
+
+
+class Settler:
+    """Writes what came of sent batches, in a thread and session of its own, so that marking
+    rows sent overlaps claiming the next ones; everything that arrived since its last write
+    goes in one UPDATE."""
+
+    def __init__(self, dispatcher: Dispatcher, state: PassState) -> None:
+        self.dispatcher = dispatcher
+        self.state = state
+        self.queue: Queue[Outcome | None] = Queue()
+        self.error: BaseException | None = None
+        self.thread: threading.Thread | None = None
+        self.unsettled = 0  # fed since the last wait()
+
+    def feed(self, outcomes: list[Outcome]) -> None:
+        self.unsettled += len(outcomes)
+        if outcomes:
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="notify-settle",
+                                               daemon=True)
+                self.thread.start()
+            for outcome in outcomes:
+                self.queue.put(outcome)
+
+    def wait(self) -> None:
+        """Until everything fed so far is written."""
+        self.queue.join()
+        self.unsettled = 0
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def _run(self) -> None:
+        dispatcher = self.dispatcher
+        with session_scope(dispatcher.app) as session:
+            while True:
+                items = [self.queue.get()]
+                while not self.queue.empty():
+                    items.append(self.queue.get_nowait())
+                outcomes = [item for item in items if item is not None]
+                try:
+                    if outcomes and self.error is None:
+                        with dispatcher.writing():
+                            dispatcher._record(session, outcomes, self.state)
+                            session.commit()
+                except BaseException as exc:  # noqa: BLE001 - raised in the pass's thread
+                    session.rollback()
+                    self.error = exc
+                for _ in items:
+                    self.queue.task_done()
+                if None in items:
+                    return
+
+
 class Dispatcher:
-    """One per process (`get_dispatcher(app)`): its LINE client and thread pool are reused."""
+    """One per process (`get_dispatcher(app)`): its LINE client and thread pool are reused.
+
+    Three kinds of thread overlap in a pass: the pass's own claims and renders the next rows,
+    the sending threads wait for LINE, and a Settler marks the batches that went through.
+    At most twice as many batches as sending threads are in flight.
+    """
 
     def __init__(self, app: Flask, line: LineClient | None = None) -> None:
         self.app = app
@@ -273,6 +425,8 @@ class Dispatcher:
         }
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._sqlite = str(config["DATABASE_URL"]).startswith("sqlite")
+        self._sqlite_writes = threading.Lock()
 
     @property
     def pool(self) -> ThreadPoolExecutor:
@@ -288,145 +442,175 @@ class Dispatcher:
     # -- one pass ---------------------------------------------------------------------------
 
     def run_pass(self, now: datetime | None = None) -> PassStats:
-        """Send everything due at `now` (default: the present). One pass at a time per process."""
-        with self._lock:
+        """Send everything due at `now` (default: the present). One pass at a time per process.
+
+        Renderers run inside the app's context: what they need of the configuration (the
+        ward's time zone, PUBLIC_BASE_URL for links) is `flask.current_app.config`.
+        """
+        with self._lock, self.app.app_context():
             return self._run_pass(as_utc(now or datetime.now(UTC)))
 
     def _run_pass(self, now: datetime) -> PassStats:
         from bot.redis_store import get_redis
 
         config = self.app.config
-        stats = PassStats()
-        redis = get_redis(self.app)
-        limited = bool(redis.exists(QUOTA_KEY))
-        urgent_only = limited or in_quiet_hours(config, now)
+        limited = bool(get_redis(self.app).exists(QUOTA_KEY))
+        state = PassState(now, limited or in_quiet_hours(config, now), limited)
         inflight: set[Future[Outcome]] = set()
-        touched: set[tuple[str, str]] = set()
-        with session_scope(self.app) as session:
-            while True:
-                wall = datetime.now(UTC)
-                stale = wall - timedelta(seconds=config["NOTIFY_CLAIM_TIMEOUT_SECONDS"])
-                token = claim_due(session, now=now, wall_now=wall,
-                                  limit=config["NOTIFY_CLAIM_BATCH"],
-                                  urgent_only=urgent_only, stale_before=stale)
-                if token is None:
-                    break
-                batches = self._prepare(session, token, now, stats)
-                session.commit()
-                for batch in batches:
-                    touched |= batch.refs
-                    inflight.add(self.pool.submit(self._send, batch))
-                done = {f for f in inflight if f.done()}
-                inflight -= done
-                self._record(session, [f.result() for f in done], now, stats)
-                session.commit()
-                if stats.monthly_limit and not urgent_only:
-                    urgent_only = True
-            while inflight:
-                done, inflight = wait(inflight, return_when=FIRST_COMPLETED)
-                self._record(session, [f.result() for f in done], now, stats)
-                session.commit()
-            self._refresh_announcements(session, touched)
-        if stats.claimed:
-            log.info("notification pass: %s", stats)
-        return stats
+        retries = True  # whole failed or abandoned batches first, then new rows
+        settler = Settler(self, state)
+        try:
+            with session_scope(self.app) as session:
+                while True:
+                    done, inflight = _collect(inflight, keep=2 * self.threads)
+                    settler.feed(done)
+                    with self.writing():
+                        claims = self._claim(session, state, retries=retries,
+                                             room=2 * self.threads - len(inflight))
+                    if claims:
+                        batches, writes = self._prepare(session, claims, state,
+                                                        fresh=not retries)
+                        with self.writing():
+                            writes.apply(session, state.stats)
+                            session.commit()
+                        for batch in batches:
+                            state.touched |= batch.refs
+                            inflight.add(self.pool.submit(self._send, batch))
+                    elif retries:
+                        retries = False
+                    elif inflight or settler.unsettled:  # the last batches, then look once
+                        done, inflight = _collect(inflight, keep=0)  # more (a staff alert)
+                        settler.feed(done)
+                        settler.wait()
+                    else:
+                        break
+                settler.close()
+                self._refresh_announcements(session, state.touched)
+        finally:
+            settler.close()
+        if state.stats.claimed:
+            log.info("notification pass: %s", state.stats)
+        return state.stats
 
-    def _prepare(self, session: Session, token: str, now: datetime,
-                 stats: PassStats) -> list[Batch]:
-        """Render the claimed rows and group them into batches (stored keys first)."""
-        rows = session.execute(
-            select(Notification.id, Notification.user_id, Notification.kind, Notification.ref,
-                   Notification.retry_key, User.line_user_id, User.locale, User.mode,
-                   User.active, cast(User.notification_prefs, String).label("prefs"))
-            .join(User, User.id == Notification.user_id)
-            .where(Notification.claim_token == token)
+    def writing(self) -> AbstractContextManager[Any]:
+        """Held around every write of a pass on SQLite: one writer at a time, waiting on a
+        lock rather than in SQLite's busy handler, which sleeps in steps of milliseconds."""
+        return self._sqlite_writes if self._sqlite else nullcontext()
+
+    def _claim(self, session: Session, state: PassState, *, retries: bool,
+               room: int) -> list[str]:
+        """Retry keys to send now: whole failed or abandoned batches (`retries`), else new
+        rows, as many claims as there is `room` for in flight (at most 8) in one commit."""
+        config = self.app.config
+        wall = datetime.now(UTC)
+        if retries:
+            stale = wall - timedelta(seconds=config["NOTIFY_CLAIM_TIMEOUT_SECONDS"])
+            return claim_keyed(session, now=state.now, wall_now=wall, stale_before=stale,
+                               urgent_only=state.urgent_only)
+        return claim_fresh(session, now=state.now, wall_now=wall,
+                           limit=config["NOTIFY_CLAIM_BATCH"], urgent_only=state.urgent_only,
+                           claims=min(8, max(1, room)))
+
+    def _prepare(self, session: Session, keys: list[str], state: PassState, *,
+                 fresh: bool) -> tuple[list[Batch], Writes]:
+        """Render the rows claimed under `keys` and group them into batches.
+
+        Rows alike in everything a message depends on are decided and rendered once. In a
+        fresh claim the largest group of identical content keeps the claim's key and any
+        other group gets a key of its own (written before anything is sent); a retried key
+        stays one batch, whatever its rows read now.
+        """
+        rows = session.connection().execute(  # plain rows: no ORM objects for 100,000 rows
+            select(*CLAIMED).join(User, User.id == Notification.user_id)
+            .where(Notification.retry_key.in_(keys), Notification.status == SENDING)
             .order_by(Notification.id)).all()
-        stats.claimed += len(rows)
-        codec = self.app.extensions["machibot.codec"]
-        skipped: dict[str, list[int]] = defaultdict(list)
-        failed: list[tuple[int, str]] = []
-        # content key -> (messages, rows); rows that already have a retry key stay together
-        fresh: dict[str, tuple[list[dict], list[Any]]] = {}
-        keyed: dict[str, tuple[list[dict], list[Any]]] = {}
-        shared: dict[tuple[str, str, str, str], tuple[str, list[dict]] | None] = {}
-        turned_off: dict[str | None, tuple[str, ...]] = {}  # most people share a few values
-        per_user = [r for r in rows if r.active and (rd := RENDERERS.get(r.kind)) and rd.per_user]
-        users = {u.id: u for u in session.scalars(
-            select(User).where(User.id.in_({r.user_id for r in per_user})))} if per_user else {}
-        notes = {n.id: n for n in session.scalars(
-            select(Notification).where(Notification.id.in_([r.id for r in per_user])))
-        } if per_user else {}
-
+        state.stats.claimed += len(rows)
+        alike: dict[tuple, list[Any]] = defaultdict(list)
         for row in rows:
-            renderer = RENDERERS.get(row.kind)
-            if not row.active:
-                skipped["unfollowed"].append(row.id)
-                continue
-            if renderer is None:
-                failed.append((row.id, f"no renderer for {row.kind}"))
-                continue
-            off = turned_off.get(row.prefs)
-            if off is None:
-                off = turned_off[row.prefs] = _turned_off(row.prefs)
-            if renderer.group in off:
-                skipped["opted out"].append(row.id)
-                continue
-            try:
-                if renderer.per_user:
-                    composer = Composer(row.locale, row.mode, codec)
-                    messages = renderer.render(session, users[row.user_id], notes[row.id],
-                                               composer)
-                    content = _content_key(messages) if messages else None
-                else:
-                    cache_key = (row.kind, row.ref, row.locale, row.mode)
-                    if cache_key not in shared:
-                        user = session.get(User, row.user_id)
-                        note = session.get(Notification, row.id)
-                        composer = Composer(row.locale, row.mode, codec)
-                        out = renderer.render(session, user, note, composer)  # type: ignore[arg-type]
-                        shared[cache_key] = (_content_key(out), out) if out else None
-                    found = shared[cache_key]
-                    content, messages = (found[0], found[1]) if found else (None, None)
-            except Exception as exc:  # a bug in one renderer must not stop the others
-                log.exception("rendering a %s notification failed", row.kind)
-                failed.append((row.id, f"render failed: {type(exc).__name__}"))
-                continue
-            if not messages:
-                skipped["no longer relevant"].append(row.id)
-                continue
-            if row.retry_key:
-                keyed.setdefault(row.retry_key, (messages, []))[1].append(row)
-            else:
-                fresh.setdefault(content, (messages, []))[1].append(row)  # type: ignore[arg-type]
-
-        for reason, ids in skipped.items():
-            set_status(session, ids, SKIPPED, error=reason)
-            stats.skipped += len(ids)
-        for row_id, reason in failed:
-            self._fail(session, [row_id], reason, now, permanent=True, stats=stats)
-
+            alike[row[ALIKE]].append(row)
+        writes = Writes()
+        objects = self._per_user_objects(session, alike)
+        # retry key -> content -> (messages, rows, what they refer to)
+        by_key: dict[str, dict[Any, tuple[list[dict], list[Any], set]]] = defaultdict(dict)
+        for fields, members in alike.items():
+            key, kind, ref, urgent = fields[:4]
+            for content, messages, part in self._render(session, fields, members, objects,
+                                                        state, writes.unsent):
+                group = by_key[key].setdefault((content, urgent) if fresh else "", (
+                    messages, [], set()))
+                group[1].extend(part)
+                group[2].add((kind, ref))
         batches: list[Batch] = []
-        for retry_key, (messages, members) in keyed.items():
-            batches.append(_batch(members, messages, retry_key))
-        position = {row.id: index for index, row in enumerate(rows)}
-        for messages, members in fresh.values():
-            for start in range(0, len(members), MAX_MULTICAST_RECIPIENTS):
-                part = members[start:start + MAX_MULTICAST_RECIPIENTS]
-                batch = _batch(part, messages, str(uuid.uuid4()))
-                contiguous = position[part[-1].id] - position[part[0].id] == len(part) - 1
-                if contiguous:  # one announcement: every batch is a run of the claim
-                    where = [Notification.claim_token == token,
-                             Notification.id.between(part[0].id, part[-1].id)]
-                    session.execute(update(Notification).where(*where)
-                                    .values(retry_key=batch.retry_key),
-                                    execution_options={"synchronize_session": False})
+        for key, contents in by_key.items():
+            parts = [(messages, members[start:start + MAX_MULTICAST_RECIPIENTS], refs)
+                     for messages, members, refs in contents.values()
+                     for start in range(0, len(members), MAX_MULTICAST_RECIPIENTS)]
+            parts.sort(key=lambda part: -len(part[1]))
+            for index, (messages, members, refs) in enumerate(parts):
+                batch_key = key if index == 0 else str(uuid.uuid4())
+                if index:
+                    writes.new_keys.update((row[ROW_ID], batch_key) for row in members)
+                batches.append(_batch(members, messages, batch_key, refs))
+        return batches, writes
+
+    def _per_user_objects(self, session: Session,
+                          alike: dict[tuple, list[Any]]) -> dict[tuple[str, int], Any]:
+        """The User and Notification objects per-user renderers are given, in two queries."""
+        rows = [row for fields, members in alike.items() if fields[6]  # active
+                and (found := RENDERERS.get(fields[1])) and found.per_user for row in members]
+        if not rows:
+            return {}
+        objects: dict[tuple[str, int], Any] = {}
+        for user in session.scalars(select(User).where(
+                User.id.in_({row[ROW_USER_ID] for row in rows}))):
+            objects["user", user.id] = user
+        for note in session.scalars(select(Notification).where(
+                Notification.id.in_([row[ROW_ID] for row in rows]))):
+            objects["note", note.id] = note
+        return objects
+
+    def _render(self, session: Session, fields: tuple, members: list[Any],
+                objects: dict[tuple[str, int], Any], state: PassState,
+                unsent: dict[tuple[str, str], list[int]]) -> list[tuple[str, list[dict], list]]:
+        """(content key, messages, rows) to send for rows alike in `fields`; the rows not to
+        send go into `unsent` with the reason."""
+        _key, kind, ref, _urgent, locale, mode, active, prefs = fields
+        renderer = RENDERERS.get(kind)
+        if renderer is None:
+            unsent[FAILED, f"no renderer for {kind}"].extend(row[ROW_ID] for row in members)
+            return []
+        if not active or renderer.group in _turned_off(prefs):
+            why = "opted out" if active else "unfollowed"
+            unsent[SKIPPED, why].extend(row[ROW_ID] for row in members)
+            return []
+        codec = self.app.extensions["machibot.codec"]
+        out: list[tuple[str, list[dict], list]] = []
+        for part in [members] if not renderer.per_user else [[row] for row in members]:
+            first = part[0]
+            cache_key = (kind, ref, locale, mode)
+            try:
+                if renderer.per_user or cache_key not in state.rendered:
+                    user = objects.get(("user", first[ROW_USER_ID])) or session.get(
+                        User, first[ROW_USER_ID])
+                    note = objects.get(("note", first[ROW_ID])) or session.get(
+                        Notification, first[ROW_ID])
+                    messages = renderer.render(session, user, note,  # type: ignore[arg-type]
+                                               Composer(locale, mode, codec))
+                    found = (_content_key(messages), messages) if messages else None
+                    if not renderer.per_user:
+                        state.rendered[cache_key] = found
                 else:
-                    for ids in _chunks(batch.ids):
-                        session.execute(update(Notification).where(Notification.id.in_(ids))
-                                        .values(retry_key=batch.retry_key),
-                                        execution_options={"synchronize_session": False})
-                batches.append(batch)
-        return batches
+                    found = state.rendered[cache_key]
+            except Exception as exc:  # a bug in one renderer must not stop the others
+                log.exception("rendering a %s notification failed", kind)
+                unsent[FAILED, f"render failed: {type(exc).__name__}"].extend(
+                    row[ROW_ID] for row in part)
+                continue
+            if found is None:
+                unsent[SKIPPED, "no longer relevant"].extend(row[ROW_ID] for row in part)
+            else:
+                out.append((found[0], found[1], part))
+        return out
 
     def _send(self, batch: Batch) -> Outcome:
         """Send one batch, retrying 429 and 5xx with backoff (runs in the thread pool)."""
@@ -452,59 +636,34 @@ class Dispatcher:
                 time.sleep(self.backoff_base * (2**attempt) * (0.5 + random.random()))
         return Outcome(batch, False, error)
 
-    def _record(self, session: Session, outcomes: list[Outcome], now: datetime,
-                stats: PassStats) -> None:
-        wall = datetime.now(UTC)
+    def _record(self, session: Session, outcomes: list[Outcome], state: PassState) -> None:
+        """Write what came of sent batches: those that went through with one UPDATE."""
+        stats = state.stats
+        stats.requests += len(outcomes)
+        accepted = [o.batch.retry_key for o in outcomes if o.ok]
+        if accepted:
+            stats.sent += mark_sent(session, accepted, datetime.now(UTC))
+            if state.limited:  # something went through: LINE's monthly limit is lifted
+                self._monthly_limit_lifted()
+                state.limited = False
         for outcome in outcomes:
-            stats.requests += 1
-            ids = outcome.batch.ids
             if outcome.ok:
-                # the batch's rows are exactly those in `sending` under its retry key
-                session.execute(
-                    update(Notification).where(Notification.retry_key == outcome.batch.retry_key,
-                                               Notification.status == SENDING)
-                    .values(status=SENT, sent_at=wall, claim_token=None),
-                    execution_options={"synchronize_session": False})
-                stats.sent += len(ids)
-            elif outcome.monthly_limit:
-                stats.monthly_limit = True
-                self._release(session, ids, retry_at=now + timedelta(minutes=10))
-                self._monthly_limit_reached(session, now)
-            else:
-                self._fail(session, ids, outcome.error, now, permanent=outcome.permanent,
-                           stats=stats)
-
-    def _release(self, session: Session, ids: list[int], retry_at: datetime) -> None:
-        """Back to pending without counting an attempt (the monthly limit is not their fault)."""
-        for part in _chunks(ids):
-            session.execute(update(Notification).where(Notification.id.in_(part))
-                            .values(status=PENDING, claim_token=None, retry_at=retry_at),
-                            execution_options={"synchronize_session": False})
-
-    def _fail(self, session: Session, ids: list[int], error: str, now: datetime, *,
-              permanent: bool, stats: PassStats) -> None:
-        """Count an attempt: back to pending with backoff, or failed for good at the limit."""
-        limit = self.app.config["NOTIFY_MAX_ATTEMPTS"]
-        by_attempts: dict[int, list[int]] = defaultdict(list)
-        for part in _chunks(ids):
-            for row_id, attempts in session.execute(
-                    select(Notification.id, Notification.attempts)
-                    .where(Notification.id.in_(part))):
-                by_attempts[attempts + 1].append(row_id)
-        for attempts, group in by_attempts.items():
-            give_up = permanent or attempts >= limit
+                continue
+            if outcome.monthly_limit:
+                stats.monthly_limit = state.urgent_only = True
+                release(session, outcome.batch.retry_key,
+                        retry_at=state.now + timedelta(minutes=10))
+                self._monthly_limit_reached(session, state.now)
+                continue
+            attempts = outcome.batch.attempts + 1
             backoff = timedelta(seconds=min(3600, 30 * 2 ** (attempts - 1)))
-            for part in _chunks(group):
-                session.execute(
-                    update(Notification).where(Notification.id.in_(part)).values(
-                        attempts=attempts, status=FAILED if give_up else PENDING,
-                        retry_at=now + backoff, last_error=error[:200], claim_token=None),
-                    execution_options={"synchronize_session": False})
-            if give_up:
-                stats.failed += len(group)
-                log.warning("gave up on %d notification(s): %s", len(group), error)
-            else:
-                stats.retried += len(group)
+            retried, failed = record_failure(
+                session, outcome.batch.retry_key, outcome.error, retry_at=state.now + backoff,
+                max_attempts=self.app.config["NOTIFY_MAX_ATTEMPTS"], give_up=outcome.permanent)
+            stats.retried += retried
+            stats.failed += failed
+            if failed:
+                log.warning("gave up on %d notification(s): %s", failed, outcome.error)
 
     def _monthly_limit_reached(self, session: Session, now: datetime) -> None:
         """Pause non-urgent sending until the month ends; tell staff once."""
@@ -525,6 +684,12 @@ class Dispatcher:
             enqueue(session, user_id=user_id, kind="quota_alert", ref=month, due_at=now,
                     dedupe_key=f"quota:{month}:{user_id}", urgent=True)
 
+    def _monthly_limit_lifted(self) -> None:
+        from bot.redis_store import get_redis
+
+        if get_redis(self.app).delete(QUOTA_KEY):
+            log.warning("LINE accepted a message again: the monthly limit is lifted")
+
     def _refresh_announcements(self, session: Session, touched: set[tuple[str, str]]) -> None:
         from models.announcements import KIND, Announcement, refresh_counts
 
@@ -533,6 +698,18 @@ class Dispatcher:
                 announcement = session.get(Announcement, int(ref))
                 if announcement is not None:
                     refresh_counts(session, announcement)
+
+
+def _collect(inflight: set[Future[Outcome]],
+             keep: int) -> tuple[list[Outcome], set[Future[Outcome]]]:
+    """The outcomes of finished sends, waiting until at most `keep` are in flight; a sending
+    thread's error is raised here."""
+    done = {f for f in inflight if f.done()}
+    pending = inflight - done
+    while len(pending) > keep:
+        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+        done |= finished
+    return [f.result() for f in done], pending
 
 
 def _turned_off(raw: str | None) -> tuple[str, ...]:
@@ -550,14 +727,11 @@ def _content_key(messages: list[dict]) -> str:
     return json.dumps(messages, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _batch(members: list[Any], messages: list[dict], retry_key: str) -> Batch:
+def _batch(members: list[Any], messages: list[dict], retry_key: str,
+           refs: set[tuple[str, str]]) -> Batch:
     endpoint = "push" if len(members) == 1 else "multicast"
-    return Batch(endpoint, [m.id for m in members], [m.line_user_id for m in members],
-                 messages[:5], retry_key, {(m.kind, m.ref) for m in members})
-
-
-def _chunks(ids: list[int], size: int = 900) -> list[list[int]]:
-    return [ids[i:i + size] for i in range(0, len(ids), size)]
+    return Batch(endpoint, [row[ROW_LINE_ID] for row in members], messages[:5], retry_key,
+                 max(row[ROW_ATTEMPTS] for row in members), refs)
 
 
 _dispatchers_lock = threading.Lock()
@@ -665,6 +839,7 @@ def render_quota_alert(session: Session, user: User, notification: Notification,
         month=notification.ref))]
 
 
-__all__ = ["ItemSummary", "RENDERERS", "Dispatcher", "dispatch", "register_item",
+__all__ = ["ItemSummary", "RENDERERS", "Dispatcher", "dispatch", "notify_new_item",
+           "register_item",
            "register_renderer", "reminder_times", "days_before", "in_quiet_hours",
            "quiet_hours_end", "gettext"]

@@ -51,7 +51,8 @@ def _segment(value: str) -> dict:
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--segment", "segment_text", default=None,
-              help="everyone (default), areas:A,B, categories:welfare, languages:en,vi, simple")
+              help="everyone (default), areas:A,B, categories:welfare, languages:en,vi, "
+                   "simple, participants:SLOT_CODE,... (people signed up for those slots)")
 @click.option("--at", "at_text", default=None, help="send at this ISO time (default: now)")
 @click.option("--yes", is_flag=True, help="send without asking")
 @with_appcontext
@@ -70,6 +71,14 @@ def announce(file: str, segment_text: str | None, at_text: str | None, yes: bool
     if segment.get("kind") not in SEGMENTS:
         raise click.BadParameter(f"choose one of {', '.join(SEGMENTS)}", param_hint="--segment")
     tz = app.config["BOT_TIMEZONE"]
+    typed = SEGMENTS[segment["kind"]].typed
+    if typed is not None:  # values such as slot codes: each must name something
+        values = list(segment.get("values") or [])
+        with session_scope(app) as session:
+            unknown = [v for v in values if typed(session, v) is None]
+        if unknown or not values:
+            problem = f"nothing has {', '.join(unknown)}" if unknown else "no values given"
+            raise click.BadParameter(f"{segment['kind']}: {problem}", param_hint="--segment")
     at_value = at_text or spec.get("at")
     at = parse_when(at_value, tz) if at_value else datetime.now(UTC)
     with session_scope(app) as session:

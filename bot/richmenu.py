@@ -104,8 +104,9 @@ TABS = ("main", "more")
 TAB_LABELS = {
     # Translators: rich menu tab with the everyday features (keep it very short)
     "main": N_("Main"),
-    # Translators: rich menu tab with settings and help (keep it very short)
-    "more": N_("More"),
+    # Translators: rich menu tab with settings and help (keep it very short); not the "More"
+    # that shows the next page of a list
+    "more": N_("Help & settings"),
 }
 
 

@@ -1,6 +1,7 @@
 """How a slot reads: one card (title, date and time, place, organiser, seats left, style
 badges, "Sign up" and "Details"), shared by finding, recommendations, my schedule and the
-organiser's list. Titles and places are shown as written."""
+organiser's list. Titles and places are shown as written, or with the data's English
+title (イベント名_英語) for readers of other languages than Japanese."""
 
 from __future__ import annotations
 
@@ -75,9 +76,9 @@ def slot_bubble(slot: Slot, out: Composer, tz: str, *, distance: float | None = 
         ]
         if out.simple:  # one card, one button: sign up (with "more" and "back" beside it)
             buttons = buttons[:1]
-    return out.bubble(slot.activity.title, slot_lines(slot, out, tz, distance=distance,
-                                                      reason=reason),
-                      buttons, badges=badges(slot, out.locale))
+    lines = slot_lines(slot, out, tz, distance=distance, reason=reason)
+    return out.bubble(slot.activity.title_for(out.locale), lines, buttons,
+                      badges=badges(slot, out.locale))
 
 
 def detail_lines(slot: Slot, out: Composer, tz: str) -> list[str]:

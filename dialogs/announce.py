@@ -9,8 +9,8 @@ stateDiagram-v2
     ask_more --> ask_translation: a language
     ask_translation --> ask_more: its text typed
     ask_more --> ask_segment: Go on
-    ask_segment --> ask_values: areas / interests / languages
-    ask_values --> ask_values: tap to add or remove
+    ask_segment --> ask_values: areas / interests / languages / participants of a slot
+    ask_values --> ask_values: tap to add or remove / type a value (a slot code)
     ask_values --> preview: Done
     ask_segment --> preview: everyone / simple mode users
     preview --> confirm: Send now / Send later (date and time picker)
@@ -149,26 +149,50 @@ def on_segment(ctx: Context, inp: Input) -> Reply:
     return ask_values(ctx, data)
 
 
-def _values(ctx: Context, kind: str) -> list[tuple[str, str]]:
+def _values(ctx: Context, kind: str, typed: dict[str, str] | None = None
+            ) -> list[tuple[str, str]]:
+    """The values to tap: those typed earlier in this dialog first, then the segment's."""
     segment = SEGMENTS[kind]
     found = segment.values(ctx.session) if segment.values else []
-    return [(v, ctx._(label) if segment.translate_values else label) for v, label in found]
+    listed = [(v, ctx._(label) if segment.translate_values else label) for v, label in found]
+    typed = typed or {}
+    return list(typed.items()) + [(v, label) for v, label in listed if v not in typed]
 
 
 def ask_values(ctx: Context, data: dict, lead: str | None = None) -> Reply:
     chosen = set(data["segment"]["values"])
+    segment = SEGMENTS[data["segment"]["kind"]]
     choices = [Choice.answer(ASK_VALUES, f"{'✓' if v in chosen else '✗'} {label}", v)
-               for v, label in _values(ctx, data["segment"]["kind"])][:11]
+               for v, label in _values(ctx, data["segment"]["kind"], data.get("typed"))][:11]
     choices.insert(0, Choice.answer(ASK_VALUES, ctx._("Done"), "__done"))
-    question = ctx._("Tap to add or remove, then Done.")
+    question = ctx._(segment.prompt) if segment.prompt else ctx._(
+        "Tap to add or remove, then Done.")
     return Reply([ctx.out.choices(f"{lead}\n{question}" if lead else question, choices)],
                  next=ASK_VALUES, data=data)
+
+
+def _typed_value(ctx: Context, data: dict, text: str,
+                 found: tuple[str, str] | None) -> Reply:
+    """A value typed rather than tapped (a slot code): chosen when the segment knows it."""
+    if found is None:
+        return ask_values(ctx, data, lead=ctx._(
+            "Nothing matches “{text}”. Please check it and type it again.", text=text[:40]))
+    value, label = found
+    segment = dict(data["segment"])
+    if value not in segment["values"]:
+        segment["values"] = [*segment["values"], value]
+    return ask_values(ctx, {**data, "segment": segment,
+                            "typed": {**data.get("typed", {}), value: label}})
 
 
 @staff_only
 def on_values(ctx: Context, inp: Input) -> Reply:
     data = dict(ctx.state.data)
     segment = dict(data["segment"])
+    typed = SEGMENTS[segment["kind"]].typed
+    if typed is not None and inp.kind == "text" and inp.text.strip():
+        text = inp.text.strip()
+        return _typed_value(ctx, data, text, typed(ctx.session, text))
     values = list(segment["values"])
     if inp.value == "__done":
         if not values:
@@ -176,7 +200,7 @@ def on_values(ctx: Context, inp: Input) -> Reply:
         return preview(ctx, data)
     if inp.value in values:
         values.remove(inp.value)
-    elif inp.value in {v for v, _ in _values(ctx, segment["kind"])}:
+    elif inp.value in {v for v, _ in _values(ctx, segment["kind"], data.get("typed"))}:
         values.append(inp.value)
     segment["values"] = values
     data["segment"] = segment

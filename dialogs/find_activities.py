@@ -2,8 +2,11 @@
 
 Filters combine: each tap adds one to those already chosen and shows the results at once,
 a carousel of at most PAGE cards with "More" to page on. When nothing matches, the
-closest results with one filter dropped are shown instead of a dead end. Simple mode: when
-(today / this weekend) or a category, by taps only, at most four choices a message.
+closest results with one filter dropped are shown instead of a dead end, and the answer
+says which filter was dropped ("... Here is what is on in other areas."); the person's
+filters are kept, so "More" pages on through those results and another tap narrows again.
+Simple mode: when (today / this weekend) or a category, by taps only, at most four
+choices a message.
 
 ```mermaid
 stateDiagram-v2
@@ -22,6 +25,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.engine import Context, Dialog, Input, Reply
+from bot.i18n import N_
 from bot.messages import Choice, page_of
 from models.activities import CATEGORIES, STYLES, Dismissal, Slot, VolunteerProfile
 from models.activity_search import Filters, Hit, alternatives, interpret_keyword, search
@@ -38,6 +42,19 @@ SIMPLE_CHOICES = 3  # plus "back to menu"
 WHEN_LABELS = {
     "today": "Today",
     "weekend": "This weekend",
+}
+
+# Nothing matched every filter: which one was dropped to find the closest results (the
+# name models.activity_search.alternatives returns), said in the reader's language.
+RELAXED = {
+    "when": N_("Nothing found for {filters}. Here is what is on at other times."),
+    "style": N_("Nothing found for {filters}. Here is what is on in other styles."),
+    "area": N_("Nothing found for {filters}. Here is what is on in other areas."),
+    "keyword": N_("Nothing found for {filters}. Here is what is on without the word "
+                  "“{keyword}”."),
+    "category": N_("Nothing found for {filters}. Here is what is on in other kinds of "
+                   "activity."),
+    "all": N_("Nothing found for {filters}. Here are the next activities of any kind."),
 }
 
 
@@ -230,10 +247,8 @@ def show_results(ctx: Context, filters: Filters, *, page: int = 0) -> Reply:
             text = _("No activities are planned at the moment. Please look again soon.")
             return Reply([ctx.out.text(text, _refine(ctx, filters, more=None))],
                          next=RESULTS, data=data)
-        lead = _("Nothing matched ({filters}). Here are the closest activities instead.",
-                 filters=label)
-        filters = Filters()
-        page = 0
+        relaxed = RELAXED[dropped or "all"]
+        lead = _(relaxed, filters=label, keyword=filters.keyword or "")
     else:
         lead = _("Activities found: {count}", count=len(hits))
         if label:
@@ -284,8 +299,8 @@ def on_details(ctx: Context, inp: Input) -> Reply:
     buttons = [Choice(_("Sign up"), "signup", {"c": slot.code}, style="primary")]
     if not ctx.out.simple:
         buttons.append(Choice.go(_("Not interested"), "not_interested", a=slot.activity_id))
-    card = ctx.out.card(slot.activity.title, detail_lines(slot, ctx.out, _tz(ctx)), buttons,
-                        badges=[])
+    card = ctx.out.card(slot.activity.title_for(ctx.locale),
+                        detail_lines(slot, ctx.out, _tz(ctx)), buttons, badges=[])
     keep = ctx.state.step == RESULTS
     return Reply([card], keep=keep)
 

@@ -1,5 +1,5 @@
 """Gatherings: schedule a preparation gathering (presenter or staff) or an idea meeting
-(staff), invite, answer attend or not, "add to calendar".
+(staff), invite, answer attend or not, "add to calendar"; move or cancel one.
 
 ```mermaid
 stateDiagram-v2
@@ -8,7 +8,17 @@ stateDiagram-v2
     ask_place --> confirm: place or online link typed
     confirm --> [*]: Schedule (row written, everyone interested invited) / Cancel
     [*] --> [*]: Attend / Not attending (from the invitation; reminders follow "attend")
+    [*] --> manage: Change or cancel (presenter / staff)
+    manage --> ask_when: New date and time
+    manage --> ask_place: New place
+    ask_when --> confirm_move: (moving) date and time picked
+    ask_place --> confirm_move: (moving) place typed
+    confirm_move --> [*]: Change it (reminders move, invited people told) / Keep it
+    manage --> confirm_cancel --> [*]: Cancel the gathering (invited people told) / Keep it
 ```
+
+Moving or cancelling is authorised on the server at every step, as scheduling is; a
+refused attempt changes nothing and is audit-logged.
 """
 
 from __future__ import annotations
@@ -16,6 +26,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
+
+from flask import Flask
 
 from bot.engine import Context, Dialog, Input, Reply
 from bot.i18n import format_when
@@ -32,13 +44,9 @@ from models.users import audit
 ASK_WHEN = "gathering.ask_when"
 ASK_PLACE = "gathering.ask_place"
 CONFIRM = "gathering.confirm"
+CONFIRM_MOVE = "gathering.confirm_move"
+CONFIRM_CANCEL = "gathering.confirm_cancel"
 URL = re.compile(r"https?://\S+")
-
-
-def _tz_of() -> str:
-    from flask import current_app, has_app_context
-
-    return current_app.config["BOT_TIMEZONE"] if has_app_context() else "Asia/Tokyo"
 
 
 def _place_lines(out: Composer, gathering: Gathering, tz: str) -> list[str]:
@@ -141,7 +149,7 @@ def on_when(ctx: Context, inp: Input) -> Reply:
     if when <= ctx.now:
         return ask_when(ctx, data, ctx._("That time has passed. Please pick a later one."))
     data["at"] = when.isoformat()
-    return ask_place(ctx, data)
+    return confirm_move(ctx, data) if data.get("g") else ask_place(ctx, data)
 
 
 def ask_place(ctx: Context, data: dict, lead: str | None = None) -> Reply:
@@ -160,16 +168,21 @@ def on_place(ctx: Context, inp: Input) -> Reply:
     if len(text) > limit:
         return ask_place(ctx, data, too_long(ctx, TooLong("place", limit, len(text))))
     data["url" if URL.fullmatch(text) else "place"] = text
-    return confirm(ctx, data)
+    return confirm_move(ctx, data) if data.get("g") else confirm(ctx, data)
 
 
-def confirm(ctx: Context, data: dict) -> Reply:
+def _draft_lines(ctx: Context, data: dict) -> list[str]:
     when = datetime.fromisoformat(data["at"])
     lines = [f"📅 {format_when(when, ctx.locale, ctx.config['BOT_TIMEZONE'])}"]
     if data.get("place"):
         lines.append(f"📍 {data['place']}")
     if data.get("url"):
         lines.append(ctx._("Online: {link}", link=data["url"]))
+    return lines
+
+
+def confirm(ctx: Context, data: dict) -> Reply:
+    lines = _draft_lines(ctx, data)
     initiative, call = _targets(ctx, data)
     if initiative is not None:
         title = ctx._("Preparation gathering: {title}", title=initiative.title)
@@ -262,13 +275,18 @@ def on_rsvp(ctx: Context, inp: Input) -> Reply:
 
 
 def calendar_choices(ctx: Context, gathering: Gathering) -> list[Choice]:
+    return calendar_choice(ctx.out, ctx.app, gathering)
+
+
+def calendar_choice(out: Composer, app: Flask, gathering: Gathering) -> list[Choice]:
+    """"Add to calendar" (the .ics file), when this server has an address for phones."""
     from bot.ics import public_url
 
-    url = public_url(ctx.app, gathering.ics_token)
+    url = public_url(app, gathering.ics_token)
     if not url:
         return []
     # Translators: opens a calendar file to add the gathering to the phone's calendar
-    return [Choice(ctx._("Add to calendar"), kind="uri", uri=url)]
+    return [Choice(out._("Add to calendar"), kind="uri", uri=url)]
 
 
 def on_detail(ctx: Context, inp: Input) -> Reply:
@@ -282,14 +300,132 @@ def on_detail(ctx: Context, inp: Input) -> Reply:
     elif answer == DECLINE:
         lines.append(ctx._("Your answer: not attending"))
     buttons = rsvp_choices(ctx.out, gathering) + calendar_choices(ctx, gathering)
+    if may_schedule(ctx, *_targets(ctx, _owner(gathering))):
+        # Translators: the presenter or staff move the gathering or call it off
+        buttons.append(Choice.go(ctx._("Change or cancel"), "gathering_manage", g=gathering.id))
     return Reply([ctx.out.card(gathering_title(ctx.out, ctx.session, gathering), lines,
                                buttons)])
+
+
+# -- moving and cancelling (presenter or staff) ----------------------------------------------
+
+
+def _owner(gathering: Gathering) -> dict:
+    """The dialog data naming the gathering and what it belongs to (for `may_schedule`)."""
+    return {"g": gathering.id, "i": gathering.initiative_id, "c": gathering.idea_call_id}
+
+
+def _managed(ctx: Context, inp: Input) -> tuple[Gathering | None, Reply | None]:
+    """The gathering named by the postback or the dialog, if this person may change it; a
+    refusal (audit-logged) or a "no longer planned" answer otherwise."""
+    ident = int_arg(inp, "g") if "g" in inp.args else ctx.state.data.get("g")
+    gathering = ctx.session.get(Gathering, ident) if isinstance(ident, int) else None
+    if gathering is None or gathering.cancelled:
+        return None, main_menu(ctx, inp, lead=ctx._("This gathering is no longer planned."))
+    initiative, call = _targets(ctx, _owner(gathering))
+    if not may_schedule(ctx, initiative, call):
+        return None, refuse(ctx, inp, "gathering.manage", staff=initiative is None)
+    return gathering, None
+
+
+def on_manage(ctx: Context, inp: Input) -> Reply:
+    gathering, refused = _managed(ctx, inp)
+    if gathering is None:
+        return refused  # type: ignore[return-value]
+    g = gathering.id
+    choices = [Choice.go(ctx._("New date and time"), "gathering_edit", g=g, f="when"),
+               Choice.go(ctx._("New place"), "gathering_edit", g=g, f="place"),
+               Choice.go(ctx._("Cancel the gathering"), "gathering_cancel", g=g)]
+    text = "\n".join([gathering_title(ctx.out, ctx.session, gathering),
+                      *gathering_lines(ctx, gathering), "",
+                      ctx._("What would you like to change? Everyone invited will be told.")])
+    return Reply([ctx.out.choices(text, choices)])
+
+
+def on_edit(ctx: Context, inp: Input) -> Reply:
+    gathering, refused = _managed(ctx, inp)
+    if gathering is None:
+        return refused  # type: ignore[return-value]
+    data = _owner(gathering)
+    if inp.args.get("f") == "place":
+        return ask_place(ctx, data)
+    return ask_when(ctx, data)
+
+
+def confirm_move(ctx: Context, data: dict) -> Reply:
+    gathering = ctx.session.get(Gathering, data["g"])
+    if gathering is None:
+        return Reply([ctx.out.text(ctx._("This gathering is no longer planned."))])
+    draft = {"at": data.get("at") or gat.as_utc(gathering.starts_at).isoformat()}
+    if "place" in data or "url" in data:
+        draft.update({k: data[k] for k in ("place", "url") if k in data})
+    else:
+        draft.update(place=gathering.place, url=gathering.online_url)
+    title = ctx._("New plan: {title}", title=gathering_title(ctx.out, ctx.session, gathering))
+    yes = Choice.answer(CONFIRM_MOVE, ctx._("Change it"), "yes")
+    no = Choice.answer(CONFIRM_MOVE, ctx._("Keep it"), "no")
+    question = ctx._("Change the gathering and tell everyone invited?")
+    return Reply([ctx.out.card(title, _draft_lines(ctx, draft)),
+                  ctx.out.confirm(question, yes, no)], next=CONFIRM_MOVE, data=data)
+
+
+def on_confirm_move(ctx: Context, inp: Input) -> Reply:
+    gathering, refused = _managed(ctx, inp)
+    if gathering is None:
+        return refused  # type: ignore[return-value]
+    data = dict(ctx.state.data)
+    if inp.value == "no":
+        return main_menu(ctx, inp, lead=ctx._("Nothing was changed."))
+    if inp.value != "yes":
+        return confirm_move(ctx, data)
+    new_place = "place" in data or "url" in data
+    try:
+        told = gat.move(ctx.session, gathering,
+                        starts_at=datetime.fromisoformat(data["at"]) if data.get("at") else None,
+                        place=data.get("place", "") if new_place else None,
+                        online_url=data.get("url", "") if new_place else None,
+                        config=ctx.config, by_user_id=ctx.user.id, now=ctx.now)
+    except GatheringError as exc:
+        if exc.code == "past":
+            return ask_when(ctx, _owner(gathering),
+                            ctx._("That time has passed. Please pick a later one."))
+        return ask_place(ctx, _owner(gathering))
+    audit(ctx.session, "gathering.move", actor=ctx.user, gathering=gathering.id, told=told)
+    text = ctx._("Changed. {count} people were told.", count=told)
+    return Reply([ctx.out.text(text, [Choice.go(ctx._("Details"), "gathering", g=gathering.id)])])
+
+
+def on_cancel_entry(ctx: Context, inp: Input) -> Reply:
+    gathering, refused = _managed(ctx, inp)
+    if gathering is None:
+        return refused  # type: ignore[return-value]
+    yes = Choice.answer(CONFIRM_CANCEL, ctx._("Cancel the gathering"), "yes")
+    no = Choice.answer(CONFIRM_CANCEL, ctx._("Keep it"), "no")
+    question = ctx._("Cancel “{title}”? Everyone invited will be told.",
+                     title=gathering_title(ctx.out, ctx.session, gathering))
+    return Reply([ctx.out.confirm(question, yes, no)], next=CONFIRM_CANCEL,
+                 data=_owner(gathering))
+
+
+def on_confirm_cancel(ctx: Context, inp: Input) -> Reply:
+    gathering, refused = _managed(ctx, inp)
+    if gathering is None:
+        return refused  # type: ignore[return-value]
+    if inp.value != "yes":
+        return main_menu(ctx, inp, lead=ctx._("Nothing was changed."))
+    told = gat.cancel_gathering(ctx.session, gathering, by_user_id=ctx.user.id, now=ctx.now)
+    audit(ctx.session, "gathering.cancel", actor=ctx.user, gathering=gathering.id, told=told)
+    return Reply([ctx.out.text(ctx._("The gathering is cancelled. {count} people were told.",
+                                     count=told))])
 
 
 # -- notifications -------------------------------------------------------------------------
 
 
 def _register_renderers() -> None:
+    # the dispatcher renders inside the app's context (bot.notify.Dispatcher.run_pass)
+    from flask import current_app
+
     from bot.notify import register_renderer
 
     def live(session, notification):  # type: ignore[no-untyped-def]
@@ -298,16 +434,21 @@ def _register_renderers() -> None:
             return None
         return gathering
 
+    def where(composer, gathering):  # type: ignore[no-untyped-def]
+        return _place_lines(composer, gathering, current_app.config["BOT_TIMEZONE"])
+
+    def calendar(composer, gathering):  # type: ignore[no-untyped-def]
+        return calendar_choice(composer, current_app, gathering)
+
     # an invitation is a message to this person, not a reminder they can turn off
     @register_renderer("gathering.invite", group="personal")
     def render_invite(session, user, notification, composer):  # type: ignore[no-untyped-def]
         gathering = live(session, notification)
         if gathering is None:
             return None
-        lead = composer._("You are invited. Will you attend?")
-        lines = [*_place_lines(composer, gathering, _tz_of()), lead]
+        lines = [*where(composer, gathering), composer._("You are invited. Will you attend?")]
         return [composer.card(gathering_title(composer, session, gathering), lines,
-                              rsvp_choices(composer, gathering))]
+                              rsvp_choices(composer, gathering) + calendar(composer, gathering))]
 
     @register_renderer("gathering.reminder")
     def render_reminder(session, user, notification, composer):  # type: ignore[no-untyped-def]
@@ -316,8 +457,31 @@ def _register_renderers() -> None:
             return None
         title = composer._("Reminder: {title}",
                            title=gathering_title(composer, session, gathering))
-        return [composer.card(title, _place_lines(composer, gathering, _tz_of()),
-                              [Choice.go(composer._("Details"), "gathering", g=gathering.id)])]
+        buttons = [Choice.go(composer._("Details"), "gathering", g=gathering.id),
+                   *calendar(composer, gathering)]
+        return [composer.card(title, where(composer, gathering), buttons)]
+
+    # news of a change is about a gathering this person was invited to: not switched off
+    @register_renderer("gathering.changed", group="personal")
+    def render_changed(session, user, notification, composer):  # type: ignore[no-untyped-def]
+        gathering = live(session, notification)
+        if gathering is None:
+            return None
+        # Translators: the first line of a message about a gathering whose time or place changed
+        lead = composer._("The gathering has changed. Will you attend?")
+        title = gathering_title(composer, session, gathering)
+        return [composer.card(title, [lead, *where(composer, gathering)],
+                              rsvp_choices(composer, gathering) + calendar(composer, gathering),
+                              alt_text=f"{lead} {title}")]
+
+    @register_renderer("gathering.cancelled", group="personal")
+    def render_cancelled(session, user, notification, composer):  # type: ignore[no-untyped-def]
+        gathering = session.get(Gathering, int(notification.ref))
+        if gathering is None or not gathering.cancelled:
+            return None
+        text = composer._("{title} is cancelled.",
+                          title=gathering_title(composer, session, gathering))
+        return [composer.text(f"{text}\n{where(composer, gathering)[0]}", back=False)]
 
 
 _register_renderers()
@@ -325,11 +489,15 @@ _register_renderers()
 
 dialog = Dialog(
     name="gathering",
-    entries={"gathering_new": on_new, "rsvp": on_rsvp, "gathering": on_detail},
-    steps={ASK_WHEN: on_when, ASK_PLACE: on_place, CONFIRM: on_confirm},
+    entries={"gathering_new": on_new, "rsvp": on_rsvp, "gathering": on_detail,
+             "gathering_manage": on_manage, "gathering_edit": on_edit,
+             "gathering_cancel": on_cancel_entry},
+    steps={ASK_WHEN: on_when, ASK_PLACE: on_place, CONFIRM: on_confirm,
+           CONFIRM_MOVE: on_confirm_move, CONFIRM_CANCEL: on_confirm_cancel},
     prompts={
         ASK_WHEN: lambda ctx: ask_when(ctx, dict(ctx.state.data)),
         ASK_PLACE: lambda ctx: ask_place(ctx, dict(ctx.state.data)),
         CONFIRM: lambda ctx: confirm(ctx, dict(ctx.state.data)),
+        CONFIRM_MOVE: lambda ctx: confirm_move(ctx, dict(ctx.state.data)),
     },
 )

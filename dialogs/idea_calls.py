@@ -30,9 +30,21 @@ from datetime import UTC, date, datetime
 from bot.engine import Context, Dialog, Input, Reply, Step
 from bot.i18n import format_day
 from bot.messages import Choice, Composer, clip
-from dialogs.initiatives import category_label, int_arg, refuse, too_long
+from bot.photos import public_photo_url
+from dialogs.initiatives import (
+    ask_text,
+    category_label,
+    int_arg,
+    is_photo,
+    keep_one_photo,
+    refuse,
+    take_photo,
+    take_text,
+    too_long,
+)
 from dialogs.menu import main_menu
 from models import ideas as ide
+from models import photos
 from models.gatherings import upcoming
 from models.ideas import IDEA_STATUSES, Idea, IdeaCall, IdeaError
 from models.initiatives import TooLong, bounded
@@ -49,6 +61,7 @@ ASK_DEADLINE = "ideas.ask_deadline"
 ASK_CATEGORY = "ideas.ask_category"
 CONFIRM_CALL = "ideas.confirm_call"
 ASK_STAFF_MESSAGE = "ideas.ask_staff_message"
+CONFIRM_CLOSE = "ideas.confirm_close"
 
 PAGE = 10
 SIMPLE_PAGE = 2  # two calls, "More" and "back to menu"
@@ -155,6 +168,9 @@ def on_call(ctx: Context, inp: Input) -> Reply:
     if ctx.user.has_role("staff") and not ctx.out.simple:
         buttons += [Choice.go(ctx._("Review ideas"), "idea_list", c=call.id),
                     Choice.go(ctx._("Idea meeting"), "gathering_new", c=call.id)]
+        if call.is_open(ctx.now):
+            # Translators: staff end an idea call before its deadline
+            buttons.append(Choice.go(ctx._("Close the call"), "idea_call_close", c=call.id))
     if ctx.out.simple:
         buttons = buttons[:3]
     text = "\n".join([call.theme, "", *lines])
@@ -199,8 +215,11 @@ def ask_idea(ctx: Context, data: dict, lead: str | None = None) -> Reply:
 
 def on_idea(ctx: Context, inp: Input) -> Reply:
     data = dict(ctx.state.data)
-    if inp.kind == "media" and inp.args.get("type") == "image" and inp.args.get("id"):
-        data["photo"] = inp.args["id"][:32]
+    if is_photo(inp):
+        photo, problem = take_photo(ctx, inp)
+        if photo is None:
+            return ask_idea(ctx, data, problem)
+        data = keep_one_photo(ctx, data, photo)
         data.setdefault("text", "")
     elif inp.kind == "text" and inp.text.strip():
         try:
@@ -244,6 +263,7 @@ def confirm(ctx: Context, data: dict) -> Reply:
 def on_confirm(ctx: Context, inp: Input) -> Reply:
     data = dict(ctx.state.data)
     if inp.value == "no":
+        photos.discard(ctx.session, ctx.user.id, data.get("photo"))
         return main_menu(ctx, inp, lead=ctx._("Stopped. Nothing was sent."))
     if inp.value != "yes":
         return confirm(ctx, data)
@@ -286,41 +306,23 @@ def on_new_call(ctx: Context, inp: Input) -> Reply:
     return ask_theme(ctx, {})
 
 
-def _ask_text(ctx: Context, step: str, text: str, data: dict, lead: str | None) -> Reply:
-    return Reply([ctx.out.text(f"{lead}\n{text}" if lead else text)], next=step, data=data)
-
-
 def ask_theme(ctx: Context, data: dict, lead: str | None = None) -> Reply:
-    return _ask_text(ctx, ASK_THEME, ctx._("The theme of the call, in one line?"), data, lead)
+    return ask_text(ctx, ASK_THEME, ctx._("The theme of the call, in one line?"), data, lead)
 
 
 @staff_only
 def on_theme(ctx: Context, inp: Input) -> Reply:
-    data = dict(ctx.state.data)
-    try:
-        data["theme"] = bounded("theme", inp.text, ide.THEME_MAX)
-    except TooLong as exc:
-        return ask_theme(ctx, data, too_long(ctx, exc))
-    except ValueError:
-        return ask_theme(ctx, data)
-    return ask_issue(ctx, data)
+    return take_text(ctx, inp, "theme", ide.THEME_MAX, ask_theme, ask_issue)
 
 
 def ask_issue(ctx: Context, data: dict, lead: str | None = None) -> Reply:
-    return _ask_text(ctx, ASK_ISSUE, ctx._("Which ward issue is behind it? Describe it for "
-                                           "residents."), data, lead)
+    return ask_text(ctx, ASK_ISSUE, ctx._("Which ward issue is behind it? Describe it for "
+                                          "residents."), data, lead)
 
 
 @staff_only
 def on_issue(ctx: Context, inp: Input) -> Reply:
-    data = dict(ctx.state.data)
-    try:
-        data["issue"] = bounded("issue", inp.text, ide.ISSUE_MAX)
-    except TooLong as exc:
-        return ask_issue(ctx, data, too_long(ctx, exc))
-    except ValueError:
-        return ask_issue(ctx, data)
-    return ask_deadline(ctx, data)
+    return take_text(ctx, inp, "issue", ide.ISSUE_MAX, ask_issue, ask_deadline)
 
 
 def ask_deadline(ctx: Context, data: dict, lead: str | None = None) -> Reply:
@@ -397,6 +399,34 @@ def on_confirm_call(ctx: Context, inp: Input) -> Reply:
                                                 c=call.id)])])
 
 
+# -- staff: close a call before its deadline ---------------------------------------------------
+
+
+@staff_only
+def on_close_entry(ctx: Context, inp: Input) -> Reply:
+    call = _call(ctx, inp)
+    if call is None or not call.is_open(ctx.now):
+        return main_menu(ctx, inp, lead=ctx._("This call is closed."))
+    yes = Choice.answer(CONFIRM_CLOSE, ctx._("Close the call"), "yes")
+    no = Choice.answer(CONFIRM_CLOSE, ctx._("Keep it open"), "no")
+    question = ctx._("Close “{theme}” now? No more ideas will be taken; the ideas sent so far "
+                     "stay for review.", theme=call.theme)
+    return Reply([ctx.out.confirm(question, yes, no)], next=CONFIRM_CLOSE, data={"c": call.id})
+
+
+@staff_only
+def on_close(ctx: Context, inp: Input) -> Reply:
+    call = _call(ctx, inp)
+    if inp.value != "yes" or call is None:
+        return main_menu(ctx, inp, lead=ctx._("Nothing was changed."))
+    if call.is_open(ctx.now):
+        ide.close_call(ctx.session, call)
+        audit(ctx.session, "idea_call.close", actor=ctx.user, call=call.id)
+    text = ctx._("“{theme}” is closed. No more ideas are taken.", theme=call.theme)
+    return Reply([ctx.out.text(text, [Choice.go(ctx._("Review ideas"), "idea_list",
+                                                c=call.id)])])
+
+
 # -- staff: review -------------------------------------------------------------------------
 
 
@@ -410,7 +440,7 @@ def on_review(ctx: Context, inp: Input) -> Reply:
                                   if ctx.out.simple else choices)])
 
 
-def idea_bubble(out: Composer, idea: Idea) -> dict:
+def idea_bubble(out: Composer, idea: Idea, image_url: str | None = None) -> dict:
     lines = [idea.body] if idea.body else []
     if idea.photo_message_id:
         lines.append(out._("With a photo"))
@@ -425,7 +455,7 @@ def idea_bubble(out: Composer, idea: Idea) -> dict:
     if idea.status == ide.ADOPTED and not idea.announced:
         buttons.append(Choice.go(out._("Announce"), "idea_announce", d=idea.id))
     return out.bubble(out._("Idea {receipt}", receipt=idea.receipt), lines, buttons,
-                      badges=[out._(IDEA_STATUSES[idea.status])])
+                      badges=[out._(IDEA_STATUSES[idea.status])], image_url=image_url)
 
 
 @staff_only
@@ -442,7 +472,14 @@ def on_list(ctx: Context, inp: Input) -> Reply:
     alt = ctx._("Ideas for “{theme}”: {count}", theme=call.theme,
                 count=ide.count_ideas(ctx.session, call))
     return Reply([ctx.out.text(alt, back=False),
-                  ctx.out.carousel([idea_bubble(ctx.out, i) for i in found], alt, choices)])
+                  ctx.out.carousel([idea_bubble(ctx.out, i, _photo_url(ctx, i)) for i in found],
+                                   alt, choices)])
+
+
+def _photo_url(ctx: Context, idea: Idea) -> str | None:
+    if not idea.photo_message_id or idea.submitter_id is None:
+        return None
+    return public_photo_url(ctx.config, ctx.session, idea.submitter_id, idea.photo_message_id)
 
 
 @staff_only
@@ -570,6 +607,7 @@ dialog = Dialog(
         "idea_list": on_list,
         "idea_mark": on_mark,
         "idea_announce": on_announce,
+        "idea_call_close": on_close_entry,
     },
     steps={
         ASK_IDEA: on_idea,
@@ -581,6 +619,7 @@ dialog = Dialog(
         ASK_CATEGORY: on_category,
         CONFIRM_CALL: on_confirm_call,
         ASK_STAFF_MESSAGE: on_staff_message,
+        CONFIRM_CLOSE: on_close,
     },
     prompts={
         ASK_IDEA: lambda ctx: ask_idea(ctx, dict(ctx.state.data)),

@@ -32,9 +32,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.engine import Context, Dialog, Input, Reply
+from bot.line import ContentTooLarge, LineError
 from bot.messages import Choice, Composer, clip
+from bot.photos import public_photo_url
 from dialogs.menu import main_menu
 from models import initiatives as ini
+from models import photos
 from models.initiatives import HELP_KINDS, STATUSES, Initiative, Interest, TooLong
 from models.subscriptions import CATEGORIES
 from models.users import audit
@@ -80,6 +83,57 @@ def refuse(ctx: Context, inp: Input, what: str, *, staff: bool = False) -> Reply
     return main_menu(ctx, inp, lead=lead)
 
 
+def ask_text(ctx: Context, step: str, text: str, data: dict, lead: str | None = None) -> Reply:
+    """A question answered by typing, after `lead` (why the last answer was not taken)."""
+    return Reply([ctx.out.text(f"{lead}\n{text}" if lead else text)], next=step, data=data)
+
+
+def take_text(ctx: Context, inp: Input, key: str, limit: int,
+              ask: Callable[..., Reply], then: Callable[[Context, dict], Reply]) -> Reply:
+    """A typed answer kept as written (trimmed) under `key`, then the next question; too
+    long or empty, the same question again (with the length and the limit)."""
+    data = dict(ctx.state.data)
+    try:
+        data[key] = ini.bounded(key, inp.text if inp.kind == "text" else "", limit)
+    except TooLong as exc:
+        return ask(ctx, data, too_long(ctx, exc))
+    except ValueError:
+        return ask(ctx, data)
+    return then(ctx, data)
+
+
+def is_photo(inp: Input) -> bool:
+    return inp.kind == "media" and inp.args.get("type") == "image" and bool(inp.args.get("id"))
+
+
+def take_photo(ctx: Context, inp: Input) -> tuple[str | None, str | None]:
+    """Fetch and keep the photo the person just sent: (its message id, None), or (None, a
+    polite reason in their language). Nothing is kept when the photo is refused."""
+    message_id = inp.args["id"][:32]
+    limit = int(ctx.config["PHOTO_MAX_BYTES"])
+    too_big = ctx._("That photo is too large. Please send a photo of up to {size} MB.",
+                    size=f"{limit / 1_000_000:g}")
+    ctx.show_loading()
+    try:
+        content = ctx.fetch_content(message_id, limit)  # type: ignore[misc]
+        photos.store(ctx.session, ctx.user, message_id, content.data, content.content_type,
+                     max_bytes=limit)
+    except (ContentTooLarge, photos.TooBig):
+        return None, too_big
+    except photos.NotAPhoto:
+        return None, ctx._("Please send a photo (JPEG or PNG).")
+    except LineError:
+        return None, ctx._("Sorry, the photo did not reach us. Please send it again.")
+    return message_id, None
+
+
+def keep_one_photo(ctx: Context, data: dict, message_id: str) -> dict:
+    """The draft's photo is now `message_id`; a photo it replaces is not kept."""
+    if data.get("photo") and data["photo"] != message_id:
+        photos.discard(ctx.session, ctx.user.id, data["photo"])
+    return {**data, "photo": message_id}
+
+
 def int_arg(inp: Input, name: str) -> int | None:
     try:
         return int(inp.args.get(name, ""))
@@ -116,7 +170,16 @@ def initiative_lines(out: Composer, initiative: Initiative, *, full: bool = Fals
     return lines
 
 
-def initiative_bubble(out: Composer, initiative: Initiative, *, viewer_id: int) -> dict:
+def photo_url(ctx: Context, initiative: Initiative) -> str | None:
+    """The initiative's photo for a card's hero image: only with an https PUBLIC_BASE_URL."""
+    if not initiative.photo_message_id:
+        return None
+    return public_photo_url(ctx.config, ctx.session, initiative.presenter_id,
+                            initiative.photo_message_id)
+
+
+def initiative_bubble(out: Composer, initiative: Initiative, *, viewer_id: int,
+                      image_url: str | None = None) -> dict:
     badges = [out._(STATUSES[initiative.status])]
     if initiative.category in CATEGORIES:
         badges.append(category_label(out, initiative.category))
@@ -127,7 +190,7 @@ def initiative_bubble(out: Composer, initiative: Initiative, *, viewer_id: int) 
         buttons.append(Choice(out._("I'm interested"), "ini_interest", {"i": initiative.id},
                               style="primary"))
     return out.bubble(initiative.title, initiative_lines(out, initiative), buttons,
-                      badges=badges)
+                      badges=badges, image_url=image_url)
 
 
 # -- the top and browsing --------------------------------------------------------------------
@@ -189,7 +252,8 @@ def on_list(ctx: Context, inp: Input) -> Reply:
         text = (ctx._("You have not presented an initiative yet.") if kind == "mine"
                 else ctx._("No initiatives here yet."))
         return Reply([ctx.out.choices(text, [Choice.go(ctx._("Present one"), "ini_present")])])
-    bubbles = [initiative_bubble(ctx.out, i, viewer_id=ctx.user.id) for i in found]
+    bubbles = [initiative_bubble(ctx.out, i, viewer_id=ctx.user.id, image_url=photo_url(ctx, i))
+               for i in found]
     choices = []
     if more:
         choices.append(Choice.go(ctx._("More"), "ini_list", f=kind, v=value, o=offset + page))
@@ -223,7 +287,8 @@ def on_detail(ctx: Context, inp: Input) -> Reply:
     badges = [ctx._(STATUSES[initiative.status])]
     if initiative.category in CATEGORIES:
         badges.append(category_label(ctx.out, initiative.category))
-    card = ctx.out.card(initiative.title, lines, buttons, badges=badges)
+    card = ctx.out.card(initiative.title, lines, buttons, badges=badges,
+                        image_url=photo_url(ctx, initiative))
     return Reply([card, ctx.out.choices(ctx._("Anything else?"), [
         Choice.go(ctx._("Initiatives"), "initiatives")])])
 
@@ -240,72 +305,64 @@ def on_present(ctx: Context, inp: Input) -> Reply:
 
 
 def ask_title(ctx: Context, data: dict, lead: str | None = None) -> Reply:
-    text = ctx._("What is the initiative called? Please type a short title (up to {limit} "
-                 "characters).", limit=ini.TITLE_MAX)
-    return Reply([ctx.out.text(f"{lead}\n{text}" if lead else text)], next=ASK_TITLE,
-                 data=data)
+    return ask_text(ctx, ASK_TITLE, ctx._(
+        "What is the initiative called? Please type a short title (up to {limit} "
+        "characters).", limit=ini.TITLE_MAX), data, lead)
 
 
 def on_title(ctx: Context, inp: Input) -> Reply:
-    data = dict(ctx.state.data)
-    try:
-        data["title"] = ini.bounded("title", inp.text, ini.TITLE_MAX)
-    except TooLong as exc:
-        return ask_title(ctx, data, too_long(ctx, exc))
-    except ValueError:
-        return ask_title(ctx, data)
-    return ask_summary(ctx, data)
+    return take_text(ctx, inp, "title", ini.TITLE_MAX, ask_title, ask_summary)
 
 
 def ask_summary(ctx: Context, data: dict, lead: str | None = None) -> Reply:
-    text = ctx._("What is it about? What do you want to do, and with whom?")
-    return Reply([ctx.out.text(f"{lead}\n{text}" if lead else text)], next=ASK_SUMMARY,
-                 data=data)
+    return ask_text(ctx, ASK_SUMMARY, ctx._(
+        "What is it about? What do you want to do, and with whom?"), data, lead)
 
 
 def on_summary(ctx: Context, inp: Input) -> Reply:
-    data = dict(ctx.state.data)
-    try:
-        data["summary"] = ini.bounded("summary", inp.text, ini.SUMMARY_MAX)
-    except TooLong as exc:
-        return ask_summary(ctx, data, too_long(ctx, exc))
-    except ValueError:
-        return ask_summary(ctx, data)
-    data["help"] = []
-    return ask_help(ctx, data)
+    return take_text(ctx, inp, "summary", ini.SUMMARY_MAX, ask_summary,
+                     lambda ctx, data: ask_help(ctx, {**data, "help": []}))
 
 
-def _toggles(ctx: Context, step: str, chosen: list[str]) -> list[Choice]:
+# -- choosing kinds of help (what is wanted, what one can bring): tap to add or remove ------
+
+
+def ask_kinds(ctx: Context, step: str, key: str, question: str, data: dict,
+              lead: str | None = None) -> Reply:
+    chosen = data.get(key, [])
+    text = question
+    if chosen:
+        text += "\n" + ctx._("Chosen: {kinds}", kinds=help_labels(ctx.out, chosen))
     choices = [Choice.answer(step, ctx._("Done"), "__done")]
     for code, label in HELP_KINDS.items():
         mark = "✓ " if code in chosen else ""
         choices.append(Choice.answer(step, f"{mark}{ctx._(label)}", code))
-    return choices
+    return Reply([ctx.out.choices(f"{lead}\n{text}" if lead else text, choices)], next=step,
+                 data=data)
 
 
-def _toggle(chosen: list[str], value: str | None) -> list[str]:
-    if value not in HELP_KINDS:
-        return chosen
-    return [c for c in chosen if c != value] if value in chosen else [*chosen, value]
+def take_kinds(ctx: Context, inp: Input, key: str, ask: Callable[..., Reply],
+               then: Callable[[Context, dict], Reply]) -> Reply:
+    """A tap adds or removes a kind; Done goes on once at least one is chosen."""
+    data = dict(ctx.state.data)
+    chosen = list(data.get(key, []))
+    if inp.value == "__done":
+        if not chosen:
+            return ask(ctx, data, ctx._("Please choose at least one."))
+        return then(ctx, data)
+    if inp.value in HELP_KINDS:
+        chosen = [c for c in chosen if c != inp.value] if inp.value in chosen \
+            else [*chosen, inp.value]
+    return ask(ctx, {**data, key: chosen})
 
 
 def ask_help(ctx: Context, data: dict, lead: str | None = None) -> Reply:
-    text = ctx._("What help do you want? Tap to add or remove, then Done.")
-    if data.get("help"):
-        text += "\n" + ctx._("Chosen: {kinds}", kinds=help_labels(ctx.out, data["help"]))
-    return Reply([ctx.out.choices(f"{lead}\n{text}" if lead else text,
-                                  _toggles(ctx, ASK_HELP, data.get("help", [])))],
-                 next=ASK_HELP, data=data)
+    return ask_kinds(ctx, ASK_HELP, "help", ctx._(
+        "What help do you want? Tap to add or remove, then Done."), data, lead)
 
 
 def on_help(ctx: Context, inp: Input) -> Reply:
-    data = dict(ctx.state.data)
-    if inp.value == "__done":
-        if not data.get("help"):
-            return ask_help(ctx, data, ctx._("Please choose at least one."))
-        return ask_category(ctx, data)
-    data["help"] = _toggle(list(data.get("help", [])), inp.value)
-    return ask_help(ctx, data)
+    return take_kinds(ctx, inp, "help", ask_help, ask_category)
 
 
 def ask_category(ctx: Context, data: dict) -> Reply:
@@ -341,16 +398,20 @@ def on_area(ctx: Context, inp: Input) -> Reply:
     return ask_photo(ctx, data)
 
 
-def ask_photo(ctx: Context, data: dict) -> Reply:
+def ask_photo(ctx: Context, data: dict, lead: str | None = None) -> Reply:
     text = ctx._("If you have a photo, send it now. Otherwise tap Skip.")
-    return Reply([ctx.out.choices(text, [Choice.answer(ASK_PHOTO, ctx._("Skip"), "skip")])],
+    return Reply([ctx.out.choices(f"{lead}\n{text}" if lead else text,
+                                  [Choice.answer(ASK_PHOTO, ctx._("Skip"), "skip")])],
                  next=ASK_PHOTO, data=data)
 
 
 def on_photo(ctx: Context, inp: Input) -> Reply:
     data = dict(ctx.state.data)
-    if inp.kind == "media" and inp.args.get("type") == "image" and inp.args.get("id"):
-        data["photo"] = inp.args["id"][:32]
+    if is_photo(inp):
+        photo, problem = take_photo(ctx, inp)
+        if photo is None:
+            return ask_photo(ctx, data, problem)
+        data = keep_one_photo(ctx, data, photo)
     elif inp.value != "skip":
         return ask_photo(ctx, data)
     return confirm(ctx, data)
@@ -373,6 +434,7 @@ def confirm(ctx: Context, data: dict) -> Reply:
 def on_confirm(ctx: Context, inp: Input) -> Reply:
     data = ctx.state.data
     if inp.value == "no":
+        photos.discard(ctx.session, ctx.user.id, data.get("photo"))
         return main_menu(ctx, inp, lead=ctx._("Stopped. Nothing was sent."))
     if inp.value != "yes":
         return confirm(ctx, dict(data))
@@ -407,23 +469,13 @@ def on_interest_entry(ctx: Context, inp: Input) -> Reply:
 
 def ask_offers(ctx: Context, data: dict, lead: str | None = None) -> Reply:
     initiative = ctx.session.get(Initiative, data["i"])
-    text = ctx._("“{title}”: what can you bring? Tap to add or remove, then Done.",
-                 title=initiative.title if initiative else "")
-    if data.get("offers"):
-        text += "\n" + ctx._("Chosen: {kinds}", kinds=help_labels(ctx.out, data["offers"]))
-    return Reply([ctx.out.choices(f"{lead}\n{text}" if lead else text,
-                                  _toggles(ctx, ASK_OFFERS, data.get("offers", [])))],
-                 next=ASK_OFFERS, data=data)
+    return ask_kinds(ctx, ASK_OFFERS, "offers", ctx._(
+        "“{title}”: what can you bring? Tap to add or remove, then Done.",
+        title=initiative.title if initiative else ""), data, lead)
 
 
 def on_offers(ctx: Context, inp: Input) -> Reply:
-    data = dict(ctx.state.data)
-    if inp.value == "__done":
-        if not data.get("offers"):
-            return ask_offers(ctx, data, ctx._("Please choose at least one."))
-        return ask_message(ctx, data)
-    data["offers"] = _toggle(list(data.get("offers", [])), inp.value)
-    return ask_offers(ctx, data)
+    return take_kinds(ctx, inp, "offers", ask_offers, ask_message)
 
 
 def ask_message(ctx: Context, data: dict, lead: str | None = None) -> Reply:
@@ -483,8 +535,8 @@ def on_reply_entry(ctx: Context, inp: Input) -> Reply:
 
 
 def ask_reply(ctx: Context, data: dict, lead: str | None = None) -> Reply:
-    text = ctx._("Please type your message. The bot passes it on without your LINE name.")
-    return Reply([ctx.out.text(f"{lead}\n{text}" if lead else text)], next=ASK_REPLY, data=data)
+    return ask_text(ctx, ASK_REPLY, ctx._(
+        "Please type your message. The bot passes it on without your LINE name."), data, lead)
 
 
 def on_reply(ctx: Context, inp: Input) -> Reply:
@@ -510,10 +562,9 @@ def on_contact_entry(ctx: Context, inp: Input) -> Reply:
 
 
 def ask_contact(ctx: Context, data: dict, lead: str | None = None) -> Reply:
-    text = ctx._("Type the contact details you want to give (a phone number or an e-mail "
-                 "address). They are passed on only when the other side agrees too.")
-    return Reply([ctx.out.text(f"{lead}\n{text}" if lead else text)], next=ASK_CONTACT,
-                 data=data)
+    return ask_text(ctx, ASK_CONTACT, ctx._(
+        "Type the contact details you want to give (a phone number or an e-mail address). "
+        "They are passed on only when the other side agrees too."), data, lead)
 
 
 def on_contact(ctx: Context, inp: Input) -> Reply:
@@ -551,8 +602,7 @@ def ask_opinion(ctx: Context, data: dict, lead: str | None = None) -> Reply:
     text = ctx._("“{title}”: {question}\nPlease type your opinion.",
                  title=initiative.title if initiative else "",
                  question=initiative.opinion_question if initiative else "")
-    return Reply([ctx.out.text(f"{lead}\n{text}" if lead else text)], next=ASK_OPINION,
-                 data=data)
+    return ask_text(ctx, ASK_OPINION, text, data, lead)
 
 
 def on_opinion(ctx: Context, inp: Input) -> Reply:
@@ -596,6 +646,11 @@ def on_manage(ctx: Context, inp: Input, initiative: Initiative) -> Reply:
     choices = [Choice.go(_("Interested ({count})", count=count), "ini_people", i=i)]
     if initiative.status in ini.ACTIVE:
         choices.append(Choice.go(_("Schedule gathering"), "gathering_new", i=i))
+    from models.gatherings import upcoming
+
+    for gathering in upcoming(ctx.session, initiative_id=i, now=ctx.now)[:1]:
+        # Translators: opens the next preparation gathering (to see it, move it or cancel it)
+        choices.append(Choice.go(_("Next gathering"), "gathering", g=gathering.id))
     if initiative.opinion_question:
         choices.append(Choice.go(_("Stop opinions"), "ini_stop_op", i=i))
     else:
@@ -643,9 +698,9 @@ def on_ask_opinions(ctx: Context, inp: Input, initiative: Initiative) -> Reply:
 
 
 def ask_question(ctx: Context, data: dict, lead: str | None = None) -> Reply:
-    text = ctx._("What would you like opinions on? Type your question; anyone can answer it.")
-    return Reply([ctx.out.text(f"{lead}\n{text}" if lead else text)], next=ASK_QUESTION,
-                 data=data)
+    return ask_text(ctx, ASK_QUESTION, ctx._(
+        "What would you like opinions on? Type your question; anyone can answer it."), data,
+        lead)
 
 
 @presenter_only

@@ -23,8 +23,6 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from sqlalchemy import func, select
-
 from bot.engine import Context, Dialog, Input, Reply
 from bot.i18n import N_, SUPPORTED_LOCALES, gettext
 from bot.messages import Choice
@@ -110,7 +108,7 @@ def _tz(ctx: Context) -> str:
 
 def closed_reason(ctx: Context, reason: str, slot: Slot) -> str:
     _ = ctx._
-    title = slot.activity.title
+    title = slot.activity.title_for(ctx.locale)
     if reason == "past":
         return _("“{title}” has already taken place, so it cannot be joined.", title=title)
     if reason == "cancelled":
@@ -154,11 +152,11 @@ def ask_confirm(ctx: Context, slot: Slot) -> Reply:
     if slot.seats_left <= 0:
         question = _("“{title}” is full.\n{details}\nWould you like to join the waitlist? "
                      "We will message you if a seat becomes free.",
-                     title=slot.activity.title, details=details)
+                     title=slot.activity.title_for(ctx.locale), details=details)
         yes = Choice.answer(CONFIRM, _("Join the waitlist"), "yes")
     else:
-        question = _("Sign up for “{title}”?\n{details}", title=slot.activity.title,
-                     details=details)
+        question = _("Sign up for “{title}”?\n{details}",
+                     title=slot.activity.title_for(ctx.locale), details=details)
         yes = Choice.answer(CONFIRM, _("Sign up"), "yes")
     no = Choice.answer(CONFIRM, _("No"), "no")
     return Reply([ctx.out.confirm(question, yes, no)], next=CONFIRM, data={"slot": slot.id})
@@ -169,10 +167,10 @@ def already(ctx: Context, signup: Signup) -> dict:
     when = when_text(slot, ctx.locale, _tz(ctx))
     if signup.status == WAITLISTED:
         text = ctx._("You are already on the waitlist for “{title}” ({when}).",
-                     title=slot.activity.title, when=when)
+                     title=slot.activity.title_for(ctx.locale), when=when)
     else:
         text = ctx._("You are already signed up for “{title}” ({when}).",
-                     title=slot.activity.title, when=when)
+                     title=slot.activity.title_for(ctx.locale), when=when)
     return ctx.out.text(text, _after(ctx))
 
 
@@ -203,18 +201,15 @@ def on_confirm(ctx: Context, inp: Input) -> Reply:
 
         return on_invalid(ctx, inp)
     result = sign_up(ctx.session, slot, ctx.user, now=ctx.now)
-    title = slot.activity.title
+    title = slot.activity.title_for(ctx.locale)
     if result.outcome == CONFIRMED:
         details = "\n".join(slot_lines(slot, ctx.out, _tz(ctx))[:2])
         text = _("You are signed up for “{title}”. Thank you!\n{details}\nWe will remind you "
                  "before it starts. To cancel, open “My schedule”.",
                  title=title, details=details)
     elif result.outcome == WAITLISTED:
-        position = ctx.session.scalar(select(func.count(Signup.id)).where(
-            Signup.slot_id == slot.id, Signup.status == WAITLISTED,
-            Signup.queued_at <= result.signup.queued_at))  # type: ignore[union-attr]
         text = _("“{title}” is full, so you are on the waitlist (number {n}). We will "
-                 "message you if a seat becomes free.", title=title, n=position or 1)
+                 "message you if a seat becomes free.", title=title, n=result.position or 1)
     elif result.outcome == "already":
         return Reply([already(ctx, result.signup)])  # type: ignore[arg-type]
     else:
@@ -274,7 +269,8 @@ def on_unsign(ctx: Context, inp: Input) -> Reply:
 
 def ask_cancel(ctx: Context, signup: Signup) -> Reply:
     _ = ctx._
-    question = _("Cancel your sign-up for “{title}” ({when})?", title=signup.slot.activity.title,
+    question = _("Cancel your sign-up for “{title}” ({when})?",
+                 title=signup.slot.activity.title_for(ctx.locale),
                  when=when_text(signup.slot, ctx.locale, _tz(ctx)))
     yes = Choice.answer(CONFIRM_CANCEL, _("Cancel it"), "yes")
     no = Choice.answer(CONFIRM_CANCEL, _("Keep it"), "no")
@@ -296,7 +292,7 @@ def on_confirm_cancel(ctx: Context, inp: Input) -> Reply:
     cancel_signup(ctx.session, signup, now=ctx.now,
                   offer_minutes=int(ctx.config["WAITLIST_OFFER_MINUTES"]))
     text = _("Your sign-up for “{title}” is cancelled. Thank you for letting us know.",
-             title=signup.slot.activity.title)
+             title=signup.slot.activity.title_for(ctx.locale))
     return Reply([ctx.out.text(text, _after(ctx))])
 
 
@@ -308,7 +304,7 @@ def on_accept(ctx: Context, inp: Input) -> Reply:
 
         return on_invalid(ctx, inp)
     outcome = accept_offer(ctx.session, signup, now=ctx.now)
-    title = signup.slot.activity.title
+    title = signup.slot.activity.title_for(ctx.locale)
     if outcome in (CONFIRMED, "already"):
         text = _("The seat is yours: you are signed up for “{title}”.", title=title)
     elif outcome == "expired":

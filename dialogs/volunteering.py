@@ -77,7 +77,7 @@ def do_check_in(ctx: Context, word: str) -> Reply:
                      "today. Please check the word, or ask the organiser.")
         return Reply([ctx.out.text(text)])
     text = ctx._("Checked in to “{title}”. Thank you for coming!",
-                 title=signup.slot.activity.title)
+                 title=signup.slot.activity.title_for(ctx.locale))
     return Reply([ctx.out.text(text, [Choice.go(ctx._("My record"), "record")])])
 
 
@@ -184,7 +184,7 @@ def render_reminder(session: Session, user: User, notification: Notification,
     if signup is None or signup.status != CONFIRMED or signup.slot.status != "open":
         return None
     slot = signup.slot
-    lead = composer._("Reminder: “{title}”", title=slot.activity.title)
+    lead = composer._("Reminder: “{title}”", title=slot.activity.title_for(composer.locale))
     buttons = [Choice.go(composer._("My schedule"), "schedule")]
     return [composer.card(lead, slot_lines(slot, composer, _tz_of()), buttons)]
 
@@ -196,7 +196,7 @@ def render_feedback(session: Session, user: User, notification: Notification,
     if signup is None or signup.status not in (CONFIRMED, ATTENDED):
         return None
     question = composer._("How did “{title}” go? Please rate it.",
-                          title=signup.slot.activity.title)
+                          title=signup.slot.activity.title_for(composer.locale))
     return [composer.choices(question, rating_choices(composer, signup.id))]
 
 
@@ -208,7 +208,7 @@ def render_offer(session: Session, user: User, notification: Notification,
         return None
     slot = signup.slot
     text = composer._("Good news: a seat is free for “{title}” ({when}). It is held for you "
-                      "until {time}.", title=slot.activity.title,
+                      "until {time}.", title=slot.activity.title_for(composer.locale),
                       when=when_text(slot, composer.locale, _tz_of()),
                       time=clock_text(signup.offered_until, composer.locale, _tz_of()))
     yes = Choice(composer._("Take the seat"), "accept", {"g": signup.id}, style="primary")
@@ -234,7 +234,7 @@ def render_offer_expiry(session: Session, user: User, notification: Notification
         return None  # not yet due after all
     return [composer.text(composer._(
         "The seat held for you for “{title}” has gone to the next person on the waitlist.",
-        title=signup.slot.activity.title))]
+        title=signup.slot.activity.title_for(composer.locale)))]
 
 
 @register_item("activity")
@@ -248,7 +248,8 @@ def summarise_activity(session: Session, ref: str, composer: Composer):  # type:
     if activity is None or not activity.slots:
         return None
     slot = activity.slots[0]
-    return ItemSummary(activity.title, tuple(slot_lines(slot, composer, _tz_of())[:3]),
+    return ItemSummary(activity.title_for(composer.locale),
+                       tuple(slot_lines(slot, composer, _tz_of())[:3]),
                        Choice.go(composer._("Details"), "slot", s=slot.id))
 
 

@@ -167,6 +167,7 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
             ctx = Context(app, session, resident or user, state, now,
                           codec=app.extensions["machibot.codec"],
                           on_loading=lambda: line.show_loading(user_id),
+                          fetch_content=lambda mid, limit: line.content(mid, max_bytes=limit),
                           acting_for=resident, supporter=user if resident is not None else None)
             ctx.effects.fetched = fetched
             look = (ctx.user.locale, ctx.user.mode)

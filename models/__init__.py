@@ -8,6 +8,7 @@ from models import (  # noqa: F401
     ideas,
     initiatives,
     outbox,
+    photos,
     subscriptions,
     supporters,
 )

@@ -8,13 +8,17 @@ people type ("参加 123") or scan. A sign-up is one person on one slot:
     confirmed ──cancel──▶ cancelled            waitlisted ──seat freed──▶ offered
         │                                          ▲                      │   │
         ├─check-in / feedback──▶ attended          └────offer expires─────┘   accept
-        └─(organiser)──▶ no_show                         (passes on)           ▼
+        └─(organiser)──▶ attended | no_show              (passes on)           ▼
                                                                             confirmed
 
+After a slot has started its organiser marks each confirmed person attended or no_show
+(and may correct a mark, except for people who checked in or gave feedback themselves).
+
 Capacity: `Slot.seats_taken` counts confirmed and offered sign-ups. It only moves by a
-conditional UPDATE (`seats_taken < capacity`) checked by its row count, under a row lock on
-the slot on PostgreSQL (`SELECT ... FOR UPDATE`) and the database write lock on SQLite, so
-simultaneous sign-ups for the last seat can never confirm more people than the capacity.
+conditional UPDATE (`seats_taken < capacity`), which row-locks the slot on PostgreSQL and
+takes the database write lock on SQLite until the commit, and whose RETURNING says whether
+it took a seat, so simultaneous sign-ups for the last seat can never confirm more people
+than the capacity.
 """
 
 from __future__ import annotations
@@ -32,12 +36,15 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     delete,
     func,
+    or_,
     select,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, lazyload, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.i18n import N_
 from models.base import Base, utcnow
@@ -76,6 +83,8 @@ CONFIRMED, WAITLISTED, OFFERED, CANCELLED, ATTENDED, NO_SHOW = (
     "confirmed", "waitlisted", "offered", "cancelled", "attended", "no_show")
 ACTIVE_SIGNUP = (CONFIRMED, WAITLISTED, OFFERED)
 HOLDS_SEAT = (CONFIRMED, OFFERED, ATTENDED)
+
+JAPANESE_LOCALES = ("ja", "ja_easy")
 
 OPEN, CLOSED, SLOT_CANCELLED = "open", "closed", "cancelled"
 
@@ -136,6 +145,13 @@ class Activity(Base):
     slots: Mapped[list[Slot]] = relationship(back_populates="activity",
                                              cascade="all, delete-orphan",
                                              order_by="Slot.starts_at")
+
+    def title_for(self, locale: str) -> str:
+        """The title a reader sees: the data's English title (イベント名_英語) for readers of
+        other languages than Japanese when there is one, else the title as written."""
+        if self.title_en and locale not in JAPANESE_LOCALES:
+            return self.title_en
+        return self.title
 
 
 class Slot(Base):
@@ -274,6 +290,7 @@ def is_organiser_of(user: User, organisation_id: int | None) -> bool:
 class SignupResult:
     outcome: str  # confirmed, waitlisted, offered, already, full, past, closed, cancelled, deadline
     signup: Signup | None = None
+    position: int | None = None  # waitlisted: the person's place in the queue (1 = next)
 
 
 def why_closed(slot: Slot, now: datetime) -> str | None:
@@ -298,13 +315,40 @@ def _lock_slot(session: Session, slot_id: int) -> Slot | None:
                           .execution_options(populate_existing=True))
 
 
-def _take_seat(session: Session, slot_id: int) -> bool:
-    result = session.execute(
-        update(Slot).where(Slot.id == slot_id, Slot.status == OPEN,
+# what a seat-taking UPDATE hands back: the slot as it is now, under the write lock
+_SLOT_NOW = ("status", "starts_at", "ends_at", "signup_deadline", "capacity", "seats_taken")
+
+
+def _read_locked(session: Session, slot: Slot) -> int | None:
+    """Read the slot as it is now into `slot`, row-locked until the transaction ends (as
+    `_lock_slot`, but keeping what is loaded with it), with the number of people on its
+    waitlist; None when the slot is gone."""
+    waiting = (select(func.count(Signup.id))
+               .where(Signup.slot_id == slot.id, Signup.status == WAITLISTED)
+               .scalar_subquery())
+    row = session.execute(select(*(getattr(Slot, name) for name in _SLOT_NOW), waiting)
+                          .where(Slot.id == slot.id).with_for_update()).first()
+    if row is None:
+        return None
+    for name, value in zip(_SLOT_NOW, row[:-1], strict=True):
+        set_committed_value(slot, name, value)
+    return int(row[-1])
+
+
+def _take_seat(session: Session, slot: Slot) -> bool:
+    """Take a seat if one is left. On success `slot` holds the row as it is now (from the
+    UPDATE's RETURNING: no read of its own), and the row stays locked until the commit."""
+    row = session.execute(
+        update(Slot).where(Slot.id == slot.id, Slot.status == OPEN,
                            Slot.seats_taken < Slot.capacity)
-        .values(seats_taken=Slot.seats_taken + 1),
-        execution_options={"synchronize_session": False})
-    return result.rowcount == 1
+        .values(seats_taken=Slot.seats_taken + 1)
+        .returning(*(getattr(Slot, name) for name in _SLOT_NOW)),
+        execution_options={"synchronize_session": False}).first()
+    if row is None:
+        return False
+    for name, value in zip(_SLOT_NOW, row, strict=True):
+        set_committed_value(slot, name, value)
+    return True
 
 
 def _free_seat(session: Session, slot_id: int) -> None:
@@ -318,27 +362,47 @@ def existing_signup(session: Session, slot_id: int, user_id: int) -> Signup | No
                                                Signup.user_id == user_id))
 
 
+def _mine_passing_expired_offers(session: Session, slot_id: int, user_id: int,
+                                 now: datetime) -> Signup | None:
+    """The person's sign-up for the slot, if any; offers on it whose time ran out pass on
+    first (the scheduler does this too, but not for people who have blocked the bot). One
+    query for both: a sign-up step stays within a few statements."""
+    found = list(session.scalars(select(Signup).where(
+        Signup.slot_id == slot_id,
+        or_(Signup.user_id == user_id,
+            and_(Signup.status == OFFERED, Signup.offered_until < now)))))
+    for signup in found:
+        if signup.status == OFFERED and signup.offered_until is not None \
+                and as_utc(signup.offered_until) < now:
+            expire_offer(session, signup, now=now)
+    return next((s for s in found if s.user_id == user_id), None)
+
+
 def sign_up(session: Session, slot: Slot, user: User, *, now: datetime,
             waitlist: bool = True) -> SignupResult:
     """Sign `user` up for `slot`: confirmed while seats are left, else waitlisted (or "full"
-    when `waitlist` is False). Flushes; the caller's transaction commits."""
+    when `waitlist` is False). Flushes; the caller's transaction commits.
+
+    After the slot is read, a sign-up is four statements: the person's sign-ups, the
+    seat-taking UPDATE (which hands back the slot as it is now), the INSERT and one INSERT
+    of its reminders; joining the waitlist reads the slot under the lock with the number
+    waiting instead of writing reminders."""
     now = as_utc(now)
-    _expire_slot_offers(session, slot.id, now)
-    # the seat is taken first: on SQLite the first write of a transaction takes the database
-    # write lock, so everything read after it is current
-    taken = _take_seat(session, slot.id) if why_closed(slot, now) is None else False
-    locked = _lock_slot(session, slot.id)
-    if locked is None:
-        return SignupResult("closed")
-    reason = why_closed(locked, now)
-    mine = existing_signup(session, locked.id, user.id)
+    mine = _mine_passing_expired_offers(session, slot.id, user.id, now)
     if mine is not None and mine.status in (*ACTIVE_SIGNUP, ATTENDED):
-        if taken:
-            _free_seat(session, locked.id)
         return SignupResult("already", mine)
+    # on SQLite the first write of a transaction takes the database write lock, and on
+    # PostgreSQL the UPDATE locks the slot's row: what it hands back is current
+    taken = _take_seat(session, slot) if why_closed(slot, now) is None else False
+    waiting = None if taken else _read_locked(session, slot)
+    if not taken and waiting is None:
+        return SignupResult("closed")  # the slot is gone
+    reason = why_closed(slot, now)
+    if not taken and reason is None and waiting == 0 and slot.seats_left > 0:
+        taken = _take_seat(session, slot)  # a seat was freed since: nobody waits for it
     if reason is not None:
         if taken:
-            _free_seat(session, locked.id)
+            _free_seat(session, slot.id)
         return SignupResult(reason)
     if taken:
         status = CONFIRMED
@@ -346,17 +410,18 @@ def sign_up(session: Session, slot: Slot, user: User, *, now: datetime,
         status = WAITLISTED
     else:
         return SignupResult("full")
+    first = mine is None
     if mine is None:
-        mine = Signup(slot_id=locked.id, user_id=user.id, status=status, created_at=now,
+        mine = Signup(slot_id=slot.id, user_id=user.id, status=status, created_at=now,
                       queued_at=now)
         session.add(mine)
     else:
         mine.status, mine.queued_at, mine.offered_until = status, now, None
         mine.checked_in_at = None
     session.flush()
-    session.refresh(locked)
-    _schedule_notices(session, mine, locked)
-    return SignupResult(status, mine)
+    _schedule_notices(session, mine, slot, first=first)
+    # joining at the back of the queue: the number waiting before, plus this person
+    return SignupResult(status, mine, None if taken else (waiting or 0) + 1)
 
 
 def cancel_signup(session: Session, signup: Signup, *, now: datetime,
@@ -428,15 +493,6 @@ def expire_offer(session: Session, signup: Signup, *, now: datetime,
     signup.status, signup.offered_until = CANCELLED, None
     session.flush()
     return _pass_seat_on(session, signup.slot_id, now=now, offer_minutes=offer_minutes)
-
-
-def _expire_slot_offers(session: Session, slot_id: int, now: datetime) -> None:
-    """Offers whose time ran out pass on before anyone else is counted (the scheduler does
-    this too, but not for people who have blocked the bot)."""
-    for signup in session.scalars(select(Signup).where(Signup.slot_id == slot_id,
-                                                       Signup.status == OFFERED,
-                                                       Signup.offered_until < now)):
-        expire_offer(session, signup, now=now)
 
 
 def expire_offers(session: Session, *, now: datetime, offer_minutes: int = 120) -> int:
@@ -567,6 +623,50 @@ def slot_roster(session: Session, slot: Slot) -> list[tuple[str, str]]:
     return [(name or "—", status) for name, status in rows]
 
 
+# the sign-ups an organiser marks after the slot has started: confirmed people, and the marks
+MARKABLE = (CONFIRMED, ATTENDED, NO_SHOW)
+
+
+def attendance_list(session: Session, slot: Slot) -> list[tuple[Signup, str]]:
+    """(sign-up, display name) of the slot's participants, in sign-up order."""
+    rows = session.execute(select(Signup, User.display_name).join(Signup.user)
+                           .where(Signup.slot_id == slot.id, Signup.status.in_(MARKABLE))
+                           .order_by(Signup.queued_at, Signup.id)).all()
+    return [(signup, name or "—") for signup, name in rows]
+
+
+def came_by_themselves(session: Session, signup: Signup) -> bool:
+    """The person checked in or told us how it went: they stay attended."""
+    return signup.status == ATTENDED and (signup.checked_in_at is not None or session.scalar(
+        select(Feedback.id).where(Feedback.signup_id == signup.id)) is not None)
+
+
+def mark_attendance(session: Session, signup: Signup, status: str, *, now: datetime) -> str:
+    """An organiser's mark once the slot has started: attended (earns the attendance
+    points, once) or no_show (earns none; points of an earlier "attended" mark are taken
+    back). A person who checked in or gave feedback stays attended.
+
+    Returns marked, unchanged, not_started, not_participant or came (checked in)."""
+    if status not in (ATTENDED, NO_SHOW):
+        raise ValueError(f"attendance is {ATTENDED} or {NO_SHOW}, not {status!r}")
+    if as_utc(signup.slot.starts_at) > as_utc(now):
+        return "not_started"
+    if signup.status not in MARKABLE:
+        return "not_participant"
+    if signup.status == status:
+        return "unchanged"
+    if status == NO_SHOW and came_by_themselves(session, signup):
+        return "came"
+    signup.status = status
+    if status == ATTENDED:
+        award_attendance(session, signup)
+    else:
+        session.execute(delete(PointEntry).where(PointEntry.signup_id == signup.id,
+                                                 PointEntry.reason == "attended"))
+    session.flush()
+    return "marked"
+
+
 # -- distance -----------------------------------------------------------------------------------
 
 
@@ -592,22 +692,29 @@ def _config() -> dict[str, Any]:
     return DEFAULTS
 
 
-def _schedule_notices(session: Session, signup: Signup, slot: Slot) -> None:
-    """Reminders before a confirmed slot and the "how did it go?" after it."""
+def _schedule_notices(session: Session, signup: Signup, slot: Slot, *,
+                      first: bool = False) -> None:
+    """Reminders before a confirmed slot and the "how did it go?" after it.
+
+    `first`: a new sign-up, which has no notices yet, so they go in with one INSERT;
+    otherwise each is enqueued (moving a pending one, reviving a cancelled one)."""
     if signup.status != CONFIRMED:
         return
     from bot.notify import reminder_times
-    from models.outbox import enqueue
+    from models.outbox import enqueue, enqueue_many
 
     now = utcnow()
-    for suffix, due in reminder_times(_config(), as_utc(slot.starts_at)):
-        if due > now:
-            enqueue(session, user_id=signup.user_id, kind="activity.reminder",
-                    ref=str(signup.id), due_at=due,
-                    dedupe_key=f"activity.reminder:{signup.id}:{suffix}")
-    enqueue(session, user_id=signup.user_id, kind="activity.feedback", ref=str(signup.id),
-            due_at=as_utc(slot.ends_at) + timedelta(minutes=30),
-            dedupe_key=f"activity.feedback:{signup.id}")
+    rows = [{"user_id": signup.user_id, "kind": "activity.reminder", "ref": str(signup.id),
+             "due_at": due, "dedupe_key": f"activity.reminder:{signup.id}:{suffix}"}
+            for suffix, due in reminder_times(_config(), as_utc(slot.starts_at)) if due > now]
+    rows.append({"user_id": signup.user_id, "kind": "activity.feedback",
+                 "ref": str(signup.id), "due_at": as_utc(slot.ends_at) + timedelta(minutes=30),
+                 "dedupe_key": f"activity.feedback:{signup.id}"})
+    if first:
+        enqueue_many(session, rows)
+        return
+    for row in rows:
+        enqueue(session, **row)
 
 
 def reschedule_notices(session: Session, slot: Slot) -> None:
@@ -635,6 +742,49 @@ def _cancel_notices(session: Session, signup: Signup, kinds: tuple[str, ...] = (
 
     for kind in kinds:
         cancel(session, ref=str(signup.id), kind=kind)
+
+
+# -- announcements to the participants of a slot -----------------------------------------------
+
+
+def _participants(session: Session, codes: list[str]):  # type: ignore[no-untyped-def]
+    """Staff announcements (models.announcements): the people confirmed on these slots (or
+    marked attended, for a word after the event)."""
+    return (select(Signup.user_id).join(Slot, Slot.id == Signup.slot_id)
+            .where(Slot.code.in_(codes), Signup.status.in_((CONFIRMED, ATTENDED))))
+
+
+def _slot_label(slot: Slot) -> str:
+    return f"{slot.code} {slot.activity.title}"
+
+
+def _participant_slots(session: Session) -> list[tuple[str, str]]:
+    """Slots with participants, from a week ago on, soonest first: (code, "code title")."""
+    since = utcnow() - timedelta(days=7)
+    with_people = select(Signup.slot_id).where(Signup.status.in_((CONFIRMED, ATTENDED)))
+    slots = session.scalars(select(Slot).where(Slot.ends_at > since,
+                                               Slot.id.in_(with_people))
+                            .order_by(Slot.starts_at, Slot.id).limit(30))
+    return [(slot.code, _slot_label(slot)) for slot in slots]
+
+
+def _typed_slot(session: Session, text: str) -> tuple[str, str] | None:
+    import unicodedata
+
+    slot = slot_by_code(session, unicodedata.normalize("NFKC", text).strip().lstrip("#"))
+    return (slot.code, _slot_label(slot)) if slot is not None else None
+
+
+def _register_segment() -> None:
+    from models.announcements import Segment, register_segment
+
+    # Translators: staff announcements to the people signed up for one activity's slot
+    register_segment("participants", Segment(
+        N_("Participants"), _participants, _participant_slots, typed=_typed_slot,
+        prompt=N_("Tap an activity, or type its slot code. Then tap Done.")))
+
+
+_register_segment()
 
 
 # -- "delete my data" ----------------------------------------------------------------------------

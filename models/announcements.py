@@ -20,7 +20,15 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.i18n import N_, SUPPORTED_LOCALES
 from models.base import Base, utcnow
-from models.outbox import CANCELLED, FAILED, PENDING, SENT, Notification, as_utc
+from models.outbox import (
+    CANCELLED,
+    FAILED,
+    PENDING,
+    SENT,
+    Notification,
+    after_bulk_insert,
+    as_utc,
+)
 from models.subscriptions import AREA, CATEGORY, SubscriptionTopic
 from models.users import User
 
@@ -51,6 +59,10 @@ class Segment:
     # (session) -> [(value, label shown as written or a msgid)], or None for no values
     values: Callable[[Session], list[tuple[str, str]]] | None = None
     translate_values: bool = False  # the value labels are msgids
+    # (session, typed text) -> (value, label), or None when nothing matches: for values
+    # staff type rather than tap (a slot code); None when values are only tapped
+    typed: Callable[[Session, str], tuple[str, str] | None] | None = None
+    prompt: str | None = None  # msgid of the question that asks for the values
 
 
 def _everyone(session: Session, values: list[str]):  # type: ignore[no-untyped-def]
@@ -163,6 +175,7 @@ def schedule(session: Session, announcement: Announcement, *, at: datetime,
     # counted, not taken from rowcount: drivers do not all report it for INSERT ... SELECT
     announcement.targeted = session.scalar(select(func.count()).where(
         Notification.kind == KIND, Notification.ref == str(announcement.id))) or 0
+    after_bulk_insert(session, announcement.targeted)
     return announcement.targeted
 
 

@@ -4,6 +4,12 @@ meeting (アイデアの会); who was invited, who answers attend or not, and th
 A gathering belongs to exactly one initiative or one idea call. Answers are rows
 (`gathering_rsvps`, one per person), so the count is a query; reminders are outbox rows
 written when someone answers "attend" and cancelled when they change their mind.
+
+A gathering that moves (`move`) gets its attending people's reminders at the new times: a
+reminder's dedupe key names the start time it is for, so the old ones are cancelled and
+new ones written, even where an old one was already sent. Everyone invited is told of a
+change or a cancellation (`gathering.changed`, `gathering.cancelled`); every message reads
+the gathering when it is sent, so nobody is told a stale time or place.
 """
 
 from __future__ import annotations
@@ -121,8 +127,6 @@ def invite(session: Session, gathering: Gathering, user_ids: list[int], *,
 def answer(session: Session, gathering: Gathering, user_id: int, value: str, *,
            config: dict[str, Any], now: datetime | None = None) -> Rsvp:
     """Record attend ("yes") or not ("no"); attending people get the reminders."""
-    from bot.notify import reminder_times
-
     if value not in (ATTEND, DECLINE):
         raise ValueError(value)
     rsvp = session.scalar(select(Rsvp).where(Rsvp.gathering_id == gathering.id,
@@ -131,19 +135,28 @@ def answer(session: Session, gathering: Gathering, user_id: int, value: str, *,
         rsvp = Rsvp(gathering_id=gathering.id, user_id=user_id)
         session.add(rsvp)
     rsvp.answer, rsvp.answered_at = value, as_utc(now or utcnow())
-    for name, due in reminder_times(config, gathering.starts_at):
-        key = reminder_key(gathering.id, user_id, name)
-        if value == ATTEND and due > as_utc(now or utcnow()):
-            enqueue(session, user_id=user_id, kind="gathering.reminder", ref=gathering.ref,
-                    due_at=due, dedupe_key=key)
-        else:
-            cancel(session, dedupe_key=key)
+    _set_reminders(session, gathering, user_id, value == ATTEND, config=config, now=now)
     session.flush()
     return rsvp
 
 
-def reminder_key(gathering_id: int, user_id: int, name: str) -> str:
-    return f"gathering:{gathering_id}:{name}:{user_id}"
+def _set_reminders(session: Session, gathering: Gathering, user_id: int, attending: bool, *,
+                   config: dict[str, Any], now: datetime | None) -> None:
+    from bot.notify import reminder_times
+
+    for name, due in reminder_times(config, as_utc(gathering.starts_at)):
+        key = reminder_key(gathering, user_id, name)
+        if attending and due > as_utc(now or utcnow()):
+            enqueue(session, user_id=user_id, kind="gathering.reminder", ref=gathering.ref,
+                    due_at=due, dedupe_key=key)
+        else:
+            cancel(session, dedupe_key=key)
+
+
+def reminder_key(gathering: Gathering, user_id: int, name: str) -> str:
+    """One reminder of one person for the gathering at its current start time."""
+    start = int(as_utc(gathering.starts_at).timestamp())
+    return f"gathering:{gathering.id}:{start}:{name}:{user_id}"
 
 
 def counts(session: Session, gathering: Gathering) -> dict[str, int]:
@@ -160,10 +173,74 @@ def answer_of(session: Session, gathering: Gathering, user_id: int) -> str | Non
                                                     Rsvp.user_id == user_id))
 
 
-def cancel_gathering(session: Session, gathering: Gathering) -> None:
+def move(session: Session, gathering: Gathering, *, starts_at: datetime | None = None,
+         place: str | None = None, online_url: str | None = None, config: dict[str, Any],
+         by_user_id: int | None = None, now: datetime | None = None) -> int:
+    """A new time and/or place (a place replaces the online link and the other way round).
+
+    Attending people's reminders move to the new time; everyone invited but the person who
+    moved it is told. Returns how many are told. Raises GatheringError as `schedule` does.
+    """
+    now = as_utc(now or utcnow())
+    if gathering.cancelled:
+        raise GatheringError("cancelled")
+    if starts_at is not None:
+        if as_utc(starts_at) <= now:
+            raise GatheringError("past")
+        cancel(session, ref=gathering.ref, kind="gathering.reminder")
+        gathering.starts_at = as_utc(starts_at)
+    if place is not None or online_url is not None:
+        place, online_url = (place or "").strip(), (online_url or "").strip()
+        if not place and not online_url:
+            raise GatheringError("no_place")
+        if len(place) > PLACE_MAX or len(online_url) > URL_MAX:
+            raise GatheringError("too_long", limit=PLACE_MAX if place else URL_MAX)
+        gathering.place, gathering.online_url = place, online_url
+    attending = session.scalars(select(Rsvp.user_id).where(Rsvp.gathering_id == gathering.id,
+                                                           Rsvp.answer == ATTEND))
+    for user_id in list(attending):
+        _set_reminders(session, gathering, user_id, True, config=config, now=now)
+    session.flush()
+    # people who said no hear of it too: the new time may suit them
+    return _tell_invited(session, gathering, "gathering.changed", by_user_id, now,
+                         declined_too=True)
+
+
+def cancel_gathering(session: Session, gathering: Gathering, *, by_user_id: int | None = None,
+                     now: datetime | None = None) -> int:
+    """Call it off: no more reminders or invitations; everyone invited but the person who
+    cancelled it is told. Returns how many are told."""
     gathering.cancelled = True
     cancel(session, ref=gathering.ref, kind="gathering.reminder")
     cancel(session, ref=gathering.ref, kind="gathering.invite")
+    cancel(session, ref=gathering.ref, kind="gathering.changed")
+    return _tell_invited(session, gathering, "gathering.cancelled", by_user_id,
+                         as_utc(now or utcnow()), declined_too=False)
+
+
+def _tell_invited(session: Session, gathering: Gathering, kind: str, by_user_id: int | None,
+                  now: datetime, *, declined_too: bool) -> int:
+    """A `kind` message now to everyone invited (and who said no, with `declined_too`);
+    people whose invitation is still waiting to be sent read the news in it instead."""
+    from models.outbox import PENDING, Notification
+
+    waiting = set(session.scalars(select(Notification.user_id).where(
+        Notification.kind == "gathering.invite", Notification.ref == gathering.ref,
+        Notification.status == PENDING)))
+    cancel(session, ref=gathering.ref, kind=kind)  # an earlier change not yet sent: this one
+    people = select(Rsvp.user_id).where(Rsvp.gathering_id == gathering.id)
+    if not declined_too:
+        people = people.where(Rsvp.answer != DECLINE)
+    stamp = int(now.timestamp() * 1000)
+    told = 0
+    for user_id in list(session.scalars(people)):
+        if user_id == by_user_id or user_id in waiting:
+            continue
+        enqueue(session, user_id=user_id, kind=kind, ref=gathering.ref, due_at=now,
+                urgent=True, dedupe_key=f"gathering:{gathering.id}:{kind}:{stamp}:{user_id}")
+        told += 1
+    session.flush()
+    return told
 
 
 def upcoming(session: Session, *, initiative_id: int | None = None,

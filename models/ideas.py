@@ -110,8 +110,8 @@ def publish_call(session: Session, *, theme: str, issue: str, deadline: datetime
                  config: dict[str, Any], now: datetime | None = None) -> IdeaCall:
     """Publish a call; followers of its category or area hear of it, and get a reminder
     IDEA_CALL_DEADLINE_DAYS_BEFORE days before the deadline."""
-    from bot.notify import days_before
-    from models.subscriptions import followers, notify_new_item
+    from bot.notify import days_before, notify_new_item
+    from models.subscriptions import followers
 
     now = as_utc(now or utcnow())
     if as_utc(deadline) <= now:

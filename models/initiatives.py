@@ -30,7 +30,8 @@ STATUSES: dict[str, str] = {
     OPEN: N_("Looking for partners"),
     PREPARING: N_("Preparing"),
     RUNNING: N_("Running"),
-    DONE: N_("Done"),
+    # Translators: the initiative has ended (not the "Done" button that ends a choice)
+    DONE: N_("Finished"),
     REJECTED: N_("Not published"),
 }
 NEXT_STATUS = {OPEN: PREPARING, PREPARING: RUNNING, RUNNING: DONE}

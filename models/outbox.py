@@ -5,12 +5,17 @@ scheduler's dispatcher (bot/notify.py) is the only reader. A row says who, what 
 refers to and when; the message itself is rendered at send time, so a changed venue or time
 is never sent stale.
 
-Row life: pending -> sending (claimed by one dispatcher, with a claim token) -> sent; or
-skipped (unfollowed, opted out, no longer relevant), failed (gave up after
-NOTIFY_MAX_ATTEMPTS, `last_error` says why) or cancelled (by the domain, while pending).
-A row that failed a send keeps its `retry_key` and goes back to pending with `retry_at`;
-it is always re-sent together with the same rows under the same X-Line-Retry-Key, so a retry
-that LINE had in fact accepted answers 409 and delivers nothing twice.
+Row life: pending -> sending (claimed by one dispatcher) -> sent; or skipped (unfollowed,
+opted out, no longer relevant), failed (gave up after NOTIFY_MAX_ATTEMPTS, `last_error` says
+why) or cancelled (by the domain, while pending).
+
+The retry key is the claim: `claim_fresh` takes up to one multicast's worth of due rows and
+writes a new X-Line-Retry-Key on them in the same UPDATE, so a batch's key is stored before
+it is sent without a write of its own, and `mark_sent` / `record_failure` settle a whole
+batch with one UPDATE by key. A row that failed a send keeps its key and goes back to
+pending; `claim_keyed` takes such rows back a whole key at a time, so a retry is always the
+same rows under the same key and one that LINE had in fact accepted answers 409 and delivers
+nothing twice.
 """
 
 from __future__ import annotations
@@ -20,7 +25,17 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, and_, or_, select, update
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    String,
+    and_,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -29,6 +44,12 @@ from models.base import Base, utcnow
 PENDING, SENDING, SENT, SKIPPED, FAILED, CANCELLED = (
     "pending", "sending", "sent", "skipped", "failed", "cancelled")
 STATUSES = (PENDING, SENDING, SENT, SKIPPED, FAILED, CANCELLED)
+
+FRESH_INDEX, FRESH_WHERE = ("ix_notifications_fresh_due_at",
+                            "status = 'pending' AND retry_key IS NULL")
+RETRY_INDEX, RETRY_WHERE = ("ix_notifications_retry_due_at",
+                            "status = 'pending' AND retry_key IS NOT NULL")
+SENDING_INDEX, SENDING_WHERE = "ix_notifications_sending_claimed_at", "status = 'sending'"
 
 
 def as_utc(value: datetime) -> datetime:
@@ -39,8 +60,24 @@ def as_utc(value: datetime) -> datetime:
 
 class Notification(Base):
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_status_due_at", "status", "due_at"),
-                      Index("ix_notifications_kind_ref", "kind", "ref"))
+    # Partial indexes: a row is in one of the first three only while it waits, waits for a
+    # retry or is being sent, so the millions of sent rows cost the dispatcher nothing and
+    # each row touches few index entries on its way through. Queries name the status as a
+    # literal: SQLite uses a partial index only then. The retry key index leaves out rows
+    # without a key, else SQLite's planner takes "retry_key IS NULL" on it for a selective
+    # test and sorts every waiting row at each claim.
+    __table_args__ = (
+        Index(FRESH_INDEX, "due_at", sqlite_where=text(FRESH_WHERE),
+              postgresql_where=text(FRESH_WHERE)),
+        Index(RETRY_INDEX, "due_at", sqlite_where=text(RETRY_WHERE),
+              postgresql_where=text(RETRY_WHERE)),
+        Index(SENDING_INDEX, "claimed_at", sqlite_where=text(SENDING_WHERE),
+              postgresql_where=text(SENDING_WHERE)),
+        Index("ix_notifications_retry_key", "retry_key",
+              sqlite_where=text("retry_key IS NOT NULL"),
+              postgresql_where=text("retry_key IS NOT NULL")),
+        Index("ix_notifications_kind_ref", "kind", "ref"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -51,9 +88,8 @@ class Notification(Base):
     urgent: Mapped[bool] = mapped_column(default=False)  # urgent rows ignore quiet hours
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
-    retry_key: Mapped[str | None] = mapped_column(String(36), index=True)
+    retry_key: Mapped[str | None] = mapped_column(String(36))
     retry_at: Mapped[datetime | None]
-    claim_token: Mapped[str | None] = mapped_column(String(32), index=True)
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(200))
@@ -87,6 +123,9 @@ def enqueue(session: Session, *, user_id: int, kind: str, ref: str, due_at: date
         row.status, row.attempts, row.retry_key, row.retry_at = PENDING, 0, None, None
         row.last_error = None
     if row.status == PENDING:
+        if row.retry_key is not None and as_utc(row.due_at) != due_at:
+            # new details at a new time are a new message, never a retry of the old one
+            row.retry_key, row.retry_at = None, None
         row.due_at, row.urgent = due_at, urgent
     return row
 
@@ -115,7 +154,19 @@ def enqueue_many(session: Session, rows: Iterable[dict[str, Any]], *, chunk: int
         if len(batch) >= chunk:
             total += flush()
     total += flush()
+    after_bulk_insert(session, total)
     return total
+
+
+ANALYZE_AFTER_ROWS = 10_000
+
+
+def after_bulk_insert(session: Session, rows: int) -> None:
+    """Refresh PostgreSQL's statistics of the outbox after a large insert (an announcement to
+    everyone): autovacuum gets to it only later, and until then the planner takes the table
+    for the small one it was and picks slow plans for the dispatch that follows at once."""
+    if rows >= ANALYZE_AFTER_ROWS and session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE notifications"))
 
 
 def _insert_ignoring_duplicates(session: Session):  # type: ignore[no-untyped-def]
@@ -147,40 +198,135 @@ def cancel(session: Session, *, dedupe_key: str | None = None, ref: str | None =
     return result.rowcount or 0
 
 
-def claim_due(session: Session, *, now: datetime, wall_now: datetime, limit: int,
-              urgent_only: bool, stale_before: datetime) -> str | None:
-    """Claim up to `limit` due rows for this dispatcher; returns the claim token, or None.
+def _is(status: str):  # type: ignore[no-untyped-def]
+    # a literal, not a bound parameter: the partial indexes are used only then
+    return Notification.status == literal_column(f"'{status}'")
 
-    One UPDATE whose inner SELECT takes `FOR UPDATE SKIP LOCKED` on PostgreSQL, so two
-    dispatchers never wait on or claim the same rows; on SQLite the UPDATE takes the
-    database's write lock and re-checks the status, which is just as exclusive. Rows left in
-    `sending` by a dispatcher that died (claimed before `stale_before`) are claimed again.
-    """
-    token = uuid.uuid4().hex
-    now, wall_now, stale_before = as_utc(now), as_utc(wall_now), as_utc(stale_before)
-    due = and_(Notification.status == PENDING, Notification.due_at <= now,
+
+def _due(now: datetime, urgent_only: bool):  # type: ignore[no-untyped-def]
+    due = and_(_is(PENDING), Notification.due_at <= now,
                or_(Notification.retry_at.is_(None), Notification.retry_at <= now))
-    if urgent_only:
-        due = and_(due, Notification.urgent.is_(True))
-    stale = and_(Notification.status == SENDING, Notification.claimed_at < stale_before)
+    return and_(due, Notification.urgent.is_(True)) if urgent_only else due
+
+
+def claim_fresh(session: Session, *, now: datetime, wall_now: datetime, limit: int,
+                urgent_only: bool, claims: int = 1) -> list[str]:
+    """Claim due rows that were never tried, up to `claims` times `limit`, in one commit;
+    returns the new retry key of each claim.
+
+    Each claim is one UPDATE whose inner SELECT takes `FOR UPDATE SKIP LOCKED` on PostgreSQL,
+    so two dispatchers never wait on or claim the same rows; on SQLite the UPDATE takes the
+    database's write lock and re-checks the status, which is just as exclusive. The key it
+    writes is the X-Line-Retry-Key of the batch these rows become.
+    """
+    now = as_utc(now)
+    fresh = and_(_due(now, urgent_only), Notification.retry_key.is_(None))
+    candidates = (select(Notification.id).where(fresh).order_by(Notification.due_at)
+                  .limit(limit).with_for_update(skip_locked=True))
+    if session.get_bind().dialect.name == "postgresql":
+        # picked once, then joined by primary key: as `id IN (...)`, a plan made with stale
+        # statistics (100,000 rows just written) re-ran the subquery for every waiting row
+        picked = candidates.cte("picked").prefix_with("MATERIALIZED")
+        claim = update(Notification).where(Notification.id == picked.c.id)
+    else:
+        claim = update(Notification).where(Notification.id.in_(candidates.scalar_subquery()),
+                                           fresh)
+    keys = []
+    for _ in range(claims):
+        key = str(uuid.uuid4())
+        result = session.execute(
+            claim.values(status=SENDING, retry_key=key, claimed_at=as_utc(wall_now)),
+            execution_options={"synchronize_session": False})
+        if not result.rowcount:
+            break
+        keys.append(key)
+    session.commit()
+    return keys
+
+
+def claim_keyed(session: Session, *, now: datetime, wall_now: datetime, stale_before: datetime,
+                urgent_only: bool, limit: int = 50) -> list[str]:
+    """Claim rows to send again, a whole retry key at a time; returns the keys claimed.
+
+    Those are rows whose send failed (pending again, past `retry_at`) and rows left in
+    `sending` by a dispatcher that died (claimed before `stale_before`). Taking every row of
+    a key together means a retry never splits a batch: were part of it sent under the key
+    first, the rest would be answered 409 and never delivered.
+    """
+    now, stale_before = as_utc(now), as_utc(stale_before)
+    waiting = and_(_due(now, urgent_only), Notification.retry_key.is_not(None))
+    stale = and_(_is(SENDING), Notification.claimed_at < stale_before)
     if urgent_only:
         stale = and_(stale, Notification.urgent.is_(True))
-    candidates = (select(Notification.id).where(or_(due, stale))
-                  .order_by(Notification.due_at).limit(limit)
-                  .with_for_update(skip_locked=True))
-    result = session.execute(
-        update(Notification)
-        .where(Notification.id.in_(candidates.scalar_subquery()), or_(due, stale))
-        .values(status=SENDING, claim_token=token, claimed_at=wall_now),
-        execution_options={"synchronize_session": False})
+    keys = session.scalars(  # UNION: each half uses its own partial index, and no key twice
+        select(Notification.retry_key).where(waiting)
+        .union(select(Notification.retry_key).where(stale)).limit(limit)).all()
+    claimed = []
+    for key in keys:
+        result = session.execute(
+            update(Notification)
+            .where(Notification.retry_key == key,
+                   or_(_is(PENDING), and_(_is(SENDING), Notification.claimed_at < stale_before)))
+            .values(status=SENDING, claimed_at=as_utc(wall_now)),
+            execution_options={"synchronize_session": False})
+        if result.rowcount:
+            claimed.append(key)
     session.commit()
-    return token if result.rowcount else None
+    return claimed
+
+
+def rekey(session: Session, keys: dict[int, str]) -> None:
+    """Give claimed rows other retry keys (row id -> key): a claim that became several
+    batches, one key each."""
+    if keys:
+        session.execute(update(Notification),
+                        [{"id": row_id, "retry_key": key} for row_id, key in keys.items()])
+
+
+def mark_sent(session: Session, retry_keys: Sequence[str], at: datetime) -> int:
+    """The batches sent under `retry_keys` were accepted (or answered 409): their rows are
+    sent. Returns how many rows."""
+    total = 0
+    for part in _parts(retry_keys):
+        result = session.execute(
+            update(Notification).where(Notification.retry_key.in_(part), _is(SENDING))
+            .values(status=SENT, sent_at=as_utc(at)),
+            execution_options={"synchronize_session": False})
+        total += result.rowcount or 0
+    return total
+
+
+def release(session: Session, retry_key: str, retry_at: datetime) -> int:
+    """Back to pending, no attempt counted and the key dropped: LINE refused the batch
+    without looking at it (its monthly limit), so it can be batched anew later."""
+    result = session.execute(
+        update(Notification).where(Notification.retry_key == retry_key, _is(SENDING))
+        .values(status=PENDING, retry_key=None, retry_at=as_utc(retry_at)),
+        execution_options={"synchronize_session": False})
+    return result.rowcount or 0
+
+
+def record_failure(session: Session, retry_key: str, error: str, *, retry_at: datetime,
+                   max_attempts: int, give_up: bool = False) -> tuple[int, int]:
+    """Count an attempt on every row of the batch: failed for good at `max_attempts` (or with
+    `give_up`), else pending again from `retry_at` under the same key. Returns (to retry,
+    failed)."""
+    batch = and_(Notification.retry_key == retry_key, _is(SENDING))
+    values = {"attempts": Notification.attempts + 1, "last_error": error[:200]}
+    last = batch if give_up else and_(batch, Notification.attempts + 1 >= max_attempts)
+    failed = session.execute(update(Notification).where(last).values(status=FAILED, **values),
+                             execution_options={"synchronize_session": False}).rowcount or 0
+    retried = session.execute(
+        update(Notification).where(batch)
+        .values(status=PENDING, retry_at=as_utc(retry_at), **values),
+        execution_options={"synchronize_session": False}).rowcount or 0
+    return retried, failed
 
 
 def set_status(session: Session, ids: Sequence[int], status: str, *,
                error: str | None = None, sent_at: datetime | None = None) -> None:
     for part in _parts(ids):
-        values: dict[str, Any] = {"status": status, "claim_token": None}
+        values: dict[str, Any] = {"status": status}
         if error is not None:
             values["last_error"] = error[:200]
         if sent_at is not None:

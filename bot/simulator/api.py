@@ -107,8 +107,8 @@ def _send(via: str, body: dict, *, to: list[str] = (), reply_token: str | None =
     if status == 409:
         return jsonify(message="The retry key is already accepted"), 409, {
             "x-line-accepted-request-id": detail}
-    if status == 400:
-        return _error(detail, 400)
+    if status in (400, 429):  # 429: the monthly limit
+        return _error(detail, status)
     if via in ("reply", "push"):
         sent = [{"id": _message_id(), "quoteToken": secrets.token_urlsafe(24)} for _ in messages]
         return jsonify(sentMessages=sent), 200
@@ -225,6 +225,19 @@ def loading_start() -> Answer:
     if store.is_friend(chat_id):
         store.start_loading(chat_id, seconds)
     return jsonify({}), 202
+
+
+# -- content people sent (LINE serves it from api-data.line.me) -----------------------------
+
+
+@bp.get(f"{API}/message/<message_id>/content")
+@line_api("content")
+def message_content(message_id: str) -> Answer:
+    found = get_store().content(message_id)
+    if found is None:  # never sent, or deleted after a while, as LINE does
+        return _error("Not found", 404)
+    data, content_type = found
+    return Response(data, mimetype=content_type), 200
 
 
 # -- rich menus ------------------------------------------------------------------------------

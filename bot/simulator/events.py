@@ -84,10 +84,20 @@ def sticker(user_id: str, package_id: str = "446", sticker_id: str = "1988",
         "stickerId": sticker_id, "stickerResourceType": "STATIC", "keywords": []})
 
 
-def image(user_id: str, reply_token: str | None = None) -> dict:
+def image(user_id: str, reply_token: str | None = None,
+          message_id: str | None = None) -> dict:
+    """An image message; its bytes, if any, are what the simulator store holds for the id."""
     return _event("message", user_id, reply_token, message={
-        "id": _message_id(), "type": "image",
+        "id": message_id or _message_id(), "type": "image",
         "contentProvider": {"type": "line"}})
+
+
+def unsend(user_id: str, message_id: str) -> dict:
+    return _event("unsend", user_id, unsend={"messageId": message_id})
+
+
+def new_message_id() -> str:
+    return _message_id()
 
 
 def body(events: list[dict], destination: str = "Usimulatorbot") -> bytes:

@@ -75,6 +75,24 @@ def reply_token() -> Response | tuple[Response, int]:
     return jsonify(replyToken=get_store().issue_reply_token(user))
 
 
+MAX_CONTENT_BYTES = 20_000_000
+
+
+@bp.post("/api/content")
+def upload_content() -> Response | tuple[Response, int]:
+    """The page's user sends an image: keep its bytes under a new message id, which the
+    page then puts in the image message event (as the LINE app uploads before sending)."""
+    data = request.get_data(cache=False)
+    content_type = (request.mimetype or "").lower()
+    if not data or not content_type.startswith("image/"):
+        return jsonify(message="an image body with an image/* Content-Type is required"), 400
+    if len(data) > MAX_CONTENT_BYTES:
+        return jsonify(message="the image is too large for the simulator"), 413
+    message_id = str(secrets.randbelow(9 * 10**17) + 10**17)
+    get_store().set_content(message_id, data, content_type)
+    return jsonify(messageId=message_id)
+
+
 @bp.get("/api/messages")
 def messages() -> Response | tuple[Response, int]:
     user = _user_arg()
@@ -131,8 +149,8 @@ def get_settings() -> Response:
 
 @bp.post("/admin/settings")
 def change_settings() -> Response | tuple[Response, int]:
-    """JSON: latency_ms, failure_rate, reply_token_ttl, rate_limiting (bool) and
-    rate_limits ({endpoint: limit | [limit, window_seconds]})."""
+    """JSON: latency_ms, failure_rate, reply_token_ttl, rate_limiting (bool),
+    rate_limits ({endpoint: limit | [limit, window_seconds]}) and monthly_quota."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return jsonify(message="a JSON object is required"), 400
@@ -144,7 +162,7 @@ def change_settings() -> Response | tuple[Response, int]:
         settings = get_store().configure(
             latency_ms=body.get("latency_ms"), failure_rate=body.get("failure_rate"),
             rate_limits=limits, reply_token_ttl=body.get("reply_token_ttl"),
-            rate_limiting=body.get("rate_limiting"),
+            rate_limiting=body.get("rate_limiting"), monthly_quota=body.get("monthly_quota"),
         )
     except (TypeError, ValueError) as exc:
         return jsonify(message=str(exc)), 400

@@ -22,6 +22,7 @@ import redis
 from bot.keys import key
 
 REQUEST_LOG_CAP = 10_000
+CONTENT_TTL_SECONDS = 7 * 86_400  # LINE, too, deletes what people sent after a while
 RETRY_KEY_TTL_SECONDS = 86_400
 DEFAULT_REPLY_TOKEN_TTL = 60.0
 
@@ -41,7 +42,7 @@ DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {
 ENDPOINTS = frozenset(DEFAULT_RATE_LIMITS) | {
     "validate", "profile", "richmenu_validate", "richmenu_list", "richmenu_get",
     "richmenu_upload", "richmenu_download", "richmenu_default", "richmenu_link",
-    "richmenu_bulk", "richmenu_alias",
+    "richmenu_bulk", "richmenu_alias", "content",
 }
 
 # ARGV: prefix, endpoint, random 0..1, now ms, default limit, default window s
@@ -72,11 +73,15 @@ return {0, latency}
 """
 
 # ARGV: prefix, via, request id, retry key or '', reply token or '', now ms, log cap,
-#       retry ttl, number of messages N, N message JSONs, then recipient ids (push/multicast);
-#       broadcast and narrowcast deliver to every friend.
+#       retry ttl, month ("2026-11"), number of messages N, N message JSONs, then recipient
+#       ids (push/multicast); broadcast and narrowcast deliver to every friend.
+# The monthly quota (settings field monthly_quota; unset or 0: none) counts one message per
+# recipient of a push, multicast, narrowcast or broadcast, as LINE does; replies are free.
+# Friends are checked with one SMISMEMBER and loading animations ended with one DEL for the
+# whole request: a 500-recipient multicast is a few thousand Redis calls, not 2,500 more.
 DELIVER_LUA = """
 local p, via, rid, rkey, token, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local cap, rttl, n = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+local cap, rttl, month, n = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9], tonumber(ARGV[10])
 local function log(status, recipients, delivered, accepted)
   local entry = {at = tonumber(now), endpoint = via, status = status, requestId = rid,
                  recipients = recipients, delivered = delivered, messages = n}
@@ -103,25 +108,52 @@ if via == 'reply' then
 elseif via == 'broadcast' or via == 'narrowcast' then
   recipients = redis.call('SMEMBERS', p .. ':friends')
 else
-  for i = 10 + n, #ARGV do recipients[#recipients + 1] = ARGV[i] end
+  for i = 11 + n, #ARGV do recipients[#recipients + 1] = ARGV[i] end
+end
+-- calls with many arguments go in slices: Lua's unpack has a limit
+local function each_slice(list, fn)
+  for first = 1, #list, 1000 do fn(unpack(list, first, math.min(first + 999, #list))) end
+end
+local friends = recipients
+if via ~= 'broadcast' and via ~= 'narrowcast' then
+  friends = {}
+  local at = 0
+  each_slice(recipients, function(...)
+    local found = redis.call('SMISMEMBER', p .. ':friends', ...)
+    for i = 1, #found do
+      if found[i] == 1 then friends[#friends + 1] = recipients[at + i] end
+    end
+    at = at + #found
+  end)
+end
+local used_key = p .. ':monthly:' .. month
+if via ~= 'reply' then
+  local quota = tonumber(redis.call('HGET', p .. ':settings', 'monthly_quota') or '0') or 0
+  local used = tonumber(redis.call('GET', used_key) or '0')
+  if quota > 0 and used + #friends > quota then
+    log(429, #recipients, 0)
+    return {429, 'You have reached your monthly limit.'}
+  end
 end
 local head = ',"via":' .. cjson.encode(via) .. ',"requestId":' .. cjson.encode(rid)
 if rkey ~= '' then head = head .. ',"retryKey":' .. cjson.encode(rkey) end
 head = head .. ',"at":' .. now .. ',"message":'
-local delivered = 0
-for _, user in ipairs(recipients) do
-  if redis.call('SISMEMBER', p .. ':friends', user) == 1 then
-    for i = 1, n do
-      local seq = redis.call('INCR', p .. ':seq:' .. user)
-      redis.call('RPUSH', p .. ':inbox:' .. user, '{"seq":' .. seq .. head .. ARGV[9 + i] .. '}')
-    end
-    redis.call('HINCRBY', p .. ':deliveries', user .. '\\t' .. rkey, 1)
-    redis.call('DEL', p .. ':loading_until:' .. user)
-    delivered = delivered + 1
+local loading = {}
+for _, user in ipairs(friends) do
+  for i = 1, n do
+    local seq = redis.call('INCR', p .. ':seq:' .. user)
+    redis.call('RPUSH', p .. ':inbox:' .. user, '{"seq":' .. seq .. head .. ARGV[10 + i] .. '}')
   end
+  redis.call('HINCRBY', p .. ':deliveries', user .. '\\t' .. rkey, 1)
+  loading[#loading + 1] = p .. ':loading_until:' .. user
+end
+each_slice(loading, function(...) redis.call('DEL', ...) end)
+if via ~= 'reply' and #friends > 0 then
+  redis.call('INCRBY', used_key, #friends)
+  redis.call('EXPIRE', used_key, 3024000)
 end
 if rkey ~= '' then redis.call('SET', p .. ':retry:' .. rkey, rid, 'EX', rttl) end
-log(200, #recipients, delivered)
+log(200, #recipients, #friends)
 return {200, rid}
 """
 
@@ -205,10 +237,17 @@ class SimulatorStore:
         rate_limits: dict[str, int | tuple[int, int]] | bool | None = None,
         reply_token_ttl: float | None = None,
         rate_limiting: bool | None = None,
+        monthly_quota: int | None = None,
     ) -> dict:
         """Change behaviour knobs for every process. `rate_limits=False` switches limits off;
-        a dict maps an endpoint to a limit (keeping its window) or `(limit, window_seconds)`."""
+        a dict maps an endpoint to a limit (keeping its window) or `(limit, window_seconds)`.
+        `monthly_quota`: messages a month (one per recipient; replies are free) before LINE
+        answers 429 "You have reached your monthly limit."; 0 for none."""
         mapping: dict[str, Any] = {}
+        if monthly_quota is not None:
+            if monthly_quota < 0:
+                raise ValueError("monthly_quota must be >= 0")
+            mapping["monthly_quota"] = int(monthly_quota)
         if latency_ms is not None:
             if latency_ms < 0:
                 raise ValueError("latency_ms must be >= 0")
@@ -254,7 +293,13 @@ class SimulatorStore:
             "reply_token_ttl": float(raw.get("reply_token_ttl", DEFAULT_REPLY_TOKEN_TTL)),
             "rate_limiting": raw.get("rate_limiting", "1") != "0",
             "rate_limits": limits,
+            "monthly_quota": int(raw.get("monthly_quota", 0)),
+            "monthly_usage": self.monthly_usage(),
         }
+
+    def monthly_usage(self) -> int:
+        """Messages counted against the monthly quota this month."""
+        return int(self.redis.get(self.k("monthly", time.strftime("%Y-%m"))) or 0)
 
     # -- the API's hot path -----------------------------------------------------------------
 
@@ -267,11 +312,11 @@ class SimulatorStore:
 
     def deliver(self, via: str, messages: list[dict], *, request_id: str, to: list[str] = (),
                 retry_key: str | None = None, reply_token: str | None = None) -> tuple[int, str]:
-        """(200, request id) | (409, accepted request id) | (400, reason)."""
+        """(200, request id) | (409, accepted request id) | (400 or 429, reason)."""
         encoded = [json.dumps(m, ensure_ascii=False, separators=(",", ":")) for m in messages]
         args = [self.prefix, via, request_id, retry_key or "", reply_token or "",
-                int(time.time() * 1000), REQUEST_LOG_CAP, RETRY_KEY_TTL_SECONDS, len(encoded),
-                *encoded, *to]
+                int(time.time() * 1000), REQUEST_LOG_CAP, RETRY_KEY_TTL_SECONDS,
+                time.strftime("%Y-%m"), len(encoded), *encoded, *to]
         status, detail = self._deliver(args=args, client=self.redis)
         return int(status), detail
 
@@ -332,6 +377,24 @@ class SimulatorStore:
                 batch = []
         if batch:
             self.redis.delete(*batch)
+
+    # -- content people send (images) -------------------------------------------------------
+
+    def set_content(self, message_id: str, data: bytes, content_type: str) -> None:
+        """What a simulated user sent in message `message_id`, for the content endpoint."""
+        name = self.k("content", message_id)
+        with self.redis.pipeline() as pipe:
+            # the client decodes responses, so the bytes are kept as Base64 text
+            pipe.hset(name, mapping={"type": content_type,
+                                     "data": base64.b64encode(data).decode()})
+            pipe.expire(name, CONTENT_TTL_SECONDS)
+            pipe.execute()
+
+    def content(self, message_id: str) -> tuple[bytes, str] | None:
+        raw = self.redis.hgetall(self.k("content", message_id))
+        if not raw:
+            return None
+        return base64.b64decode(raw["data"]), raw["type"]
 
     # -- rich menus -------------------------------------------------------------------------
 

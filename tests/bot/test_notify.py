@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,6 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import get_engine, session_scope
-from bot.line import LineError
 from bot.notify import Dispatcher, dispatch, in_quiet_hours, reminder_times
 from models.outbox import Notification, enqueue
 from models.users import User, UserRole
@@ -241,34 +241,43 @@ def _raise():
     raise RuntimeError("the process died")
 
 
-class QuotaLine:
-    def __init__(self):
-        self.calls = 0
+def test_the_monthly_limit_pauses_sending_tells_staff_once_and_loses_nothing(app, sim, events):
+    from bot.line import get_line
 
-    def multicast(self, to, messages, retry_key):
-        self.calls += 1
-        raise LineError("multicast", 429, "You have reached your monthly limit.")
-
-    push = multicast
-
-
-def test_the_monthly_limit_pauses_sending_and_tells_staff(app, sim, events, redis_client):
-    users = add_users(app, sim, 2)
+    calm = add_users(app, sim, 2)
+    urgent = add_users(app, sim, 1)
     staff = add_users(app, sim, 1)
     with session_scope(app) as session:
         session.add(UserRole(user_id=staff[0][0], role="staff", scope=""))
-    remind(app, users, add_event(app), MORNING, kind=notify_kind.SHARED_KIND)
-    line = QuotaLine()
-    stats = Dispatcher(app, line=line).run_pass(MORNING)
-    assert stats.monthly_limit and line.calls == 2  # the reminders, then the staff alert
+    event = add_event(app)
+    remind(app, calm, event, MORNING, kind=notify_kind.SHARED_KIND)
+    remind(app, urgent, event, MORNING, urgent=True)
+    sim.configure(monthly_quota=1)  # and this month's one message is spent:
+    someone = add_users(app, sim, 1)[0][1]
+    get_line(app).push(someone, [{"type": "text", "text": "ok"}], str(uuid.uuid4()))
+
+    stats = dispatch(app, MORNING)
+    assert stats.monthly_limit and stats.sent == 0
+    refused = [r for r in sim.requests() if r["status"] == 429]
+    assert refused and all(r["endpoint"] in ("push", "multicast") for r in refused)
     with session_scope(app) as session:
-        rows = {r.kind: r for r in session.scalars(select(Notification))}
-    assert rows[notify_kind.SHARED_KIND].status == "pending"
-    assert rows["quota_alert"].urgent and rows["quota_alert"].user_id == staff[0][0]
-    # later passes send only the urgent alert to staff, and hold the rest
+        rows = session.scalars(select(Notification)).all()
+    assert {r.status for r in rows} == {"pending"}  # nothing lost, no attempt counted
+    assert [(r.kind, r.user_id) for r in rows if r.kind == "quota_alert"] == [
+        ("quota_alert", staff[0][0])]
+
+    # while the limit holds, only urgent messages are tried: the reminder and the staff alert
+    seen = len(sim.requests())
     stats = dispatch(app, MORNING + timedelta(minutes=15))
-    assert stats.sent == 1
-    assert "2030-05" in inbox(sim, staff[0][1])[0]["text"]
-    assert inbox(sim, users[0][1]) == []
-    redis_client.delete("machibot:notify:monthly_limit")
-    assert dispatch(app, MORNING + timedelta(minutes=20)).sent == 2
+    later = sim.requests()[seen:]
+    assert stats.sent == 0 and {r["endpoint"] for r in later} == {"push"}
+    assert {r["status"] for r in later} == {429} and len(later) == 2
+
+    sim.configure(monthly_quota=0)  # the ward raised its plan
+    assert dispatch(app, MORNING + timedelta(minutes=30)).sent == 2  # the urgent ones
+    assert dispatch(app, MORNING + timedelta(minutes=35)).sent == 2  # then the rest
+    assert statuses(app) == ["sent"] * 4
+    for _, line_id in calm + urgent:
+        assert len(inbox(sim, line_id)) == 1
+    [alert] = inbox(sim, staff[0][1])  # told once
+    assert "2030-05" in alert["text"]

@@ -114,3 +114,69 @@ def test_machibot_announce_sends_a_file(app, readers, tmp_path):
     assert "recipients: 1" in result.output
     dispatch(app, noon_tomorrow())
     assert readers[0].new_messages()[0]["text"].endswith("Water outage")
+
+
+def _join(person, code: str, label: str = "Sign up") -> None:  # type: ignore[no-untyped-def]
+    locale = person.user_row().locale
+    person.taps(gettext(locale, "Standard"))
+    person.says(f"join {code}")
+    person.taps(gettext(locale, label))
+
+
+@pytest.fixture
+def participants(app, readers):
+    """Ann is signed up for slot 123 and 花子 waits for it; Bao is signed up for 124."""
+    from tests.activity_factory import make_slot
+
+    make_slot(app, title="善福寺川の清掃", code="123", capacity=1)
+    make_slot(app, title="子ども食堂", code="124", category="childcare")
+    make_slot(app, title="誰もいない", code="125")
+    ann, bao, hanako = readers
+    _join(ann, "123")
+    _join(hanako, "123", "Join the waitlist")
+    _join(bao, "124")
+    return readers
+
+
+def test_staff_send_to_the_participants_of_a_slot_typed_or_chosen(app, staff, participants):
+    compose(staff, "集合場所が変わりました")
+    staff.taps(ja("Go on"))
+    staff.taps(ja("Participants"))
+    assert ja("Tap an activity, or type its slot code. Then tap Done.") in staff.last_text()
+    listed = [c for c in staff.choices() if c.startswith("✗")]
+    assert listed == ["✗ 123 善福寺川の清掃", "✗ 124 子ども食堂"]  # slots with participants
+    staff.says("999")
+    assert ja("Nothing matches “{text}”. Please check it and type it again.",
+              text="999") in staff.last_text()
+    staff.says("123")
+    assert "✓ 123 善福寺川の清掃" in staff.choices()
+    staff.taps("✗ 124 子ども食堂")
+    staff.taps(ja("Done"))
+    assert ja("Recipients: {count}", count=2) in staff.last_text()
+    staff.taps(ja("Send now"))
+    staff.taps(ja("Send"))
+    dispatch(app, noon_tomorrow())
+    ann, bao, hanako = participants
+    assert "集合場所が変わりました" in ann.new_messages()[0]["text"]
+    assert "集合場所が変わりました" in bao.new_messages()[0]["text"]
+    assert hanako.new_messages() == []  # on the waitlist, not a participant
+    with session_scope(app) as session:
+        announcement = session.scalars(select(Announcement)).one()
+        assert announcement.segment == {"kind": "participants", "values": ["123", "124"]}
+
+
+def test_machibot_announce_to_the_participants_of_a_slot(app, participants, tmp_path):
+    path = tmp_path / "notice.txt"
+    path.write_text("雨天のため中止します", encoding="utf-8")
+    runner = app.test_cli_runner()
+    unknown = runner.invoke(args=["announce", str(path), "--segment", "participants:999",
+                                  "--yes"])
+    assert unknown.exit_code != 0 and "999" in unknown.output
+    result = runner.invoke(args=["announce", str(path), "--segment", "participants:123",
+                                 "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "recipients: 1" in result.output
+    dispatch(app, noon_tomorrow())
+    ann, bao, hanako = participants
+    assert "雨天のため中止します" in ann.new_messages()[0]["text"]
+    assert bao.new_messages() == [] and hanako.new_messages() == []

@@ -36,6 +36,26 @@ def _next_weekday(weekday: int) -> timedelta:
     return target - now
 
 
+def _this_weekend() -> timedelta:
+    """From now to a time later this weekend (as the "This weekend" filter means it)."""
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(ZoneInfo("Asia/Tokyo"))
+    if now.weekday() < 5:
+        return _next_weekday(5)
+    if now.weekday() == 5:
+        return _next_weekday(6)
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (midnight - now) / 2
+
+
+def _find(person, *taps: str) -> None:  # type: ignore[no-untyped-def]
+    person.says("menu")
+    person.taps(gettext(person.user_row().locale, "Find activities"))
+    for label in taps:
+        person.taps(label)
+
+
 def test_a_category_shows_cards_with_everything_a_person_needs(app, resident):
     make_slot(app, title="善福寺川の清掃", code="123", capacity=5)
     make_slot(app, title="子ども食堂", code="124", category="childcare")
@@ -53,7 +73,7 @@ def test_a_category_shows_cards_with_everything_a_person_needs(app, resident):
 
 
 def test_filters_combine_category_area_and_weekend(app, resident):
-    saturday = _next_weekday(5)
+    saturday = _this_weekend()
     make_slot(app, title="週末の清掃 阿佐谷", code="201", starts_in=saturday)
     make_slot(app, title="週末の清掃 高円寺", code="202", starts_in=saturday, area="高円寺")
     make_slot(app, title="平日の清掃 阿佐谷", code="203", starts_in=_next_weekday(2))
@@ -129,6 +149,37 @@ def test_nothing_found_suggests_the_closest_instead(app, resident):
     assert "阿佐谷" in resident.texts()[0]
 
 
+def test_nothing_found_says_which_filter_it_dropped(app, resident, make_user):
+    make_slot(app, title="週末の清掃 高円寺", code="201", starts_in=_this_weekend(),
+              area="高円寺")
+    _find(resident, _("By category"), _("Environment"), _("By area"), "阿佐谷",
+          _("This weekend"))
+    assert _titles(resident) == ["週末の清掃 高円寺"]
+    asked = " · ".join([_("Environment"), "阿佐谷", _("This weekend")])
+    assert resident.texts()[0] == _(
+        "Nothing found for {filters}. Here is what is on in other areas.", filters=asked)
+    reader = make_user("Ann", "en")
+    reader.follow()
+    reader.taps(_("I agree", "en"))
+    reader.taps(_("Standard", "en"))
+    make_slot(app, title="平日の清掃 阿佐谷", code="202", starts_in=_next_weekday(2))
+    _find(reader, "By area", "阿佐谷", "This weekend")
+    assert _titles(reader) == ["平日の清掃 阿佐谷"]
+    assert reader.texts()[0] == ("Nothing found for 阿佐谷 · This weekend. Here is what is on "
+                                 "at other times.")
+
+
+def test_more_pages_on_through_the_closest_results(app, resident):
+    for n in range(11):
+        make_slot(app, title=f"高円寺{n:02d}", code=str(600 + n), area="高円寺",
+                  starts_in=timedelta(days=1 + n))
+    _find(resident, _("By area"), "阿佐谷")
+    assert len(_titles(resident)) == 10
+    resident.taps(_("More"))
+    assert _titles(resident) == ["高円寺10"]
+    assert "阿佐谷" in resident.texts()[0]
+
+
 def test_the_sign_up_button_on_a_card_asks_once_then_signs_up(app, resident):
     make_slot(app, title="善福寺川の清掃", code="123")
     resident.says("menu")
@@ -151,3 +202,38 @@ def test_details_and_not_interested(app, resident):
     assert "軍手を貸し出します。" in resident.last_text()
     resident.taps(_("Not interested"))
     assert _("Noted: we will suggest fewer activities like this one.") in resident.last_text()
+
+
+def test_imported_english_titles_are_shown_to_readers_of_other_languages(app, make_user,
+                                                                         tmp_path):
+    from tests.bot.test_data_import import ROW, _csv
+
+    day = (datetime.now(UTC) + timedelta(days=4)).date().isoformat()
+    when = {"開始日": day, "終了日": day}
+    rows = [{**ROW, **when},
+            {**ROW, **when, "NO": "2", "イベント名": "公園の清掃", "イベント名_英語": "",
+             "説明": "Park clean-up for everyone.", "slot_code": "5512"}]
+    path = tmp_path / "events.csv"
+    path.write_bytes(_csv(rows))
+    result = app.test_cli_runner().invoke(args=["data", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    readers = {}
+    for language in ("en", "vi", "ja"):
+        person = make_user(f"reader-{language}", language)
+        person.follow()
+        person.taps(_("I agree", language))
+        person.taps(_("Standard", language))
+        _find(person, _("Keyword", language))
+        person.says("clean-up")
+        readers[language] = _titles(person)
+    # an English title when the data has one; the title as written when it has none
+    assert readers["en"] == readers["vi"] == ["River clean-up", "公園の清掃"]
+    assert readers["ja"] == ["善福寺川クリーン作戦", "公園の清掃"]
+    english = make_user("Ann", "en")
+    english.follow()
+    english.taps("I agree")
+    english.taps("Standard")
+    english.says("join 5511")
+    assert "Sign up for “River clean-up”?" in english.last_text()
+    english.taps("Sign up")
+    assert "You are signed up for “River clean-up”." in english.last_text()

@@ -101,6 +101,8 @@ def test_a_full_slot_offers_the_waitlist(app, resident, make_user):
     resident.says("参加 123")
     resident.taps(_("Join the waitlist"))
     assert [s.status for s in _signups(app)] == ["confirmed", "waitlisted"]
+    assert _("“{title}” is full, so you are on the waitlist (number {n}). We will message "
+             "you if a seat becomes free.", title="善福寺川の清掃", n=1) in resident.last_text()
 
 
 def test_the_sign_up_is_stored_before_the_confirmation_is_sent(app, resident, monkeypatch):
@@ -184,3 +186,37 @@ def test_simple_mode_signs_up_by_taps_alone(app, make_user):
     assert len(person.choices()) <= 4 and _("Back to menu") in person.choices()
     person.taps(_("Cancel it"))
     assert len(_signups(app, "cancelled")) == 1
+
+
+def _statements_of(app, action) -> list[str]:  # type: ignore[no-untyped-def]
+    """The SQL statements the worker runs while `action` (one turn) is handled."""
+    from sqlalchemy import event
+
+    from bot.db import get_engine
+
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    engine = get_engine(app)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return statements
+
+
+@pytest.mark.parametrize(("capacity", "tap", "status"), [
+    (5, "Sign up", "confirmed"), (0, "Join the waitlist", "waitlisted")])
+def test_a_sign_up_step_takes_at_most_six_sql_statements(app, resident, capacity, tap,
+                                                         status):
+    """The issue's bound, for the whole turn of the confirming tap: the person, the slot,
+    their sign-ups, the seat, the row and its reminders (or the waitlist position)."""
+    make_slot(app, code="123", capacity=capacity)
+    asked = _statements_of(app, lambda: resident.says("参加 123"))
+    signed = _statements_of(app, lambda: resident.taps(_(tap)))
+    assert len(_signups(app, status)) == 1
+    assert len(asked) <= 6, "\n".join(asked)
+    assert len(signed) <= 6, "\n".join(signed)

@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.i18n import gettext
+from bot.notify import notify_new_item
 from models.outbox import Notification
-from models.subscriptions import notify_new_item, prefs
+from models.subscriptions import prefs
 
 
 def ja(msgid, **params):

@@ -134,3 +134,158 @@ def test_the_venue_qr_checks_a_signed_up_person_in_when_its_message_is_sent(app,
     resident.says(prefilled)  # what LINE sends when the person taps send
     assert _("Checked in to “{title}”. Thank you for coming!", title="防災訓練") in (
         resident.last_text())
+
+
+# -- organisers mark attendance ----------------------------------------------------------------
+
+
+def _joined(make_user, name: str, code: str = "123"):  # type: ignore[no-untyped-def]
+    person = make_user(name, "ja")
+    person.follow()
+    person.taps(_("I agree"))
+    person.taps(_("Standard"))
+    person.says(f"参加 {code}")
+    person.taps(_("Sign up"))
+    return person
+
+
+def _organiser(app, make_user, organisation: str = "荻窪みどりの会"):  # type: ignore[no-untyped-def]
+    person = make_user("主催者", "ja")
+    person.follow()
+    person.taps(_("I agree"))
+    person.taps(_("Standard"))
+    with session_scope(app) as session:
+        grant_role(session, get_by_line_id(session, person.user_id), "organiser",
+                   scope=str(organisation_id(app, organisation)))
+    return person
+
+
+def _start_slot(app, slot_id: int, ago: timedelta = timedelta(minutes=90)) -> None:
+    from models.activities import Slot
+
+    with session_scope(app) as session:
+        slot = session.get(Slot, slot_id)
+        slot.starts_at = datetime.now(UTC) - ago
+        slot.ends_at = slot.starts_at + timedelta(hours=2)
+
+
+def _person_card(person, name: str) -> dict:  # type: ignore[no-untyped-def]
+    """The organiser's attendance card of `name` in the latest carousel."""
+    from tests.conftest import flex_texts
+
+    for message in person.last:
+        if message["type"] == "flex" and message["contents"]["type"] == "carousel":
+            for bubble in message["contents"]["contents"]:
+                if flex_texts(bubble)[0] == name:
+                    return bubble
+    raise AssertionError(f"no card for {name!r} in {person.last_text()!r}")
+
+
+def _tap_on_card(person, card: dict, label: str) -> None:  # type: ignore[no-untyped-def]
+    from bot.simulator import events as ev
+    from tests.conftest import actions_of
+
+    [action] = [a for a in actions_of({"type": "flex", "contents": card})
+                if a["label"] == label]
+    person.send(ev.postback(person.user_id, action["data"], reply_token=person.token()))
+
+
+def _status_and_points(app, line_user_id: str) -> tuple[str, int]:
+    from sqlalchemy import func
+
+    from models.activities import PointEntry
+
+    with session_scope(app) as session:
+        user = get_by_line_id(session, line_user_id)
+        status = session.scalar(select(Signup.status).where(Signup.user_id == user.id))
+        points = session.scalar(select(func.coalesce(func.sum(PointEntry.points), 0))
+                                .where(PointEntry.user_id == user.id))
+        return status, points
+
+
+def test_after_the_slot_the_organiser_marks_who_came_and_who_did_not(app, make_user):
+    slot_id = make_slot(app, title="善福寺川の清掃", code="123", hours=2, checkin_word="SAKURA")
+    came, marked, absent = (_joined(make_user, name) for name in ("山田", "鈴木", "田中"))
+    organiser = _organiser(app, make_user)
+    organiser.says("menu")
+    organiser.taps(_("Organiser: my slots"))
+    organiser.taps(_("Who signed up"))
+    assert _("Mark attendance") not in organiser.choices()  # not before the slot starts
+    _start_slot(app, slot_id)
+    came.says("チェックイン SAKURA")
+    organiser.says("menu")
+    organiser.taps(_("Organiser: my slots"))
+    organiser.taps(_("Who signed up"))
+    organiser.taps(_("Mark attendance"))
+    assert _("Still to mark: {count}", count=2) in organiser.texts()[0]
+    assert flex_texts_of(_person_card(organiser, "山田")) == [
+        "山田", _("Attended (checked in)")]  # checked in: nothing to mark
+    cards = {name: _person_card(organiser, name) for name in ("鈴木", "田中")}
+    _tap_on_card(organiser, cards["鈴木"], _("Attended"))
+    assert _("{name} is marked: {status}.", name="鈴木", status=_("Attended")) in (
+        organiser.last_text())
+    _tap_on_card(organiser, cards["田中"], _("Did not come"))
+    assert _("Everyone is marked. Thank you!") in organiser.last_text()
+    assert _status_and_points(app, came.user_id) == ("attended", 20)
+    assert _status_and_points(app, marked.user_id) == ("attended", 20)
+    assert _status_and_points(app, absent.user_id) == ("no_show", 0)
+    marked.says("menu")
+    marked.taps(_("My record"))
+    assert _("Points: {points}", points=20) in marked.last_text()
+    # a mistaken mark is corrected from the list; the points go back
+    organiser.taps(_("Mark attendance"))
+    _tap_on_card(organiser, _person_card(organiser, "鈴木"), _("Did not come"))
+    assert _status_and_points(app, marked.user_id) == ("no_show", 0)
+    # someone who checked in stays attended, whatever the button says
+    from bot.simulator import events as ev
+
+    with session_scope(app) as session:
+        own = session.scalar(select(Signup.id).where(
+            Signup.user_id == get_by_line_id(session, came.user_id).id))
+    data = app.extensions["machibot.codec"].encode("org_mark", g=own, v="no_show")
+    organiser.send(ev.postback(organiser.user_id, data, reply_token=organiser.token()))
+    assert _("{name} checked in, so they stay marked as attended.", name="山田") in (
+        organiser.last_text())
+    assert _status_and_points(app, came.user_id) == ("attended", 20)
+    with session_scope(app) as session:
+        from models.users import AuditLog
+
+        marks = session.scalars(select(AuditLog).where(
+            AuditLog.action == "attendance.mark")).all()
+        assert len(marks) == 3
+
+
+def test_a_resident_forging_the_organiser_postback_is_refused_and_logged(app, make_user):
+    from bot.simulator import events as ev
+    from models.users import AuditLog
+
+    slot_id = make_slot(app, code="123")
+    make_slot(app, code="124", title="よその活動", organisation="別の団体")
+    participant = _joined(make_user, "鈴木")
+    _start_slot(app, slot_id)
+    with session_scope(app) as session:
+        signup_id = session.scalar(select(Signup.id))
+    forger = _joined(make_user, "偽物", code="124")
+    other_organiser = _organiser(app, make_user, organisation="別の団体")
+    codec = app.extensions["machibot.codec"]
+    refused = _("This is for organisers of activities. Ask the ward office if you run one.")
+    for person in (forger, other_organiser):
+        for action, args in (("org_mark", {"g": signup_id, "v": "no_show"}),
+                             ("org_attend", {"s": slot_id}), ("roster", {"s": slot_id})):
+            data = codec.encode(action, **args)
+            person.send(ev.postback(person.user_id, data, reply_token=person.token()))
+            assert refused in person.last_text()
+            assert "鈴木" not in person.last_text()
+    assert _status_and_points(app, participant.user_id) == ("confirmed", 0)
+    with session_scope(app) as session:
+        logged = session.scalars(select(AuditLog).where(
+            AuditLog.action == "organiser.refused")).all()
+        assert len(logged) == 6
+        assert {row.detail["postback"] for row in logged} == {"org_mark", "org_attend",
+                                                                "roster"}
+
+
+def flex_texts_of(bubble: dict) -> list[str]:
+    from tests.conftest import flex_texts
+
+    return flex_texts(bubble)

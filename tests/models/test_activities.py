@@ -93,6 +93,47 @@ def test_cancelling_offers_the_seat_in_waitlist_order_and_expiry_passes_it_on(ap
         assert session.get(Slot, slot_id).seats_taken == 1
 
 
+def test_an_expired_offer_passes_on_when_someone_else_signs_up(app):
+    slot_id = make_slot(app, capacity=1)
+    first, second, third = _users(app, 3)
+    now = datetime.now(UTC)
+    with session_scope(app) as session:
+        for user_id in (first, second):
+            sign_up(session, session.get(Slot, slot_id), session.get(User, user_id), now=now)
+        mine = session.scalar(select(Signup).where(Signup.user_id == first))
+        assert cancel_signup(session, mine, now=now, offer_minutes=30).user_id == second
+    later = now + timedelta(minutes=31)  # the offer to the second person ran out unseen
+    with session_scope(app) as session:
+        result = sign_up(session, session.get(Slot, slot_id), session.get(User, third),
+                         now=later)
+        assert result.outcome == "confirmed"
+    with session_scope(app) as session:
+        by_user = dict(session.execute(select(Signup.user_id, Signup.status)).all())
+        assert by_user == {first: "cancelled", second: "cancelled", third: "confirmed"}
+        assert session.get(Slot, slot_id).seats_taken == 1
+
+
+def test_signing_up_again_after_cancelling_brings_the_reminders_back(app):
+    slot_id = make_slot(app, capacity=1, starts_in=timedelta(days=5))
+    [user_id] = _users(app, 1)
+    now = datetime.now(UTC)
+    seen = []
+    for _round in range(2):
+        with session_scope(app) as session:
+            result = sign_up(session, session.get(Slot, slot_id), session.get(User, user_id),
+                             now=now)
+            assert result.outcome == "confirmed"
+        with session_scope(app) as session:
+            seen.append(sorted(session.scalars(select(Notification.dedupe_key).where(
+                Notification.status == "pending"))))
+            cancel_signup(session, session.scalar(select(Signup)), now=now)
+    first, again = seen
+    assert {key.split(":")[0] for key in first} == {"activity.feedback", "activity.reminder"}
+    assert again == first
+    with session_scope(app) as session:
+        assert session.get(Slot, slot_id).seats_taken == 0
+
+
 def test_cancelling_without_a_waitlist_frees_the_seat_and_cancels_reminders(app):
     slot_id = make_slot(app, capacity=1, starts_in=timedelta(days=5))
     [user_id] = _users(app, 1)

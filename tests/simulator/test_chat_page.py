@@ -240,7 +240,7 @@ def test_the_deployed_rich_menu_shows_in_the_page_and_its_help_area_answers(page
     create_user(page, "花子", "ja")
     _answer(page, worker, "花子")
     area = "[data-testid=richmenu-area][title='{}']"
-    more_tab = page.locator(area.format(gettext("ja", "More")))
+    more_tab = page.locator(area.format(gettext("ja", "Help & settings")))
     more_tab.first.wait_for()
     assert page.locator("#richmenu img").count() == 1  # the image the bot drew and uploaded
     more_tab.first.click()  # the tab switches through the alias the bot deployed

@@ -176,12 +176,26 @@ async function sendLocation(lat, lon, title, address) {
   await sendEvent(ev);
 }
 
-async function sendImage() {
-  clearQuickReplies();
-  remember("user", "🖼 (photo)");
-  const ev = baseEvent("message", true);
-  ev.message = { id: messageId(), type: "image", contentProvider: { type: "line" } };
-  await sendEvent(ev);
+// An image is uploaded to the simulator first (as the LINE app does), so the bot can fetch
+// its bytes from the content endpoint with the message id the event carries.
+function sendImage() {
+  const input = $("photo-input");
+  input.value = "";
+  input.onchange = async () => {
+    const file = input.files && input.files[0];
+    if (!file) return;
+    const res = await fetch(API + "/content", {
+      method: "POST", body: file, headers: { "Content-Type": file.type || "image/jpeg" },
+    });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) { toast(data.message || res.statusText); return; }
+    clearQuickReplies();
+    remember("user", "🖼 " + file.name);
+    const ev = baseEvent("message", true);
+    ev.message = { id: data.messageId, type: "image", contentProvider: { type: "line" } };
+    await sendEvent(ev);
+  };
+  input.click();
 }
 
 // ---------------------------------------------------------------- actions
@@ -564,6 +578,7 @@ $("friend-toggle").addEventListener("click", async () => {
   else await sendEvent(baseEvent("unfollow", false));
 });
 $("location-button").addEventListener("click", openLocation);
+$("photo-button").addEventListener("click", sendImage);
 $("cancel-location").addEventListener("click", () => { $("location-panel").hidden = true; });
 $("send-location").addEventListener("click", async () => {
   $("location-panel").hidden = true;

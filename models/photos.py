@@ -1,0 +1,144 @@
+"""Photos people send: an initiative's optional photo, an idea sent as a photo.
+
+A photo is identified as LINE identifies it, by who sent it and the message id; initiatives
+and ideas keep that message id (`photo_message_id`). The bytes are a row of their own
+(`photos`), not a file under the instance folder: every process of a scaled-out deployment
+(web instances serving the photo, workers storing it) sees the same rows on SQLite and
+PostgreSQL alike, and storing, unsending and "delete my data" are each one transaction,
+so a photo is never half stored or left behind. PHOTO_MAX_BYTES bounds each photo.
+
+A photo is stored when it is sent, before the dialog that asked for it is confirmed; one
+that no initiative or idea took up (the person cancelled, or walked away) is deleted by the
+`photos.sweep` job after a day.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ForeignKey,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    and_,
+    delete,
+    exists,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, deferred, mapped_column
+
+from models.base import Base, utcnow
+from models.users import PERSONAL_DATA_ERASERS, User
+
+# what LINE delivers for an image message (JPEG), and what a phone may send besides
+PHOTO_TYPES = ("image/jpeg", "image/png")
+DRAFT_HOURS = 24  # an unclaimed photo is kept this long (longer than any dialog's TTL)
+
+
+class Photo(Base):
+    __tablename__ = "photos"
+    __table_args__ = (UniqueConstraint("owner_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                          index=True)
+    message_id: Mapped[str] = mapped_column(String(32))
+    content_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int]
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    # the address of the photo for LINE's Flex hero image: unguessable, like a calendar link
+    token: Mapped[str] = mapped_column(String(43), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class TooBig(ValueError):
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"{size} bytes; at most {limit}")
+        self.size, self.limit = size, limit
+
+
+class NotAPhoto(ValueError):
+    """The content is not an image type the bot keeps."""
+
+
+def store(session: Session, owner: User, message_id: str, data: bytes, content_type: str, *,
+          max_bytes: int) -> Photo:
+    """Keep the photo (again: the same message replaces its bytes). Raises TooBig or
+    NotAPhoto before anything is written."""
+    content_type = content_type.split(";")[0].strip().lower()
+    if content_type not in PHOTO_TYPES:
+        raise NotAPhoto(content_type)
+    if len(data) > max_bytes:
+        raise TooBig(len(data), max_bytes)
+    photo = photo_of(session, owner.id, message_id)
+    if photo is None:
+        photo = Photo(owner_id=owner.id, message_id=message_id[:32],
+                      token=secrets.token_urlsafe(32))
+        session.add(photo)
+    photo.data, photo.size, photo.content_type = data, len(data), content_type
+    session.flush()
+    return photo
+
+
+def photo_of(session: Session, owner_id: int | None, message_id: str | None) -> Photo | None:
+    if owner_id is None or not message_id:
+        return None
+    return session.scalar(select(Photo).where(Photo.owner_id == owner_id,
+                                              Photo.message_id == message_id))
+
+
+def token_of(session: Session, owner_id: int | None, message_id: str | None) -> str | None:
+    """The photo's address token, without loading its bytes."""
+    if owner_id is None or not message_id:
+        return None
+    return session.scalar(select(Photo.token).where(Photo.owner_id == owner_id,
+                                                    Photo.message_id == message_id))
+
+
+def by_token(session: Session, token: str) -> Photo | None:
+    if not token or len(token) > 64:
+        return None
+    return session.scalar(select(Photo).where(Photo.token == token))
+
+
+def discard(session: Session, owner_id: int, message_id: str | None) -> None:
+    """The person stopped before using the photo: do not keep it."""
+    if message_id:
+        session.execute(delete(Photo).where(Photo.owner_id == owner_id,
+                                            Photo.message_id == message_id))
+
+
+def forget(session: Session, line_user_id: str, message_id: str) -> None:
+    """Unsend hook: the person unsent the photo message; its stored bytes go."""
+    owner = select(User.id).where(User.line_user_id == line_user_id).scalar_subquery()
+    session.execute(delete(Photo).where(Photo.owner_id == owner,
+                                        Photo.message_id == message_id),
+                    execution_options={"synchronize_session": False})
+
+
+def sweep(session: Session, *, now: datetime | None = None) -> int:
+    """Delete photos older than DRAFT_HOURS that no initiative or idea took up."""
+    from models.ideas import Idea
+    from models.initiatives import Initiative
+
+    cutoff = (now or utcnow()) - timedelta(hours=DRAFT_HOURS)
+    used_by_initiative = exists().where(and_(Initiative.presenter_id == Photo.owner_id,
+                                             Initiative.photo_message_id == Photo.message_id))
+    used_by_idea = exists().where(and_(Idea.submitter_id == Photo.owner_id,
+                                       Idea.photo_message_id == Photo.message_id))
+    result = session.execute(delete(Photo).where(Photo.created_at < cutoff, ~used_by_initiative,
+                                                 ~used_by_idea),
+                             execution_options={"synchronize_session": False})
+    return int(result.rowcount or 0)
+
+
+def erase(session: Session, user: Any) -> None:
+    """Delete my data: every photo I sent (ideas the ward keeps lose theirs)."""
+    session.execute(delete(Photo).where(Photo.owner_id == user.id),
+                    execution_options={"synchronize_session": False})
+
+
+PERSONAL_DATA_ERASERS.append(erase)

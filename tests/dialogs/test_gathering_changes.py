@@ -1,0 +1,199 @@
+"""Moving and cancelling a gathering in the chat, closing an idea call early, and the
+"add to calendar" link in invitations and reminders."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from bot.db import session_scope
+from bot.i18n import gettext
+from bot.simulator import events as ev
+from models.gatherings import Gathering
+from models.ideas import Idea, IdeaCall
+from models.outbox import Notification
+from models.users import AuditLog
+from tests.collab_helpers import deliver, ja, join, make_staff
+from tests.dialogs.test_idea_calls import post_call, submit
+from tests.dialogs.test_initiatives import express_interest, present
+
+
+def en(msgid: str, **params) -> str:
+    return gettext("en", msgid, **params)
+
+
+@pytest.fixture
+def planned(app, resident, make_user):
+    """A presenter's gathering on 15 January 2031 at 14:00, with an English-speaking
+    partner who will attend and a Japanese one who has not answered."""
+    present(resident)
+    alice, sato = join(make_user, "Alice", "en"), join(make_user, "佐藤")
+    alice.says("menu")
+    for label in ("Initiatives", "Newest", "I'm interested", "People", "Done", "No message"):
+        alice.taps(en(label))
+    express_interest(sato, "Know-how")
+    resident.says("menu")
+    resident.taps(ja("Initiatives"))
+    resident.taps(ja("My initiatives"))
+    resident.taps(ja("Manage"))
+    resident.taps(ja("Schedule gathering"))
+    resident.taps(ja("Pick date and time"), datetime="2031-01-15T14:00")
+    resident.says("阿佐谷地域区民センター")
+    resident.taps(ja("Schedule"))
+    deliver(app)
+    alice.new_messages()
+    alice.taps(en("Attend"))
+    sato.new_messages()
+    return resident, alice, sato
+
+
+def open_gathering(presenter) -> None:
+    presenter.says("menu")
+    presenter.taps(ja("Initiatives"))
+    presenter.taps(ja("My initiatives"))
+    presenter.taps(ja("Manage"))
+    presenter.taps(ja("Next gathering"))
+    presenter.taps(ja("Change or cancel"))
+
+
+def pending_reminders(app) -> set[tuple[int, datetime]]:
+    with session_scope(app) as session:
+        rows = session.scalars(select(Notification).where(
+            Notification.kind == "gathering.reminder", Notification.status == "pending")).all()
+        return {(n.user_id, n.due_at.replace(tzinfo=UTC)) for n in rows}
+
+
+def test_moving_a_gathering_moves_the_reminders_and_tells_the_invited(app, planned):
+    presenter, alice, sato = planned
+    before = {due for _, due in pending_reminders(app)}
+    assert before == {datetime(2031, 1, 14, 9, 0, tzinfo=UTC),
+                      datetime(2031, 1, 15, 3, 0, tzinfo=UTC)}
+
+    open_gathering(presenter)
+    presenter.taps(ja("New date and time"))
+    presenter.taps(ja("Pick date and time"), datetime="2031-01-22T10:00")
+    presenter.taps(ja("Change it"))
+    assert ja("Changed. {count} people were told.", count=2) in presenter.last_text()
+
+    # 10:00 on 22 January in Tokyo: 18:00 the day before, and 8:00 (two hours before)
+    after = pending_reminders(app)
+    assert {due for _, due in after} == {datetime(2031, 1, 21, 9, 0, tzinfo=UTC),
+                                         datetime(2031, 1, 21, 23, 0, tzinfo=UTC)}
+    assert len(after) == 4  # the presenter and Alice attend; Sato has not answered
+
+    deliver(app)
+    alice.new_messages()
+    assert en("The gathering has changed. Will you attend?") in alice.last_text()
+    assert "2031" in alice.last_text() and "22" in alice.last_text()
+    sato.new_messages()
+    assert ja("The gathering has changed. Will you attend?") in sato.last_text()
+    assert presenter.new_messages() == []  # the one who moved it is not told
+
+    # the reminder, when it goes, reads the new time
+    deliver(app, datetime(2031, 1, 21, 9, 1, tzinfo=UTC))
+    alice.new_messages()
+    assert "22" in alice.last_text() and "Jan" in alice.last_text()
+
+
+def test_a_new_place_replaces_the_old_one_for_everyone(app, planned):
+    presenter, alice, _ = planned
+    open_gathering(presenter)
+    presenter.taps(ja("New place"))
+    presenter.says("https://meet.example.org/xyz")
+    presenter.taps(ja("Change it"))
+    with session_scope(app) as session:
+        gathering = session.scalars(select(Gathering)).one()
+        assert (gathering.place, gathering.online_url) == ("", "https://meet.example.org/xyz")
+    deliver(app)
+    alice.new_messages()
+    assert "https://meet.example.org/xyz" in alice.last_text()
+    assert "阿佐谷地域区民センター" not in alice.last_text()
+
+
+def test_cancelling_tells_the_invited_and_stops_the_reminders(app, planned):
+    presenter, alice, sato = planned
+    open_gathering(presenter)
+    presenter.taps(ja("Cancel the gathering"))
+    presenter.taps(ja("Cancel the gathering"))
+    assert ja("The gathering is cancelled. {count} people were told.", count=2) \
+        in presenter.last_text()
+    assert pending_reminders(app) == set()
+    deliver(app)
+    alice.new_messages()
+    assert en("{title} is cancelled.", title=en("Preparation gathering: {title}",
+                                                title="こども食堂を一緒に")) in alice.last_text()
+    sato.new_messages()
+    assert ja("{title} is cancelled.", title=ja("Preparation gathering: {title}",
+                                                title="こども食堂を一緒に")) in sato.last_text()
+
+
+def test_a_resident_cannot_move_or_cancel_a_gathering(app, planned):
+    _, alice, _ = planned
+    with session_scope(app) as session:
+        gathering = session.scalars(select(Gathering)).one()
+        gathering_id, starts = gathering.id, gathering.starts_at
+    codec = app.extensions["machibot.codec"]
+    forged = [("gathering_manage", {"g": gathering_id}),
+              ("gathering_edit", {"g": gathering_id, "f": "when"}),
+              ("gathering_cancel", {"g": gathering_id})]
+    for action, args in forged:
+        alice.send(ev.postback(alice.user_id, codec.encode(action, **args),
+                               reply_token=alice.token()))
+    # not on the card for her either
+    alice.send(ev.postback(alice.user_id, codec.encode("gathering", g=gathering_id),
+                           reply_token=alice.token()))
+    assert en("Change or cancel") not in alice.choices()
+    with session_scope(app) as session:
+        gathering = session.get(Gathering, gathering_id)
+        assert not gathering.cancelled and gathering.starts_at == starts
+        refused = session.scalars(select(AuditLog.action).where(
+            AuditLog.action == "gathering.manage.refused")).all()
+    assert len(refused) == 3
+    assert len(pending_reminders(app)) == 4
+
+
+def test_invitations_and_reminders_carry_the_calendar_link(app, client, resident, make_user,
+                                                           monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://machi.example.jp/")
+    present(resident)
+    tanaka = join(make_user, "田中")
+    express_interest(tanaka, "People")
+    resident.taps(ja("Manage"))
+    resident.taps(ja("Schedule gathering"))
+    resident.taps(ja("Pick date and time"), datetime="2031-01-15T14:00")
+    resident.says("阿佐谷地域区民センター")
+    resident.taps(ja("Schedule"))
+    deliver(app)
+    tanaka.new_messages()
+    link = tanaka.find_action(ja("Add to calendar"))
+    assert link["type"] == "uri" and link["uri"].startswith("https://machi.example.jp/ics/")
+    tanaka.taps(ja("Attend"))
+
+    deliver(app, datetime(2031, 1, 14, 9, 1, tzinfo=UTC))
+    tanaka.new_messages()
+    assert ja("Reminder: {title}", title="") in tanaka.last_text()
+    assert tanaka.find_action(ja("Add to calendar"))["uri"] == link["uri"]
+    calendar = client.get(link["uri"].removeprefix("https://machi.example.jp"))
+    assert calendar.status_code == 200 and calendar.mimetype == "text/calendar"
+    assert b"DTSTART:20310115T050000Z" in calendar.data
+
+
+def test_staff_close_an_idea_call_early(app, resident, make_user):
+    staff = make_staff(app, join(make_user, "区職員"))
+    post_call(staff)
+    submit(resident, "駐輪場を増やす")
+    staff.says("menu")
+    staff.taps(ja("Idea calls"))
+    staff.taps(ja("Details"))
+    staff.taps(ja("Close the call"))
+    staff.taps(ja("Close the call"))
+    with session_scope(app) as session:
+        assert session.scalars(select(IdeaCall.status)).one() == "closed"
+        assert len(session.scalars(select(Idea)).all()) == 1  # kept for review
+        assert session.scalars(select(AuditLog.action).where(
+            AuditLog.action == "idea_call.close")).all() == ["idea_call.close"]
+    resident.says("menu")
+    resident.taps(ja("Idea calls"))
+    assert ja("There are no open idea calls right now.") in resident.last_text()
