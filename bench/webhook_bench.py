@@ -909,6 +909,8 @@ def main() -> int:  # noqa: C901 - one straight script, phase after phase
     parser.add_argument("--skip-echo", action="store_true")
     parser.add_argument("--skip-ack", action="store_true", help="only per-step and end to end")
     parser.add_argument("--profile", action="store_true", help="cProfile the in-process worker")
+    parser.add_argument("--step-users", type=int, default=None,
+                        help="users walked through the per-step phase (default 3; --quick 3)")
     parser.add_argument("--keep-tmp", action="store_true", help="keep logs and the database")
     args = parser.parse_args()
     quick = args.quick
@@ -1024,7 +1026,7 @@ def main() -> int:  # noqa: C901 - one straight script, phase after phase
 
         # 2. per step, one worker in this process (no simulator latency)
         reset_redis(r, private_redis)
-        steps = per_step(web_port, r, 3 if quick else 6, args.profile)
+        steps = per_step(web_port, r, args.step_users or (3 if quick else 6), args.profile)
         results["per_step"] = steps
         print(f"  per-step figures from {steps['users']} users "
               f"({len(steps['errors'])} errors)", flush=True)
