@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, bindparam, select
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
 from models.base import Base, utcnow
 
@@ -72,8 +72,15 @@ class AuditLog(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+# Every turn starts here: the user with their roles in one SELECT, the statement built once
+# (building it per call costs more than running it on SQLite).
+_BY_LINE_ID = select(User).options(joinedload(User.roles)).where(
+    User.line_user_id == bindparam("line_user_id"))
+
+
 def get_by_line_id(session: Session, line_user_id: str) -> User | None:
-    return session.scalar(select(User).where(User.line_user_id == line_user_id))
+    result = session.execute(_BY_LINE_ID, {"line_user_id": line_user_id})
+    return result.unique().scalar_one_or_none()
 
 
 def follow(
