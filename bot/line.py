@@ -106,6 +106,9 @@ class LineClient:
         self._host = configuration.host
         # content people sent comes from LINE's data host (api-data.line.me)
         self._data_host = (data_base_url or base_url).rstrip("/")
+        # the hot sends skip the pool manager's per-request URL parsing and pool lookup
+        self._api_pool = self._pool.connection_from_url(self._host)
+        self._base_path = urllib3.util.parse_url(self._host).path or ""
         self._token = access_token
         self.api = MessagingApi(self.api_client)
         self.blob = MessagingApiBlob(self.api_client)
@@ -145,9 +148,10 @@ class LineClient:
         }
         if retry_key:
             headers["X-Line-Retry-Key"] = retry_key
-        response = self._pool.request(
-            "POST", self._host + path, headers=headers, timeout=self.timeout,
-            body=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+        response = self._api_pool.urlopen(
+            "POST", self._base_path + path, headers=headers, timeout=self.timeout,
+            body=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+            retries=False, redirect=False)
         if response.status >= 300:
             exc = ApiException(status=response.status, reason=response.reason)
             exc.body = response.data.decode("utf-8", "replace")

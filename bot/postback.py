@@ -35,7 +35,7 @@ class PostbackCodec:
         self._key = hashlib.sha256(b"machibot-postback:" + secret.encode()).digest()
 
     def _sign(self, payload: str) -> str:
-        digest = hmac.new(self._key, payload.encode(), hashlib.sha256).digest()
+        digest = hmac.digest(self._key, payload.encode(), "sha256")
         return base64.urlsafe_b64encode(digest).decode()[:_SIGNATURE_LENGTH]
 
     def encode(self, action: str, /, **args: object) -> str:
