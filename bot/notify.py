@@ -14,17 +14,17 @@ A renderer whose output depends only on the row's `ref` and the reader's languag
 (an announcement, a new item) says `per_user=False`: it runs once per language and mode,
 not once per recipient, which is what lets one announcement reach 100,000 people quickly.
 
-One dispatch pass (`Dispatcher.run_pass(now)`): claim due rows atomically, up to one
-multicast's worth at a time, writing the batch's X-Line-Retry-Key in the claim itself
-(models.outbox.claim_fresh); skip rows of unfollowed or opted-out users; render (a shared
-renderer once per language and mode for the whole pass); group identical content into a
-multicast of at most 500 (a single recipient goes by push); hand the batch to a thread pool
-paced by a token bucket per endpoint, while the pass claims the next rows. The sending thread
-marks its batch sent with one UPDATE by key. 409 counts as sent; 429 and 5xx are retried with
-backoff inside the pass and, failing that, in a later pass with the same rows and the same
-key (models.outbox.claim_keyed); after NOTIFY_MAX_ATTEMPTS the rows are failed with the
-reason. During quiet hours, and after LINE's monthly limit answers, only urgent rows are
-claimed; an urgent message that goes through again ends that pause.
+One dispatch pass (`Dispatcher.run_pass(now)`): claim due batches atomically (rows travel in
+batches of up to 500, each with its X-Line-Retry-Key: models/outbox.py); skip rows of
+unfollowed or opted-out users; render (a shared renderer once per language and mode for the
+whole pass); a batch whose rows read differently is split, identical content staying
+together, so that each batch is one multicast (a single recipient goes by push); hand the
+batches to a thread pool paced by a token bucket per endpoint, while the pass claims the next
+ones. A settling thread marks the batches that went through with one UPDATE. 409 counts as
+sent; 429 and 5xx are retried with backoff inside the pass and, failing that, in a later pass
+with the same rows and the same key (models.outbox.claim_again); after NOTIFY_MAX_ATTEMPTS the
+batch is failed with the reason. During quiet hours, and after LINE's monthly limit answers,
+only urgent batches are claimed; an urgent message that goes through again ends that pause.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ import logging
 import random
 import threading
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -47,7 +46,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from sqlalchemy import String, cast, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from bot import keys
@@ -58,19 +57,20 @@ from bot.messages import Choice, Composer
 from bot.scheduler import JOBS, Job
 from models.outbox import (
     FAILED,
-    SENDING,
+    QUEUED,
     SKIPPED,
     Notification,
     as_utc,
+    claim_again,
     claim_fresh,
-    claim_keyed,
     enqueue,
     enqueue_many,
     mark_sent,
+    new_key,
     record_failure,
-    rekey,
     release,
     set_status,
+    split,
 )
 from models.users import User, UserRole
 
@@ -265,14 +265,15 @@ class TokenBucket:
 
 # -- dispatch ------------------------------------------------------------------------------
 
-# What a pass reads of each claimed row, as plain tuples (100,000 rows a minute must cost
-# little): the first four by position, the rest (ALIKE) as one key. Rows with the same ALIKE
-# fields are decided and rendered once.
-CLAIMED = (Notification.id, User.line_user_id, Notification.attempts, Notification.user_id,
-           Notification.retry_key, Notification.kind, Notification.ref, Notification.urgent,
-           User.locale, User.mode, User.active, cast(User.notification_prefs, String))
-ROW_ID, ROW_LINE_ID, ROW_ATTEMPTS, ROW_USER_ID = range(4)
-ALIKE = slice(4, None)  # retry_key, kind, ref, urgent, locale, mode, active, prefs
+# What a pass reads of claimed rows (100,000 rows a minute must cost little): one result row
+# per group of rows alike in everything a message depends on (ALIKE), which are decided and
+# rendered once, with the group's rows as one string "id:user id:LINE id,...".
+ALIKE = (Notification.batch_key, Notification.kind, Notification.ref, Notification.urgent,
+         User.locale, User.mode, User.active, cast(User.notification_prefs, String))
+MEMBERS = func.aggregate_strings(
+    cast(Notification.id, String).concat(":").concat(cast(Notification.user_id, String))
+    .concat(":").concat(User.line_user_id), ",")
+ROW_ID, ROW_USER_ID, ROW_LINE_ID = range(3)  # a member: (row id, user id, LINE id)
 
 
 @dataclass
@@ -281,8 +282,6 @@ class Batch:
     to: list[str]
     messages: list[dict]
     retry_key: str
-    attempts: int = 0  # the most any of its rows had: what the backoff grows with
-    refs: set[tuple[str, str]] = field(default_factory=set)
 
 
 @dataclass
@@ -319,7 +318,6 @@ class PassState:
     stats: PassStats = field(default_factory=PassStats)
     rendered: dict[tuple[str, str, str, str], tuple[str, list[dict]] | None] = field(
         default_factory=dict)  # (kind, ref, locale, mode) -> content of a shared renderer
-    touched: set[tuple[str, str]] = field(default_factory=set)
 
 
 @dataclass
@@ -328,7 +326,9 @@ class Writes:
 
     unsent: dict[tuple[str, str], list[int]] = field(
         default_factory=lambda: defaultdict(list))  # (status, why) -> row ids
-    new_keys: dict[int, str] = field(default_factory=dict)  # row id -> retry key
+    moves: dict[str, list[int]] = field(default_factory=dict)  # new batch key -> row ids
+    like: dict[str, str] = field(default_factory=dict)  # new batch key -> the claimed one
+    emptied: list[str] = field(default_factory=list)  # claimed batches with nothing to send
 
     def apply(self, session: Session, stats: PassStats) -> None:
         for (status, why), ids in self.unsent.items():
@@ -338,7 +338,8 @@ class Writes:
             else:
                 stats.failed += len(ids)
                 log.warning("gave up on %d notification(s): %s", len(ids), why)
-        rekey(session, self.new_keys)
+        split(session, self.moves, self.like, datetime.now(UTC))
+        mark_sent(session, self.emptied, datetime.now(UTC))
 
 
 class Settler:
@@ -474,7 +475,6 @@ class Dispatcher:
                             writes.apply(session, state.stats)
                             session.commit()
                         for batch in batches:
-                            state.touched |= batch.refs
                             inflight.add(self.pool.submit(self._send, batch))
                     elif retries:
                         retries = False
@@ -484,8 +484,6 @@ class Dispatcher:
                         settler.wait()
                     else:
                         break
-                settler.close()
-                self._refresh_announcements(session, state.touched)
         finally:
             settler.close()
         if state.stats.claimed:
@@ -499,58 +497,56 @@ class Dispatcher:
 
     def _claim(self, session: Session, state: PassState, *, retries: bool,
                room: int) -> list[str]:
-        """Retry keys to send now: whole failed or abandoned batches (`retries`), else new
-        rows, as many claims as there is `room` for in flight (at most 8) in one commit."""
-        config = self.app.config
+        """Keys of the batches to send now: failed or abandoned ones (`retries`), else new
+        ones, as many as there is `room` for in flight (at most 8), in one UPDATE."""
         wall = datetime.now(UTC)
         if retries:
-            stale = wall - timedelta(seconds=config["NOTIFY_CLAIM_TIMEOUT_SECONDS"])
-            return claim_keyed(session, now=state.now, wall_now=wall, stale_before=stale,
+            stale = wall - timedelta(seconds=self.app.config["NOTIFY_CLAIM_TIMEOUT_SECONDS"])
+            return claim_again(session, now=state.now, wall_now=wall, stale_before=stale,
                                urgent_only=state.urgent_only)
         return claim_fresh(session, now=state.now, wall_now=wall,
-                           limit=config["NOTIFY_CLAIM_BATCH"], urgent_only=state.urgent_only,
-                           claims=min(8, max(1, room)))
+                           limit=min(8, max(1, room)), urgent_only=state.urgent_only)
 
     def _prepare(self, session: Session, keys: list[str], state: PassState, *,
                  fresh: bool) -> tuple[list[Batch], Writes]:
-        """Render the rows claimed under `keys` and group them into batches.
+        """Render the rows of the batches claimed under `keys` and make them sendable.
 
         Rows alike in everything a message depends on are decided and rendered once. In a
-        fresh claim the largest group of identical content keeps the claim's key and any
-        other group gets a key of its own (written before anything is sent); a retried key
-        stays one batch, whatever its rows read now.
+        batch claimed for the first time the largest group of identical content keeps the
+        batch and any other group gets a batch of its own (written before anything is sent);
+        a batch sent before stays one, whatever its rows read now.
         """
-        rows = session.connection().execute(  # plain rows: no ORM objects for 100,000 rows
-            select(*CLAIMED).join(User, User.id == Notification.user_id)
-            .where(Notification.retry_key.in_(keys), Notification.status == SENDING)
-            .order_by(Notification.id)).all()
-        state.stats.claimed += len(rows)
-        alike: dict[tuple, list[Any]] = defaultdict(list)
-        for row in rows:
-            alike[row[ALIKE]].append(row)
+        alike: dict[tuple, list[Any]] = {}
+        for *fields, members in session.connection().execute(
+                select(*ALIKE, MEMBERS).join(User, User.id == Notification.user_id)
+                .where(Notification.batch_key.in_(keys), Notification.status == QUEUED)
+                .group_by(*ALIKE)):
+            rows = [(int(row_id), int(user_id), line_id) for row_id, user_id, line_id
+                    in (member.split(":", 2) for member in members.split(","))]
+            alike[tuple(fields)] = rows
+            state.stats.claimed += len(rows)
         writes = Writes()
         objects = self._per_user_objects(session, alike)
-        # retry key -> content -> (messages, rows, what they refer to)
-        by_key: dict[str, dict[Any, tuple[list[dict], list[Any], set]]] = defaultdict(dict)
+        # batch key -> content -> (messages, rows)
+        by_key: dict[str, dict[str, tuple[list[dict], list[Any]]]] = defaultdict(dict)
         for fields, members in alike.items():
-            key, kind, ref, urgent = fields[:4]
             for content, messages, part in self._render(session, fields, members, objects,
                                                         state, writes.unsent):
-                group = by_key[key].setdefault((content, urgent) if fresh else "", (
-                    messages, [], set()))
+                group = by_key[fields[0]].setdefault(content if fresh else "", (messages, []))
                 group[1].extend(part)
-                group[2].add((kind, ref))
         batches: list[Batch] = []
+        writes.emptied = [key for key in keys if key not in by_key]
         for key, contents in by_key.items():
-            parts = [(messages, members[start:start + MAX_MULTICAST_RECIPIENTS], refs)
-                     for messages, members, refs in contents.values()
+            parts = [(messages, members[start:start + MAX_MULTICAST_RECIPIENTS])
+                     for messages, members in contents.values()
                      for start in range(0, len(members), MAX_MULTICAST_RECIPIENTS)]
             parts.sort(key=lambda part: -len(part[1]))
-            for index, (messages, members, refs) in enumerate(parts):
-                batch_key = key if index == 0 else str(uuid.uuid4())
+            for index, (messages, members) in enumerate(parts):
+                batch_key = key if index == 0 else new_key()
                 if index:
-                    writes.new_keys.update((row[ROW_ID], batch_key) for row in members)
-                batches.append(_batch(members, messages, batch_key, refs))
+                    writes.moves[batch_key] = [row[ROW_ID] for row in members]
+                    writes.like[batch_key] = key
+                batches.append(_batch(members, messages, batch_key))
         return batches, writes
 
     def _per_user_objects(self, session: Session,
@@ -640,9 +636,10 @@ class Dispatcher:
         """Write what came of sent batches: those that went through with one UPDATE."""
         stats = state.stats
         stats.requests += len(outcomes)
-        accepted = [o.batch.retry_key for o in outcomes if o.ok]
+        accepted = [o.batch for o in outcomes if o.ok]
         if accepted:
-            stats.sent += mark_sent(session, accepted, datetime.now(UTC))
+            mark_sent(session, [batch.retry_key for batch in accepted], datetime.now(UTC))
+            stats.sent += sum(len(batch.to) for batch in accepted)
             if state.limited:  # something went through: LINE's monthly limit is lifted
                 self._monthly_limit_lifted()
                 state.limited = False
@@ -655,15 +652,15 @@ class Dispatcher:
                         retry_at=state.now + timedelta(minutes=10))
                 self._monthly_limit_reached(session, state.now)
                 continue
-            attempts = outcome.batch.attempts + 1
-            backoff = timedelta(seconds=min(3600, 30 * 2 ** (attempts - 1)))
-            retried, failed = record_failure(
-                session, outcome.batch.retry_key, outcome.error, retry_at=state.now + backoff,
+            failed = record_failure(
+                session, outcome.batch.retry_key, outcome.error, now=state.now,
                 max_attempts=self.app.config["NOTIFY_MAX_ATTEMPTS"], give_up=outcome.permanent)
-            stats.retried += retried
-            stats.failed += failed
+            recipients = len(outcome.batch.to)
             if failed:
-                log.warning("gave up on %d notification(s): %s", failed, outcome.error)
+                stats.failed += recipients
+                log.warning("gave up on %d notification(s): %s", recipients, outcome.error)
+            else:
+                stats.retried += recipients
 
     def _monthly_limit_reached(self, session: Session, now: datetime) -> None:
         """Pause non-urgent sending until the month ends; tell staff once."""
@@ -689,15 +686,6 @@ class Dispatcher:
 
         if get_redis(self.app).delete(QUOTA_KEY):
             log.warning("LINE accepted a message again: the monthly limit is lifted")
-
-    def _refresh_announcements(self, session: Session, touched: set[tuple[str, str]]) -> None:
-        from models.announcements import KIND, Announcement, refresh_counts
-
-        for kind, ref in touched:
-            if kind == KIND and ref.isdigit():
-                announcement = session.get(Announcement, int(ref))
-                if announcement is not None:
-                    refresh_counts(session, announcement)
 
 
 def _collect(inflight: set[Future[Outcome]],
@@ -727,11 +715,9 @@ def _content_key(messages: list[dict]) -> str:
     return json.dumps(messages, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _batch(members: list[Any], messages: list[dict], retry_key: str,
-           refs: set[tuple[str, str]]) -> Batch:
+def _batch(members: list[Any], messages: list[dict], retry_key: str) -> Batch:
     endpoint = "push" if len(members) == 1 else "multicast"
-    return Batch(endpoint, [row[ROW_LINE_ID] for row in members], messages[:5], retry_key,
-                 max(row[ROW_ATTEMPTS] for row in members), refs)
+    return Batch(endpoint, [row[ROW_LINE_ID] for row in members], messages[:5], retry_key)
 
 
 _dispatchers_lock = threading.Lock()

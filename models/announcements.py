@@ -1,8 +1,8 @@
 """Staff announcements: the text (per language), who receives it, when, and how it went.
 
 An announcement is sent by writing one outbox row per recipient (`kind="announcement"`,
-`ref=str(announcement.id)`) in a single INSERT ... SELECT, due now or at the chosen time;
-the dispatcher batches identical content into multicasts. Counts come from the outbox.
+`ref=str(announcement.id)`) with INSERT ... SELECT, in batches of 500, due now or at the
+chosen time; the dispatcher sends each batch as a multicast. Counts come from the outbox.
 
 Segments are a registry: `SEGMENTS[name]` gives the users a segment selects. Features add
 their own (the activities feature registers "participants" of an activity).
@@ -15,20 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, cast, func, insert, literal, select, true
+from sqlalchemy import JSON, ForeignKey, String, func, select, true
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.i18n import N_, SUPPORTED_LOCALES
 from models.base import Base, utcnow
-from models.outbox import (
-    CANCELLED,
-    FAILED,
-    PENDING,
-    SENT,
-    Notification,
-    after_bulk_insert,
-    as_utc,
-)
+from models.outbox import CANCELLED, FAILED, SENT, as_utc, counts, enqueue_select
 from models.subscriptions import AREA, CATEGORY, SubscriptionTopic
 from models.users import User
 
@@ -154,40 +146,21 @@ def schedule(session: Session, announcement: Announcement, *, at: datetime,
              urgent: bool = False) -> int:
     """Write one outbox row per recipient, due at `at`; returns how many were targeted."""
     at = as_utc(at)
-    who = recipients(session, announcement.segment).subquery()
-    prefix = f"ann:{announcement.id}:"
-    rows = select(
-        who.c.id,
-        literal(KIND),
-        literal(str(announcement.id)),
-        literal(at, type_=Notification.due_at.type),
-        literal(prefix) + cast(who.c.id, String),
-        literal(urgent),
-        literal(PENDING),
-        literal(0),
-        literal(utcnow(), type_=Notification.created_at.type),
-    )
-    columns = ["user_id", "kind", "ref", "due_at", "dedupe_key", "urgent", "status",
-               "attempts", "created_at"]
-    session.execute(insert(Notification).from_select(columns, rows))
     announcement.status = SCHEDULED
     announcement.send_at = at
-    # counted, not taken from rowcount: drivers do not all report it for INSERT ... SELECT
-    announcement.targeted = session.scalar(select(func.count()).where(
-        Notification.kind == KIND, Notification.ref == str(announcement.id))) or 0
-    after_bulk_insert(session, announcement.targeted)
+    announcement.targeted = enqueue_select(
+        session, recipients(session, announcement.segment).subquery(), kind=KIND,
+        ref=str(announcement.id), due_at=at, dedupe_prefix=f"ann:{announcement.id}:",
+        urgent=urgent)
     return announcement.targeted
 
 
 def refresh_counts(session: Session, announcement: Announcement) -> dict[str, int]:
     """Update and return the announcement's sent and failed counts from the outbox."""
-    by_status = dict(session.execute(
-        select(Notification.status, func.count()).where(
-            Notification.kind == KIND, Notification.ref == str(announcement.id))
-        .group_by(Notification.status)).all())
-    announcement.sent = by_status.get(SENT, 0)
-    announcement.failed = by_status.get(FAILED, 0)
-    return by_status
+    by_state = counts(session, kind=KIND, ref=str(announcement.id))
+    announcement.sent = by_state.get(SENT, 0)
+    announcement.failed = by_state.get(FAILED, 0)
+    return by_state
 
 
 def cancel_announcement(session: Session, announcement: Announcement) -> int:

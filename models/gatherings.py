@@ -222,11 +222,9 @@ def _tell_invited(session: Session, gathering: Gathering, kind: str, by_user_id:
                   now: datetime, *, declined_too: bool) -> int:
     """A `kind` message now to everyone invited (and who said no, with `declined_too`);
     people whose invitation is still waiting to be sent read the news in it instead."""
-    from models.outbox import PENDING, Notification
+    from models.outbox import waiting as unsent
 
-    waiting = set(session.scalars(select(Notification.user_id).where(
-        Notification.kind == "gathering.invite", Notification.ref == gathering.ref,
-        Notification.status == PENDING)))
+    waiting = set(session.scalars(unsent(kind="gathering.invite", ref=gathering.ref)))
     cancel(session, ref=gathering.ref, kind=kind)  # an earlier change not yet sent: this one
     people = select(Rsvp.user_id).where(Rsvp.gathering_id == gathering.id)
     if not declined_too:

@@ -5,31 +5,44 @@ scheduler's dispatcher (bot/notify.py) is the only reader. A row says who, what 
 refers to and when; the message itself is rendered at send time, so a changed venue or time
 is never sent stale.
 
-Row life: pending -> sending (claimed by one dispatcher) -> sent; or skipped (unfollowed,
-opted out, no longer relevant), failed (gave up after NOTIFY_MAX_ATTEMPTS, `last_error` says
-why) or cancelled (by the domain, while pending).
+Rows travel in batches. A batch is up to one multicast's worth of rows of one kind, reference,
+due time and urgency; its key is the X-Line-Retry-Key it is sent under, and it holds the
+sending state:
 
-The retry key is the claim: `claim_fresh` takes up to one multicast's worth of due rows and
-writes a new X-Line-Retry-Key on them in the same UPDATE, so a batch's key is stored before
-it is sent without a write of its own, and `mark_sent` / `record_failure` settle a whole
-batch with one UPDATE by key. A row that failed a send keeps its key and goes back to
-pending; `claim_keyed` takes such rows back a whole key at a time, so a retry is always the
-same rows under the same key and one that LINE had in fact accepted answers 409 and delivers
-nothing twice.
+    pending -> sending (claimed by one dispatcher) -> sent
+                       -> pending again, to be retried under the same key
+                       -> failed (gave up after NOTIFY_MAX_ATTEMPTS; `last_error` says why)
+
+An announcement to 100,000 people is 200 batches, so claiming it and marking it sent take 200
+row writes, not 200,000. A retry is always the same batch under the same key, so one that
+LINE had in fact accepted answers 409 and delivers nothing twice.
+
+A row's own `status` is `queued` while its batch speaks for it. It changes only when the row
+parts from its batch: skipped (unfollowed, opted out, no longer relevant) or failed (could
+not be rendered), written by the dispatcher, and cancelled, written by the domain while the
+batch waits. `Notification.state` is where a row stands: its own status, else its batch's.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ForeignKey,
     Index,
     String,
     and_,
+    case,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
     literal_column,
     or_,
     select,
@@ -37,19 +50,20 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, utcnow
 
 PENDING, SENDING, SENT, SKIPPED, FAILED, CANCELLED = (
     "pending", "sending", "sent", "skipped", "failed", "cancelled")
-STATUSES = (PENDING, SENDING, SENT, SKIPPED, FAILED, CANCELLED)
+QUEUED = "queued"  # a row's own status while its batch speaks for it
+STATES = (PENDING, SENDING, SENT, SKIPPED, FAILED, CANCELLED)
+BATCH_SIZE = 500  # one multicast
 
-FRESH_INDEX, FRESH_WHERE = ("ix_notifications_fresh_due_at",
-                            "status = 'pending' AND retry_key IS NULL")
-RETRY_INDEX, RETRY_WHERE = ("ix_notifications_retry_due_at",
-                            "status = 'pending' AND retry_key IS NOT NULL")
-SENDING_INDEX, SENDING_WHERE = "ix_notifications_sending_claimed_at", "status = 'sending'"
+DUE_INDEX, DUE_WHERE = "ix_notification_batches_pending_due_at", "status = 'pending'"
+SENDING_INDEX, SENDING_WHERE = ("ix_notification_batches_sending_claimed_at",
+                                "status = 'sending'")
 
 
 def as_utc(value: datetime) -> datetime:
@@ -58,59 +72,117 @@ def as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class Notification(Base):
-    __tablename__ = "notifications"
-    # Partial indexes: a row is in one of the first three only while it waits, waits for a
-    # retry or is being sent, so the millions of sent rows cost the dispatcher nothing and
-    # each row touches few index entries on its way through. Queries name the status as a
-    # literal: SQLite uses a partial index only then. The retry key index leaves out rows
-    # without a key, else SQLite's planner takes "retry_key IS NULL" on it for a selective
-    # test and sorts every waiting row at each claim.
+def new_key() -> str:
+    return str(uuid.uuid4())
+
+
+class NotificationBatch(Base):
+    __tablename__ = "notification_batches"
+    # Partial indexes: a batch is in one only while it waits or is being sent, so the sent
+    # ones cost the dispatcher nothing. Queries name the status as a literal: SQLite uses a
+    # partial index only then.
     __table_args__ = (
-        Index(FRESH_INDEX, "due_at", sqlite_where=text(FRESH_WHERE),
-              postgresql_where=text(FRESH_WHERE)),
-        Index(RETRY_INDEX, "due_at", sqlite_where=text(RETRY_WHERE),
-              postgresql_where=text(RETRY_WHERE)),
+        Index(DUE_INDEX, "due_at", sqlite_where=text(DUE_WHERE),
+              postgresql_where=text(DUE_WHERE)),
         Index(SENDING_INDEX, "claimed_at", sqlite_where=text(SENDING_WHERE),
               postgresql_where=text(SENDING_WHERE)),
-        Index("ix_notifications_retry_key", "retry_key",
-              sqlite_where=text("retry_key IS NOT NULL"),
-              postgresql_where=text("retry_key IS NOT NULL")),
-        Index("ix_notifications_kind_ref", "kind", "ref"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(36), primary_key=True)  # the X-Line-Retry-Key
     kind: Mapped[str] = mapped_column(String(40))
-    ref: Mapped[str] = mapped_column(String(64))  # what it refers to, e.g. "signup:12"
+    ref: Mapped[str] = mapped_column(String(64))
     due_at: Mapped[datetime]
-    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
-    urgent: Mapped[bool] = mapped_column(default=False)  # urgent rows ignore quiet hours
+    urgent: Mapped[bool] = mapped_column(default=False)  # urgent batches ignore quiet hours
+    size: Mapped[int] = mapped_column(default=0)  # rows put in it (some may have left since)
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
-    retry_key: Mapped[str | None] = mapped_column(String(36))
     retry_at: Mapped[datetime | None]
-    claimed_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]  # first claimed: a batch once claimed is never split
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:
+        return f"<NotificationBatch {self.key} {self.kind} {self.status}>"
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_kind_ref", "kind", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # deferred: an INSERT ... SELECT of an announcement's rows comes before their batches
+    batch_key: Mapped[str] = mapped_column(
+        ForeignKey("notification_batches.key", deferrable=True, initially="DEFERRED"),
+        index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    ref: Mapped[str] = mapped_column(String(64))  # what it refers to, e.g. "signup:12"
+    due_at: Mapped[datetime]
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    urgent: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), default=QUEUED)
+    last_error: Mapped[str | None] = mapped_column(String(200))  # why skipped or failed
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    batch: Mapped[NotificationBatch] = relationship()
+
+    @hybrid_property
+    def state(self) -> str:
+        """pending, sending, sent, skipped, failed or cancelled."""
+        return self.batch.status if self.status == QUEUED else self.status
+
+    @state.inplace.expression
+    @classmethod
+    def _state_expression(cls):  # type: ignore[no-untyped-def]
+        batch_status = (select(NotificationBatch.status)
+                        .where(NotificationBatch.key == cls.batch_key).scalar_subquery())
+        return case((cls.status == QUEUED, batch_status), else_=cls.status)
+
+    @property
+    def error(self) -> str | None:
+        """Why the row was not sent, if it was not."""
+        return self.last_error or (self.batch.last_error if self.status == QUEUED else None)
+
+    def __repr__(self) -> str:
         return f"<Notification {self.id} {self.kind} {self.status}>"
+
+
+def _batch_for(session: Session, kind: str, ref: str, due_at: datetime,
+               urgent: bool) -> NotificationBatch:
+    """A waiting batch of rows like this one with room left, else a new one. On PostgreSQL
+    the batch is locked (FOR UPDATE): were a dispatcher claiming it, this waits, finds it
+    claimed and makes a new one, so no row joins a batch that has been read for sending."""
+    found = session.scalars(select(NotificationBatch).where(
+        NotificationBatch.kind == kind, NotificationBatch.ref == ref,
+        NotificationBatch.due_at == due_at, NotificationBatch.urgent.is_(urgent), _is(PENDING),
+        NotificationBatch.claimed_at.is_(None), NotificationBatch.size < BATCH_SIZE)
+        .limit(1).with_for_update()).first()
+    if found is None:
+        found = NotificationBatch(key=new_key(), kind=kind, ref=ref, due_at=due_at,
+                                  urgent=urgent, size=0, status=PENDING, attempts=0)
+    found.size += 1
+    return found
 
 
 def enqueue(session: Session, *, user_id: int, kind: str, ref: str, due_at: datetime,
             dedupe_key: str, urgent: bool = False) -> Notification:
     """Add a notification, once per `dedupe_key`.
 
-    Enqueueing a key again moves a pending row to the new due time (an item's time changed),
+    The row joins a waiting batch of the same kind, ref, due time and urgency (the
+    invitations to one gathering go out as one multicast), or starts one.
+
+    Enqueueing a key again moves a waiting row to the new due time (an item's time changed),
     revives a cancelled one (signed up again) and leaves a sent, skipped or failed one alone.
+    A row that moves changes batch: new details at a new time are a new message, never a
+    retry of the old one.
     """
     due_at = as_utc(due_at)
     row = session.scalar(select(Notification).where(Notification.dedupe_key == dedupe_key))
     if row is None:
         row = Notification(user_id=user_id, kind=kind, ref=ref, due_at=due_at,
-                           dedupe_key=dedupe_key, urgent=urgent, status=PENDING, attempts=0)
+                           dedupe_key=dedupe_key, urgent=urgent, status=QUEUED,
+                           batch=_batch_for(session, kind, ref, due_at, urgent))
         try:
             with session.begin_nested():
                 session.add(row)
@@ -120,40 +192,97 @@ def enqueue(session: Session, *, user_id: int, kind: str, ref: str, due_at: date
         else:
             return row
     if row.status == CANCELLED:
-        row.status, row.attempts, row.retry_key, row.retry_at = PENDING, 0, None, None
-        row.last_error = None
-    if row.status == PENDING:
-        if row.retry_key is not None and as_utc(row.due_at) != due_at:
-            # new details at a new time are a new message, never a retry of the old one
-            row.retry_key, row.retry_at = None, None
-        row.due_at, row.urgent = due_at, urgent
+        row.status, row.last_error = QUEUED, None
+        row.batch = _batch_for(session, kind, ref, due_at, urgent)
+    elif row.state == PENDING and (as_utc(row.due_at) != due_at or row.urgent != urgent):
+        row.batch = _batch_for(session, kind, ref, due_at, urgent)
+    else:
+        return row
+    row.due_at, row.urgent = due_at, urgent
     return row
 
 
 def enqueue_many(session: Session, rows: Iterable[dict[str, Any]], *, chunk: int = 5_000) -> int:
-    """Insert many notifications at once (announcements, new items), skipping known keys.
+    """Insert many notifications at once (new items, a sign-up's notices), skipping known
+    keys; rows of the same kind, ref, due time and urgency share batches of up to 500.
 
     Each row is a dict with user_id, kind, ref, due_at, dedupe_key and optionally urgent.
     Returns how many rows were new.
     """
-    insert = _insert_ignoring_duplicates(session)
-    total = 0
-    batch: list[dict[str, Any]] = []
+    insert_rows = _insert_ignoring_duplicates(session)
     now = utcnow()
+    total = tried = 0
+    batches: dict[str, dict[str, Any]] = {}
+    filling: dict[tuple, dict[str, Any]] = {}  # (kind, ref, due, urgent) -> its open batch
+    chunk_rows: list[dict[str, Any]] = []
 
     def flush() -> int:
-        if not batch:
-            return 0
-        new = len(session.execute(insert, batch).all())
-        batch.clear()
+        new = len(session.execute(insert_rows, chunk_rows).all()) if chunk_rows else 0
+        chunk_rows.clear()
         return new
 
     for row in rows:
-        batch.append({"urgent": False, **row, "due_at": as_utc(row["due_at"]),
-                      "status": PENDING, "attempts": 0, "created_at": now})
-        if len(batch) >= chunk:
+        due, urgent = as_utc(row["due_at"]), bool(row.get("urgent", False))
+        group = (row["kind"], row["ref"], due, urgent)
+        batch = filling.get(group)
+        if batch is None or batch["size"] >= BATCH_SIZE:
+            batch = filling[group] = {
+                "key": new_key(), "kind": row["kind"], "ref": row["ref"], "due_at": due,
+                "urgent": urgent, "size": 0, "status": PENDING, "attempts": 0,
+                "created_at": now}
+            batches[batch["key"]] = batch
+        batch["size"] += 1
+        chunk_rows.append({**row, "urgent": urgent, "due_at": due, "batch_key": batch["key"],
+                           "status": QUEUED, "created_at": now})
+        tried += 1
+        if len(chunk_rows) >= chunk:
             total += flush()
     total += flush()
+    if batches:  # after their rows: the foreign key is checked at commit
+        session.execute(NotificationBatch.__table__.insert(), list(batches.values()))
+    if total < tried:  # known keys left some batches with fewer rows, perhaps none
+        for part in _parts(list(batches)):
+            session.execute(delete(NotificationBatch).where(
+                NotificationBatch.key.in_(part),
+                ~exists().where(Notification.batch_key == NotificationBatch.key)))
+    after_bulk_insert(session, total)
+    return total
+
+
+def enqueue_select(session: Session, users: Any, *, kind: str, ref: str, due_at: datetime,
+                   dedupe_prefix: str, urgent: bool = False) -> int:
+    """One row for each user `users` selects (a subquery with an `id` column), in batches of
+    500, with two INSERT ... SELECTs: an announcement to a whole segment. Returns how many.
+
+    Each row's batch key is a random prefix of this call and the row's batch number in 12
+    hex digits (still a UUID); the batches are then taken from the rows themselves.
+    """
+    due_at, now = as_utc(due_at), utcnow()
+    number = (func.row_number().over(order_by=users.c.id) - 1) // BATCH_SIZE
+    if session.get_bind().dialect.name == "sqlite":
+        digits = func.printf("%012x", number)
+    else:
+        digits = func.lpad(func.to_hex(cast(number, BigInteger)), 12, "0")
+    prefix = new_key()[:24]
+    key = literal(prefix, String).concat(digits)
+    when = Notification.due_at.type
+    session.execute(insert(Notification).from_select(
+        ["user_id", "kind", "ref", "due_at", "dedupe_key", "urgent", "status", "batch_key",
+         "created_at"],
+        select(users.c.id, literal(kind), literal(ref), literal(due_at, when),
+               literal(dedupe_prefix, String).concat(cast(users.c.id, String)),
+               literal(urgent), literal(QUEUED), key,
+               literal(now, Notification.created_at.type))))
+    ours = and_(Notification.kind == kind, Notification.ref == ref)
+    session.execute(insert(NotificationBatch).from_select(
+        ["key", "kind", "ref", "due_at", "urgent", "size", "status", "attempts", "created_at"],
+        select(Notification.batch_key, literal(kind), literal(ref), literal(due_at, when),
+               literal(urgent), func.count(), literal(PENDING), literal(0),
+               literal(now, NotificationBatch.created_at.type))
+        .where(ours, Notification.batch_key.startswith(prefix))
+        .group_by(Notification.batch_key)))
+    # counted, not taken from rowcount: drivers do not all report it for INSERT ... SELECT
+    total = session.scalar(select(func.count()).where(ours)) or 0
     after_bulk_insert(session, total)
     return total
 
@@ -167,6 +296,7 @@ def after_bulk_insert(session: Session, rows: int) -> None:
     for the small one it was and picks slow plans for the dispatch that follows at once."""
     if rows >= ANALYZE_AFTER_ROWS and session.get_bind().dialect.name == "postgresql":
         session.execute(text("ANALYZE notifications"))
+        session.execute(text("ANALYZE notification_batches"))
 
 
 def _insert_ignoring_duplicates(session: Session):  # type: ignore[no-untyped-def]
@@ -181,12 +311,31 @@ def _insert_ignoring_duplicates(session: Session):  # type: ignore[no-untyped-de
             .returning(Notification.id))
 
 
+def _waiting(lock: bool = False):  # type: ignore[no-untyped-def]
+    """Rows still to be sent: queued in a batch that no dispatcher has claimed. With `lock`,
+    their batches are locked on PostgreSQL (FOR UPDATE), so a claim under way finishes
+    first and its batches then no longer count as waiting."""
+    unclaimed = (select(NotificationBatch.key)
+                 .where(NotificationBatch.key == Notification.batch_key, _is(PENDING),
+                        NotificationBatch.claimed_at.is_(None)))
+    if lock:
+        unclaimed = unclaimed.with_for_update()
+    return and_(Notification.status == QUEUED, unclaimed.exists())
+
+
+def waiting(*, kind: str, ref: str) -> Any:
+    """A SELECT of the user ids whose `kind` notification about `ref` is still to be sent."""
+    return select(Notification.user_id).where(
+        Notification.kind == kind, Notification.ref == ref, _waiting())
+
+
 def cancel(session: Session, *, dedupe_key: str | None = None, ref: str | None = None,
            kind: str | None = None) -> int:
-    """Cancel pending notifications by key, or by what they refer to (optionally one kind)."""
+    """Cancel notifications still to be sent, by key, or by what they refer to (optionally one
+    kind). A batch a dispatcher has claimed is being sent: its rows are no longer cancelled."""
     if dedupe_key is None and ref is None:
         raise ValueError("cancel needs a dedupe_key or a ref")
-    statement = update(Notification).where(Notification.status == PENDING)
+    statement = update(Notification).where(_waiting(lock=True))
     if dedupe_key is not None:
         statement = statement.where(Notification.dedupe_key == dedupe_key)
     if ref is not None:
@@ -200,141 +349,145 @@ def cancel(session: Session, *, dedupe_key: str | None = None, ref: str | None =
 
 def _is(status: str):  # type: ignore[no-untyped-def]
     # a literal, not a bound parameter: the partial indexes are used only then
-    return Notification.status == literal_column(f"'{status}'")
+    return NotificationBatch.status == literal_column(f"'{status}'")
 
 
 def _due(now: datetime, urgent_only: bool):  # type: ignore[no-untyped-def]
-    due = and_(_is(PENDING), Notification.due_at <= now,
-               or_(Notification.retry_at.is_(None), Notification.retry_at <= now))
-    return and_(due, Notification.urgent.is_(True)) if urgent_only else due
+    due = and_(_is(PENDING), NotificationBatch.due_at <= now,
+               or_(NotificationBatch.retry_at.is_(None), NotificationBatch.retry_at <= now))
+    return and_(due, NotificationBatch.urgent.is_(True)) if urgent_only else due
+
+
+def _claim(session: Session, candidates: Any, also: Any, wall_now: datetime) -> list[str]:
+    """Set the batches `candidates` selects (a SELECT of keys, FOR UPDATE SKIP LOCKED) to
+    sending in one UPDATE; returns their keys."""
+    if session.get_bind().dialect.name == "postgresql":
+        # picked once, then joined by primary key: as `key IN (...)`, a plan made with stale
+        # statistics re-ran the subquery for every waiting batch
+        picked = candidates.cte("picked").prefix_with("MATERIALIZED")
+        claim = update(NotificationBatch).where(NotificationBatch.key == picked.c.key)
+    else:  # SQLite: the UPDATE holds the write lock; `also` re-checks the state under it
+        claim = update(NotificationBatch).where(
+            NotificationBatch.key.in_(candidates.scalar_subquery()), also)
+    claimed = session.execute(
+        claim.values(status=SENDING, claimed_at=as_utc(wall_now))
+        .returning(NotificationBatch.key)).scalars().all()
+    session.commit()
+    return list(claimed)
 
 
 def claim_fresh(session: Session, *, now: datetime, wall_now: datetime, limit: int,
-                urgent_only: bool, claims: int = 1) -> list[str]:
-    """Claim due rows that were never tried, up to `claims` times `limit`, in one commit;
-    returns the new retry key of each claim.
+                urgent_only: bool) -> list[str]:
+    """Claim up to `limit` due batches that were never claimed; returns their keys.
 
-    Each claim is one UPDATE whose inner SELECT takes `FOR UPDATE SKIP LOCKED` on PostgreSQL,
-    so two dispatchers never wait on or claim the same rows; on SQLite the UPDATE takes the
-    database's write lock and re-checks the status, which is just as exclusive. The key it
-    writes is the X-Line-Retry-Key of the batch these rows become.
+    One UPDATE whose inner SELECT takes `FOR UPDATE SKIP LOCKED` on PostgreSQL, so two
+    dispatchers never wait on or claim the same batches; on SQLite the UPDATE takes the
+    database's write lock and re-checks the state, which is just as exclusive.
     """
-    now = as_utc(now)
-    fresh = and_(_due(now, urgent_only), Notification.retry_key.is_(None))
-    candidates = (select(Notification.id).where(fresh).order_by(Notification.due_at)
+    fresh = and_(_due(as_utc(now), urgent_only), NotificationBatch.claimed_at.is_(None))
+    candidates = (select(NotificationBatch.key).where(fresh).order_by(NotificationBatch.due_at)
                   .limit(limit).with_for_update(skip_locked=True))
-    if session.get_bind().dialect.name == "postgresql":
-        # picked once, then joined by primary key: as `id IN (...)`, a plan made with stale
-        # statistics (100,000 rows just written) re-ran the subquery for every waiting row
-        picked = candidates.cte("picked").prefix_with("MATERIALIZED")
-        claim = update(Notification).where(Notification.id == picked.c.id)
-    else:
-        claim = update(Notification).where(Notification.id.in_(candidates.scalar_subquery()),
-                                           fresh)
-    keys = []
-    for _ in range(claims):
-        key = str(uuid.uuid4())
-        result = session.execute(
-            claim.values(status=SENDING, retry_key=key, claimed_at=as_utc(wall_now)),
-            execution_options={"synchronize_session": False})
-        if not result.rowcount:
-            break
-        keys.append(key)
-    session.commit()
-    return keys
+    return _claim(session, candidates, fresh, wall_now)
 
 
-def claim_keyed(session: Session, *, now: datetime, wall_now: datetime, stale_before: datetime,
-                urgent_only: bool, limit: int = 50) -> list[str]:
-    """Claim rows to send again, a whole retry key at a time; returns the keys claimed.
+def claim_again(session: Session, *, now: datetime, wall_now: datetime,
+                stale_before: datetime, urgent_only: bool, limit: int = 50) -> list[str]:
+    """Claim batches to send again under their key; returns the keys.
 
-    Those are rows whose send failed (pending again, past `retry_at`) and rows left in
-    `sending` by a dispatcher that died (claimed before `stale_before`). Taking every row of
-    a key together means a retry never splits a batch: were part of it sent under the key
-    first, the rest would be answered 409 and never delivered.
+    Those are batches whose send failed (pending again, past `retry_at`) and batches left in
+    `sending` by a dispatcher that died (claimed before `stale_before`).
     """
     now, stale_before = as_utc(now), as_utc(stale_before)
-    waiting = and_(_due(now, urgent_only), Notification.retry_key.is_not(None))
-    stale = and_(_is(SENDING), Notification.claimed_at < stale_before)
+    retry = and_(_due(now, urgent_only), NotificationBatch.claimed_at.is_not(None))
+    stale = and_(_is(SENDING), NotificationBatch.claimed_at < stale_before)
     if urgent_only:
-        stale = and_(stale, Notification.urgent.is_(True))
-    keys = session.scalars(  # UNION: each half uses its own partial index, and no key twice
-        select(Notification.retry_key).where(waiting)
-        .union(select(Notification.retry_key).where(stale)).limit(limit)).all()
-    claimed = []
-    for key in keys:
-        result = session.execute(
-            update(Notification)
-            .where(Notification.retry_key == key,
-                   or_(_is(PENDING), and_(_is(SENDING), Notification.claimed_at < stale_before)))
-            .values(status=SENDING, claimed_at=as_utc(wall_now)),
-            execution_options={"synchronize_session": False})
-        if result.rowcount:
-            claimed.append(key)
-    session.commit()
-    return claimed
+        stale = and_(stale, NotificationBatch.urgent.is_(True))
+    # UNION: each half uses its own partial index
+    keys = (select(NotificationBatch.key).where(retry)
+            .union(select(NotificationBatch.key).where(stale)).subquery())
+    candidates = (select(NotificationBatch.key).where(NotificationBatch.key.in_(select(keys.c.key)))
+                  .limit(limit).with_for_update(skip_locked=True))
+    return _claim(session, candidates, or_(retry, stale), wall_now)
 
 
-def rekey(session: Session, keys: dict[int, str]) -> None:
-    """Give claimed rows other retry keys (row id -> key): a claim that became several
-    batches, one key each."""
-    if keys:
-        session.execute(update(Notification),
-                        [{"id": row_id, "retry_key": key} for row_id, key in keys.items()])
+def split(session: Session, moves: dict[str, list[int]], like: dict[str, str],
+          wall_now: datetime) -> None:
+    """Give claimed rows batches of their own (new key -> row ids), claimed like the batch
+    each came from (new key -> old key): a claimed batch whose rows read differently."""
+    if not moves:
+        return
+    olds = {row.key: row for row in session.scalars(
+        select(NotificationBatch).where(NotificationBatch.key.in_(set(like.values()))))}
+    session.execute(NotificationBatch.__table__.insert(), [
+        {"key": key, "kind": old.kind, "ref": old.ref, "due_at": old.due_at,
+         "urgent": old.urgent, "size": len(moves[key]), "status": SENDING, "attempts": 0,
+         "claimed_at": as_utc(wall_now), "created_at": utcnow()}
+        for key, old in ((key, olds[like[key]]) for key in moves)])
+    session.execute(update(Notification), [
+        {"id": row_id, "batch_key": key} for key, ids in moves.items() for row_id in ids])
 
 
-def mark_sent(session: Session, retry_keys: Sequence[str], at: datetime) -> int:
-    """The batches sent under `retry_keys` were accepted (or answered 409): their rows are
-    sent. Returns how many rows."""
+def mark_sent(session: Session, keys: Sequence[str], at: datetime) -> int:
+    """The batches sent under `keys` were accepted (or answered 409), or had nothing left to
+    send. Returns how many batches."""
     total = 0
-    for part in _parts(retry_keys):
+    for part in _parts(keys):
         result = session.execute(
-            update(Notification).where(Notification.retry_key.in_(part), _is(SENDING))
+            update(NotificationBatch).where(NotificationBatch.key.in_(part), _is(SENDING))
             .values(status=SENT, sent_at=as_utc(at)),
             execution_options={"synchronize_session": False})
         total += result.rowcount or 0
     return total
 
 
-def release(session: Session, retry_key: str, retry_at: datetime) -> int:
-    """Back to pending, no attempt counted and the key dropped: LINE refused the batch
-    without looking at it (its monthly limit), so it can be batched anew later."""
+def release(session: Session, key: str, retry_at: datetime) -> int:
+    """Back to pending, no attempt counted: LINE refused the batch without looking at it (its
+    monthly limit), so the key is unused and the batch goes again from `retry_at`."""
     result = session.execute(
-        update(Notification).where(Notification.retry_key == retry_key, _is(SENDING))
-        .values(status=PENDING, retry_key=None, retry_at=as_utc(retry_at)),
+        update(NotificationBatch).where(NotificationBatch.key == key, _is(SENDING))
+        .values(status=PENDING, retry_at=as_utc(retry_at)),
         execution_options={"synchronize_session": False})
     return result.rowcount or 0
 
 
-def record_failure(session: Session, retry_key: str, error: str, *, retry_at: datetime,
-                   max_attempts: int, give_up: bool = False) -> tuple[int, int]:
-    """Count an attempt on every row of the batch: failed for good at `max_attempts` (or with
-    `give_up`), else pending again from `retry_at` under the same key. Returns (to retry,
-    failed)."""
-    batch = and_(Notification.retry_key == retry_key, _is(SENDING))
-    values = {"attempts": Notification.attempts + 1, "last_error": error[:200]}
-    last = batch if give_up else and_(batch, Notification.attempts + 1 >= max_attempts)
-    failed = session.execute(update(Notification).where(last).values(status=FAILED, **values),
-                             execution_options={"synchronize_session": False}).rowcount or 0
-    retried = session.execute(
-        update(Notification).where(batch)
-        .values(status=PENDING, retry_at=as_utc(retry_at), **values),
-        execution_options={"synchronize_session": False}).rowcount or 0
-    return retried, failed
+def record_failure(session: Session, key: str, error: str, *, now: datetime,
+                   max_attempts: int, give_up: bool = False) -> bool:
+    """Count an attempt on the batch: failed for good at `max_attempts` (or with `give_up`),
+    else pending again under the same key, after a backoff that doubles with each attempt
+    (30 s, 1 min, 2 min, ... at most an hour). Returns whether it gave up."""
+    batch = session.get(NotificationBatch, key)
+    if batch is None or batch.status != SENDING:
+        return False
+    batch.attempts += 1
+    batch.last_error = error[:200]
+    failed = give_up or batch.attempts >= max_attempts
+    batch.status = FAILED if failed else PENDING
+    backoff = timedelta(seconds=min(3600, 30 * 2 ** (batch.attempts - 1)))
+    batch.retry_at = None if failed else as_utc(now) + backoff
+    return failed
 
 
 def set_status(session: Session, ids: Sequence[int], status: str, *,
-               error: str | None = None, sent_at: datetime | None = None) -> None:
+               error: str | None = None) -> None:
+    """Rows that part from their batch (skipped, failed), with the reason."""
     for part in _parts(ids):
         values: dict[str, Any] = {"status": status}
         if error is not None:
             values["last_error"] = error[:200]
-        if sent_at is not None:
-            values["sent_at"] = sent_at
         session.execute(update(Notification).where(Notification.id.in_(part)).values(**values),
                         execution_options={"synchronize_session": False})
 
 
-def _parts(ids: Sequence[int], size: int = 900) -> list[Sequence[int]]:
+def counts(session: Session, *, kind: str, ref: str) -> dict[str, int]:
+    """How many rows about `ref` stand in each state (sent, failed, ...)."""
+    state = case((Notification.status == QUEUED, NotificationBatch.status),
+                 else_=Notification.status)
+    return dict(session.execute(  # type: ignore[arg-type]
+        select(state, func.count()).select_from(Notification)
+        .join(NotificationBatch, NotificationBatch.key == Notification.batch_key)
+        .where(Notification.kind == kind, Notification.ref == ref).group_by(state)).all())
+
+
+def _parts(ids: Sequence[Any], size: int = 900) -> list[Sequence[Any]]:
     # SQLite allows a limited number of bound parameters per statement
     return [ids[i:i + size] for i in range(0, len(ids), size)]

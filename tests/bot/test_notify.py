@@ -65,7 +65,7 @@ def remind(app, users, event_id, due, kind=notify_kind.KIND, **extra):
 
 def statuses(app):
     with session_scope(app) as session:
-        return sorted(session.scalars(select(Notification.status)).all())
+        return sorted(session.scalars(select(Notification.state)).all())
 
 
 def inbox(sim, line_id):
@@ -212,8 +212,8 @@ def test_after_the_attempt_limit_a_row_fails_with_the_reason(app, sim, events):
     sim.configure(failure_rate=0)
     with session_scope(app) as session:
         row = session.scalars(select(Notification)).one()
-    assert (row.status, row.attempts) == ("failed", app.config["NOTIFY_MAX_ATTEMPTS"])
-    assert row.last_error.startswith(("LINE 500", "LINE 429"))
+        assert (row.state, row.batch.attempts) == ("failed", app.config["NOTIFY_MAX_ATTEMPTS"])
+        assert row.error.startswith(("LINE 500", "LINE 429"))
 
 
 def test_rows_of_a_dispatcher_that_died_are_resent_under_the_same_key(app, sim, events):
@@ -228,9 +228,9 @@ def test_rows_of_a_dispatcher_that_died_are_resent_under_the_same_key(app, sim, 
         dying.run_pass(MORNING)
     assert sent and sent[0].ok and sim.delivery_count() == 3
     with session_scope(app) as session:
-        for row in session.scalars(select(Notification)):
-            assert row.status == "sending" and row.retry_key == sent[0].batch.retry_key
-            row.claimed_at = row.claimed_at - timedelta(hours=1)  # as if long ago
+        [batch] = {row.batch for row in session.scalars(select(Notification))}
+        assert batch.status == "sending" and batch.key == sent[0].batch.retry_key
+        batch.claimed_at = batch.claimed_at - timedelta(hours=1)  # as if long ago
     assert dispatch(app, MORNING + timedelta(minutes=10)).sent == 3
     assert sim.delivery_count() == 3
     assert sim.requests()[-1]["status"] == 409
@@ -262,7 +262,7 @@ def test_the_monthly_limit_pauses_sending_tells_staff_once_and_loses_nothing(app
     assert refused and all(r["endpoint"] in ("push", "multicast") for r in refused)
     with session_scope(app) as session:
         rows = session.scalars(select(Notification)).all()
-    assert {r.status for r in rows} == {"pending"}  # nothing lost, no attempt counted
+        assert {(r.state, r.batch.attempts) for r in rows} == {("pending", 0)}  # nothing lost
     assert [(r.kind, r.user_id) for r in rows if r.kind == "quota_alert"] == [
         ("quota_alert", staff[0][0])]
 
@@ -281,3 +281,25 @@ def test_the_monthly_limit_pauses_sending_tells_staff_once_and_loses_nothing(app
         assert len(inbox(sim, line_id)) == 1
     [alert] = inbox(sim, staff[0][1])  # told once
     assert "2030-05" in alert["text"]
+
+
+def test_an_announcement_to_everyone_goes_out_in_multicasts_of_500_each_once(app, sim):
+    from models.announcements import create, refresh_counts, schedule
+
+    users = add_users(app, sim, 1001)
+    with session_scope(app) as session:
+        announcement = create(session, texts={"ja": "区からのお知らせです"},
+                              segment={"kind": "everyone"})
+        assert schedule(session, announcement, at=MORNING) == 1001
+        announcement_id = announcement.id
+    assert dispatch(app, MORNING).sent == 1001
+    sends = [r for r in sim.requests() if r["status"] == 200]
+    assert sorted((r["endpoint"], r["recipients"]) for r in sends) == [
+        ("multicast", 500), ("multicast", 500), ("push", 1)]
+    assert [sim.delivery_count(line_id) for _, line_id in users] == [1] * 1001
+    with session_scope(app) as session:
+        from models.announcements import Announcement
+
+        announcement = session.get(Announcement, announcement_id)
+        assert refresh_counts(session, announcement) == {"sent": 1001}
+        assert (announcement.sent, announcement.failed) == (1001, 0)

@@ -36,17 +36,20 @@ def env_for(app, **extra):
 def sent_count(app):
     with session_scope(app) as session:
         return len(session.scalars(select(Notification.id).where(
-            Notification.status == "sent")).all())
+            Notification.state == "sent")).all())
 
 
 def test_two_dispatchers_at_once_deliver_each_of_1000_once(app, sim, events):  # noqa: F811
     users = add_users(app, sim, 1000)
-    event = add_event(app)
-    remind(app, users[:300], event, MORNING)  # one push each
-    remind(app, users[300:], event, MORNING, kind=notify_kind.SHARED_KIND)  # multicasts
-    # small claims and slow answers, so neither copy can finish before the other starts
+    # twenty events, so that there are many batches to share out
+    for start in range(0, 300, 30):
+        remind(app, users[start:start + 30], add_event(app), MORNING)  # one push each
+    for start in range(300, 1000, 70):  # multicasts
+        remind(app, users[start:start + 70], add_event(app), MORNING,
+               kind=notify_kind.SHARED_KIND)
+    # slow answers, so that neither copy can finish before the other starts
     sim.configure(failure_rate=0.1, latency_ms=20)
-    env = env_for(app, NOTIFY_CLAIM_BATCH=40)
+    env = env_for(app)
     start = str(time.time() + 8)  # both begin at once, after their start-up
     procs = [subprocess.Popen([sys.executable, str(PROC), "dispatch", MORNING.isoformat(), start],
                               env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]

@@ -61,7 +61,7 @@ def open_gathering(presenter) -> None:
 def pending_reminders(app) -> set[tuple[int, datetime]]:
     with session_scope(app) as session:
         rows = session.scalars(select(Notification).where(
-            Notification.kind == "gathering.reminder", Notification.status == "pending")).all()
+            Notification.kind == "gathering.reminder", Notification.state == "pending")).all()
         return {(n.user_id, n.due_at.replace(tzinfo=UTC)) for n in rows}
 
 

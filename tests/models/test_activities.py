@@ -125,7 +125,7 @@ def test_signing_up_again_after_cancelling_brings_the_reminders_back(app):
             assert result.outcome == "confirmed"
         with session_scope(app) as session:
             seen.append(sorted(session.scalars(select(Notification.dedupe_key).where(
-                Notification.status == "pending"))))
+                Notification.state == "pending"))))
             cancel_signup(session, session.scalar(select(Signup)), now=now)
     first, again = seen
     assert {key.split(":")[0] for key in first} == {"activity.feedback", "activity.reminder"}
@@ -144,13 +144,13 @@ def test_cancelling_without_a_waitlist_frees_the_seat_and_cancels_reminders(app)
         assert result.outcome == "confirmed"
     with session_scope(app) as session:
         pending = set(session.scalars(select(Notification.kind).where(
-            Notification.status == "pending")))
+            Notification.state == "pending")))
         assert {"activity.reminder", "activity.feedback"} <= pending
         cancel_signup(session, session.scalar(select(Signup)), now=now)
     with session_scope(app) as session:
         assert session.get(Slot, slot_id).seats_taken == 0
         assert session.scalar(select(func.count()).select_from(Notification).where(
-            Notification.status == "pending")) == 0
+            Notification.state == "pending")) == 0
 
 
 def test_check_in_and_feedback_record_hours_and_points_once(app):

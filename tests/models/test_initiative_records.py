@@ -95,5 +95,5 @@ def test_erasing_a_presenter_removes_their_initiatives_and_what_hung_on_them(app
         assert session.scalars(select(Gathering)).all() == []
         assert session.scalars(select(Rsvp)).all() == []
         pending = session.scalars(select(Notification).where(
-            Notification.status == "pending", Notification.user_id == other.id)).all()
+            Notification.state == "pending", Notification.user_id == other.id)).all()
         assert pending == []
