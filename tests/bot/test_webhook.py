@@ -14,6 +14,7 @@ import redis
 from bot import create_app, keys
 from bot.i18n import gettext
 from bot.line import retry_key_for
+from bot.redis_store import connect
 from bot.simulator import events as ev
 
 SAMPLE = Path("/work/shared/line-samples/webhook.json")
@@ -125,6 +126,69 @@ def test_verify_request_with_no_events_gets_200(app, client, redis_client):
     assert redis_client.xlen(keys.EVENT_STREAM) == 0
 
 
+def test_chunked_body_under_the_limit_is_read_to_its_end(app, client, redis_client):
+    body = ev.body([ev.text("U" + "1" * 32, "こんにちは")])
+    response = client.post("/callback", input_stream=io.BytesIO(body), headers={
+        "X-Line-Signature": ev.sign(app.config["LINE_CHANNEL_SECRET"], body),
+        "Transfer-Encoding": "chunked"}, environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 200
+    assert redis_client.xlen(keys.EVENT_STREAM) == 1
+
+
+# -- answers -----------------------------------------------------------------------------------
+
+
+def test_acknowledgement_says_how_many_events_were_queued(app, client):
+    event = ev.text("U" + "1" * 32, "hi")
+    first = post(app, client, ev.body([event, ev.follow("U" + "2" * 32)]))
+    again = post(app, client, ev.body([event]))
+    assert first.status_code == again.status_code == 200
+    assert first.mimetype == "application/json"
+    assert first.get_json() == {"status": "ok", "queued": 2}
+    assert again.get_json() == {"status": "ok", "queued": 0}
+
+
+@pytest.mark.parametrize(("case", "status", "message"), [
+    ("unsigned", 400, "invalid signature"),
+    ("not json", 400, "malformed JSON"),
+    ("no events list", 400, "malformed body: events must be a list"),
+    ("too large", 413, "body too large"),
+    ("redis down", 503, "temporarily unavailable"),
+])
+def test_refusal_says_why_in_json(app, broken_app, monkeypatch, case, status, message):
+    target = broken_app if case == "redis down" else app
+    body = {"not json": b"{", "no events list": b'{"events": null}'}.get(
+        case, ev.body([ev.text("U" + "1" * 32, "hi")]))
+    if case == "too large":
+        monkeypatch.setitem(app.config, "MAX_BODY_BYTES", 10)
+    response = post(target, target.test_client(), body, None if case == "unsigned" else "sign")
+    assert response.status_code == status
+    assert response.mimetype == "application/json"
+    assert response.get_json() == {"status": "error", "message": message}
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "PUT", "DELETE"])
+def test_callback_answers_other_methods_with_405(client, redis_client, method):
+    response = client.open("/callback", method=method)
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == {"OPTIONS", "POST"}
+
+
+def test_callback_answers_options_with_the_allowed_methods(client):
+    response = client.options("/callback")
+    assert response.status_code == 200
+    assert set(response.headers["Allow"].split(", ")) == {"OPTIONS", "POST"}
+
+
+@pytest.mark.parametrize("path", ["/callback/", "/callbacks", "/Callback", "/callback/x"])
+def test_only_the_callback_path_is_the_webhook(app, client, redis_client, path):
+    body = ev.body([ev.text("U" + "1" * 32, "hi")])
+    response = client.post(path, data=body, headers={
+        "X-Line-Signature": ev.sign(app.config["LINE_CHANNEL_SECRET"], body)})
+    assert response.status_code == 404
+    assert redis_client.xlen(keys.EVENT_STREAM) == 0
+
+
 # -- dedupe ------------------------------------------------------------------------------------
 
 
@@ -180,6 +244,18 @@ def test_redis_unreachable_answers_503_so_line_redelivers(broken_app):
     body = ev.body([ev.text("U" + "1" * 32, "hi")])
     response = post(broken_app, broken_app.test_client(), body)
     assert response.status_code == 503
+
+
+def test_webhook_follows_a_replaced_redis_client(app, client, monkeypatch):
+    """Tests and forked processes replace the app's client: the webhook must not keep the old."""
+    body = ev.body([ev.text("U" + "1" * 32, "hi")])
+    assert post(app, client, body).status_code == 200
+    monkeypatch.setitem(app.extensions, "machibot.redis",
+                        connect({"REDIS_URL": "redis://127.0.0.1:1/0"}))
+    assert post(app, client, ev.body([ev.text("U" + "1" * 32, "hi")])).status_code == 503
+    monkeypatch.undo()
+    response = post(app, client, ev.body([ev.text("U" + "1" * 32, "hi")]))
+    assert response.get_json() == {"status": "ok", "queued": 1}
 
 
 def test_healthz_reports_both_services(app, client):
