@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(ics.bp)  # "add to calendar" files for gatherings (issue 4)
     app.register_blueprint(photos.bp)  # initiatives' photos for Flex hero images
+    # the photo rows go last: the other hooks find the photo's owners through them
     app.extensions.setdefault("machibot.unsend_hooks", []).extend(
         [initiatives.forget_photo, ideas.forget_photo, photo_rows.forget])
 

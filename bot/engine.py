@@ -156,6 +156,12 @@ Step = Callable[[Context, Input], Reply]
 Prompt = Callable[[Context], Reply]
 
 
+def with_data(ask: Callable[[Context, dict], Reply]) -> Prompt:
+    """The prompt of a step asked as `ask(ctx, data)`: asked again with (a copy of) the
+    dialog's data."""
+    return lambda ctx: ask(ctx, dict(ctx.state.data))
+
+
 @dataclass(frozen=True)
 class Dialog:
     """One conversation, declared as a table a reader can take in at a glance.

@@ -6,11 +6,13 @@ stateDiagram-v2
     start --> ask_text: New announcement
     start --> [*]: Results (targeted, sent, failed)
     ask_text --> ask_more: Japanese text typed
+    ask_more --> ask_more: More (simple mode: the next languages)
     ask_more --> ask_translation: a language
     ask_translation --> ask_more: its text typed
     ask_more --> ask_segment: Go on
+    ask_segment --> ask_segment: More (simple mode: the next segments)
     ask_segment --> ask_values: areas / interests / languages / participants of a slot
-    ask_values --> ask_values: tap to add or remove / type a value (a slot code)
+    ask_values --> ask_values: tap to add or remove / type a value (a slot code) / More
     ask_values --> preview: Done
     ask_segment --> preview: everyone / simple mode users
     preview --> confirm: Send now / Send later (date and time picker)
@@ -19,6 +21,10 @@ stateDiagram-v2
 
 Every entry and every step checks `user.has_role("staff")` on the server: a postback is user
 input, so a resident replaying a staff button is refused and the attempt is audit-logged.
+
+In simple mode a step shows its fixed choices (Go on, Done), a page of its options and "More"
+(the "More" postback carries the next page), so with "back to menu" it never shows more than
+four choices.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 from bot.engine import Context, Dialog, Input, Reply, Step
 from bot.i18n import SUPPORTED_LOCALES, format_when, language_name
-from bot.messages import Choice
+from bot.messages import SIMPLE_CHOICE_LIMIT, Choice, page_of
 from dialogs.menu import main_menu
 from models.announcements import (
     SEGMENTS,
@@ -52,6 +58,7 @@ ASK_VALUES = "announce.ask_values"
 PREVIEW = "announce.preview"
 CONFIRM = "announce.confirm"
 WORDS = re.compile(r"(?i)announce|announcement|お知らせ配信")
+MORE = "__more"
 
 
 def staff_only(step: Step) -> Step:
@@ -97,14 +104,34 @@ def on_text(ctx: Context, inp: Input) -> Reply:
     return ask_more(ctx, data)
 
 
-def ask_more(ctx: Context, data: dict) -> Reply:
+def _page(inp: Input) -> int:
+    try:
+        return int(inp.args.get("p", "0"))
+    except ValueError:
+        return 0
+
+
+def _paged(ctx: Context, step: str, fixed: list[Choice], options: list[Choice],
+           page: int) -> list[Choice]:
+    """The fixed choices and the options; in simple mode only a page of the options, with
+    "More" when they do not all fit beside "back to menu"."""
+    room = SIMPLE_CHOICE_LIMIT - 1 - len(fixed)  # one is "back to menu"
+    if not ctx.out.simple or len(options) <= room:
+        return fixed + options
+    shown, page, pages = page_of(options, page, room - 1)
+    # Translators: shows the next few choices
+    return fixed + shown + [Choice.answer(step, ctx._("More"), MORE, p=(page + 1) % pages)]
+
+
+def ask_more(ctx: Context, data: dict, page: int = 0) -> Reply:
     given = set(data.get("texts", {}))
-    choices = [Choice.answer(ASK_MORE, language_name(code), code)
-               for code in SUPPORTED_LOCALES if code not in given]
+    languages = [Choice.answer(ASK_MORE, language_name(code), code)
+                 for code in SUPPORTED_LOCALES if code not in given]
     # Translators: go on without adding more translations
-    choices.insert(0, Choice.answer(ASK_MORE, ctx._("Go on"), "__go"))
+    go_on = Choice.answer(ASK_MORE, ctx._("Go on"), "__go")
     text = ctx._("Add a translation? People whose language has none get the Japanese text "
                  "with a short note.")
+    choices = _paged(ctx, ASK_MORE, [go_on], languages, page)
     return Reply([ctx.out.choices(text, choices)], next=ASK_MORE, data=data)
 
 
@@ -113,6 +140,8 @@ def on_more(ctx: Context, inp: Input) -> Reply:
     data = dict(ctx.state.data)
     if inp.value == "__go":
         return ask_segment(ctx, data)
+    if inp.value == MORE:
+        return ask_more(ctx, data, _page(inp))
     if inp.value not in SUPPORTED_LOCALES:
         return ask_more(ctx, data)
     data["lang"] = inp.value
@@ -130,9 +159,10 @@ def on_translation(ctx: Context, inp: Input) -> Reply:
     return ask_more(ctx, data)
 
 
-def ask_segment(ctx: Context, data: dict) -> Reply:
-    choices = [Choice.answer(ASK_SEGMENT, ctx._(segment.label), name)
-               for name, segment in SEGMENTS.items()]
+def ask_segment(ctx: Context, data: dict, page: int = 0) -> Reply:
+    segments = [Choice.answer(ASK_SEGMENT, ctx._(segment.label), name)
+                for name, segment in SEGMENTS.items()]
+    choices = _paged(ctx, ASK_SEGMENT, [], segments, page)
     return Reply([ctx.out.choices(ctx._("Who should receive it?"), choices)],
                  next=ASK_SEGMENT, data=data)
 
@@ -140,6 +170,8 @@ def ask_segment(ctx: Context, data: dict) -> Reply:
 @staff_only
 def on_segment(ctx: Context, inp: Input) -> Reply:
     data = dict(ctx.state.data)
+    if inp.value == MORE:
+        return ask_segment(ctx, data, _page(inp))
     segment = SEGMENTS.get(inp.value or "")
     if segment is None:
         return ask_segment(ctx, data)
@@ -159,12 +191,14 @@ def _values(ctx: Context, kind: str, typed: dict[str, str] | None = None
     return list(typed.items()) + [(v, label) for v, label in listed if v not in typed]
 
 
-def ask_values(ctx: Context, data: dict, lead: str | None = None) -> Reply:
+def ask_values(ctx: Context, data: dict, lead: str | None = None, page: int = 0) -> Reply:
     chosen = set(data["segment"]["values"])
     segment = SEGMENTS[data["segment"]["kind"]]
-    choices = [Choice.answer(ASK_VALUES, f"{'✓' if v in chosen else '✗'} {label}", v)
-               for v, label in _values(ctx, data["segment"]["kind"], data.get("typed"))][:11]
-    choices.insert(0, Choice.answer(ASK_VALUES, ctx._("Done"), "__done"))
+    on_page = page if ctx.out.simple else None  # a tap keeps the page it was made on
+    values = [Choice.answer(ASK_VALUES, f"{'✓' if v in chosen else '✗'} {label}", v, p=on_page)
+              for v, label in _values(ctx, data["segment"]["kind"], data.get("typed"))][:11]
+    done = Choice.answer(ASK_VALUES, ctx._("Done"), "__done")
+    choices = _paged(ctx, ASK_VALUES, [done], values, page)
     question = ctx._(segment.prompt) if segment.prompt else ctx._(
         "Tap to add or remove, then Done.")
     return Reply([ctx.out.choices(f"{lead}\n{question}" if lead else question, choices)],
@@ -194,6 +228,8 @@ def on_values(ctx: Context, inp: Input) -> Reply:
         text = inp.text.strip()
         return _typed_value(ctx, data, text, typed(ctx.session, text))
     values = list(segment["values"])
+    if inp.value == MORE:
+        return ask_values(ctx, data, page=_page(inp))
     if inp.value == "__done":
         if not values:
             return ask_values(ctx, data, lead=ctx._("Please choose at least one."))
@@ -204,7 +240,7 @@ def on_values(ctx: Context, inp: Input) -> Reply:
         values.append(inp.value)
     segment["values"] = values
     data["segment"] = segment
-    return ask_values(ctx, data)
+    return ask_values(ctx, data, page=_page(inp))
 
 
 def preview(ctx: Context, data: dict) -> Reply:

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-from bot.engine import Context, Dialog, Input, Reply
+from bot.engine import Context, Dialog, Input, Reply, with_data
 from bot.i18n import format_when
 from bot.messages import Choice, Composer
 from dialogs.initiatives import int_arg, refuse, too_long
@@ -495,9 +495,9 @@ dialog = Dialog(
     steps={ASK_WHEN: on_when, ASK_PLACE: on_place, CONFIRM: on_confirm,
            CONFIRM_MOVE: on_confirm_move, CONFIRM_CANCEL: on_confirm_cancel},
     prompts={
-        ASK_WHEN: lambda ctx: ask_when(ctx, dict(ctx.state.data)),
-        ASK_PLACE: lambda ctx: ask_place(ctx, dict(ctx.state.data)),
-        CONFIRM: lambda ctx: confirm(ctx, dict(ctx.state.data)),
-        CONFIRM_MOVE: lambda ctx: confirm_move(ctx, dict(ctx.state.data)),
+        ASK_WHEN: with_data(ask_when),
+        ASK_PLACE: with_data(ask_place),
+        CONFIRM: with_data(confirm),
+        CONFIRM_MOVE: with_data(confirm_move),
     },
 )

@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 from datetime import UTC, date, datetime
 
-from bot.engine import Context, Dialog, Input, Reply, Step
+from bot.engine import Context, Dialog, Input, Reply, Step, with_data
 from bot.i18n import format_day
 from bot.messages import Choice, Composer, clip
 from bot.photos import public_photo_url
@@ -622,14 +622,14 @@ dialog = Dialog(
         CONFIRM_CLOSE: on_close,
     },
     prompts={
-        ASK_IDEA: lambda ctx: ask_idea(ctx, dict(ctx.state.data)),
-        ASK_CAN_HELP: lambda ctx: ask_can_help(ctx, dict(ctx.state.data)),
-        CONFIRM: lambda ctx: confirm(ctx, dict(ctx.state.data)),
-        ASK_THEME: lambda ctx: ask_theme(ctx, dict(ctx.state.data)),
-        ASK_ISSUE: lambda ctx: ask_issue(ctx, dict(ctx.state.data)),
-        ASK_DEADLINE: lambda ctx: ask_deadline(ctx, dict(ctx.state.data)),
-        ASK_CATEGORY: lambda ctx: ask_category(ctx, dict(ctx.state.data)),
-        CONFIRM_CALL: lambda ctx: confirm_call(ctx, dict(ctx.state.data)),
-        ASK_STAFF_MESSAGE: lambda ctx: ask_staff_message(ctx, dict(ctx.state.data)),
+        ASK_IDEA: with_data(ask_idea),
+        ASK_CAN_HELP: with_data(ask_can_help),
+        CONFIRM: with_data(confirm),
+        ASK_THEME: with_data(ask_theme),
+        ASK_ISSUE: with_data(ask_issue),
+        ASK_DEADLINE: with_data(ask_deadline),
+        ASK_CATEGORY: with_data(ask_category),
+        CONFIRM_CALL: with_data(confirm_call),
+        ASK_STAFF_MESSAGE: with_data(ask_staff_message),
     },
 )

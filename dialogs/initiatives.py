@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.engine import Context, Dialog, Input, Reply
+from bot.engine import Context, Dialog, Input, Reply, with_data
 from bot.line import ContentTooLarge, LineError
 from bot.messages import Choice, Composer, clip
 from bot.photos import public_photo_url
@@ -116,8 +116,9 @@ def take_photo(ctx: Context, inp: Input) -> tuple[str | None, str | None]:
     ctx.show_loading()
     try:
         content = ctx.fetch_content(message_id, limit)  # type: ignore[misc]
+        # a supporter acting for the person sent it: kept for the person, unsent by the sender
         photos.store(ctx.session, ctx.user, message_id, content.data, content.content_type,
-                     max_bytes=limit)
+                     max_bytes=limit, sender=ctx.supporter)
     except (ContentTooLarge, photos.TooBig):
         return None, too_big
     except photos.NotAPhoto:
@@ -898,18 +899,18 @@ dialog = Dialog(
         CONFIRM_CLOSE: on_close,
     },
     prompts={
-        ASK_TITLE: lambda ctx: ask_title(ctx, dict(ctx.state.data)),
-        ASK_SUMMARY: lambda ctx: ask_summary(ctx, dict(ctx.state.data)),
-        ASK_HELP: lambda ctx: ask_help(ctx, dict(ctx.state.data)),
-        ASK_CATEGORY: lambda ctx: ask_category(ctx, dict(ctx.state.data)),
-        ASK_AREA: lambda ctx: ask_area(ctx, dict(ctx.state.data)),
-        ASK_PHOTO: lambda ctx: ask_photo(ctx, dict(ctx.state.data)),
-        CONFIRM: lambda ctx: confirm(ctx, dict(ctx.state.data)),
-        ASK_OFFERS: lambda ctx: ask_offers(ctx, dict(ctx.state.data)),
-        ASK_MESSAGE: lambda ctx: ask_message(ctx, dict(ctx.state.data)),
-        ASK_REPLY: lambda ctx: ask_reply(ctx, dict(ctx.state.data)),
-        ASK_CONTACT: lambda ctx: ask_contact(ctx, dict(ctx.state.data)),
-        ASK_OPINION: lambda ctx: ask_opinion(ctx, dict(ctx.state.data)),
-        ASK_QUESTION: lambda ctx: ask_question(ctx, dict(ctx.state.data)),
+        ASK_TITLE: with_data(ask_title),
+        ASK_SUMMARY: with_data(ask_summary),
+        ASK_HELP: with_data(ask_help),
+        ASK_CATEGORY: with_data(ask_category),
+        ASK_AREA: with_data(ask_area),
+        ASK_PHOTO: with_data(ask_photo),
+        CONFIRM: with_data(confirm),
+        ASK_OFFERS: with_data(ask_offers),
+        ASK_MESSAGE: with_data(ask_message),
+        ASK_REPLY: with_data(ask_reply),
+        ASK_CONTACT: with_data(ask_contact),
+        ASK_OPINION: with_data(ask_opinion),
+        ASK_QUESTION: with_data(ask_question),
     },
 )

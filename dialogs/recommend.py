@@ -14,7 +14,7 @@ stateDiagram-v2
 
 from __future__ import annotations
 
-from bot.engine import Context, Dialog, Input, Reply
+from bot.engine import Context, Dialog, Input, Prompt, Reply
 from bot.messages import Choice
 from models.activities import CATEGORIES, STYLES, VolunteerProfile
 from models.activity_search import format_distance
@@ -103,15 +103,22 @@ def ask_interests(ctx: Context, inp: Input | None = None) -> Reply:
                  next=ASK_INTERESTS, data={})
 
 
-def on_interest(ctx: Context, inp: Input) -> Reply:
+def _on_toggle(ctx: Context, inp: Input, field: str, table: dict[str, str],
+               again: Prompt, then: Prompt) -> Reply:
+    """A tap at a toggle question: Next goes on to `then`; a code in `table` is added to or
+    removed from the profile's list `field`, and the question is asked `again`."""
     profile = _profile(ctx)
     if inp.value == "next":
-        return ask_times(ctx)
-    if inp.value in CATEGORIES:
-        chosen = list(profile.categories or [])
-        profile.categories = [c for c in chosen if c != inp.value] if inp.value in chosen \
-            else [*chosen, inp.value]
-    return ask_interests(ctx)
+        return then(ctx)
+    if inp.value in table:
+        chosen = list(getattr(profile, field) or [])
+        setattr(profile, field, [c for c in chosen if c != inp.value] if inp.value in chosen
+                else [*chosen, inp.value])
+    return again(ctx)
+
+
+def on_interest(ctx: Context, inp: Input) -> Reply:
+    return _on_toggle(ctx, inp, "categories", CATEGORIES, ask_interests, ask_times)
 
 
 def ask_times(ctx: Context) -> Reply:
@@ -122,14 +129,7 @@ def ask_times(ctx: Context) -> Reply:
 
 
 def on_time(ctx: Context, inp: Input) -> Reply:
-    profile = _profile(ctx)
-    if inp.value == "next":
-        return ask_skills(ctx)
-    if inp.value in FREE_TIMES:
-        chosen = list(profile.free_times or [])
-        profile.free_times = [c for c in chosen if c != inp.value] if inp.value in chosen \
-            else [*chosen, inp.value]
-    return ask_times(ctx)
+    return _on_toggle(ctx, inp, "free_times", FREE_TIMES, ask_times, ask_skills)
 
 
 def ask_skills(ctx: Context) -> Reply:

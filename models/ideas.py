@@ -21,6 +21,7 @@ from bot.i18n import N_
 from models.base import Base, utcnow
 from models.initiatives import TooLong, bounded
 from models.outbox import as_utc, cancel, enqueue
+from models.photos import owners_of_sent
 from models.users import PERSONAL_DATA_ERASERS, User
 
 OPEN_CALL, CLOSED_CALL = "open", "closed"
@@ -268,10 +269,11 @@ def my_ideas(session: Session, user: User, limit: int = 10) -> list[Idea]:
 
 
 def forget_photo(session: Session, line_user_id: str, message_id: str) -> None:
-    """Unsend hook: an unsent photo is no longer part of the idea."""
-    owner = select(User.id).where(User.line_user_id == line_user_id).scalar_subquery()
+    """Unsend hook: an unsent photo is no longer part of the idea (whoever sent it: the
+    submitter, or a supporter acting for them)."""
     session.execute(update(Idea).where(Idea.photo_message_id == message_id,
-                                       Idea.submitter_id == owner)
+                                       Idea.submitter_id.in_(
+                                           owners_of_sent(line_user_id, message_id)))
                     .values(photo_message_id=None),
                     execution_options={"synchronize_session": False})
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from bot.i18n import N_
 from models.base import Base, utcnow
 from models.outbox import cancel, enqueue
+from models.photos import owners_of_sent
 from models.users import PERSONAL_DATA_ERASERS, User
 
 REVIEW, OPEN, PREPARING, RUNNING, DONE, REJECTED = (
@@ -344,11 +345,12 @@ def opinions(session: Session, initiative: Initiative, *, offset: int = 0,
 
 
 def forget_photo(session: Session, line_user_id: str, message_id: str) -> None:
-    """Unsend hook: the presenter unsent the photo; drop our reference to it."""
+    """Unsend hook: the photo's sender (the presenter, or a supporter acting for them)
+    unsent it; drop our reference to it."""
     for initiative in session.scalars(
-            select(Initiative).join(User, User.id == Initiative.presenter_id)
-            .where(Initiative.photo_message_id == message_id,
-                   User.line_user_id == line_user_id)):
+            select(Initiative).where(Initiative.photo_message_id == message_id,
+                                     Initiative.presenter_id.in_(
+                                         owners_of_sent(line_user_id, message_id)))):
         initiative.photo_message_id = None
 
 

@@ -1,7 +1,9 @@
 """Photos people send: an initiative's optional photo, an idea sent as a photo.
 
-A photo is identified as LINE identifies it, by who sent it and the message id; initiatives
-and ideas keep that message id (`photo_message_id`). The bytes are a row of their own
+A photo is kept for its owner (whose initiative or idea it illustrates) under LINE's message
+id; initiatives and ideas keep that message id (`photo_message_id`). Its sender is the owner,
+or the digital supporter who sent it while acting for the owner: an unsend event comes from
+the sender's account, so unsending matches the sender. The bytes are a row of their own
 (`photos`), not a file under the instance folder: every process of a scaled-out deployment
 (web instances serving the photo, workers storing it) sees the same rows on SQLite and
 PostgreSQL alike, and storing, unsending and "delete my data" are each one transaction,
@@ -21,6 +23,7 @@ from typing import Any
 from sqlalchemy import (
     ForeignKey,
     LargeBinary,
+    Select,
     String,
     UniqueConstraint,
     and_,
@@ -46,6 +49,9 @@ class Photo(Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
                                           index=True)
     message_id: Mapped[str] = mapped_column(String(32))
+    # who sent it: the owner, or a supporter acting for them (None once the sender is erased)
+    sender_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True)
     content_type: Mapped[str] = mapped_column(String(32))
     size: Mapped[int]
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
@@ -65,9 +71,10 @@ class NotAPhoto(ValueError):
 
 
 def store(session: Session, owner: User, message_id: str, data: bytes, content_type: str, *,
-          max_bytes: int) -> Photo:
-    """Keep the photo (again: the same message replaces its bytes). Raises TooBig or
-    NotAPhoto before anything is written."""
+          max_bytes: int, sender: User | None = None) -> Photo:
+    """Keep the photo for `owner` (again: the same message replaces its bytes); `sender` is
+    the supporter who sent it for them, if not the owner. Raises TooBig or NotAPhoto before
+    anything is written."""
     content_type = content_type.split(";")[0].strip().lower()
     if content_type not in PHOTO_TYPES:
         raise NotAPhoto(content_type)
@@ -76,7 +83,7 @@ def store(session: Session, owner: User, message_id: str, data: bytes, content_t
     photo = photo_of(session, owner.id, message_id)
     if photo is None:
         photo = Photo(owner_id=owner.id, message_id=message_id[:32],
-                      token=secrets.token_urlsafe(32))
+                      sender_id=(sender or owner).id, token=secrets.token_urlsafe(32))
         session.add(photo)
     photo.data, photo.size, photo.content_type = data, len(data), content_type
     session.flush()
@@ -111,10 +118,19 @@ def discard(session: Session, owner_id: int, message_id: str | None) -> None:
                                             Photo.message_id == message_id))
 
 
+def owners_of_sent(line_user_id: str, message_id: str) -> Select[tuple[int]]:
+    """The ids of the people the photo message the person sent is kept for (themselves, or
+    the residents they sent it for as a supporter): what the unsend hooks match."""
+    sender = select(User.id).where(User.line_user_id == line_user_id).scalar_subquery()
+    return select(Photo.owner_id).where(Photo.sender_id == sender,
+                                        Photo.message_id == message_id)
+
+
 def forget(session: Session, line_user_id: str, message_id: str) -> None:
-    """Unsend hook: the person unsent the photo message; its stored bytes go."""
-    owner = select(User.id).where(User.line_user_id == line_user_id).scalar_subquery()
-    session.execute(delete(Photo).where(Photo.owner_id == owner,
+    """Unsend hook: the sender unsent the photo message; its stored bytes go, whoever they
+    were kept for. (Registered after the hooks that find owners through owners_of_sent.)"""
+    sender = select(User.id).where(User.line_user_id == line_user_id).scalar_subquery()
+    session.execute(delete(Photo).where(Photo.sender_id == sender,
                                         Photo.message_id == message_id),
                     execution_options={"synchronize_session": False})
 

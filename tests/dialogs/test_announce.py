@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.i18n import gettext
+from bot.messages import SIMPLE_CHOICE_LIMIT
 from bot.notify import dispatch
 from bot.simulator import events as ev
-from models.announcements import Announcement
+from models.announcements import SEGMENTS, Announcement
 from models.outbox import Notification
 from models.users import AuditLog, get_by_line_id, grant_role
 
@@ -180,3 +181,42 @@ def test_machibot_announce_to_the_participants_of_a_slot(app, participants, tmp_
     ann, bao, hanako = participants
     assert "雨天のため中止します" in ann.new_messages()[0]["text"]
     assert bao.new_messages() == [] and hanako.new_messages() == []
+
+
+def tap_more_until(person, label: str) -> None:
+    """Page with "More" (simple mode) until `label` is among the choices."""
+    for _ in range(10):
+        assert len(person.choices()) <= SIMPLE_CHOICE_LIMIT, person.choices()
+        assert ja("Back to menu") in person.choices()
+        if label in person.choices():
+            return
+        person.taps(ja("More"))
+    raise AssertionError(f"{label!r} is on no page")
+
+
+def test_simple_mode_staff_page_through_segments_four_choices_at_a_time(app, staff, readers):
+    staff.says("simple mode")
+    compose(staff)
+    tap_more_until(staff, "English")
+    staff.taps("English")
+    staff.says("The park clean-up is cancelled")
+    staff.taps(ja("Go on"))
+    assert ja("Who should receive it?") in staff.last_text()
+    seen = set()
+    for _ in range(4):  # the pages wrap around to the first
+        assert len(staff.choices()) <= SIMPLE_CHOICE_LIMIT
+        assert ja("Back to menu") in staff.choices() and ja("More") in staff.choices()
+        seen.update(staff.choices())
+        staff.taps(ja("More"))
+    assert {ja(s.label) for s in SEGMENTS.values()} <= seen
+    tap_more_until(staff, ja("By language"))
+    staff.taps(ja("By language"))
+    tap_more_until(staff, "✗ English")
+    staff.taps("✗ English")
+    assert "✓ English" in staff.choices()  # the tap keeps its page
+    staff.taps(ja("Done"))
+    assert ja("Recipients: {count}", count=1) in staff.last_text()
+    staff.taps(ja("Send now"))
+    staff.taps(ja("Send"))
+    dispatch(app, noon_tomorrow())
+    assert "The park clean-up is cancelled" in readers[0].new_messages()[0]["text"]

@@ -119,3 +119,22 @@ def test_delete_my_data_removes_my_photos(app, resident):
     with session_scope(app) as session:
         delete_personal_data(session, get_by_line_id(session, resident.user_id))
     assert stored(app) == []
+
+
+def test_a_supporter_unsending_a_photo_they_sent_for_a_resident_removes_it(app, resident,
+                                                                          make_user):
+    from tests.dialogs.test_supporters import consented, give_role, pair_by_code
+
+    supporter = consented(make_user, "佐藤サポーター")
+    give_role(app, supporter, "supporter")
+    pair_by_code(resident, supporter)
+    start_presenting(supporter)  # for the resident
+    message_id = supporter.sends_photo()
+    supporter.taps(ja("Publish"))
+    with session_scope(app) as session:
+        owner = session.scalars(select(Photo.owner_id)).one()
+        assert owner == get_by_line_id(session, resident.user_id).id
+    supporter.unsends(message_id)
+    assert stored(app) == []
+    with session_scope(app) as session:
+        assert session.scalars(select(Initiative.photo_message_id)).one() is None
