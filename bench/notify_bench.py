@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -121,6 +122,7 @@ def main() -> int:
         from bot import create_app
         from bot.db import session_scope
         from bot.notify import dispatch, get_dispatcher
+        from bot.simulator.store import SimulatorStore
         from models.announcements import create, schedule
         from models.users import User
 
@@ -164,13 +166,17 @@ def main() -> int:
         statuses: dict[int, int] = {}
         for entry in log:
             statuses[entry["status"]] = statuses.get(entry["status"], 0) + 1
-        delivered = r.hlen("machibot:sim:deliveries")
+        per_user: Counter[str] = Counter()
+        for (user, _), count in SimulatorStore(r).deliveries().items():
+            per_user[user] += count
+        delivered = len(per_user)
         rate = stats.sent / elapsed
         print(f"dispatch: {stats}")
         print(f"  {stats.sent} recipients in {elapsed:.2f} s = {rate:,.0f} recipients/s; "
               f"{rate / MULTICAST_CEILING:.0%} of LINE's multicast ceiling "
               f"({MULTICAST_CEILING:,}/s; target >= 80%)")
-        print(f"  simulator answers: {statuses}; distinct recipients delivered: {delivered}; "
+        print(f"  simulator answers: {statuses}; distinct recipients delivered: {delivered} "
+              f"(most requests to one: {max(per_user.values(), default=0)}); "
               f"latency {args.sim_latency_ms:.0f} ms; "
               f"send threads {app.config['NOTIFY_SEND_THREADS']}", flush=True)
         if log:

@@ -70,7 +70,7 @@ OUT_DIR = ROOT / "bench" / "out"
 HOST = "127.0.0.1"
 SECRET = SIMULATOR_CHANNEL_SECRET
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-INBOX_PREFIX = "machibot:sim:inbox:"
+INBOX_PREFIX = "machibot:sim:inbox:"  # one entry per reply or push a user received
 TOKEN_PREFIX = "machibot:sim:token:"
 TOKEN_TTL_MS = 600_000
 
@@ -758,6 +758,7 @@ def per_step(web_port: int, r: redis.Redis, users_n: int, profile: bool) -> dict
                               "wall_ms": (time.perf_counter() - t0) * 1000})
 
     worker = CountingWorker(app, name="bench-inprocess")
+    sim_store = SimulatorStore(r)
     codec = PostbackCodec(SECRET)
     users = [f"Ustep{secrets.token_hex(13)}" for _ in range(users_n + 1)]
     add_users(r, users)
@@ -776,7 +777,7 @@ def per_step(web_port: int, r: redis.Redis, users_n: int, profile: bool) -> dict
         for step in range(steps):
             token = issue_token(r, user)
             kind, event = step_event(codec, user, u_index, step, token)
-            inbox0 = r.llen(INBOX_PREFIX + user)
+            seen = len(sim_store.messages(user))
             log0 = r.llen("machibot:sim:requests")
             status, _ = conn.request(webhook_request(ev.body([event]), web_port))
             if status != 200:
@@ -796,7 +797,7 @@ def per_step(web_port: int, r: redis.Redis, users_n: int, profile: bool) -> dict
             log1 = r.llen("machibot:sim:requests")
             calls = [json.loads(x)["endpoint"] for x in
                      r.lrange("machibot:sim:requests", log0 - log1, -1)] if log1 > log0 else []
-            replies = [json.loads(x) for x in r.lrange(INBOX_PREFIX + user, inbox0, -1)]
+            replies = sim_store.messages(user, after_seq=seen)
             text = json.dumps(replies, ensure_ascii=False)
             if not replies:
                 errors.append(f"{kind}: no reply")

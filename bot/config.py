@@ -153,13 +153,16 @@ def finish_config(config: dict) -> dict:
 
 
 def data_api_base_url(config: Mapping[str, Any]) -> str:
-    """Where content people sent is fetched: LINE serves it from api-data.line.me, not
-    api.line.me; the simulator (or any other LINE_API_BASE_URL) serves both. Read when the
-    LINE client is built, as LINE_API_BASE_URL may be set after start-up (a free port)."""
+    """Where content people sent is fetched and rich menu images are uploaded: LINE serves
+    those from api-data.line.me, not api.line.me; the simulator (mounted at /simulator) from
+    /simulator/data; any other LINE_API_BASE_URL serves both. Read when the LINE client is
+    built, as LINE_API_BASE_URL may be set after start-up (a free port)."""
     if config.get("LINE_DATA_API_BASE_URL"):
         return str(config["LINE_DATA_API_BASE_URL"]).rstrip("/")
     base = str(config["LINE_API_BASE_URL"]).rstrip("/")
-    return "https://api-data.line.me" if base == "https://api.line.me" else base
+    if base == "https://api.line.me":
+        return "https://api-data.line.me"
+    return base + "/data" if base.endswith("/simulator") else base
 
 
 def _check_url(name: str, value: str, schemes: tuple[str, ...]) -> None:

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import urllib3
 from flask import Flask, current_app
@@ -28,7 +29,6 @@ from linebot.v3.messaging import (
     Configuration,
     CreateRichMenuAliasRequest,
     MessagingApi,
-    MessagingApiBlob,
     RichMenuBulkLinkRequest,
     RichMenuRequest,
     ShowLoadingAnimationRequest,
@@ -104,14 +104,14 @@ class LineClient:
         self.api_client = ApiClient(configuration)
         self._pool = self.api_client.rest_client.pool_manager
         self._host = configuration.host
-        # content people sent comes from LINE's data host (api-data.line.me)
+        # content people sent, and rich menu images, go through LINE's data host
+        # (api-data.line.me)
         self._data_host = (data_base_url or base_url).rstrip("/")
         # the hot sends skip the pool manager's per-request URL parsing and pool lookup
         self._api_pool = self._pool.connection_from_url(self._host)
         self._base_path = urllib3.util.parse_url(self._host).path or ""
         self._token = access_token
         self.api = MessagingApi(self.api_client)
-        self.blob = MessagingApiBlob(self.api_client)
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff_base = backoff_base
@@ -268,9 +268,9 @@ class LineClient:
             menu_id, _request_timeout=self.timeout))
 
     def upload_rich_menu_image(self, menu_id: str, image: bytes, content_type: str) -> None:
-        self._call("richmenu", lambda: self.blob.set_rich_menu_image_with_http_info(
-            menu_id, image, _headers={"Content-Type": content_type},
-            _request_timeout=self.timeout))
+        """POST {data host}/v2/bot/richmenu/{richMenuId}/content (api.line.me answers 404)."""
+        self._call("richmenu", lambda: self._post_data(
+            f"/v2/bot/richmenu/{quote(menu_id, safe='')}/content", image, content_type))
 
     def set_default_rich_menu(self, menu_id: str) -> None:
         self._call("richmenu", lambda: self.api.set_default_rich_menu_with_http_info(
@@ -341,6 +341,19 @@ class LineClient:
 
     def close(self) -> None:
         self.api_client.close()
+
+    def _post_data(self, path: str, body: bytes, content_type: str) -> None:
+        """POST a body to LINE's data host, which the SDK's one configured host cannot reach."""
+        headers = {"Authorization": f"Bearer {self._token}", "Content-Type": content_type,
+                   "User-Agent": self.api_client.user_agent}
+        response = self._pool.request("POST", self._data_host + path, body=body,
+                                      headers=headers, timeout=self.timeout, retries=False,
+                                      redirect=False)
+        if response.status >= 300:
+            exc = ApiException(status=response.status, reason=response.reason)
+            exc.body = response.data.decode("utf-8", "replace")
+            exc.headers = response.headers
+            raise exc
 
 
 def _reason(exc: ApiException) -> str:

@@ -3,6 +3,8 @@
 Every call goes through `line_api`: bearer token (401), then the shared behaviour knobs
 (failure injection, per-endpoint rate limits), then the X-Line-Retry-Key rules, then the
 endpoint itself. Every answer carries `x-line-request-id`; latency is added before answering.
+The message-sending endpoints (reply, push, multicast, narrowcast, broadcast) follow the
+same rules in `sends`, ahead of Flask.
 """
 
 from __future__ import annotations
@@ -10,19 +12,18 @@ from __future__ import annotations
 import functools
 import hmac
 import random
-import secrets
 import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, current_app, g, jsonify, make_response, request
+from flask import Response, current_app, jsonify, make_response, request
 
 from bot.simulator import bp, get_store
 from bot.simulator import validation as v
 from bot.simulator.store import new_request_id
 
-RETRY_KEY_ENDPOINTS = {"push", "multicast", "narrowcast", "broadcast"}
 API = "/v2/bot"
+DATA_API = "/data/v2/bot"  # api-data.line.me: content people sent, rich menu images
 
 Answer = Response | tuple[Any, int] | tuple[Any, int, dict]
 
@@ -42,9 +43,7 @@ def line_api(endpoint: str) -> Callable[[Callable[..., Answer]], Callable[..., R
     def decorate(view: Callable[..., Answer]) -> Callable[..., Response]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Response:
-            g.sim_request_id = new_request_id()
-            g.sim_logged = False
-            g.sim_counts = (0, 0)
+            request_id = new_request_id()
             retry_key = request.headers.get("X-Line-Retry-Key")
             latency = 0.0
             expected = f"Bearer {current_app.config['LINE_CHANNEL_ACCESS_TOKEN']}"
@@ -59,22 +58,15 @@ def line_api(endpoint: str) -> Callable[[Callable[..., Answer]], Callable[..., R
                     answer = _error("An internal error occurred (simulated)", 500)
                 elif status == 429:
                     answer = _error("Too Many Requests", 429)
-                elif retry_key is not None and endpoint not in RETRY_KEY_ENDPOINTS:
-                    answer = _error("X-Line-Retry-Key header is not supported for this "
-                                    "endpoint", 400)
-                elif retry_key is not None and not v.UUID_RE.match(retry_key):
-                    answer = _error("The value of X-Line-Retry-Key header is invalid; "
-                                    "it must be a UUID", 400)
+                elif (reason := v.check_retry_key(endpoint, retry_key)) is not None:
+                    answer = _error(reason, 400)
                 else:
-                    g.sim_retry_key = retry_key
                     answer = view(*args, **kwargs)
             response = make_response(answer)
-            response.headers["x-line-request-id"] = g.sim_request_id
-            if not g.sim_logged and response.status_code != 401:
-                recipients, messages = g.sim_counts
-                get_store().log_request(endpoint, response.status_code,
-                                        request_id=g.sim_request_id, retry_key=retry_key,
-                                        recipients=recipients, messages=messages)
+            response.headers["x-line-request-id"] = request_id
+            if response.status_code != 401:
+                get_store().log_request(endpoint, response.status_code, request_id=request_id,
+                                        retry_key=retry_key)
             if latency > 0:
                 time.sleep(latency / 1000)
             return response
@@ -93,95 +85,15 @@ def _malformed() -> tuple[Response, int]:
     return _error("The request body could not be parsed as JSON", 400)
 
 
-def _message_id() -> str:
-    return str(random.randint(10**17, 10**18 - 1))
-
-
-def _send(via: str, body: dict, *, to: list[str] = (), reply_token: str | None = None) -> Answer:
-    messages = body["messages"]
-    g.sim_logged = True
-    status, detail = get_store().deliver(
-        via, messages, request_id=g.sim_request_id, to=list(to),
-        retry_key=g.get("sim_retry_key"), reply_token=reply_token,
-    )
-    if status == 409:
-        return jsonify(message="The retry key is already accepted"), 409, {
-            "x-line-accepted-request-id": detail}
-    if status in (400, 429):  # 429: the monthly limit
-        return _error(detail, status)
-    if via in ("reply", "push"):
-        sent = [{"id": _message_id(), "quoteToken": secrets.token_urlsafe(24)} for _ in messages]
-        return jsonify(sentMessages=sent), 200
-    return jsonify({}), 202 if via == "narrowcast" else 200
-
-
-def _checked(body: dict | None, *extra: v.Details) -> tuple[Response, int] | None:
+def _checked(body: dict | None) -> tuple[Response, int] | None:
     if body is None:
         return _malformed()
-    details = [d for group in extra for d in group] + v.check_messages(body.get("messages"))
-    if details:
+    if details := v.check_messages(body.get("messages")):
         return _bad_request(details)
     return None
 
 
 # -- messages --------------------------------------------------------------------------------
-
-
-@bp.post(f"{API}/message/reply")
-@line_api("reply")
-def reply() -> Answer:
-    body = _json_body()
-    token = body.get("replyToken") if body else None
-    token_check = [] if isinstance(token, str) and token else [("replyToken", "must be specified")]
-    if (refused := _checked(body, token_check)) is not None:
-        return refused
-    g.sim_counts = (1, len(body["messages"]))
-    return _send("reply", body, reply_token=token)
-
-
-@bp.post(f"{API}/message/push")
-@line_api("push")
-def push() -> Answer:
-    body = _json_body()
-    to = body.get("to") if body else None
-    to_check = [] if isinstance(to, str) and to else [("to", "must be specified")]
-    if (refused := _checked(body, to_check)) is not None:
-        return refused
-    g.sim_counts = (1, len(body["messages"]))
-    return _send("push", body, to=[to])
-
-
-@bp.post(f"{API}/message/multicast")
-@line_api("multicast")
-def multicast() -> Answer:
-    body = _json_body()
-    to = body.get("to") if body else None
-    ok = isinstance(to, list) and 1 <= len(to) <= v.MAX_MULTICAST and all(
-        isinstance(u, str) and u for u in to)
-    to_check = [] if ok else [("to", f"Size must be between 1 and {v.MAX_MULTICAST}")]
-    if (refused := _checked(body, to_check)) is not None:
-        return refused
-    g.sim_counts = (len(to), len(body["messages"]))
-    return _send("multicast", body, to=to)
-
-
-@bp.post(f"{API}/message/broadcast")
-@line_api("broadcast")
-def broadcast() -> Answer:
-    body = _json_body()
-    if (refused := _checked(body)) is not None:
-        return refused
-    return _send("broadcast", body)
-
-
-@bp.post(f"{API}/message/narrowcast")
-@line_api("narrowcast")
-def narrowcast() -> Answer:
-    # Recipient filters and audiences are accepted and ignored: every friend receives it.
-    body = _json_body()
-    if (refused := _checked(body)) is not None:
-        return refused
-    return _send("narrowcast", body)
 
 
 @bp.post(f"{API}/message/validate/<kind>")
@@ -230,7 +142,7 @@ def loading_start() -> Answer:
 # -- content people sent (LINE serves it from api-data.line.me) -----------------------------
 
 
-@bp.get(f"{API}/message/<message_id>/content")
+@bp.get(f"{DATA_API}/message/<message_id>/content")
 @line_api("content")
 def message_content(message_id: str) -> Answer:
     found = get_store().content(message_id)
@@ -289,7 +201,7 @@ def richmenu_delete(menu_id: str) -> Answer:
     return jsonify({}), 200
 
 
-@bp.post(f"{API}/richmenu/<menu_id>/content")
+@bp.post(f"{DATA_API}/richmenu/<menu_id>/content")
 @line_api("richmenu_upload")
 def richmenu_upload(menu_id: str) -> Answer:
     store = get_store()
@@ -306,7 +218,7 @@ def richmenu_upload(menu_id: str) -> Answer:
     return jsonify({}), 200
 
 
-@bp.get(f"{API}/richmenu/<menu_id>/content")
+@bp.get(f"{DATA_API}/richmenu/<menu_id>/content")
 @line_api("richmenu_download")
 def richmenu_download(menu_id: str) -> Answer:
     found = get_store().image(menu_id)

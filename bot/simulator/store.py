@@ -1,11 +1,13 @@
 """The simulator's state in Redis, shared by every process, and its Python API for tests.
 
-All keys live under `key("sim", ...)`. The send path costs two Redis round trips, both
-Lua scripts: `gate` (failure injection and rate limits, before anything else) and `deliver`
-(reply token, retry key, per-user inboxes, delivery counters and the request log).
+All keys live under `key("sim", ...)`. A message-sending request costs one Redis round
+trip, the `send` Lua script (failure injection, rate limit, retry key, reply token, quota,
+delivery and request log); other API calls pass the `gate` script first.
 
-Per-user inbox entries are JSON strings in a list whose index is `seq - 1`, so
-`messages(user, after_seq)` is one LRANGE.
+What a request delivers is stored once per request, not per recipient: a reply or push as
+one entry in the user's inbox list, a multicast, narrowcast or broadcast as one entry plus
+the list of its recipients. Readers (`messages`, `delivery_count`) put a user's deliveries
+together in the order they were accepted and number the messages (`seq`) from 1.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 import secrets
 import time
 import uuid
+from collections import Counter
 from typing import Any
 
 import redis
@@ -72,94 +75,159 @@ end
 return {0, latency}
 """
 
-# ARGV: prefix, via, request id, retry key or '', reply token or '', now ms, log cap,
-#       retry ttl, month ("2026-11"), number of messages N, N message JSONs, then recipient
-#       ids (push/multicast); broadcast and narrowcast deliver to every friend.
-# The monthly quota (settings field monthly_quota; unset or 0: none) counts one message per
-# recipient of a push, multicast, narrowcast or broadcast, as LINE does; replies are free.
-# Friends are checked with one SMISMEMBER and loading animations ended with one DEL for the
-# whole request: a 500-recipient multicast is a few thousand Redis calls, not 2,500 more.
-DELIVER_LUA = """
-local p, via, rid, rkey, token, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local cap, rttl, month, n = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9], tonumber(ARGV[10])
-local function log(status, recipients, delivered, accepted)
+# One call per message-sending request: the gate (failure injection, rate limit), then a
+# refusal found in Python (bad body or header: answered only once the gate let it through,
+# as LINE checks the rate first), the retry key, the recipients, the monthly quota, the
+# delivery and the request log. Returns {status, latency ms, detail}: the request id (200),
+# the accepted request id (409) or LINE's message.
+# ARGV: prefix, endpoint, random 0..1 (or '' to skip the gate), now ms, default limit,
+#       default window s, request id, retry key or '', reply token or '', refusal status or 0,
+#       month ("2026-11"), log cap, retry ttl, number of messages, the messages as one JSON
+#       array, then recipient ids (push, multicast); broadcast and narrowcast reach every
+#       friend.
+# A delivery is one JSON entry per request (its "ord" orders it among every delivery): in
+# the user's inbox list for a reply or push; stored once with the list of its recipients
+# (friends, in the order given, repeats kept) for a multicast, narrowcast or broadcast, so
+# that a 500-recipient multicast writes three keys, not 500. The monthly quota (settings
+# field monthly_quota; unset or 0: none) counts one message per recipient of a push,
+# multicast, narrowcast or broadcast, as LINE does; replies are free.
+SEND_LUA = """
+local p, via, now, rid, rkey = ARGV[1], ARGV[2], ARGV[4], ARGV[7], ARGV[8]
+local n = tonumber(ARGV[14])
+local s = redis.call('HMGET', p .. ':settings', 'latency_ms', 'failure_rate', 'rate_limiting',
+                     'limit:' .. via, 'monthly_quota')
+local latency = s[1] or '0'
+local function answer(status, recipients, delivered, messages, detail)
   local entry = {at = tonumber(now), endpoint = via, status = status, requestId = rid,
-                 recipients = recipients, delivered = delivered, messages = n}
+                 recipients = recipients, delivered = delivered, messages = messages}
   if rkey ~= '' then entry.retryKey = rkey end
-  if accepted then entry.acceptedRequestId = accepted end
+  if status == 409 then entry.acceptedRequestId = detail end
   redis.call('RPUSH', p .. ':requests', cjson.encode(entry))
-  redis.call('LTRIM', p .. ':requests', -cap, -1)
+  redis.call('LTRIM', p .. ':requests', -tonumber(ARGV[12]), -1)
+  return {status, latency, detail or ''}
 end
+if ARGV[3] ~= '' then
+  local rate, r = tonumber(s[2]) or 0, tonumber(ARGV[3])
+  if rate > 0 and r < rate then
+    if r < rate / 2 then return answer(500, 0, 0, 0, 'An internal error occurred (simulated)') end
+    return answer(429, 0, 0, 0, 'Too Many Requests')
+  end
+  if s[3] ~= '0' then
+    local limit, window = tonumber(ARGV[5]), tonumber(ARGV[6])
+    if s[4] then
+      local l, w = string.match(s[4], '^(%d+)/(%d+)$')
+      limit, window = tonumber(l), tonumber(w)
+    end
+    local bucket = math.floor(tonumber(now) / (window * 1000))
+    local k = p .. ':rate:' .. via .. ':' .. window .. ':' .. bucket
+    local count = redis.call('INCR', k)
+    if count == 1 then redis.call('EXPIRE', k, window + 1) end
+    if count > limit then return answer(429, 0, 0, 0, 'Too Many Requests') end
+  end
+end
+if ARGV[10] ~= '0' then return answer(tonumber(ARGV[10]), 0, 0, 0) end
 if rkey ~= '' then
   local accepted = redis.call('GET', p .. ':retry:' .. rkey)
-  if accepted then
-    log(409, 0, 0, accepted)
-    return {409, accepted}
-  end
+  if accepted then return answer(409, 0, 0, n, accepted) end
 end
-local recipients = {}
+local recipients, first = ARGV, 16
 if via == 'reply' then
-  local user = redis.call('GETDEL', p .. ':token:' .. token)
-  if not user then
-    log(400, 0, 0)
-    return {400, 'Invalid reply token'}
-  end
-  recipients = {user}
+  local user = redis.call('GETDEL', p .. ':token:' .. ARGV[9])
+  if not user then return answer(400, 0, 0, n, 'Invalid reply token') end
+  recipients, first = {user}, 1
 elseif via == 'broadcast' or via == 'narrowcast' then
-  recipients = redis.call('SMEMBERS', p .. ':friends')
-else
-  for i = 11 + n, #ARGV do recipients[#recipients + 1] = ARGV[i] end
+  recipients, first = redis.call('SMEMBERS', p .. ':friends'), 1
 end
+local asked = #recipients - first + 1
 -- calls with many arguments go in slices: Lua's unpack has a limit
-local function each_slice(list, fn)
-  for first = 1, #list, 1000 do fn(unpack(list, first, math.min(first + 999, #list))) end
-end
-local friends = recipients
-if via ~= 'broadcast' and via ~= 'narrowcast' then
-  friends = {}
-  local at = 0
-  each_slice(recipients, function(...)
-    local found = redis.call('SMISMEMBER', p .. ':friends', ...)
+local friends = {}
+for at = first, #recipients, 1000 do
+  local last = math.min(at + 999, #recipients)
+  if via == 'broadcast' or via == 'narrowcast' then
+    for i = at, last do friends[#friends + 1] = recipients[i] end
+  else
+    local found = redis.call('SMISMEMBER', p .. ':friends', unpack(recipients, at, last))
     for i = 1, #found do
-      if found[i] == 1 then friends[#friends + 1] = recipients[at + i] end
+      if found[i] == 1 then friends[#friends + 1] = recipients[at + i - 1] end
     end
-    at = at + #found
-  end)
+  end
 end
-local used_key = p .. ':monthly:' .. month
+local used_key = p .. ':monthly:' .. ARGV[11]
 if via ~= 'reply' then
-  local quota = tonumber(redis.call('HGET', p .. ':settings', 'monthly_quota') or '0') or 0
-  local used = tonumber(redis.call('GET', used_key) or '0')
-  if quota > 0 and used + #friends > quota then
-    log(429, #recipients, 0)
-    return {429, 'You have reached your monthly limit.'}
+  local quota = tonumber(s[5] or '0') or 0
+  if quota > 0 and tonumber(redis.call('GET', used_key) or '0') + #friends > quota then
+    return answer(429, asked, 0, n, 'You have reached your monthly limit.')
   end
 end
-local head = ',"via":' .. cjson.encode(via) .. ',"requestId":' .. cjson.encode(rid)
-if rkey ~= '' then head = head .. ',"retryKey":' .. cjson.encode(rkey) end
-head = head .. ',"at":' .. now .. ',"message":'
-local loading = {}
-for _, user in ipairs(friends) do
-  for i = 1, n do
-    local seq = redis.call('INCR', p .. ':seq:' .. user)
-    redis.call('RPUSH', p .. ':inbox:' .. user, '{"seq":' .. seq .. head .. ARGV[10 + i] .. '}')
+if #friends > 0 then
+  local ord = redis.call('INCR', p .. ':ord')
+  local entry = '{"ord":' .. ord .. ',"via":"' .. via .. '","requestId":' .. cjson.encode(rid)
+  if rkey ~= '' then entry = entry .. ',"retryKey":' .. cjson.encode(rkey) end
+  entry = entry .. ',"at":' .. now .. ',"messages":' .. ARGV[15] .. '}'
+  if via == 'reply' or via == 'push' then
+    redis.call('RPUSH', p .. ':inbox:' .. friends[1], entry)
+  else
+    redis.call('SET', p .. ':fanout:' .. rid, entry)
+    redis.call('ZADD', p .. ':fanouts', ord, rid)
+    for at = 1, #friends, 1000 do
+      redis.call('RPUSH', p .. ':fanout:' .. rid .. ':to',
+                 unpack(friends, at, math.min(at + 999, #friends)))
+    end
   end
-  redis.call('HINCRBY', p .. ':deliveries', user .. '\\t' .. rkey, 1)
-  loading[#loading + 1] = p .. ':loading_until:' .. user
+  if via ~= 'reply' then
+    redis.call('INCRBY', used_key, #friends)
+    redis.call('EXPIRE', used_key, 3024000)
+  end
 end
-each_slice(loading, function(...) redis.call('DEL', ...) end)
-if via ~= 'reply' and #friends > 0 then
-  redis.call('INCRBY', used_key, #friends)
-  redis.call('EXPIRE', used_key, 3024000)
+if rkey ~= '' then redis.call('SET', p .. ':retry:' .. rkey, rid, 'EX', ARGV[13]) end
+return answer(200, asked, #friends, n, rid)
+"""
+
+# A user's deliveries: {their inbox entries, {copies, entry} of each fan-out reaching them}.
+# Every fan-out is looked at: fine for a development stand-in, whose readers are the chat
+# page and tests.
+STREAM_LUA = """
+local p, user = ARGV[1], ARGV[2]
+local shared = {}
+for _, rid in ipairs(redis.call('ZRANGE', p .. ':fanouts', 0, -1)) do
+  local found = redis.call('LPOS', p .. ':fanout:' .. rid .. ':to', user, 'COUNT', 0)
+  if #found > 0 then
+    shared[#shared + 1] = #found
+    shared[#shared + 1] = redis.call('GET', p .. ':fanout:' .. rid)
+  end
 end
-if rkey ~= '' then redis.call('SET', p .. ':retry:' .. rkey, rid, 'EX', rttl) end
-log(200, #recipients, #friends)
-return {200, rid}
+return {redis.call('LRANGE', p .. ':inbox:' .. user, 0, -1), shared}
+"""
+
+# LINE ends the loading animation when a message reaches the chat: it shows while no
+# delivery to the user is newer than the one current when it started.
+START_LOADING_LUA = """
+local p, user = ARGV[1], ARGV[2]
+redis.call('INCR', p .. ':loading:' .. user)
+redis.call('SET', p .. ':loading_until:' .. user, redis.call('GET', p .. ':ord') or '0',
+           'EX', ARGV[3])
+"""
+
+LOADING_ACTIVE_LUA = """
+local p, user = ARGV[1], ARGV[2]
+local since = redis.call('GET', p .. ':loading_until:' .. user)
+if not since then return 0 end
+local last = redis.call('LINDEX', p .. ':inbox:' .. user, -1)
+if last and tonumber(string.match(last, '^{"ord":(%d+)')) > tonumber(since) then return 0 end
+for _, rid in ipairs(redis.call('ZRANGEBYSCORE', p .. ':fanouts', '(' .. since, '+inf')) do
+  if redis.call('LPOS', p .. ':fanout:' .. rid .. ':to', user) then return 0 end
+end
+return 1
 """
 
 
 def new_request_id() -> str:
     return str(uuid.uuid4())
+
+
+def encode_messages(messages: list[dict]) -> str:
+    """Messages as stored: one compact JSON array."""
+    return json.dumps(messages, ensure_ascii=False, separators=(",", ":"))
 
 
 class SimulatorStore:
@@ -169,7 +237,10 @@ class SimulatorStore:
         self.redis = client
         self.prefix = key("sim")
         self._gate = client.register_script(GATE_LUA)
-        self._deliver = client.register_script(DELIVER_LUA)
+        self._send = client.register_script(SEND_LUA)
+        self._stream = client.register_script(STREAM_LUA)
+        self._start_loading = client.register_script(START_LOADING_LUA)
+        self._loading_active = client.register_script(LOADING_ACTIVE_LUA)
 
     def k(self, *parts: object) -> str:
         return key("sim", *parts)
@@ -310,21 +381,40 @@ class SimulatorStore:
                                   limit, window], client=self.redis)
         return int(result[0]), float(result[1])
 
+    def send(self, endpoint: str, messages_json: str, count: int, *, request_id: str,
+             to: list[str] = (), retry_key: str | None = None, reply_token: str | None = None,
+             refusal: int = 0, rand: float | None = None) -> tuple[int, float, str]:
+        """One message-sending request in one round trip: (status, latency ms, detail).
+
+        `messages_json` is the request's messages as one JSON array (`count` of them).
+        `rand` (0..1) draws failure injection and counts the rate limit; None skips both.
+        `refusal`: the status of a refusal found in the request itself, answered (and
+        logged) only if the gate lets the request through. Detail: the request id (200),
+        the accepted request id (409) or LINE's message (400, 429, 500)."""
+        limit, window = DEFAULT_RATE_LIMITS.get(endpoint, DEFAULT_RATE_LIMITS["default"])
+        now = time.time()
+        status, latency, detail = self._send(args=[
+            self.prefix, endpoint, "" if rand is None else repr(rand), int(now * 1000), limit,
+            window, request_id, retry_key or "", reply_token or "", refusal,
+            time.strftime("%Y-%m", time.localtime(now)), REQUEST_LOG_CAP, RETRY_KEY_TTL_SECONDS,
+            count, messages_json, *to], client=self.redis)
+        return int(status), float(latency), detail
+
     def deliver(self, via: str, messages: list[dict], *, request_id: str, to: list[str] = (),
                 retry_key: str | None = None, reply_token: str | None = None) -> tuple[int, str]:
-        """(200, request id) | (409, accepted request id) | (400 or 429, reason)."""
-        encoded = [json.dumps(m, ensure_ascii=False, separators=(",", ":")) for m in messages]
-        args = [self.prefix, via, request_id, retry_key or "", reply_token or "",
-                int(time.time() * 1000), REQUEST_LOG_CAP, RETRY_KEY_TTL_SECONDS,
-                time.strftime("%Y-%m"), len(encoded), *encoded, *to]
-        status, detail = self._deliver(args=args, client=self.redis)
-        return int(status), detail
+        """`send` without the gate: (200, request id) | (409, accepted request id) |
+        (400 or 429, reason)."""
+        status, _, detail = self.send(via, encode_messages(messages), len(messages),
+                                      request_id=request_id, to=to, retry_key=retry_key,
+                                      reply_token=reply_token)
+        return status, detail
 
     def log_request(self, endpoint: str, status: int, *, request_id: str | None = None,
-                    retry_key: str | None = None, recipients: int = 0, messages: int = 0) -> None:
+                    retry_key: str | None = None) -> None:
+        """Log a call that sends no messages (`send` logs its own)."""
         entry: dict[str, Any] = {"at": int(time.time() * 1000), "endpoint": endpoint,
-                                 "status": status, "recipients": recipients,
-                                 "delivered": 0, "messages": messages}
+                                 "status": status, "recipients": 0, "delivered": 0,
+                                 "messages": 0}
         if request_id:
             entry["requestId"] = request_id
         if retry_key:
@@ -336,36 +426,71 @@ class SimulatorStore:
 
     # -- what tests read --------------------------------------------------------------------
 
+    def _deliveries_to(self, user_id: str) -> list[tuple[int, dict]]:
+        """(copies, request entry) of each delivery to a user, oldest first; a multicast
+        naming the user twice reached them twice."""
+        own, shared = self._stream(args=[self.prefix, user_id], client=self.redis)
+        found = [(1, json.loads(entry)) for entry in own]
+        found += [(int(shared[i]), json.loads(shared[i + 1])) for i in range(0, len(shared), 2)]
+        found.sort(key=lambda delivery: delivery[1]["ord"])
+        return found
+
     def messages(self, user_id: str, after_seq: int = 0) -> list[dict]:
-        """Messages delivered to a user, oldest first: `{"seq", "via", "message", ...}`."""
-        raw = self.redis.lrange(self.k("inbox", user_id), max(0, int(after_seq)), -1)
-        return [json.loads(item) for item in raw]
+        """Messages delivered to a user, oldest first: `{"seq", "via", "requestId",
+        "retryKey" (when sent with one), "at", "message"}`; `seq` numbers them from 1."""
+        out: list[dict] = []
+        for copies, entry in self._deliveries_to(user_id):
+            head = {k: v for k, v in entry.items() if k not in ("ord", "messages")}
+            for _ in range(copies):
+                out += [{"seq": len(out) + i + 1, **head, "message": message}
+                        for i, message in enumerate(entry["messages"])]
+        return out[max(0, int(after_seq)):]
 
     def requests(self) -> list[dict]:
         """The capped log of API requests, oldest first (never tokens or message bodies)."""
         return [json.loads(item) for item in self.redis.lrange(self.k("requests"), 0, -1)]
 
+    def deliveries(self) -> Counter[tuple[str, str]]:
+        """Accepted requests that reached each user, by (user id, retry key or "")."""
+        counts: Counter[tuple[str, str]] = Counter()
+        inbox = self.k("inbox", "")
+        names = list(self.redis.scan_iter(match=inbox + "*", count=1000))
+        rids = self.redis.zrange(self.k("fanouts"), 0, -1)
+        with self.redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.lrange(name, 0, -1)
+            for rid in rids:
+                pipe.get(self.k("fanout", rid))
+                pipe.lrange(self.k("fanout", rid, "to"), 0, -1)
+            found = pipe.execute()
+        own, shared = found[:len(names)], found[len(names):]
+        for name, entries in zip(names, own, strict=True):
+            for entry in entries:
+                counts[name[len(inbox):], json.loads(entry).get("retryKey", "")] += 1
+        for i in range(0, len(shared), 2):
+            retry_key = json.loads(shared[i]).get("retryKey", "")
+            counts.update((user, retry_key) for user in shared[i + 1])
+        return counts
+
     def delivery_count(self, user_id: str | None = None, retry_key: str | None = None) -> int:
         """How many accepted requests reached `user_id` (and carried `retry_key`)."""
-        total = 0
-        for field, count in self.redis.hgetall(self.k("deliveries")).items():
-            user, _, key_ = field.partition("\t")
-            if (user_id is None or user == user_id) and (retry_key is None or key_ == retry_key):
-                total += int(count)
-        return total
+        if user_id is None:
+            return sum(count for (_, key_), count in self.deliveries().items()
+                       if retry_key is None or key_ == retry_key)
+        return sum(copies for copies, entry in self._deliveries_to(user_id)
+                   if retry_key is None or entry.get("retryKey", "") == retry_key)
 
     def loading_shown(self, user_id: str) -> bool:
         """Whether the bot started the loading animation for this user since the last reset."""
         return bool(self.redis.exists(self.k("loading", user_id)))
 
     def loading_active(self, user_id: str) -> bool:
-        return bool(self.redis.exists(self.k("loading_until", user_id)))
+        """Whether the loading animation shows: started, not timed out, and no message has
+        reached the user since."""
+        return bool(self._loading_active(args=[self.prefix, user_id], client=self.redis))
 
     def start_loading(self, user_id: str, seconds: int) -> None:
-        with self.redis.pipeline(transaction=False) as pipe:
-            pipe.incr(self.k("loading", user_id))
-            pipe.set(self.k("loading_until", user_id), "1", ex=seconds)
-            pipe.execute()
+        self._start_loading(args=[self.prefix, user_id, seconds], client=self.redis)
 
     def reset(self) -> None:
         """Forget everything the simulator holds (every `key("sim", ...)` key)."""

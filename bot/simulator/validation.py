@@ -47,6 +47,9 @@ MESSAGE_TYPES = {
 
 Details = list[tuple[str, str]]
 
+# the endpoints that take an X-Line-Retry-Key header; every other endpoint refuses it
+RETRY_KEY_ENDPOINTS = frozenset({"push", "multicast", "narrowcast", "broadcast"})
+
 
 def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
@@ -74,16 +77,52 @@ def _length(value: Any, low: int, high: int, where: str, unit: str = "chars") ->
     return []
 
 
-def check_messages(messages: Any, where: str = "messages") -> Details:
+def check_retry_key(endpoint: str, retry_key: str | None) -> str | None:
+    """LINE's message refusing this X-Line-Retry-Key header (400), or None."""
+    if retry_key is None:
+        return None
+    if endpoint not in RETRY_KEY_ENDPOINTS:
+        return "X-Line-Retry-Key header is not supported for this endpoint"
+    if not UUID_RE.match(retry_key):
+        return "The value of X-Line-Retry-Key header is invalid; it must be a UUID"
+    return None
+
+
+def check_send(endpoint: str, body: dict, size_bound: int | None = None) -> Details:
+    """The body of a reply, push, multicast, narrowcast or broadcast call. `size_bound`:
+    see `check_messages`."""
+    details: Details = []
+    if endpoint == "reply":
+        token = body.get("replyToken")
+        if not (isinstance(token, str) and token):
+            details.append(("replyToken", "must be specified"))
+    elif endpoint == "push":
+        to = body.get("to")
+        if not (isinstance(to, str) and to):
+            details.append(("to", "must be specified"))
+    elif endpoint == "multicast":
+        to = body.get("to")
+        if not (isinstance(to, list) and 1 <= len(to) <= MAX_MULTICAST
+                and all(isinstance(u, str) and u for u in to)):
+            details.append(("to", f"Size must be between 1 and {MAX_MULTICAST}"))
+    # narrowcast: recipient filters and audiences are accepted and ignored (every friend)
+    return details + check_messages(body.get("messages"), size_bound=size_bound)
+
+
+def check_messages(messages: Any, where: str = "messages", size_bound: int | None = None
+                   ) -> Details:
+    """`size_bound`: the size of `json_size(messages)` when the caller has it. Every Flex
+    container's compact JSON is part of the messages' compact JSON, so a container cannot
+    pass a size limit that the whole stays within, and is then not measured again."""
     if not isinstance(messages, list) or not 1 <= len(messages) <= MAX_MESSAGES:
         return [(where, f"Size must be between 1 and {MAX_MESSAGES}")]
     details: Details = []
     for i, message in enumerate(messages):
-        details += check_message(message, f"{where}[{i}]")
+        details += check_message(message, f"{where}[{i}]", size_bound)
     return details
 
 
-def check_message(message: Any, where: str) -> Details:
+def check_message(message: Any, where: str, size_bound: int | None = None) -> Details:
     if not isinstance(message, dict):
         return [(where, "must be an object")]
     kind = message.get("type")
@@ -98,7 +137,8 @@ def check_message(message: Any, where: str) -> Details:
             details += _length(text, 1, MAX_TEXT_UTF16, f"{where}.text", unit="utf16")
     elif kind == "flex":
         details += _length(message.get("altText"), 1, MAX_ALT_TEXT, f"{where}.altText")
-        details += check_flex_container(message.get("contents"), f"{where}.contents")
+        details += check_flex_container(message.get("contents"), f"{where}.contents",
+                                        size_bound)
     elif kind == "template":
         details += _length(message.get("altText"), 1, 400, f"{where}.altText")
         details += check_template(message.get("template"), f"{where}.template")
@@ -203,26 +243,30 @@ def check_template(template: Any, where: str) -> Details:
     return details
 
 
-def check_flex_container(container: Any, where: str) -> Details:
+def _over(value: Any, limit: int, size_bound: int | None) -> bool:
+    return (size_bound is None or size_bound > limit) and json_size(value) > limit
+
+
+def check_flex_container(container: Any, where: str, size_bound: int | None = None) -> Details:
     if not isinstance(container, dict):
         return [(where, "must be specified")]
     kind = container.get("type")
     if kind == "bubble":
-        if json_size(container) > MAX_BUBBLE_BYTES:
+        if _over(container, MAX_BUBBLE_BYTES, size_bound):
             return [(where, f"Size of a bubble must be at most {MAX_BUBBLE_BYTES // 1024} KB")]
         return check_bubble(container, where)
     if kind == "carousel":
         bubbles = container.get("contents")
         if not isinstance(bubbles, list) or not 1 <= len(bubbles) <= MAX_CAROUSEL_BUBBLES:
             return [(f"{where}.contents", f"Size must be between 1 and {MAX_CAROUSEL_BUBBLES}")]
-        if json_size(container) > MAX_CAROUSEL_BYTES:
+        if _over(container, MAX_CAROUSEL_BYTES, size_bound):
             return [(where, f"Size of a carousel must be at most {MAX_CAROUSEL_BYTES // 1024} KB")]
         details: Details = []
         for i, bubble in enumerate(bubbles):
             at = f"{where}.contents[{i}]"
             if not isinstance(bubble, dict) or bubble.get("type") != "bubble":
                 details.append((f"{at}.type", "must be 'bubble'"))
-            elif json_size(bubble) > MAX_BUBBLE_BYTES:
+            elif _over(bubble, MAX_BUBBLE_BYTES, size_bound):
                 details.append((at, f"Size of a bubble must be at most "
                                     f"{MAX_BUBBLE_BYTES // 1024} KB"))
             else:

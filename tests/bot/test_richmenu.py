@@ -9,7 +9,9 @@ import pytest
 from PIL import Image
 
 from bot import richmenu
+from bot.config import data_api_base_url
 from bot.i18n import SUPPORTED_LOCALES, gettext
+from bot.line import LineClient, LineError, get_line
 from bot.messages import utf16_len
 from bot.redis_store import get_redis
 from bot.simulator import validation
@@ -192,3 +194,45 @@ def test_render_command_writes_every_image(app, tmp_path):
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.glob("*.png")) == [
         "main-ja.png", "more-ja.png", "simple-ja.png"]
+
+
+def _menu_without_image(app, sim) -> str:
+    menu = richmenu.definition(app, "ja", "simple")
+    menu["name"] = "upload-test"
+    return sim.create_rich_menu(menu)
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (richmenu.WIDTH, richmenu.HEIGHT), "white").save(out, "PNG")
+    return out.getvalue()
+
+
+def test_the_data_host_is_line_s_or_the_simulator_s():
+    # LINE serves POST /v2/bot/richmenu/{id}/content on api-data.line.me only
+    assert data_api_base_url({"LINE_API_BASE_URL": "https://api.line.me"}) == (
+        "https://api-data.line.me")
+    assert data_api_base_url({"LINE_API_BASE_URL": "http://127.0.0.1:5000/simulator/"}) == (
+        "http://127.0.0.1:5000/simulator/data")
+
+
+def test_menu_image_upload_reaches_the_data_endpoint(app, sim):
+    menu_id = _menu_without_image(app, sim)
+    get_line(app).upload_rich_menu_image(menu_id, _png(), "image/png")
+    assert sim.has_image(menu_id)
+    assert [(r["endpoint"], r["status"]) for r in sim.requests()][-1:] == [
+        ("richmenu_upload", 200)]
+
+
+def test_menu_image_upload_to_the_api_host_is_refused_as_line_does(app, sim):
+    base = app.config["LINE_API_BASE_URL"]
+    api_host_only = LineClient(app.config["LINE_CHANNEL_ACCESS_TOKEN"], base,
+                               data_base_url=base, max_retries=0)
+    menu_id = _menu_without_image(app, sim)
+    try:
+        with pytest.raises(LineError) as refused:
+            api_host_only.upload_rich_menu_image(menu_id, _png(), "image/png")
+    finally:
+        api_host_only.close()
+    assert refused.value.status == 404
+    assert not sim.has_image(menu_id)

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 API = "/simulator/v2/bot"
+DATA_API = "/simulator/data/v2/bot"  # api-data.line.me
 USER = "U" + "1" * 32
 
 
@@ -71,6 +72,14 @@ def test_success_carries_a_request_id(client, auth, friend):
     answer = push(client, auth, [text()])
     assert answer.status_code == 200
     assert uuid.UUID(answer.headers["x-line-request-id"])
+
+
+def test_a_body_that_is_not_json_is_refused(client, auth, store, friend):
+    answer = client.post(f"{API}/message/push", data=b'{"to": "U1", "messages": [',
+                         headers={**auth, "Content-Type": "application/json"})
+    assert answer.status_code == 400
+    assert answer.json == {"message": "The request body could not be parsed as JSON"}
+    assert store.requests()[-1]["status"] == 400
 
 
 def test_six_messages_are_refused(client, auth, store, friend):
@@ -141,6 +150,10 @@ def test_flex_needs_alt_text(client, auth, friend):
 def test_flex_bubble_over_30_kb_is_refused(client, auth, friend):
     assert push(client, auth, [flex(bubble("x" * 29_000))]).status_code == 200
     assert push(client, auth, [flex(bubble("x" * 31_000))]).status_code == 400
+
+
+def test_the_bubble_limit_is_per_bubble_not_per_request(client, auth, friend):
+    assert push(client, auth, [flex(bubble("x" * 20_000))] * 2).status_code == 200
 
 
 def test_carousel_over_12_bubbles_is_refused(client, auth, friend):
@@ -268,6 +281,35 @@ def test_broadcast_reaches_every_friend_only(client, auth, store):
     assert store.messages("Ub") == []
 
 
+def test_multicast_reaches_the_friends_it_names(client, auth, store, friend):
+    store.add_user("Ublocking", "B")
+    store.set_friend("Ublocking", False)
+    body = {"to": [USER, "Ublocking", "Unobody"], "messages": [text("a"), text("b")]}
+    assert client.post(f"{API}/message/multicast", json=body, headers=auth).status_code == 200
+    assert [m["message"]["text"] for m in store.messages(USER)] == ["a", "b"]
+    assert store.messages("Ublocking") == [] and store.messages("Unobody") == []
+    logged = store.requests()[-1]
+    assert (logged["recipients"], logged["delivered"]) == (3, 1)
+
+
+def test_loading_ends_when_a_message_reaches_the_user(client, auth, store, friend):
+    store.add_user("Uother", "O")
+    client.post(f"{API}/chat/loading/start", json={"chatId": USER, "loadingSeconds": 20},
+                headers=auth)
+    assert store.loading_active(USER)
+    multicast = {"to": ["Uother"], "messages": [text()]}
+    client.post(f"{API}/message/multicast", json=multicast, headers=auth)
+    assert store.loading_active(USER)  # someone else's message
+    client.post(f"{API}/message/multicast", json=dict(multicast, to=["Uother", USER]),
+                headers=auth)
+    assert not store.loading_active(USER)
+    client.post(f"{API}/chat/loading/start", json={"chatId": USER, "loadingSeconds": 20},
+                headers=auth)
+    assert store.loading_active(USER)
+    push(client, auth, [text()])
+    assert not store.loading_active(USER)
+
+
 def test_loading_seconds_must_be_a_multiple_of_five(client, auth, store, friend):
     bad = client.post(f"{API}/chat/loading/start", json={"chatId": USER, "loadingSeconds": 7},
                       headers=auth)
@@ -294,6 +336,28 @@ def test_rate_limit_answers_429_above_the_limit(client, auth, store, friend):
     statuses = [push(client, auth, [text()]).status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 429, 429]
     assert push(client, auth, [text()]).json == {"message": "Too Many Requests"}
+
+
+def test_the_rate_limit_is_checked_before_the_body(client, auth, store, friend):
+    store.configure(rate_limits={"push": (2, 60)})
+    statuses = [push(client, auth, [text("")]).status_code for _ in range(3)]
+    assert statuses == [400, 400, 429]
+
+
+def test_monthly_quota_counts_recipients_and_leaves_replies_free(client, auth, store, friend):
+    store.add_user("Ub", "B")
+    store.configure(monthly_quota=3)
+    body = {"to": [USER, "Ub"], "messages": [text("1")]}
+    assert client.post(f"{API}/message/multicast", json=body, headers=auth).status_code == 200
+    refused = client.post(f"{API}/message/multicast", json=body, headers=auth)
+    assert refused.status_code == 429
+    assert refused.json == {"message": "You have reached your monthly limit."}
+    assert push(client, auth, [text("2")]).status_code == 200
+    token = store.issue_reply_token(USER)
+    reply = client.post(f"{API}/message/reply", json={"replyToken": token, "messages": [text()]},
+                        headers=auth)
+    assert reply.status_code == 200
+    assert len(store.messages(USER)) == 3 and store.monthly_usage() == 3
 
 
 def test_broadcast_is_limited_per_hour_by_default(client, auth, store, friend):
@@ -336,6 +400,21 @@ def test_messages_carry_increasing_seq(client, auth, store, friend):
     assert [m["message"]["text"] for m in store.messages(USER, after_seq=2)] == ["c"]
 
 
+def test_every_way_of_sending_adds_to_one_numbered_chat(client, auth, store, friend):
+    push(client, auth, [text("push")])
+    client.post(f"{API}/message/multicast", json={"to": [USER], "messages": [text("multi")]},
+                headers=auth)
+    token = store.issue_reply_token(USER)
+    client.post(f"{API}/message/reply", json={"replyToken": token, "messages": [text("reply")]},
+                headers=auth)
+    client.post(f"{API}/message/broadcast", json={"messages": [text("all")]}, headers=auth)
+    seen = store.messages(USER)
+    assert [(m["seq"], m["via"], m["message"]["text"]) for m in seen] == [
+        (1, "push", "push"), (2, "multicast", "multi"), (3, "reply", "reply"),
+        (4, "broadcast", "all")]
+    assert [m["message"]["text"] for m in store.messages(USER, after_seq=2)] == ["reply", "all"]
+
+
 # -- rich menus ----------------------------------------------------------------------------
 
 
@@ -344,7 +423,7 @@ def create_menu(client, auth, menu=MENU):
 
 
 def upload(client, auth, menu_id, data, content_type="image/png"):
-    return client.post(f"{API}/richmenu/{menu_id}/content", data=data,
+    return client.post(f"{DATA_API}/richmenu/{menu_id}/content", data=data,
                        headers={**auth, "Content-Type": content_type})
 
 

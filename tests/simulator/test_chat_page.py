@@ -25,6 +25,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 API = "/simulator/v2/bot"
+DATA_API = "/simulator/data/v2/bot"  # api-data.line.me
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +137,7 @@ def test_rich_menu_area_tap_posts_its_postback(page, app, client, auth):
     menu_id = client.post(f"{API}/richmenu", json=menu, headers=auth).json["richMenuId"]
     image = io.BytesIO()
     Image.new("RGB", (2500, 843), "white").save(image, "PNG")
-    client.post(f"{API}/richmenu/{menu_id}/content", data=image.getvalue(),
+    client.post(f"{DATA_API}/richmenu/{menu_id}/content", data=image.getvalue(),
                 headers={**auth, "Content-Type": "image/png"})
     assert client.post(f"{API}/user/all/richmenu/{menu_id}", headers=auth).status_code == 200
     create_user(page)
@@ -173,7 +174,7 @@ def test_richmenuswitch_switches_the_menu_and_posts_the_postback(page, app, clie
         menu_id = client.post(f"{API}/richmenu", json=body, headers=auth).json["richMenuId"]
         image = io.BytesIO()
         Image.new("RGB", (2500, 843), "white").save(image, "PNG")
-        client.post(f"{API}/richmenu/{menu_id}/content", data=image.getvalue(),
+        client.post(f"{DATA_API}/richmenu/{menu_id}/content", data=image.getvalue(),
                     headers={**auth, "Content-Type": "image/png"})
         client.post(f"{API}/richmenu/alias", headers=auth,
                     json={"richMenuAliasId": f"tab-{name}", "richMenuId": menu_id})

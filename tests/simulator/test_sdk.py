@@ -31,10 +31,11 @@ USER = "U" + "a" * 32
 @pytest.fixture
 def sdk(app, live_url, store):
     store.add_user(USER, "SDK利用者", "en")
-    configuration = Configuration(access_token=app.config["LINE_CHANNEL_ACCESS_TOKEN"],
-                                  host=f"{live_url}/simulator")
-    with ApiClient(configuration) as client:
-        yield MessagingApi(client), MessagingApiBlob(client)
+    token = app.config["LINE_CHANNEL_ACCESS_TOKEN"]
+    api_host = Configuration(access_token=token, host=f"{live_url}/simulator")
+    data_host = Configuration(access_token=token, host=f"{live_url}/simulator/data")
+    with ApiClient(api_host) as client, ApiClient(data_host) as data_client:
+        yield MessagingApi(client), MessagingApiBlob(data_client)
 
 
 def test_message_endpoints_match_the_sdk(sdk, store):

@@ -40,6 +40,15 @@ def test_delivery_count_is_per_user_and_retry_key(store):
     assert store.delivery_count(retry_key="k1") == 2
 
 
+def test_a_multicast_naming_a_user_twice_counts_as_two_deliveries(store):
+    store.add_user("Ua", "A")
+    status, _ = store.deliver("multicast", [{"type": "text", "text": "x"}], request_id="r1",
+                              to=["Ua", "Ua"])
+    assert status == 200
+    assert store.delivery_count("Ua") == 2  # exactly-once checks see the repeat
+    assert [m["message"]["text"] for m in store.messages("Ua")] == ["x", "x"]
+
+
 def test_event_shapes_match_line(app):
     event = ev.text("Ux", "やあ", reply_token="t")
     assert len(event["webhookEventId"]) == 26
