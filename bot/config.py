@@ -32,6 +32,8 @@ DEFAULTS: dict[str, Any] = {
     "LINE_MAX_RETRIES": 4,
     "WORKER_CLAIM_IDLE_MS": 60_000,
     "WORKER_BLOCK_MS": 1_000,
+    # deliveries of a stream entry before the workers give up on it (the dead-letter stream)
+    "WORKER_MAX_DELIVERIES": 5,
     "STREAM_MAXLEN": 100_000,
     "SCHEDULER_LEASE_SECONDS": 30,
     # notifications (bot/notify.py): reminder rule, quiet hours, dispatch pace

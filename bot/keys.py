@@ -12,6 +12,8 @@ def key(*parts: object) -> str:
 
 EVENT_STREAM = key("events")
 WORKER_GROUP = "workers"
+# entries the workers gave up on after WORKER_MAX_DELIVERIES deliveries (bot/worker.py)
+DEAD_LETTER_STREAM = key("events", "dead")
 
 
 def seen_event(webhook_event_id: str) -> str:

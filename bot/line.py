@@ -35,6 +35,8 @@ from linebot.v3.messaging import (
     UpdateRichMenuAliasRequest,
 )
 
+from bot.keepalive import KeepAlivePool
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -107,9 +109,8 @@ class LineClient:
         # content people sent, and rich menu images, go through LINE's data host
         # (api-data.line.me)
         self._data_host = (data_base_url or base_url).rstrip("/")
-        # the hot sends skip the pool manager's per-request URL parsing and pool lookup
-        self._api_pool = self._pool.connection_from_url(self._host)
-        self._base_path = urllib3.util.parse_url(self._host).path or ""
+        # the hot sends go through a lean keep-alive client of their own (bot/keepalive.py)
+        self._sends = KeepAlivePool(self._host, timeout=timeout, maxsize=pool_size)
         self._token = access_token
         self.api = MessagingApi(self.api_client)
         self.timeout = timeout
@@ -118,10 +119,11 @@ class LineClient:
 
     # -- sending ----------------------------------------------------------------------------
 
-    # The hot sends (reply, push, multicast) post the JSON the message builders made, through
-    # the SDK's own connection pool and configuration: the SDK's pydantic request models cost
-    # about a quarter of a worker's CPU per turn, and bot/messages.py already keeps every
-    # LINE limit. The other calls go through the SDK's typed API.
+    # The hot sends (reply, push, multicast) post the JSON the message builders made through
+    # a keep-alive client of their own: the SDK's pydantic request models cost about a
+    # quarter of a worker's CPU per turn, urllib3 and http.client most of the rest of a
+    # send, and bot/messages.py already keeps every LINE limit. The other calls go through
+    # the SDK's typed API.
 
     def reply(self, reply_token: str, messages: Sequence[dict]) -> None:
         body = {"replyToken": reply_token, "messages": list(messages)}
@@ -148,13 +150,11 @@ class LineClient:
         }
         if retry_key:
             headers["X-Line-Retry-Key"] = retry_key
-        response = self._api_pool.urlopen(
-            "POST", self._base_path + path, headers=headers, timeout=self.timeout,
-            body=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
-            retries=False, redirect=False)
+        response = self._sends.post(
+            path, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(), headers)
         if response.status >= 300:
             exc = ApiException(status=response.status, reason=response.reason)
-            exc.body = response.data.decode("utf-8", "replace")
+            exc.body = response.body.decode("utf-8", "replace")
             exc.headers = response.headers
             raise exc
 
@@ -331,7 +331,7 @@ class LineClient:
                             attempt + 1, attempts)
                 if not retryable or attempt + 1 == attempts:
                     raise LineError(endpoint, status, reason) from None
-            except (urllib3.exceptions.HTTPError, OSError) as exc:
+            except (urllib3.exceptions.HTTPError, OSError) as exc:  # timeouts are OSErrors
                 log.warning("LINE %s did not answer: %s (attempt %d of %d)", endpoint,
                             type(exc).__name__, attempt + 1, attempts)
                 if attempt + 1 == attempts:
@@ -340,6 +340,7 @@ class LineClient:
         raise AssertionError("unreachable")
 
     def close(self) -> None:
+        self._sends.close()
         self.api_client.close()
 
     def _post_data(self, path: str, body: bytes, content_type: str) -> None:

@@ -45,7 +45,7 @@ def utf16_len(text: str) -> int:
 
 def clip(text: str, limit: int) -> str:
     """Cut text to at most `limit` UTF-16 code units, ending with '…' when cut."""
-    if utf16_len(text) <= limit:
+    if 2 * len(text) <= limit or utf16_len(text) <= limit:  # no character takes more than 2
         return text
     out, used = [], 0
     for ch in text:

@@ -10,6 +10,7 @@ every action it names is authorised again by the code that handles it.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 from dataclasses import dataclass, field
@@ -33,15 +34,22 @@ class Postback:
 class PostbackCodec:
     def __init__(self, secret: str) -> None:
         self._key = hashlib.sha256(b"machibot-postback:" + secret.encode()).digest()
+        # the same buttons are drawn turn after turn (the main menu alone has sixteen):
+        # each is encoded and signed once
+        self._encode_once = functools.lru_cache(maxsize=4096)(self._encode)
 
     def _sign(self, payload: str) -> str:
         digest = hmac.digest(self._key, payload.encode(), "sha256")
         return base64.urlsafe_b64encode(digest).decode()[:_SIGNATURE_LENGTH]
 
     def encode(self, action: str, /, **args: object) -> str:
+        return self._encode_once(action, tuple(
+            (k, str(v)) for k, v in args.items() if v is not None))
+
+    def _encode(self, action: str, args: tuple[tuple[str, str], ...]) -> str:
         if not action or "|" in action:
             raise ValueError(f"bad action name {action!r}")
-        query = urlencode({k: str(v) for k, v in args.items() if v is not None})
+        query = urlencode(args)
         payload = f"{VERSION}|{action}|{query}"
         data = f"{payload}|{self._sign(payload)}"
         if len(data) > MAX_DATA_LENGTH:

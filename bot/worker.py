@@ -5,6 +5,11 @@ replies are sent. Entries left pending by a worker that died (even by kill -9) a
 by another worker once they have been idle for WORKER_CLAIM_IDLE_MS. Re-handling is safe:
 the webhook never enqueues an event twice, and pushes carry a retry key derived from the
 event, so LINE delivers a re-sent push only once.
+
+An entry that keeps failing is not retried forever: once it has been delivered
+WORKER_MAX_DELIVERIES times, the next claim moves it to a dead-letter stream
+(keys.DEAD_LETTER_STREAM) for a person to look at, acknowledges it, and tells the person,
+where there is one, that something went wrong.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from flask import Flask
 
 from bot import keys
 from bot.redis_store import get_redis
-from handlers.events import MARK_DONE_LUA, Turn, handle_event
+from handlers.events import Turn, acknowledge, apologise, handle_event
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +39,10 @@ class Worker:
         self.app = app
         self.name = name or f"{socket.gethostname()}-{os.getpid()}-{threading.get_ident()}"
         self.batch = batch
-        self.redis = get_redis(app)
+        # a connection of its own, held for the worker's life: taking one from the shared
+        # pool and giving it back costs about a third of each Redis call
+        self.redis = redis.Redis(connection_pool=get_redis(app).connection_pool,
+                                 single_connection_client=True)
         self._group_ready = False
         self._last_claim = 0.0
 
@@ -88,21 +96,56 @@ class Worker:
             log.exception("event left pending after an unexpected failure")
 
     def reclaim(self, min_idle_ms: int) -> int:
-        """Take over entries another worker read but never acknowledged."""
+        """Take over entries a worker read but never acknowledged (it died, or the handling
+        failed); move those delivered too often to the dead letters."""
         handled, start = 0, "0-0"
+        limit = self.app.config["WORKER_MAX_DELIVERIES"]
         while True:
             result = self.redis.xautoclaim(keys.EVENT_STREAM, keys.WORKER_GROUP, self.name,
                                            min_idle_time=min_idle_ms, start_id=start, count=50)
             start, entries = result[0], result[1]
+            deliveries = self._deliveries([entry_id for entry_id, fields in entries if fields])
             for entry_id, fields in entries:
                 if not fields:  # trimmed away before it was claimed
                     self.redis.xack(keys.EVENT_STREAM, keys.WORKER_GROUP, entry_id)
                     continue
-                log.info("reclaimed an event left pending by another worker")
+                if deliveries.get(entry_id, 0) > limit:
+                    self.dead_letter(entry_id, fields, deliveries[entry_id])
+                    continue
+                log.info("reclaimed an event left pending (its worker died or failed)")
                 self.handle(entry_id, fields)
                 handled += 1
             if start in ("0-0", b"0-0") or not entries:
                 return handled
+
+    def _deliveries(self, entry_ids: list[str]) -> dict[str, int]:
+        """How many times each entry was delivered, this claim included (one round trip)."""
+        if not entry_ids:
+            return {}
+        pipe = self.redis.pipeline(transaction=False)
+        for entry_id in entry_ids:
+            pipe.xpending_range(keys.EVENT_STREAM, keys.WORKER_GROUP, min=entry_id,
+                                max=entry_id, count=1)
+        return {row["message_id"]: row["times_delivered"]
+                for rows in pipe.execute() for row in rows}
+
+    def dead_letter(self, entry_id: str, fields: dict[str, Any], deliveries: int) -> None:
+        """Give up on an entry: keep it in the dead-letter stream, acknowledge it, and say
+        sorry to the person who sent it. Logged by type and id only, never the body."""
+        turn = self._turn(entry_id, fields)
+        log.error("gave up on a %s event (%s, entry %s) after %d deliveries; kept in %s",
+                  _str_or_none(turn.event.get("type")), turn.event_key, entry_id, deliveries,
+                  keys.DEAD_LETTER_STREAM)
+        self.redis.xadd(keys.DEAD_LETTER_STREAM,
+                        {**fields, "entry": entry_id, "deliveries": deliveries},
+                        maxlen=self.app.config["STREAM_MAXLEN"], approximate=True)
+        try:
+            with self.app.app_context():
+                apologise(self.app, turn)
+        except Exception:  # the apology is a courtesy: the entry is given up on regardless
+            log.exception("could not apologise for a %s event",
+                          _str_or_none(turn.event.get("type")))
+        acknowledge(self.app, self.redis, turn)
 
     def drain(self, max_rounds: int = 1000) -> int:
         """Handle everything waiting now, without blocking (tests and benchmarks)."""
@@ -115,6 +158,12 @@ class Worker:
         return total
 
     def _handle(self, entry_id: str, fields: dict[str, Any]) -> None:
+        turn = self._turn(entry_id, fields)
+        with self.app.app_context():
+            handle_event(self.app, self.redis, turn)
+
+    @staticmethod
+    def _turn(entry_id: str, fields: dict[str, Any]) -> Turn:
         try:
             event = json.loads(fields.get("event", "{}"))
             received_at = int(fields.get("at", 0))
@@ -123,20 +172,14 @@ class Worker:
             event, received_at, seq = {}, 0, 0
         if not isinstance(event, dict):
             event = {}
-        source = event.get("source") if isinstance(event.get("source"), dict) else {}
-        user_id = source.get("userId")
-        ttl = self.app.config["DEDUPE_TTL_SECONDS"]
-
-        def ack(pipe: redis.client.Pipeline) -> None:
-            if seq and isinstance(user_id, str):
-                pipe.eval(MARK_DONE_LUA, 1, keys.user_done(user_id), seq, ttl)
-            pipe.xack(keys.EVENT_STREAM, keys.WORKER_GROUP, entry_id)
-
         event_key = event.get("webhookEventId")
         if not isinstance(event_key, str) or not event_key:
             event_key = f"entry-{entry_id}"
-        with self.app.app_context():
-            handle_event(self.app, self.redis, Turn(event, event_key, received_at, seq), ack)
+        return Turn(event, event_key, received_at, seq, entry_id)
+
+
+def _str_or_none(value: object) -> str | None:
+    return value[:40] if isinstance(value, str) else None
 
 
 def start_in_thread(app: Flask, stop: threading.Event, name: str = "worker") -> threading.Thread:

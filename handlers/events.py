@@ -1,17 +1,19 @@
 """One LINE event, one turn: load, route, save, send.
 
-Per turn the Redis traffic is two round trips: one pipeline takes the per-user lock and
-reads the dialog state; one pipeline after sending writes the state (sliding TTL), releases
-the lock and lets the worker acknowledge the stream entry. SQL rows are committed before
-any reply is sent, so a confirmation is never shown for something that was not stored.
+Per turn the Redis traffic is two round trips, each one short server-side script: the first
+takes the per-user lock and reads the dialog state (and the other keys the turn may need);
+the last, once the replies are sent, writes what the steps asked for and the state (sliding
+TTL), releases the lock, records the person's last handled event and acknowledges the
+stream entry, all in one step. SQL rows are committed before any reply is sent, so a
+confirmation is never shown for something that was not stored.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,32 +24,81 @@ from flask import Flask
 from bot import keys
 from bot.db import session_scope
 from bot.engine import Context, DialogState, Effects, Input
-from bot.i18n import gettext, match_locale
+from bot.i18n import N_, gettext, match_locale
 from bot.line import LineClient, LineError, describe, get_line
 from bot.postback import InvalidPostback, PostbackCodec
 from bot.richmenu import IDS_KEY, menu_for
 from dialogs import supporters
 from handlers.router import Router
-from models.users import follow, get_by_line_id, unfollow
+from models.users import get_by_line_id, unfollow, welcome
 
 log = logging.getLogger(__name__)
 
 LOCK_MS = 30_000
 ORDER_WAIT_SECONDS = 3.0
-# record the highest handled number of a user's events
-MARK_DONE_LUA = """
-if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-end
-return 0
-"""
-# compare-and-delete, so a turn never releases a lock another worker took after it expired
-RELEASE_LUA = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
 MEDIA_TYPES = {"image", "video", "audio", "file"}
 USER_TURN_EVENTS = {"follow", "message", "postback"}
+# Translators: the answer when the bot failed on its side and the person should try again
+SORRY = N_("Sorry, something went wrong on our side. Please try again in a moment, "
+           "or type \"menu\".")
+
+
+class _Script:
+    """A Lua script run by its SHA1 (EVALSHA); sent whole (EVAL) when the server lacks it."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.sha = hashlib.sha1(source.encode()).hexdigest()
+
+    def __call__(self, client: redis.Redis, keys: list[str], args: list[Any]) -> Any:
+        try:
+            return client.evalsha(self.sha, len(keys), *keys, *args)
+        except redis.exceptions.NoScriptError:
+            return client.eval(self.source, len(keys), *keys, *args)
+
+
+# The start of a turn. KEYS: the person's lock, their last handled event number, their dialog
+# state, then the other keys the turn reads. ARGV: lock token, lock ms, this event's number,
+# 1 to wait while an earlier event of theirs is unhandled, 1 to read even without the lock.
+# Returns {0} to try again, else {1 if locked else 0, state, the other keys' values...}.
+BEGIN_TURN = _Script("""
+local locked = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+if locked and ARGV[4] == '1'
+    and tonumber(ARGV[3]) > tonumber(redis.call('GET', KEYS[2]) or '0') + 1 then
+  redis.call('DEL', KEYS[1])
+  return {0}
+end
+if not locked and ARGV[5] ~= '1' then return {0} end
+local out = {locked and 1 or 0}
+for i = 3, #KEYS do out[#out + 1] = redis.call('GET', KEYS[i]) end
+return out
+""")
+# The end of an event. KEYS: dialog state, lock, last handled event number, event stream,
+# then the keys steps delete, then the keys steps set. ARGV: the state's JSON ('' deletes
+# it, '-' leaves it), its seconds, the lock token ('' when none was taken), this event's
+# number (0: not numbered), seconds to keep that number, the consumer group, the stream
+# entry ('' for none), how many keys to delete, then value and seconds of each key to set.
+# The lock is released only if still ours (compare-and-delete: it may have expired and
+# been taken by another worker), and the number only ever grows.
+END_EVENT = _Script("""
+local deletes = tonumber(ARGV[8])
+for i = 5, 4 + deletes do redis.call('DEL', KEYS[i]) end
+for i = 5 + deletes, #KEYS do
+  local at = 9 + 2 * (i - 5 - deletes)
+  redis.call('SET', KEYS[i], ARGV[at], 'EX', ARGV[at + 1])
+end
+if ARGV[1] == '' then
+  redis.call('DEL', KEYS[1])
+elseif ARGV[1] ~= '-' then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+end
+if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
+if tonumber(ARGV[4]) > tonumber(redis.call('GET', KEYS[3]) or '0') then
+  redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[5])
+end
+if ARGV[7] ~= '' then redis.call('XACK', KEYS[4], ARGV[6], ARGV[7]) end
+return 0
+""")
 
 
 @dataclass
@@ -58,41 +109,87 @@ class Turn:
     event_key: str  # webhookEventId, or a hash for events without one
     received_at_ms: int
     seq: int = 0  # this event's number among its user's events (0: not numbered)
+    entry_id: str | None = None  # the stream entry acknowledged at the end (None: none)
 
 
-def handle_event(app: Flask, client: redis.Redis, turn: Turn,
-                 finish: Callable[[redis.client.Pipeline], None]) -> None:
-    """Handle one event; `finish` adds the worker's acknowledgement to the last pipeline."""
+def handle_event(app: Flask, client: redis.Redis, turn: Turn) -> None:
+    """Handle one event, then acknowledge its stream entry (`turn.entry_id`)."""
     event = turn.event
     kind = _str_or_none(event.get("type"))  # a list or dict here would not even hash
-    source = event.get("source") if isinstance(event.get("source"), dict) else {}
-    user_id = source.get("userId")
-    if event.get("mode") == "standby" or source.get("type") in ("group", "room"):
-        if event.get("mode") != "standby" and kind == "join":
+    user_id = _user_of(event)
+    if event.get("mode") == "standby" or user_id is None:
+        source = event.get("source") if isinstance(event.get("source"), dict) else {}
+        if (event.get("mode") != "standby" and kind == "join"
+                and source.get("type") in ("group", "room")):
             _answer_group(app, event, turn)
-        return _just_finish(client, finish)
-    if not isinstance(user_id, str) or not user_id or len(user_id) > 64:
-        return _just_finish(client, finish)
+        return acknowledge(app, client, turn)
     if kind == "unfollow":
         with session_scope(app) as session:
             unfollow(session, user_id)
-        pipe = client.pipeline(transaction=False)
-        pipe.delete(keys.dialog_state(user_id))
-        finish(pipe)
-        pipe.execute()
-        return None
+        return acknowledge(app, client, turn, state="")
     if kind == "unsend":
         _on_unsend(app, user_id, event)
-        return _just_finish(client, finish)
+        return acknowledge(app, client, turn)
     if kind not in USER_TURN_EVENTS:
-        return _just_finish(client, finish)
+        return acknowledge(app, client, turn)
 
     codec = app.extensions["machibot.codec"]
     inp = to_input(event, codec)
     if inp is None:
-        return _just_finish(client, finish)
-    _run_turn(app, client, turn, user_id, inp, finish)
+        return acknowledge(app, client, turn)
+    _run_turn(app, client, turn, user_id, inp)
     return None
+
+
+def acknowledge(app: Flask, client: redis.Redis, turn: Turn, *, state: str = "-",
+                lock_token: str = "", effects: Effects | None = None) -> None:
+    """The last round trip of an event: the steps' Redis writes, the dialog state (see
+    END_EVENT), the lock, the person's last handled event number and the stream entry.
+
+    The webhook numbers every event that names a user, in a group too, so the number is
+    recorded for those as well: the person's next event must not wait for this one.
+    """
+    source = turn.event.get("source") if isinstance(turn.event.get("source"), dict) else {}
+    user_id = _line_id(source.get("userId"))
+    if user_id is None:
+        if turn.entry_id:
+            client.xack(keys.EVENT_STREAM, keys.WORKER_GROUP, turn.entry_id)
+        return
+    deletes = effects.redis_delete if effects else []
+    sets = effects.redis_set if effects else []
+    args: list[Any] = [state, app.config["DIALOG_TTL_SECONDS"], lock_token, turn.seq,
+                       app.config["DEDUPE_TTL_SECONDS"], keys.WORKER_GROUP,
+                       turn.entry_id or "", len(deletes)]
+    for _key, value, seconds in sets:
+        args += [value, seconds]
+    END_EVENT(client, [keys.dialog_state(user_id), keys.user_lock(user_id),
+                       keys.user_done(user_id), keys.EVENT_STREAM, *deletes,
+                       *(key for key, _value, _seconds in sets)], args)
+
+
+def apologise(app: Flask, turn: Turn) -> None:
+    """Tell the person their message was not handled, when it was one the bot answers.
+
+    For an event given up on (the worker's dead letters): a push with a retry key of its
+    own, so that it reaches the person once however often this runs.
+    """
+    event = turn.event
+    user_id = _user_of(event)
+    if user_id is None or event.get("mode") == "standby" \
+            or _str_or_none(event.get("type")) not in USER_TURN_EVENTS:
+        return
+    locale = app.config["BOT_DEFAULT_LOCALE"]
+    try:
+        with session_scope(app) as session:
+            user = get_by_line_id(session, user_id)
+            locale = user.locale if user is not None else locale
+    except Exception:  # the database may be what failed: apologise in the default language
+        log.warning("no language for an apology; using the default")
+    try:
+        get_line(app).send(user_id, [{"type": "text", "text": gettext(locale, SORRY)}],
+                           reply_token=None, retry_key_base=f"{turn.event_key}:apology")
+    except LineError as exc:
+        log.warning("apology not delivered: %s", exc.status)
 
 
 def to_input(event: dict[str, Any], codec: PostbackCodec) -> Input | None:
@@ -131,15 +228,12 @@ def to_input(event: dict[str, Any], codec: PostbackCodec) -> Input | None:
     return None
 
 
-def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: Input,
-              finish: Callable[[redis.client.Pipeline], None]) -> None:
-    lock_key, state_key = keys.user_lock(user_id), keys.dialog_state(user_id)
+def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: Input) -> None:
     token = uuid.uuid4().hex
     # what a turn may need besides its state (the rich menu map, a pairing, a typed code)
-    # rides in the same first pipeline: still two Redis round trips a turn
+    # is read in the same first round trip: still two Redis round trips a turn
     extra = [IDS_KEY, *supporters.prefetch_keys(user_id, inp)]
-    state, fetched = _lock_and_load(client, lock_key, state_key, token, extra,
-                                    done_key=keys.user_done(user_id), seq=turn.seq)
+    state, fetched = _lock_and_load(client, user_id, token, extra, seq=turn.seq)
     line = get_line(app)
     reply_token = turn.event.get("replyToken")
     reply_token = reply_token if isinstance(reply_token, str) else None
@@ -156,7 +250,7 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
             user = get_by_line_id(session, user_id)
             is_new = user is None
             if inp.kind == "follow" or user is None:
-                user, is_new = _follow(app, session, user_id)
+                user, is_new = _follow(app, session, user_id, user)
             elif not user.active:
                 user.active = True  # a message from someone marked inactive: they are back
             locale = user.locale
@@ -190,9 +284,7 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
     except Exception:
         log.exception("turn failed for a %s event", inp.kind)
         state, effects, relink = DialogState(), Effects(), None
-        messages = [{"type": "text", "text": gettext(
-            locale, "Sorry, something went wrong on our side. Please try again in a moment, "
-            "or type \"menu\".")}]
+        messages = [{"type": "text", "text": gettext(locale, SORRY)}]
     try:
         if messages:
             line.send(user_id, messages, reply_token=reply_token if fresh else None,
@@ -201,25 +293,12 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
         log.error("could not deliver %s to a user: %s", describe(messages), exc.status)
     finally:
         _carry_out(line, turn, effects, relink)
-        pipe = client.pipeline(transaction=False)
-        for key in effects.redis_delete:
-            pipe.delete(key)
-        for key, value, seconds in effects.redis_set:
-            pipe.set(key, value, ex=seconds)
-        doc = state.dump()
-        if doc is None:
-            pipe.delete(state_key)
-        else:
-            pipe.set(state_key, doc, ex=app.config["DIALOG_TTL_SECONDS"])
-        # plain EVAL: a Script object in a pipeline costs an extra SCRIPT EXISTS round trip
-        pipe.eval(RELEASE_LUA, 1, lock_key, token)
-        finish(pipe)
-        pipe.execute()
+        acknowledge(app, client, turn, state=state.dump() or "", lock_token=token,
+                    effects=effects)
 
 
-def _lock_and_load(client: redis.Redis, lock_key: str, state_key: str, token: str,
-                   extra: list[str], *, done_key: str, seq: int = 0,
-                   ) -> tuple[DialogState, dict[str, str | None]]:
+def _lock_and_load(client: redis.Redis, user_id: str, token: str, extra: list[str], *,
+                   seq: int = 0) -> tuple[DialogState, dict[str, str | None]]:
     """Take the per-user lock, read the state and the `extra` keys in one round trip.
 
     Retries while the lock is held, and also while an earlier event of the same person
@@ -227,22 +306,18 @@ def _lock_and_load(client: redis.Redis, lock_key: str, state_key: str, token: st
     person's messages out of order. An earlier event that never comes (trimmed away) holds
     the turn up for at most ORDER_WAIT_SECONDS.
     """
+    names = [keys.user_lock(user_id), keys.user_done(user_id), keys.dialog_state(user_id),
+             *extra]
     now = time.monotonic()
     deadline, order_deadline = now + LOCK_MS / 1000 + 5, now + ORDER_WAIT_SECONDS
     while True:
-        pipe = client.pipeline(transaction=False)
-        pipe.set(lock_key, token, nx=True, px=LOCK_MS)
-        pipe.get(done_key)
-        pipe.get(state_key)
-        if extra:
-            pipe.mget(extra)
-        locked, done, raw, *values = pipe.execute()
-        waiting_for_earlier = seq > int(done or 0) + 1 and time.monotonic() < order_deadline
-        if locked and waiting_for_earlier:
-            client.eval(RELEASE_LUA, 1, lock_key, token)
-        elif locked or time.monotonic() > deadline:
-            fetched = dict(zip(extra, values[0], strict=True)) if extra else {}
-            return DialogState.load(raw), fetched
+        now = time.monotonic()
+        in_order = 1 if seq and now < order_deadline else 0
+        answer = BEGIN_TURN(client, names, [token, LOCK_MS, seq, in_order,
+                                            1 if now > deadline else 0])
+        if len(answer) > 1:  # {0} alone: try again
+            raw, *fetched = answer[1:]
+            return DialogState.load(raw), dict(zip(extra, fetched, strict=True))
         time.sleep(0.01)
 
 
@@ -263,8 +338,9 @@ def _carry_out(line: LineClient, turn: Turn, effects: Effects,
             log.warning("rich menu not linked: %s", exc.status)
 
 
-def _follow(app: Flask, session, user_id: str):  # type: ignore[no-untyped-def]
-    """Create or reactivate the user, greeting them in their LINE language when supported."""
+def _follow(app: Flask, session, user_id: str, user):  # type: ignore[no-untyped-def]
+    """Create or reactivate the user (`user`: as read this turn, None when new), greeting
+    them in their LINE language when supported."""
     profile = None
     try:
         profile = get_line(app).profile(user_id)
@@ -272,8 +348,8 @@ def _follow(app: Flask, session, user_id: str):  # type: ignore[no-untyped-def]
         log.warning("profile lookup failed: %s", exc.status)
     default = app.config["BOT_DEFAULT_LOCALE"]
     locale = match_locale(profile.language if profile else None, default)
-    return follow(session, user_id, locale=locale,
-                  display_name=profile.display_name if profile else None)
+    return welcome(session, user, user_id, locale=locale,
+                   display_name=profile.display_name if profile else None)
 
 
 def _answer_group(app: Flask, event: dict[str, Any], turn: Turn) -> None:
@@ -300,10 +376,17 @@ def _on_unsend(app: Flask, user_id: str, event: dict[str, Any]) -> None:
             hook(session, user_id, message_id)
 
 
-def _just_finish(client: redis.Redis, finish: Callable[[redis.client.Pipeline], None]) -> None:
-    pipe = client.pipeline(transaction=False)
-    finish(pipe)
-    pipe.execute()
+def _user_of(event: dict[str, Any]) -> str | None:
+    """The LINE user id of a one-to-one event (None for groups, rooms and odd sources)."""
+    source = event.get("source") if isinstance(event.get("source"), dict) else {}
+    return None if source.get("type") in ("group", "room") else _line_id(source.get("userId"))
+
+
+def _line_id(value: object) -> str | None:
+    """A user id as LINE writes them ("U" and 32 hex digits), or as the webhook numbers
+    them: anything else names no one the bot can answer."""
+    return value if isinstance(value, str) and 0 < len(value) <= 64 and value.isascii() \
+        else None
 
 
 def _str_or_none(value: object) -> str | None:

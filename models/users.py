@@ -87,7 +87,16 @@ def follow(
     session: Session, line_user_id: str, *, locale: str, display_name: str | None
 ) -> tuple[User, bool]:
     """Make the user active again, or create them. Returns (user, is_new)."""
-    user = get_by_line_id(session, line_user_id)
+    return welcome(session, get_by_line_id(session, line_user_id), line_user_id,
+                   locale=locale, display_name=display_name)
+
+
+def welcome(
+    session: Session, user: User | None, line_user_id: str, *, locale: str,
+    display_name: str | None,
+) -> tuple[User, bool]:
+    """`follow` for a turn that has read the user already (`user`; None when there is no
+    such user): saves reading them twice. Returns (user, is_new)."""
     if user is None:
         user = User(line_user_id=line_user_id, locale=locale, display_name=display_name,
                     notification_prefs={})

@@ -1,4 +1,5 @@
-"""The LINE client against the simulator: retries, retry keys, reply-else-push, secrecy."""
+"""The LINE client against the simulator (retries, retry keys, reply-else-push, secrecy), and
+its keep-alive sends against answers the simulator does not give."""
 
 from __future__ import annotations
 
@@ -209,3 +210,100 @@ def test_the_access_token_never_reaches_the_logs(app, sim, friend, caplog):
         logged = record.getMessage() + repr(record.args) + str(record.exc_info or "")
         assert token not in logged and secret not in logged, record.name
     assert secret not in str(refused.value)
+
+
+# -- the keep-alive client of the hot sends, against answers the simulator does not give ------
+
+
+class RawServer:
+    """An HTTP/1.1 server on a free port that answers the n-th request with `answers[n]`
+    (raw bytes, as a server on the way to LINE may send them) and closes the connection
+    after each answer when `close_after` is set."""
+
+    def __init__(self, answers: list[bytes], close_after: bool = False) -> None:
+        import socket
+        import threading
+
+        self.answers, self.close_after = list(answers), close_after
+        self.requests, self.connections = 0, 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/sim"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while self.answers:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                buffer = b""
+                while self.answers:
+                    while b"\r\n\r\n" not in buffer:
+                        chunk = conn.recv(65536)
+                        if not chunk:
+                            break
+                        buffer += chunk
+                    if b"\r\n\r\n" not in buffer:
+                        break
+                    head, _, buffer = buffer.partition(b"\r\n\r\n")
+                    length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                    while len(buffer) < length:
+                        buffer += conn.recv(65536)
+                    buffer = buffer[length:]
+                    self.requests += 1
+                    conn.sendall(self.answers.pop(0))
+                    if self.close_after:
+                        break
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_chunked_error_answer_is_read_for_its_reason():
+    body = b'{"message":"Invalid reply token"}'
+    chunked = (b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n"
+               b"Transfer-Encoding: chunked\r\n\r\n"
+               + b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:10], body[10:]))
+               + b"0\r\n\r\n")
+    server = RawServer([chunked])
+    line = LineClient("token", server.url, backoff_base=0.001)
+    try:
+        with pytest.raises(LineError) as refused:
+            line.reply("stale", [_text(1)])
+    finally:
+        line.close()
+        server.close()
+    assert (refused.value.status, refused.value.reason) == (400, "Invalid reply token")
+
+
+def test_answers_ended_by_closing_the_connection_are_read(caplog):
+    answer = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{}"
+    server = RawServer([answer, answer], close_after=True)
+    line = LineClient("token", server.url, backoff_base=0.001)
+    try:
+        line.push("U" + "0" * 32, [_text(1)], str(uuid.uuid4()))
+        line.push("U" + "0" * 32, [_text(2)], str(uuid.uuid4()))
+    finally:
+        line.close()
+        server.close()
+    assert (server.requests, server.connections) == (2, 2)
+    assert not [r for r in caplog.records if r.name == "bot.line"]  # no failed attempt
+
+
+def test_a_kept_connection_the_server_closed_is_not_used_again(caplog):
+    import time
+
+    answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"  # no "Connection: close"
+    server = RawServer([answer, answer], close_after=True)  # ...yet it closes: idle timeout
+    line = LineClient("token", server.url, backoff_base=0.001)
+    try:
+        line.push("U" + "0" * 32, [_text(1)], str(uuid.uuid4()))
+        time.sleep(0.05)
+        line.push("U" + "0" * 32, [_text(2)], str(uuid.uuid4()))
+    finally:
+        line.close()
+        server.close()
+    assert (server.requests, server.connections) == (2, 2)
+    assert not [r for r in caplog.records if r.name == "bot.line"]  # no failed attempt

@@ -1,4 +1,5 @@
-"""The worker: order, acknowledgement, reclaiming what a dead worker left, no double push."""
+"""The worker: order, acknowledgement, reclaiming what a dead worker left, no double push,
+giving up on an entry that keeps failing."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ import pytest
 from bot import keys
 from bot.db import session_scope
 from bot.engine import Reply
+from bot.i18n import gettext
 from bot.line import retry_key_for
 from bot.simulator import events as ev
 from bot.worker import Worker
-from handlers.events import Turn, handle_event
+from handlers.events import SORRY, Turn, handle_event
 from handlers.router import Pattern
 from models.users import follow, record_consent
 
@@ -167,8 +169,7 @@ def test_re_handling_an_event_after_a_crash_pushes_at_most_once(app, resident, w
     [(entry_id, fields)] = _read_as_dead_worker(worker, redis_client)
     # the dead worker got as far as sending, then died before acknowledging
     with app.app_context():
-        handle_event(app, redis_client, Turn(event, event["webhookEventId"], int(fields["at"])),
-                     lambda pipe: None)
+        handle_event(app, redis_client, Turn(event, event["webhookEventId"], int(fields["at"])))
     assert sim.delivery_count(resident.user_id) == before + 1
     time.sleep(0.15)
     assert worker.drain() == 1
@@ -308,3 +309,78 @@ def test_loading_animation_is_requested_when_a_step_asks_for_it(app, resident, m
 def test_loading_animation_is_not_requested_by_default(resident):
     resident.says("help")
     assert not resident.sim.loading_shown(resident.user_id)
+
+
+# -- an entry that keeps failing ---------------------------------------------------------------
+
+
+def _unsaveable(calls: list[str], failures: int):  # type: ignore[no-untyped-def]
+    """A step with a bug that fails its first `failures` turns after the reply went out: the
+    data it keeps for the next step cannot be stored. (A step's own exception is answered
+    within the turn, and its entry acknowledged: this failure escapes the turn.)"""
+
+    def step(ctx, inp, match):  # type: ignore[no-untyped-def]
+        calls.append(match.group(1))
+        if len(calls) > failures:
+            return Reply([{"type": "text", "text": f"saved {match.group(1)}"}])
+        return Reply([{"type": "text", "text": "half done"}], next="menu.broken",
+                     data={"when": object()})
+
+    return step
+
+
+def _deliver_until_settled(worker, rounds: int = 12) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(rounds):
+        time.sleep(0.06)  # longer than the claim idle time and the lock below
+        worker.poll(block_ms=None)
+
+
+@pytest.fixture
+def retry_fast(app, monkeypatch):  # type: ignore[no-untyped-def]
+    """Failed entries are claimed again after 5 ms, given up on after three deliveries; the
+    per-user lock a failed turn leaves behind lasts 50 ms."""
+    import handlers.events
+
+    monkeypatch.setitem(app.config, "WORKER_CLAIM_IDLE_MS", 5)
+    monkeypatch.setitem(app.config, "WORKER_MAX_DELIVERIES", 3)
+    monkeypatch.setattr(handlers.events, "LOCK_MS", 50)
+
+
+def test_an_entry_that_always_fails_is_given_up_on_after_the_cap(
+        app, resident, worker, redis_client, monkeypatch, caplog, retry_fast):
+    calls: list[str] = []
+    add_pattern(app, monkeypatch, r"broken (\d+)", _unsaveable(calls, failures=10**6))
+    seen = resident.seen
+    event = ev.text(resident.user_id, "broken 4711", reply_token=resident.token())
+    post(resident, event)
+    _deliver_until_settled(worker)
+
+    assert len(calls) == 3  # delivered three times, then given up on
+    assert pending(redis_client) == 0
+    [(_entry, dead)] = redis_client.xrange(keys.DEAD_LETTER_STREAM)
+    assert json.loads(dead["event"])["webhookEventId"] == event["webhookEventId"]
+    assert dead["deliveries"] == "4"
+    sorry = gettext("ja", SORRY)
+    answers = [m["message"].get("text") for m in resident.sim.messages(resident.user_id, seen)]
+    assert answers.count(sorry) == 1 and answers[-1] == sorry
+    given_up = [r for r in caplog.records if r.name == "bot.worker" and "gave up" in
+                r.getMessage()]
+    assert len(given_up) == 1 and event["webhookEventId"] in given_up[0].getMessage()
+    assert not any("4711" in r.getMessage() for r in caplog.records)  # never the body
+
+    _deliver_until_settled(worker, rounds=3)
+    assert len(calls) == 3 and redis_client.xlen(keys.DEAD_LETTER_STREAM) == 1
+
+
+def test_an_entry_that_fails_fewer_times_than_the_cap_is_still_handled(
+        app, resident, worker, redis_client, monkeypatch, retry_fast):
+    calls: list[str] = []
+    add_pattern(app, monkeypatch, r"broken (\d+)", _unsaveable(calls, failures=2))
+    post(resident, ev.text(resident.user_id, "broken 8", reply_token=resident.token()))
+    _deliver_until_settled(worker)
+
+    assert len(calls) == 3  # the third delivery went through: its turn was saved
+    assert redis_client.get(keys.dialog_state(resident.user_id)) is None
+    assert pending(redis_client) == 0
+    assert redis_client.xlen(keys.DEAD_LETTER_STREAM) == 0
+    assert gettext("ja", SORRY) not in texts(resident.sim, resident.user_id)
