@@ -48,8 +48,27 @@ ENDPOINTS = frozenset(DEFAULT_RATE_LIMITS) | {
     "richmenu_bulk", "richmenu_alias", "content",
 }
 
+# Both scripts below start with this: whether one more call of an endpoint is over its rate
+# limit this window. `s` is the settings' HMGET (rate_limiting, the endpoint's own limit at
+# s[3], s[4]); ARGV[5], ARGV[6] the default limit and window.
+OVER_RATE_LUA = """
+local function over_rate(p, endpoint, s, now)
+  if s[3] == '0' then return false end
+  local limit, window = tonumber(ARGV[5]), tonumber(ARGV[6])
+  if s[4] then
+    local l, w = string.match(s[4], '^(%d+)/(%d+)$')
+    limit, window = tonumber(l), tonumber(w)
+  end
+  local bucket = math.floor(tonumber(now) / (window * 1000))
+  local k = p .. ':rate:' .. endpoint .. ':' .. window .. ':' .. bucket
+  local count = redis.call('INCR', k)
+  if count == 1 then redis.call('EXPIRE', k, window + 1) end
+  return count > limit
+end
+"""
+
 # ARGV: prefix, endpoint, random 0..1, now ms, default limit, default window s
-GATE_LUA = """
+GATE_LUA = OVER_RATE_LUA + """
 local p = ARGV[1]
 local s = redis.call('HMGET', p .. ':settings', 'latency_ms', 'failure_rate', 'rate_limiting',
                      'limit:' .. ARGV[2])
@@ -60,18 +79,7 @@ if rate > 0 and r < rate then
   if r < rate / 2 then return {500, latency} end
   return {429, latency}
 end
-if s[3] ~= '0' then
-  local limit, window = tonumber(ARGV[5]), tonumber(ARGV[6])
-  if s[4] then
-    local l, w = string.match(s[4], '^(%d+)/(%d+)$')
-    limit, window = tonumber(l), tonumber(w)
-  end
-  local bucket = math.floor(tonumber(ARGV[4]) / (window * 1000))
-  local k = p .. ':rate:' .. ARGV[2] .. ':' .. window .. ':' .. bucket
-  local n = redis.call('INCR', k)
-  if n == 1 then redis.call('EXPIRE', k, window + 1) end
-  if n > limit then return {429, latency, 1} end
-end
+if over_rate(p, ARGV[2], s, ARGV[4]) then return {429, latency, 1} end
 return {0, latency}
 """
 
@@ -91,7 +99,7 @@ return {0, latency}
 # that a 500-recipient multicast writes three keys, not 500. The monthly quota (settings
 # field monthly_quota; unset or 0: none) counts one message per recipient of a push,
 # multicast, narrowcast or broadcast, as LINE does; replies are free.
-SEND_LUA = """
+SEND_LUA = OVER_RATE_LUA + """
 local p, via, now, rid, rkey = ARGV[1], ARGV[2], ARGV[4], ARGV[7], ARGV[8]
 local n = tonumber(ARGV[14])
 local s = redis.call('HMGET', p .. ':settings', 'latency_ms', 'failure_rate', 'rate_limiting',
@@ -112,18 +120,7 @@ if ARGV[3] ~= '' then
     if r < rate / 2 then return answer(500, 0, 0, 0, 'An internal error occurred (simulated)') end
     return answer(429, 0, 0, 0, 'Too Many Requests')
   end
-  if s[3] ~= '0' then
-    local limit, window = tonumber(ARGV[5]), tonumber(ARGV[6])
-    if s[4] then
-      local l, w = string.match(s[4], '^(%d+)/(%d+)$')
-      limit, window = tonumber(l), tonumber(w)
-    end
-    local bucket = math.floor(tonumber(now) / (window * 1000))
-    local k = p .. ':rate:' .. via .. ':' .. window .. ':' .. bucket
-    local count = redis.call('INCR', k)
-    if count == 1 then redis.call('EXPIRE', k, window + 1) end
-    if count > limit then return answer(429, 0, 0, 0, 'Too Many Requests') end
-  end
+  if over_rate(p, via, s, now) then return answer(429, 0, 0, 0, 'Too Many Requests') end
 end
 if ARGV[10] ~= '0' then return answer(tonumber(ARGV[10]), 0, 0, 0) end
 if rkey ~= '' then
