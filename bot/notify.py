@@ -326,8 +326,8 @@ class Writes:
 
     unsent: dict[tuple[str, str], list[int]] = field(
         default_factory=lambda: defaultdict(list))  # (status, why) -> row ids
-    moves: dict[str, list[int]] = field(default_factory=dict)  # new batch key -> row ids
-    like: dict[str, str] = field(default_factory=dict)  # new batch key -> the claimed one
+    # new batch key -> (the claimed batch its rows leave, their ids)
+    moves: dict[str, tuple[str, list[int]]] = field(default_factory=dict)
     emptied: list[str] = field(default_factory=list)  # claimed batches with nothing to send
 
     def apply(self, session: Session, stats: PassStats) -> None:
@@ -338,7 +338,7 @@ class Writes:
             else:
                 stats.failed += len(ids)
                 log.warning("gave up on %d notification(s): %s", len(ids), why)
-        split(session, self.moves, self.like, datetime.now(UTC))
+        split(session, self.moves, datetime.now(UTC))
         mark_sent(session, self.emptied, datetime.now(UTC))
 
 
@@ -536,7 +536,7 @@ class Dispatcher:
                 group[1].extend(part)
         batches: list[Batch] = []
         writes.emptied = [key for key in keys if key not in by_key]
-        for key, contents in by_key.items():
+        for key, contents in by_key.items():  # (two enqueues at once can overfill a batch)
             parts = [(messages, members[start:start + MAX_MULTICAST_RECIPIENTS])
                      for messages, members in contents.values()
                      for start in range(0, len(members), MAX_MULTICAST_RECIPIENTS)]
@@ -544,8 +544,7 @@ class Dispatcher:
             for index, (messages, members) in enumerate(parts):
                 batch_key = key if index == 0 else new_key()
                 if index:
-                    writes.moves[batch_key] = [row[ROW_ID] for row in members]
-                    writes.like[batch_key] = key
+                    writes.moves[batch_key] = (key, [row[ROW_ID] for row in members])
                 batches.append(_batch(members, messages, batch_key))
         return batches, writes
 

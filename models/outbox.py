@@ -93,7 +93,6 @@ class NotificationBatch(Base):
     ref: Mapped[str] = mapped_column(String(64))
     due_at: Mapped[datetime]
     urgent: Mapped[bool] = mapped_column(default=False)  # urgent batches ignore quiet hours
-    size: Mapped[int] = mapped_column(default=0)  # rows put in it (some may have left since)
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     retry_at: Mapped[datetime | None]
@@ -153,16 +152,15 @@ def _batch_for(session: Session, kind: str, ref: str, due_at: datetime,
     """A waiting batch of rows like this one with room left, else a new one. On PostgreSQL
     the batch is locked (FOR UPDATE): were a dispatcher claiming it, this waits, finds it
     claimed and makes a new one, so no row joins a batch that has been read for sending."""
+    rows = (select(func.count()).where(Notification.batch_key == NotificationBatch.key)
+            .scalar_subquery())
     found = session.scalars(select(NotificationBatch).where(
         NotificationBatch.kind == kind, NotificationBatch.ref == ref,
         NotificationBatch.due_at == due_at, NotificationBatch.urgent.is_(urgent), _is(PENDING),
-        NotificationBatch.claimed_at.is_(None), NotificationBatch.size < BATCH_SIZE)
+        NotificationBatch.claimed_at.is_(None), rows < BATCH_SIZE)
         .limit(1).with_for_update()).first()
-    if found is None:
-        found = NotificationBatch(key=new_key(), kind=kind, ref=ref, due_at=due_at,
-                                  urgent=urgent, size=0, status=PENDING, attempts=0)
-    found.size += 1
-    return found
+    return found or NotificationBatch(key=new_key(), kind=kind, ref=ref, due_at=due_at,
+                                      urgent=urgent, status=PENDING, attempts=0)
 
 
 def enqueue(session: Session, *, user_id: int, kind: str, ref: str, due_at: datetime,
@@ -212,8 +210,8 @@ def enqueue_many(session: Session, rows: Iterable[dict[str, Any]], *, chunk: int
     insert_rows = _insert_ignoring_duplicates(session)
     now = utcnow()
     total = tried = 0
-    batches: dict[str, dict[str, Any]] = {}
-    filling: dict[tuple, dict[str, Any]] = {}  # (kind, ref, due, urgent) -> its open batch
+    batches: list[dict[str, Any]] = []
+    filling: dict[tuple, list[Any]] = {}  # (kind, ref, due, urgent) -> [open batch key, rows]
     chunk_rows: list[dict[str, Any]] = []
 
     def flush() -> int:
@@ -225,23 +223,22 @@ def enqueue_many(session: Session, rows: Iterable[dict[str, Any]], *, chunk: int
         due, urgent = as_utc(row["due_at"]), bool(row.get("urgent", False))
         group = (row["kind"], row["ref"], due, urgent)
         batch = filling.get(group)
-        if batch is None or batch["size"] >= BATCH_SIZE:
-            batch = filling[group] = {
-                "key": new_key(), "kind": row["kind"], "ref": row["ref"], "due_at": due,
-                "urgent": urgent, "size": 0, "status": PENDING, "attempts": 0,
-                "created_at": now}
-            batches[batch["key"]] = batch
-        batch["size"] += 1
-        chunk_rows.append({**row, "urgent": urgent, "due_at": due, "batch_key": batch["key"],
+        if batch is None or batch[1] >= BATCH_SIZE:
+            batch = filling[group] = [new_key(), 0]
+            batches.append({"key": batch[0], "kind": row["kind"], "ref": row["ref"],
+                            "due_at": due, "urgent": urgent, "status": PENDING, "attempts": 0,
+                            "created_at": now})
+        batch[1] += 1
+        chunk_rows.append({**row, "urgent": urgent, "due_at": due, "batch_key": batch[0],
                            "status": QUEUED, "created_at": now})
         tried += 1
         if len(chunk_rows) >= chunk:
             total += flush()
     total += flush()
     if batches:  # after their rows: the foreign key is checked at commit
-        session.execute(NotificationBatch.__table__.insert(), list(batches.values()))
+        session.execute(NotificationBatch.__table__.insert(), batches)
     if total < tried:  # known keys left some batches with fewer rows, perhaps none
-        for part in _parts(list(batches)):
+        for part in _parts([batch["key"] for batch in batches]):
             session.execute(delete(NotificationBatch).where(
                 NotificationBatch.key.in_(part),
                 ~exists().where(Notification.batch_key == NotificationBatch.key)))
@@ -275,12 +272,11 @@ def enqueue_select(session: Session, users: Any, *, kind: str, ref: str, due_at:
                literal(now, Notification.created_at.type))))
     ours = and_(Notification.kind == kind, Notification.ref == ref)
     session.execute(insert(NotificationBatch).from_select(
-        ["key", "kind", "ref", "due_at", "urgent", "size", "status", "attempts", "created_at"],
+        ["key", "kind", "ref", "due_at", "urgent", "status", "attempts", "created_at"],
         select(Notification.batch_key, literal(kind), literal(ref), literal(due_at, when),
-               literal(urgent), func.count(), literal(PENDING), literal(0),
+               literal(urgent), literal(PENDING), literal(0),
                literal(now, NotificationBatch.created_at.type))
-        .where(ours, Notification.batch_key.startswith(prefix))
-        .group_by(Notification.batch_key)))
+        .where(ours, Notification.batch_key.startswith(prefix)).distinct()))
     # counted, not taken from rowcount: drivers do not all report it for INSERT ... SELECT
     total = session.scalar(select(func.count()).where(ours)) or 0
     after_bulk_insert(session, total)
@@ -410,21 +406,22 @@ def claim_again(session: Session, *, now: datetime, wall_now: datetime,
     return _claim(session, candidates, or_(retry, stale), wall_now)
 
 
-def split(session: Session, moves: dict[str, list[int]], like: dict[str, str],
+def split(session: Session, moves: dict[str, tuple[str, list[int]]],
           wall_now: datetime) -> None:
-    """Give claimed rows batches of their own (new key -> row ids), claimed like the batch
-    each came from (new key -> old key): a claimed batch whose rows read differently."""
+    """Give claimed rows batches of their own (new key -> (the claimed batch they leave, row
+    ids)), claimed like the batch they came from: a claimed batch whose rows read
+    differently."""
     if not moves:
         return
-    olds = {row.key: row for row in session.scalars(
-        select(NotificationBatch).where(NotificationBatch.key.in_(set(like.values()))))}
+    olds = {row.key: row for row in session.scalars(select(NotificationBatch).where(
+        NotificationBatch.key.in_({old for old, _ in moves.values()})))}
     session.execute(NotificationBatch.__table__.insert(), [
-        {"key": key, "kind": old.kind, "ref": old.ref, "due_at": old.due_at,
-         "urgent": old.urgent, "size": len(moves[key]), "status": SENDING, "attempts": 0,
+        {"key": key, "kind": olds[old].kind, "ref": olds[old].ref, "due_at": olds[old].due_at,
+         "urgent": olds[old].urgent, "status": SENDING, "attempts": 0,
          "claimed_at": as_utc(wall_now), "created_at": utcnow()}
-        for key, old in ((key, olds[like[key]]) for key in moves)])
+        for key, (old, _) in moves.items()])
     session.execute(update(Notification), [
-        {"id": row_id, "batch_key": key} for key, ids in moves.items() for row_id in ids])
+        {"id": row_id, "batch_key": key} for key, (_, ids) in moves.items() for row_id in ids])
 
 
 def mark_sent(session: Session, keys: Sequence[str], at: datetime) -> int:

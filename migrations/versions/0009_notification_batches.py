@@ -27,7 +27,6 @@ def upgrade() -> None:
     sa.Column('ref', sa.String(length=64), nullable=False),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('urgent', sa.Boolean(), nullable=False),
-    sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('retry_at', sa.DateTime(timezone=True), nullable=True),
@@ -54,7 +53,7 @@ def upgrade() -> None:
         "CASE WHEN status IN ('pending', 'sending', 'sent', 'failed') THEN 0 ELSE 1 END, id"
     )).mappings().all()
     batches = sa.table('notification_batches', *(sa.column(name) for name in (
-        'key', 'kind', 'ref', 'due_at', 'urgent', 'size', 'status', 'attempts', 'retry_at',
+        'key', 'kind', 'ref', 'due_at', 'urgent', 'status', 'attempts', 'retry_at',
         'claimed_at', 'sent_at', 'last_error', 'created_at')))
     keys, own, made, seen = [], [], [], set()
     for row in rows:  # rows sharing a retry key were one batch, and stay one
@@ -68,7 +67,7 @@ def upgrade() -> None:
         seen.add(key)
         made.append({
             'key': key, 'kind': row['kind'], 'ref': row['ref'], 'due_at': row['due_at'],
-            'urgent': row['urgent'], 'size': 1,
+            'urgent': row['urgent'],
             'status': {'sending': 'pending'}.get(status, status) if carried else 'sent',
             'attempts': row['attempts'], 'retry_at': row['retry_at'],
             'claimed_at': row['claimed_at'] if row['retry_key'] else None,
