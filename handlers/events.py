@@ -10,7 +10,6 @@ confirmation is never shown for something that was not stored.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 import uuid
@@ -27,6 +26,7 @@ from bot.engine import Context, DialogState, Effects, Input
 from bot.i18n import N_, gettext, match_locale
 from bot.line import LineClient, LineError, describe, get_line
 from bot.postback import InvalidPostback, PostbackCodec
+from bot.redis_store import LuaScript
 from bot.richmenu import IDS_KEY, menu_for
 from dialogs import supporters
 from handlers.router import Router
@@ -43,25 +43,11 @@ SORRY = N_("Sorry, something went wrong on our side. Please try again in a momen
            "or type \"menu\".")
 
 
-class _Script:
-    """A Lua script run by its SHA1 (EVALSHA); sent whole (EVAL) when the server lacks it."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.sha = hashlib.sha1(source.encode()).hexdigest()
-
-    def __call__(self, client: redis.Redis, keys: list[str], args: list[Any]) -> Any:
-        try:
-            return client.evalsha(self.sha, len(keys), *keys, *args)
-        except redis.exceptions.NoScriptError:
-            return client.eval(self.source, len(keys), *keys, *args)
-
-
 # The start of a turn. KEYS: the person's lock, their last handled event number, their dialog
 # state, then the other keys the turn reads. ARGV: lock token, lock ms, this event's number,
 # 1 to wait while an earlier event of theirs is unhandled, 1 to read even without the lock.
 # Returns {0} to try again, else {1 if locked else 0, state, the other keys' values...}.
-BEGIN_TURN = _Script("""
+BEGIN_TURN = LuaScript("""
 local locked = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
 if locked and ARGV[4] == '1'
     and tonumber(ARGV[3]) > tonumber(redis.call('GET', KEYS[2]) or '0') + 1 then
@@ -80,7 +66,7 @@ return out
 # entry ('' for none), how many keys to delete, then value and seconds of each key to set.
 # The lock is released only if still ours (compare-and-delete: it may have expired and
 # been taken by another worker), and the number only ever grows.
-END_EVENT = _Script("""
+END_EVENT = LuaScript("""
 local deletes = tonumber(ARGV[8])
 for i = 5, 4 + deletes do redis.call('DEL', KEYS[i]) end
 for i = 5 + deletes, #KEYS do
