@@ -31,6 +31,14 @@ def make_staff(app: Any, person: Any) -> Any:
     return person
 
 
+def schedule_gathering(person: Any, when: str, place: str) -> None:
+    """From the presenter's "Schedule gathering" button: a date and time, a place, done."""
+    person.taps(ja("Schedule gathering"))
+    person.taps(ja("Pick date and time"), datetime=when)
+    person.says(place)
+    person.taps(ja("Schedule"))
+
+
 def noon_tomorrow() -> datetime:
     """12:00 in Tokyo tomorrow: outside quiet hours, after anything due 'now'."""
     return (datetime.now(UTC) + timedelta(days=1)).replace(hour=3, minute=0, second=0,

@@ -15,7 +15,7 @@ from models.gatherings import Gathering
 from models.ideas import Idea, IdeaCall
 from models.outbox import Notification
 from models.users import AuditLog
-from tests.collab_helpers import deliver, ja, join, make_staff
+from tests.collab_helpers import deliver, ja, join, make_staff, schedule_gathering
 from tests.dialogs.test_idea_calls import post_call, submit
 from tests.dialogs.test_initiatives import express_interest, present
 
@@ -38,10 +38,7 @@ def planned(app, resident, make_user):
     resident.taps(ja("Initiatives"))
     resident.taps(ja("My initiatives"))
     resident.taps(ja("Manage"))
-    resident.taps(ja("Schedule gathering"))
-    resident.taps(ja("Pick date and time"), datetime="2031-01-15T14:00")
-    resident.says("阿佐谷地域区民センター")
-    resident.taps(ja("Schedule"))
+    schedule_gathering(resident, "2031-01-15T14:00", "阿佐谷地域区民センター")
     deliver(app)
     alice.new_messages()
     alice.taps(en("Attend"))
@@ -161,10 +158,7 @@ def test_invitations_and_reminders_carry_the_calendar_link(app, client, resident
     tanaka = join(make_user, "田中")
     express_interest(tanaka, "People")
     resident.taps(ja("Manage"))
-    resident.taps(ja("Schedule gathering"))
-    resident.taps(ja("Pick date and time"), datetime="2031-01-15T14:00")
-    resident.says("阿佐谷地域区民センター")
-    resident.taps(ja("Schedule"))
+    schedule_gathering(resident, "2031-01-15T14:00", "阿佐谷地域区民センター")
     deliver(app)
     tanaka.new_messages()
     link = tanaka.find_action(ja("Add to calendar"))

@@ -14,7 +14,7 @@ from models.gatherings import Rsvp
 from models.initiatives import Initiative, Interest, Opinion
 from models.outbox import Notification
 from models.users import AuditLog
-from tests.collab_helpers import deliver, ja, join, make_staff
+from tests.collab_helpers import deliver, ja, join, make_staff, schedule_gathering
 
 
 def present(person, title="こども食堂を一緒に", summary="毎月第2土曜に子ども食堂を開きたいです。"):
@@ -72,10 +72,7 @@ def test_the_initiative_loop_from_presenting_to_reminders(app, presenter, make_u
     assert tanaka.user_id not in str(pushed)  # nobody's LINE id is shown
 
     # the presenter schedules the preparation gathering from the notification
-    presenter.taps(ja("Schedule gathering"))
-    presenter.taps(ja("Pick date and time"), datetime="2031-01-15T14:00")
-    presenter.says("阿佐谷地域区民センター 第1集会室")
-    presenter.taps(ja("Schedule"))
+    schedule_gathering(presenter, "2031-01-15T14:00", "阿佐谷地域区民センター 第1集会室")
     assert ja("Scheduled. {count} people were invited; you will see who attends here.",
               count=2) in presenter.last_text()
 
@@ -112,10 +109,7 @@ def test_not_attending_cancels_the_reminders(app, presenter, make_user):
     presenter.taps(ja("Initiatives"))
     presenter.taps(ja("My initiatives"))
     presenter.taps(ja("Manage"))
-    presenter.taps(ja("Schedule gathering"))
-    presenter.taps(ja("Pick date and time"), datetime="2031-03-01T10:00")
-    presenter.says("https://meet.example.org/abc")
-    presenter.taps(ja("Schedule"))
+    schedule_gathering(presenter, "2031-03-01T10:00", "https://meet.example.org/abc")
     deliver(app)
     tanaka.new_messages()
     tanaka.taps(ja("Attend"))
