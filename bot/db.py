@@ -10,6 +10,8 @@ from flask import Flask, current_app
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import user_snapshots
+
 
 def init_app(app: Flask) -> None:
     app.extensions["machibot.db"] = None
@@ -43,7 +45,9 @@ def get_engine(app: Flask | None = None) -> Engine:
     state = app.extensions.get("machibot.db")
     if state is None:
         engine = make_engine(app.config["DATABASE_URL"])
-        state = (engine, sessionmaker(engine, expire_on_commit=False))
+        maker = sessionmaker(engine, expire_on_commit=False)
+        user_snapshots.install(app, maker)
+        state = (engine, maker)
         app.extensions["machibot.db"] = state
     return state[0]
 

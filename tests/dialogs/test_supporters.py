@@ -148,6 +148,9 @@ def test_the_supporter_changes_the_resident_s_language(app, resident, supporter)
     supporter.taps("English")
     assert resident.user_row().locale == "en"
     assert supporter.user_row().locale == "ja"
+    resident.new_messages()  # what the resident was told of the change
+    resident.says("menu")  # the resident's own next turn is in English too
+    assert "What would you like to do?" in resident.last_text()
 
 
 def test_either_side_can_end_and_the_other_is_told(app, resident, supporter):
@@ -265,6 +268,8 @@ def test_staff_make_a_supporter_with_the_person_s_code(app, resident, make_user)
     staff.says(code)
     staff.taps(_("Yes"))
     assert resident.user_row().has_role("supporter")
+    resident.says("menu")  # and their own next menu has the supporter's tools
+    assert _("Supporter tools") in resident.choices()
     assert len(audits(app, "role.grant")) == 2  # staff's own role, then the supporter's
 
 
