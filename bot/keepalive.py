@@ -55,10 +55,15 @@ class KeepAlivePool:
         name = f"[{self.host}]" if ":" in self.host else self.host
         default_port = 443 if self._ssl else 80
         self._host_header = name if self.port == default_port else f"{name}:{self.port}"
-        self._idle: deque[_Connection] = deque()
+        self._idle: deque[Connection] = deque()
         self._closed = False
 
     def post(self, path: str, body: bytes, headers: dict[str, str]) -> Response:
+        return self.finish(self.start(path, body, headers))
+
+    def start(self, path: str, body: bytes, headers: dict[str, str]) -> Connection:
+        """Send the request; `finish` reads the answer (once the connection is readable,
+        it will not wait). Split so that a caller can wait for many answers at once."""
         fields = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         if fields.count("\n") != len(headers) or fields.count("\r") != len(headers):
             raise ValueError("a header name or value holds a line break")
@@ -66,7 +71,16 @@ class KeepAlivePool:
                 f"{fields}Content-Length: {len(body)}\r\n\r\n").encode("latin-1")
         connection = self._checkout()
         try:
-            response = connection.exchange(head + body)
+            connection.sock.sendall(head + body)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def finish(self, connection: Connection) -> Response:
+        """Read the answer to the request `start` sent, then keep or close the connection."""
+        try:
+            response = connection.read_response()
         except BaseException:
             connection.close()
             raise
@@ -81,7 +95,7 @@ class KeepAlivePool:
         while self._idle:
             self._idle.pop().close()
 
-    def _checkout(self) -> _Connection:
+    def _checkout(self) -> Connection:
         while True:
             try:
                 connection = self._idle.pop()
@@ -99,10 +113,10 @@ class KeepAlivePool:
         except BaseException:
             sock.close()
             raise
-        return _Connection(sock)
+        return Connection(sock)
 
 
-class _Connection:
+class Connection:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.buf = b""
@@ -119,8 +133,10 @@ class _Connection:
         except OSError:
             return True
 
-    def exchange(self, request: bytes) -> Response:
-        self.sock.sendall(request)
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def read_response(self) -> Response:
         while True:
             version, status, reason, headers = self._read_head()
             if not 100 <= status < 200:  # skip interim answers (100 Continue)

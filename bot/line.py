@@ -35,7 +35,7 @@ from linebot.v3.messaging import (
     UpdateRichMenuAliasRequest,
 )
 
-from bot.keepalive import KeepAlivePool
+from bot.keepalive import Connection, KeepAlivePool
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -81,8 +81,10 @@ class Profile:
 
 
 def retry_key_for(*parts: object) -> str:
-    """A stable X-Line-Retry-Key: the same parts always give the same key."""
-    return str(uuid.uuid5(RETRY_NAMESPACE, ":".join(str(p) for p in parts)))
+    """A stable X-Line-Retry-Key: the same parts always give the same key (parts that are
+    not valid Unicode, such as a forged event id with a lone surrogate, included)."""
+    name = ":".join(str(p) for p in parts)
+    return str(uuid.uuid5(RETRY_NAMESPACE, name.encode("utf-8", "backslashreplace").decode()))
 
 
 def chunks(messages: Sequence[T], size: int = MAX_MESSAGES_PER_CALL) -> list[list[T]]:
@@ -140,7 +142,30 @@ class LineClient:
         self._call("multicast", lambda: self._post_json("/v2/bot/message/multicast", body,
                                                         retry_key))
 
-    def _post_json(self, path: str, body: dict, retry_key: str | None = None) -> None:
+    def start_reply(self, reply_token: str, messages: Sequence[dict]) -> Connection | None:
+        """Send a reply of one call without waiting for LINE's answer; `finish_reply` reads
+        it once the connection is readable. None when it could not be sent (then send it
+        the usual way, which retries)."""
+        try:
+            return self._sends.start("/v2/bot/message/reply", *self._request(
+                {"replyToken": reply_token, "messages": list(messages)}))
+        except OSError as exc:
+            log.info("LINE reply not started: %s", type(exc).__name__)
+            return None
+
+    def finish_reply(self, connection: Connection) -> int | None:
+        """LINE's status for a reply `start_reply` sent, or None when no answer could be
+        read; the caller sends anew (the usual way) whatever was not answered 200."""
+        try:
+            status = self._sends.finish(connection).status
+        except OSError as exc:  # ProtocolError, resets and timeouts are all OSErrors
+            log.warning("LINE reply did not answer: %s", type(exc).__name__)
+            return None
+        if status != 200:
+            log.warning("LINE reply answered %s; sending again", status)
+        return status
+
+    def _request(self, body: dict, retry_key: str | None = None) -> tuple[bytes, dict]:
         if not 1 <= len(body["messages"]) <= MAX_MESSAGES_PER_CALL:
             raise ValueError("LINE takes 1 to 5 messages a call")
         headers = {
@@ -150,8 +175,10 @@ class LineClient:
         }
         if retry_key:
             headers["X-Line-Retry-Key"] = retry_key
-        response = self._sends.post(
-            path, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(), headers)
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(), headers
+
+    def _post_json(self, path: str, body: dict, retry_key: str | None = None) -> None:
+        response = self._sends.post(path, *self._request(body, retry_key))
         if response.status >= 300:
             exc = ApiException(status=response.status, reason=response.reason)
             exc.body = response.body.decode("utf-8", "replace")

@@ -294,6 +294,45 @@ def test_fresh_reply_token_is_used_for_the_answer(resident):
     assert {e["via"] for e in entries} == {"reply"}
 
 
+# -- replies the worker leaves to its waiter ---------------------------------------------------
+
+
+def test_a_reply_line_refuses_after_the_worker_moved_on_goes_by_push(app, resident, worker,
+                                                                     redis_client, sim):
+    """The worker sends the reply and takes the next event; LINE's refusal (a used token,
+    here) reaches the waiter, which sends the answer again the usual way."""
+    token = resident.token()
+    post(resident, ev.text(resident.user_id, "menu", reply_token=token))
+    worker.drain()  # the answer to "menu" used the token
+    resident.new_messages()
+    seen, requests_before = resident.seen, len(sim.requests())
+    post(resident, ev.text(resident.user_id, "help", reply_token=token))
+    worker.drain()
+    answers = sim.messages(resident.user_id, seen)
+    assert answers and {a["via"] for a in answers} == {"push"}
+    assert [r["endpoint"] for r in sim.requests()[requests_before:]] == ["reply", "reply",
+                                                                        "push"]
+    assert pending(redis_client) == 0
+    resident.says("menu")  # the person's lock was released
+    assert gettext("ja", "What would you like to do?") in resident.last_text()
+
+
+def test_a_reply_line_does_not_answer_in_time_is_sent_again_and_the_turn_ends(
+        app, resident, worker, redis_client, sim, monkeypatch):
+    monkeypatch.setattr(worker.waiter, "timeout", 0.1)
+    sim.configure(latency_ms=400)
+    try:
+        seen = resident.seen
+        post(resident, ev.text(resident.user_id, "help", reply_token=resident.token()))
+        worker.drain()
+    finally:
+        sim.configure(latency_ms=0)
+    answers = sim.messages(resident.user_id, seen)
+    assert answers and "push" in {a["via"] for a in answers}
+    assert pending(redis_client) == 0
+    assert not redis_client.exists(keys.user_lock(resident.user_id))
+
+
 def test_loading_animation_is_requested_when_a_step_asks_for_it(app, resident, monkeypatch):
     def slow(ctx, inp, match):  # type: ignore[no-untyped-def]
         ctx.show_loading()

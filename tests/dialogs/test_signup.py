@@ -107,18 +107,18 @@ def test_a_full_slot_offers_the_waitlist(app, resident, make_user):
 
 def test_the_sign_up_is_stored_before_the_confirmation_is_sent(app, resident, monkeypatch):
     """The worker commits the turn before sending: when the answer leaves, the row is there."""
-    from bot import line as line_module
+    from bot.keepalive import KeepAlivePool
 
     make_slot(app, code="123")
     resident.says("参加 123")
     seen: list[int] = []
-    original = line_module.LineClient.send
+    original = KeepAlivePool.start  # every reply and push leaves through here
 
-    def send(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def start(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         seen.append(len(_signups(app, "confirmed")))
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(line_module.LineClient, "send", send)
+    monkeypatch.setattr(KeepAlivePool, "start", start)
     resident.taps(_("Sign up"))
     assert seen == [1]
 
