@@ -307,3 +307,10 @@ def test_a_kept_connection_the_server_closed_is_not_used_again(caplog):
         server.close()
     assert (server.requests, server.connections) == (2, 2)
     assert not [r for r in caplog.records if r.name == "bot.line"]  # no failed attempt
+
+
+def test_retry_keys_are_stable_and_take_ids_that_are_not_valid_unicode():
+    from bot.line import retry_key_for
+
+    assert retry_key_for("event", 0) == retry_key_for("event", 0) != retry_key_for("event", 1)
+    assert retry_key_for("\ud800", 0) != retry_key_for("\ud801", 0)  # a forged event id
