@@ -34,6 +34,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import DateTime, event, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot import keys
 from bot.redis_store import get_redis
@@ -104,15 +105,24 @@ def attach(session: Session, doc: str) -> User | None:
     without a query; None when the snapshot cannot be read."""
     try:
         data = json.loads(doc)
-        user = User(**_values(data["u"], USER_COLUMNS))
-        roles = [UserRole(**_values(r, ROLE_COLUMNS)) for r in data["r"]]
+        user = _loaded(User, _values(data["u"], USER_COLUMNS))
+        roles = [_loaded(UserRole, _values(r, ROLE_COLUMNS)) for r in data["r"]]
     except (ValueError, KeyError, TypeError):
         return None
-    user.roles = roles
-    for obj in (*roles, user):
-        make_transient_to_detached(obj)
+    set_committed_value(user, "roles", roles)
+    for role in roles:
+        set_committed_value(role, "user", user)
     session.add(user)
     return user
+
+
+def _loaded(model: type, values: dict[str, Any]) -> Any:
+    """An instance as the ORM builds one from a row: no constructor and no change events
+    (setting attributes one by one through them costs several times a query)."""
+    obj = inspect(model).class_manager.new_instance()
+    obj.__dict__.update(values)
+    make_transient_to_detached(obj)
+    return obj
 
 
 def _row(obj: Any, columns: list[tuple[str, bool]]) -> dict[str, Any] | None:

@@ -53,6 +53,7 @@ def test_a_change_of_language_in_a_turn_shows_in_the_next(resident):
     resident.says(_("settings"))
     resident.taps(_("Language"))
     resident.taps("English")
+    assert resident.user_row().locale == "en"  # the row read from a snapshot was saved
     resident.says("menu")
     assert "What would you like to do?" in resident.last_text()
 
