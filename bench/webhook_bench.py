@@ -8,8 +8,9 @@
 What it starts (all on 127.0.0.1, all stopped on exit, also on Ctrl-C):
 - a private `redis-server` (unless --redis-url) and a temporary SQLite database (unless
   --database-url), migrated with `machibot db upgrade`;
-- the LINE simulator as its own gunicorn server (`bot:create_app()` in simulator mode); the
-  bot and the echo baseline reach it through LINE_API_BASE_URL;
+- the LINE simulator under uvicorn (bench/sim_host.py: `bot:create_app()` in simulator mode,
+  its send endpoints answered on the event loop; needs the bench extra); the bot and the echo
+  baseline reach it through LINE_API_BASE_URL;
 - the bot's web under gunicorn (`-w 2 -k gthread --threads 8` by default);
 - `machibot worker --threads N` processes for the end-to-end run;
 - bench/echo_bot.py under the same gunicorn settings, for the baseline.
@@ -26,6 +27,9 @@ Phases:
 3. end to end: a population of simulated users who follow, agree to the privacy notice,
    choose a mode and then tap menu buttons, each waiting for the bot's reply (seen in the
    simulator's inbox) before the next tap; the simulator delays every API answer by 50 ms.
+   The users are driven from one thread (a selector) over 32 keep-alive connections, spread
+   evenly over the bot's gunicorn workers, and see replies through Redis keyspace
+   notifications, so that the driver takes little CPU from the bot under test.
 4. the same end-to-end run against bench/echo_bot.py.
 
 With --redis-url every key under "machibot:" in that database is deleted (before, between
@@ -37,11 +41,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import importlib.util
 import json
 import multiprocessing
 import os
-import queue
 import secrets
+import selectors
 import shutil
 import signal
 import socket
@@ -51,13 +56,15 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import hiredis  # noqa: E402
 import redis  # noqa: E402
 
 from bot.config import SIMULATOR_CHANNEL_SECRET  # noqa: E402
@@ -73,6 +80,8 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 INBOX_PREFIX = "machibot:sim:inbox:"  # one entry per reply or push a user received
 TOKEN_PREFIX = "machibot:sim:token:"
 TOKEN_TTL_MS = 600_000
+TOKENS_AHEAD = 16  # reply tokens issued per user in one round trip (end to end)
+BENCH_EXTRA = ("uvicorn", "uvloop", "httptools", "a2wsgi")  # bench/sim_host.py serves with them
 
 TARGETS = {
     "ack_p99_ms_at_200": 20.0,
@@ -263,31 +272,36 @@ class Conn:
 
     def _read(self) -> tuple[int, bytes]:
         assert self.sock is not None
-        while b"\r\n\r\n" not in self.buf:
+        while (answer := parse_answer(self.buf)) is None:
             chunk = self.sock.recv(65536)
             if not chunk:
                 raise EOFError
             self.buf += chunk
-        head, _, rest = self.buf.partition(b"\r\n\r\n")
-        lines = head.split(b"\r\n")
-        status = int(lines[0].split()[1])
-        length, close = 0, False
-        for line in lines[1:]:
-            name, _, value = line.partition(b":")
-            name = name.strip().lower()
-            if name == b"content-length":
-                length = int(value)
-            elif name == b"connection" and value.strip().lower() == b"close":
-                close = True
-        while len(rest) < length:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise EOFError
-            rest += chunk
-        body, self.buf = rest[:length], rest[length:]
+        status, body, self.buf, close = answer
         if close:
             self.close()
         return status, body
+
+
+def parse_answer(buf: bytes) -> tuple[int, bytes, bytes, bool] | None:
+    """(status, body, the bytes after it, whether the server closes) of the HTTP/1.1 answer at
+    the start of buf, or None while it is incomplete."""
+    head, found, rest = buf.partition(b"\r\n\r\n")
+    if not found:
+        return None
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split()[1])
+    length, close = 0, False
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"connection" and value.strip().lower() == b"close":
+            close = True
+    if len(rest) < length:
+        return None
+    return status, rest[:length], rest[length:], close
 
 
 def webhook_request(body: bytes, port: int) -> bytes:
@@ -553,145 +567,365 @@ def add_users(r: redis.Redis, users: list[str]) -> None:
         store.add_user(user, display_name=f"ベンチ{i}", language="ja" if i % 3 else "en")
 
 
-def run_dialogs(port: int, r: redis.Redis, users: list[str], duration: float, warmup: float,
-                senders: int, notify_db: int | None, label: str) -> dict:
-    """Closed loop: each user sends its next input once the previous reply reached its inbox."""
-    codec = PostbackCodec(SECRET)
-    index = {u: i for i, u in enumerate(users)}
-    step_no = dict.fromkeys(users, 0)
-    inbox_len = dict.fromkeys(users, 0)
-    awaiting: dict[str, tuple[int, float, str]] = {}
-    lock = threading.Lock()
-    ready: queue.Queue[str] = queue.Queue()
-    done: list[tuple[float, float, str]] = []  # (when, latency s, kind)
-    counters = Counter()
-    start = time.time()
-    end = start + duration
-    stop_polling = threading.Event()
-    for u in users:
-        ready.put(u)
+class ReplyTokens:
+    """Reply tokens for each user's next events, issued TOKENS_AHEAD at a time in one
+    pipelined round trip instead of one SET per event (as `issue_token` does each)."""
 
-    def complete(user: str, length: int, now: float) -> None:
-        with lock:
-            waiting = awaiting.get(user)
-            if waiting is None or length <= waiting[0]:
-                return
-            del awaiting[user]
-            inbox_len[user] = length
-            step_no[user] += 1
-            done.append((now, now - waiting[1], waiting[2]))
-        ready.put(user)
+    def __init__(self, r: redis.Redis) -> None:
+        self.r = r
+        self.stock: dict[str, list[str]] = defaultdict(list)
 
-    def sender() -> None:
-        with contextlib.suppress(redis.ConnectionError):  # Redis stopped: torn down
-            _send_loop()
+    def take(self, user: str) -> str:
+        stock = self.stock[user]
+        if not stock:
+            stock.extend(secrets.token_hex(16) for _ in range(TOKENS_AHEAD))
+            pipe = self.r.pipeline(transaction=False)
+            for token in stock:
+                pipe.set(TOKEN_PREFIX + token, user, px=TOKEN_TTL_MS)
+            pipe.execute()
+        return stock.pop()
 
-    def _send_loop() -> None:
-        conn = Conn(port)
-        while True:
-            try:
-                user = ready.get(timeout=0.05)
-            except queue.Empty:
-                if time.time() >= end:
-                    break
-                continue
-            if time.time() >= end:
-                break
-            token = issue_token(r, user)
-            kind, event = step_event(codec, user, index[user], step_no[user], token)
-            raw = webhook_request(ev.body([event]), port)
-            with lock:
-                awaiting[user] = (inbox_len[user], time.time(), kind)
-            try:
-                status, _ = conn.request(raw)
-            except OSError:
-                status = 0
-            if status != 200:
-                counters["webhook_errors"] += 1
-                with lock:
-                    awaiting.pop(user, None)
-                time.sleep(0.05)
-                ready.put(user)
-        conn.close()
 
-    def listen() -> None:
-        pubsub = r.pubsub(ignore_subscribe_messages=True)
-        pubsub.psubscribe(f"__keyspace@{notify_db}__:{INBOX_PREFIX}*")
+class WebhookConn:
+    """A keep-alive connection to the bot's /callback with at most one request in flight,
+    read when the driver's selector finds it readable. The socket blocks: a request goes
+    into an empty send buffer (the last answer is in), and recv is called only when
+    something is there."""
+
+    def __init__(self, port: int, selector: selectors.BaseSelector,
+                 sock: socket.socket | None = None) -> None:
+        self.addr = (HOST, port)
+        self.selector = selector
+        self.sock: socket.socket | None = None
+        self.buf = b""
+        self.raw = b""  # the request in flight, b"" when idle
+        self.user = ""
+        self.resent = False
+        if sock is not None:
+            self._attach(sock)
+
+    def _attach(self, sock: socket.socket) -> None:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.selector.register(sock, selectors.EVENT_READ, self)
+        self.sock = sock
+
+    def send(self, raw: bytes, user: str) -> None:
+        self.raw, self.user, self.resent = raw, user, False
+        self._send()
+
+    def _send(self) -> None:
+        if self.sock is None:
+            self._attach(socket.create_connection(self.addr))
+        self.buf = b""
+        self.sock.sendall(self.raw)
+
+    def read(self) -> int | None:
+        """The status of the answer once it is whole (0: none came), else None."""
+        assert self.sock is not None
         try:
-            while not stop_polling.is_set():
-                msg = pubsub.get_message(timeout=0.05)
-                if msg is None:
-                    continue
-                user = msg["channel"].split(INBOX_PREFIX, 1)[1]
-                if user in awaiting:
-                    complete(user, r.llen(INBOX_PREFIX + user), time.time())
-            pubsub.close()
-        except redis.ConnectionError:
-            return  # Redis stopped: the run is being torn down
+            chunk = self.sock.recv(65536)
+        except ConnectionError:
+            chunk = b""
+        if not chunk:
+            self.close()
+            if not self.raw:
+                return None  # an idle keep-alive connection the server closed
+            if self.buf or self.resent:
+                return self._done(0)
+            self.resent = True  # the server closed it as the request went out: once more
+            try:
+                self._send()
+            except OSError:
+                return self._done(0)
+            return None
+        self.buf += chunk
+        answer = parse_answer(self.buf)
+        if answer is None:
+            return None
+        if answer[3]:
+            self.close()
+        return self._done(answer[0])
 
-    def sweep() -> None:
-        """Catch replies whose notification was missed (or all of them without notifications);
-        give up on a turn after 20 s."""
-        interval = 0.5 if notify_db is not None else 0.01
-        with contextlib.suppress(redis.ConnectionError):
-            _sweep(interval)
+    def _done(self, status: int) -> int:
+        self.raw = b""
+        return status
 
-    def _sweep(interval: float) -> None:
-        while not stop_polling.wait(interval):
-            with lock:
-                waiting = dict(awaiting)
-            if not waiting:
-                continue
-            pipe = r.pipeline(transaction=False)
-            for user in waiting:
-                pipe.llen(INBOX_PREFIX + user)
-            now = time.time()
-            for user, length in zip(waiting, pipe.execute(), strict=True):
-                if length > waiting[user][0]:
-                    complete(user, length, now)
-                elif now - waiting[user][1] > 20:
-                    with lock:
-                        if awaiting.pop(user, None) is not None:
-                            counters["lost_turns"] += 1
-                            inbox_len[user] = length
-                            step_no[user] += 1
-                    ready.put(user)
+    def close(self) -> None:
+        if self.sock is not None:
+            self.selector.unregister(self.sock)
+            self.sock.close()
+        self.sock, self.buf = None, b""
 
-    helpers = [threading.Thread(target=sweep, daemon=True)]
-    if notify_db is not None:
-        helpers.append(threading.Thread(target=listen, daemon=True))
-    for t in helpers:
-        t.start()
-    time.sleep(0.2)
-    cpu0 = sum(os.times()[:2])
-    start = time.time()
-    end = start + duration
-    threads = [threading.Thread(target=sender, daemon=True) for _ in range(senders)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(duration + 30)
-    gen_cpu = sum(os.times()[:2]) - cpu0
-    # let the turns in flight finish, so the next phase starts clean
-    drain_until = time.time() + 20
-    while awaiting and time.time() < drain_until:
-        time.sleep(0.05)
-    stop_polling.set()
-    for t in helpers:
-        t.join(2)
-    window = [d for d in done if start + warmup <= d[0] <= end]
+
+class InboxPushes:
+    """Users whose simulator inbox just got an entry, from Redis keyspace notifications: one
+    PSUBSCRIBE on a raw socket that the driver's selector watches, parsed by hiredis. Seeing
+    a reply costs no request to Redis."""
+
+    def __init__(self, r: redis.Redis, db: int) -> None:
+        kwargs = r.connection_pool.connection_kwargs
+        if "path" in kwargs:
+            self.sock = socket.socket(socket.AF_UNIX)
+            self.sock.connect(kwargs["path"])
+        else:
+            self.sock = socket.create_connection((kwargs.get("host", HOST),
+                                                  kwargs.get("port", 6379)))
+        self.reader = hiredis.Reader(encoding="utf-8")
+        self.channel_prefix = f"__keyspace@{db}__:{INBOX_PREFIX}"
+        if kwargs.get("password"):
+            self._call("AUTH", *filter(None, (kwargs.get("username"), kwargs["password"])))
+        self._call("PSUBSCRIBE", self.channel_prefix + "*")
+
+    def _call(self, *args: str) -> None:
+        self.sock.sendall(hiredis.pack_command(args))
+        while (reply := self.reader.gets()) is False:
+            self._feed()
+        if isinstance(reply, hiredis.ReplyError):
+            raise reply
+
+    def _feed(self) -> None:
+        data = self.sock.recv(1 << 16)
+        if not data:
+            raise redis.ConnectionError("Redis closed the keyspace subscription")
+        self.reader.feed(data)
+
+    def users(self) -> list[str]:
+        """Once the socket is readable: whose inbox got an entry (one name per entry)."""
+        self._feed()
+        found = []
+        while (message := self.reader.gets()) is not False:
+            if message[0] == "pmessage" and message[3] == "rpush":
+                found.append(message[2][len(self.channel_prefix):])
+        return found
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def open_spread(port: int, n: int, workers: list[int]) -> tuple[list[socket.socket], list[int]]:
+    """n connections to a pre-forked server, as evenly spread over its worker processes as a
+    bounded number of tries allows; and how many each worker holds.
+
+    Which worker accepts a connection is up to the kernel, and gunicorn's two workers often
+    end up with 28 and 4, or 32 and 0. For a bot that answers inside the webhook (echo, 8
+    threads a worker) that halves the concurrency it is offered, so its events/s would
+    depend on luck. Connections that land on a worker already holding its share are closed."""
+    share = -(-n // max(len(workers), 1))
+    held: Counter = Counter()
+    kept: list[socket.socket] = []
+    for _ in range(20 * n):
+        if len(kept) == n:
+            break
+        sock = socket.create_connection((HOST, port))
+        owner = accepting_worker(sock, workers)
+        if owner is not None and held[owner] >= share:
+            sock.close()
+            continue
+        held[owner] += 1
+        kept.append(sock)
+    kept += [socket.create_connection((HOST, port)) for _ in range(n - len(kept))]
+    return kept, sorted(held.values(), reverse=True)
+
+
+def accepting_worker(sock: socket.socket, workers: list[int], timeout: float = 0.5) -> int | None:
+    """Which of the server's processes accepted this loopback connection, from /proc: the
+    inode of the server's end in /proc/net/tcp (0 until accepted), then the process that has
+    that socket open."""
+    ours, theirs = sock.getsockname()[1], sock.getpeername()[1]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        inode = _server_end_inode(ours, theirs)
+        if inode:
+            target = f"socket:[{inode}]"
+            for pid in workers:
+                with contextlib.suppress(OSError):
+                    if any(os.readlink(f"/proc/{pid}/fd/{fd}") == target
+                           for fd in os.listdir(f"/proc/{pid}/fd")):
+                        return pid
+        time.sleep(0.001)
+    return None
+
+
+def _server_end_inode(client_port: int, server_port: int) -> str | None:
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if (int(fields[1].rsplit(":", 1)[1], 16) == server_port
+                and int(fields[2].rsplit(":", 1)[1], 16) == client_port):
+            return fields[9]
+    return None
+
+
+class DialogDriver:
+    """The simulated users, in one thread: a selector over `senders` keep-alive connections
+    to the bot (each with at most one webhook request in flight, so the bot is offered the
+    same concurrency as by as many blocking sender threads) and the inbox notifications.
+
+    A user waits for its reply before its next event: a turn ends when the user's inbox in
+    the simulator grew beyond its length when the event was sent."""
+
+    def __init__(self, port: int, r: redis.Redis, users: list[str], senders: int,
+                 notify_db: int | None, web_workers: list[int]) -> None:
+        self.port, self.r = port, r
+        self.codec = PostbackCodec(SECRET)
+        self.index = {u: i for i, u in enumerate(users)}
+        self.step_no = dict.fromkeys(users, 0)
+        # An inbox's length is known to be at least the entries counted from notifications
+        # and the LLEN of the last sweep. Two counts, not one: an entry that a sweep saw may
+        # have its notification still on the way, and must not count twice.
+        self.pushed = dict.fromkeys(users, 0)
+        self.swept = dict.fromkeys(users, 0)
+        self.awaiting: dict[str, tuple[int, float, str]] = {}  # inbox length, sent at, kind
+        self.ready = deque(users)
+        self.done: list[tuple[float, float, str]] = []  # (when, latency s, kind)
+        self.counters: Counter = Counter()
+        self.tokens = ReplyTokens(r)
+        self.selector = selectors.DefaultSelector()
+        socks, self.spread = open_spread(port, senders, web_workers)
+        self.conns = [WebhookConn(port, self.selector, sock) for sock in socks]
+        self.idle = deque(self.conns)
+        self.in_flight = 0
+        self.retry: deque[tuple[float, str, WebhookConn]] = deque()  # after a failed request
+        self.pushes = None if notify_db is None else InboxPushes(r, notify_db)
+        if self.pushes is not None:
+            self.selector.register(self.pushes.sock, selectors.EVENT_READ, self.pushes)
+        # The sweep catches replies whose notification was missed (none on a healthy
+        # connection: a sweep of 300 inboxes would cost more than all the notifications), or
+        # every reply without notifications; it also gives up on lost turns.
+        self.sweep_every = 2.0 if self.pushes is not None else 0.01
+        self.next_sweep = 0.0
+
+    def run(self, duration: float) -> tuple[float, float, float]:
+        """(start, end, the driver's CPU seconds while it sent, answers in flight included)."""
+        cpu0 = sum(os.times()[:2])
+        start = time.time()
+        end = start + duration
+        self.next_sweep = start + self.sweep_every
+        self._run_until(end, sending=True, finished=lambda: False)
+        self._run_until(end + 30, sending=False, finished=lambda: self.in_flight == 0)
+        cpu = sum(os.times()[:2]) - cpu0
+        # let the turns in flight finish, so the next phase starts clean
+        self._run_until(time.time() + 20, sending=False, finished=lambda: not self.awaiting)
+        return start, end, cpu
+
+    def close(self) -> None:
+        for conn in self.conns:
+            conn.close()
+        if self.pushes is not None:
+            self.selector.unregister(self.pushes.sock)
+            self.pushes.close()
+        self.selector.close()
+
+    def _run_until(self, deadline: float, sending: bool, finished: Callable[[], bool]) -> None:
+        while not finished() and (now := time.time()) < deadline:
+            if sending:
+                while self.retry and self.retry[0][0] <= now:
+                    _, user, conn = self.retry.popleft()
+                    self.ready.append(user)
+                    self.idle.append(conn)
+                self._send_ready()
+            wake = min(deadline, self.next_sweep, self.retry[0][0] if self.retry else deadline)
+            for key, _ in self.selector.select(max(wake - time.time(), 0)):
+                if key.data is self.pushes:
+                    self._pushed(self.pushes.users())
+                else:
+                    self._answered(key.data)
+            if time.time() >= self.next_sweep:
+                self._sweep()
+                self.next_sweep = time.time() + self.sweep_every
+
+    def _send_ready(self) -> None:
+        while self.ready and self.idle:
+            user, conn = self.ready.popleft(), self.idle.popleft()
+            token = self.tokens.take(user)
+            kind, event = step_event(self.codec, user, self.index[user], self.step_no[user],
+                                     token)
+            raw = webhook_request(ev.body([event]), self.port)
+            self.awaiting[user] = (self.inbox_len(user), time.time(), kind)
+            self.in_flight += 1
+            try:
+                conn.send(raw, user)
+            except OSError:
+                conn.close()
+                self._failed(conn)
+
+    def _answered(self, conn: WebhookConn) -> None:
+        status = conn.read()
+        if status == 200:
+            self.in_flight -= 1
+            self.idle.append(conn)
+        elif status is not None:
+            self._failed(conn)
+
+    def _failed(self, conn: WebhookConn) -> None:
+        """A webhook request that failed: its user sends the same step again after 50 ms, and
+        the connection waits as long (as a blocking sender would)."""
+        self.in_flight -= 1
+        self.counters["webhook_errors"] += 1
+        self.awaiting.pop(conn.user, None)
+        self.retry.append((time.time() + 0.05, conn.user, conn))
+
+    def _pushed(self, users: list[str]) -> None:
+        now = time.time()
+        for user in users:
+            if user in self.pushed:
+                self.pushed[user] += 1
+                waiting = self.awaiting.get(user)
+                if waiting is not None and self.inbox_len(user) > waiting[0]:
+                    self._complete(user, now)
+
+    def _sweep(self) -> None:
+        """LLEN of every awaited inbox in one pipeline; a turn is given up after 20 s."""
+        if not self.awaiting:
+            return
+        users = list(self.awaiting)
+        pipe = self.r.pipeline(transaction=False)
+        for user in users:
+            pipe.llen(INBOX_PREFIX + user)
+        now = time.time()
+        for user, length in zip(users, pipe.execute(), strict=True):
+            self.swept[user] = length
+            if self.inbox_len(user) > self.awaiting[user][0]:
+                self._complete(user, now)
+            elif now - self.awaiting[user][1] > 20:
+                del self.awaiting[user]
+                self.counters["lost_turns"] += 1
+                self.step_no[user] += 1
+                self.ready.append(user)
+
+    def inbox_len(self, user: str) -> int:
+        return max(self.pushed[user], self.swept[user])
+
+    def _complete(self, user: str, now: float) -> None:
+        _, sent_at, kind = self.awaiting.pop(user)
+        self.step_no[user] += 1
+        self.done.append((now, now - sent_at, kind))
+        self.ready.append(user)
+
+
+def run_dialogs(port: int, r: redis.Redis, users: list[str], duration: float, warmup: float,
+                senders: int, notify_db: int | None, label: str, web_workers: list[int]) -> dict:
+    """Closed loop: each user sends its next input once the previous reply reached its inbox.
+    web_workers: the bot's gunicorn worker processes, over which the connections are spread."""
+    driver = DialogDriver(port, r, users, senders, notify_db, web_workers)
+    try:
+        start, end, gen_cpu = driver.run(duration)
+    finally:
+        driver.close()
+    window = [d for d in driver.done if start + warmup <= d[0] <= end]
     kinds = Counter(d[2].split(":")[0] for d in window)
     lat = [d[1] * 1000 for d in window]
     menu_lat = [d[1] * 1000 for d in window if d[2].startswith("tap:")]
     return {
         "label": label, "users": len(users), "senders": senders, "duration_s": duration,
-        "warmup_s": warmup, "turns_in_window": len(window),
+        "connections_per_web_worker": driver.spread, "warmup_s": warmup,
+        "turns_in_window": len(window),
         "events_per_s": len(window) / (duration - warmup),
-        "turns_by_kind": dict(kinds), "turns_total": len(done),
+        "turns_by_kind": dict(kinds), "turns_total": len(driver.done),
         "e2e_p50_ms": pct(lat, 0.5), "e2e_p99_ms": pct(lat, 0.99),
         "menu_tap_p50_ms": pct(menu_lat, 0.5), "menu_tap_p99_ms": pct(menu_lat, 0.99),
-        "unfinished_after_drain": len(awaiting), "lost_turns": counters["lost_turns"],
-        "webhook_errors": counters["webhook_errors"],
+        "unfinished_after_drain": len(driver.awaiting),
+        "lost_turns": driver.counters["lost_turns"],
+        "webhook_errors": driver.counters["webhook_errors"],
         "driver_cpu_pct_of_core": 100 * gen_cpu / duration,
     }
 
@@ -750,11 +984,14 @@ def per_step(web_port: int, r: redis.Redis, users_n: int, profile: bool) -> dict
 
     class CountingWorker(Worker):
         def handle(self, entry_id, fields):  # type: ignore[no-untyped-def]
-            rt0, sql0, cpu0 = counting.round_trips, len(sql), time.thread_time()
+            # the turn ends on the waiter's thread once LINE answers (bot/worker.py): count
+            # until then, and the CPU of the whole process (nothing else runs in it now)
+            rt0, sql0, cpu0 = counting.round_trips, len(sql), time.process_time()
             t0 = time.perf_counter()
             super().handle(entry_id, fields)
+            self.waiter.wait_idle()
             per_event.append({"round_trips": counting.round_trips - rt0,
-                              "sql": sql[sql0:], "cpu_ms": (time.thread_time() - cpu0) * 1000,
+                              "sql": sql[sql0:], "cpu_ms": (time.process_time() - cpu0) * 1000,
                               "wall_ms": (time.perf_counter() - t0) * 1000})
 
     worker = CountingWorker(app, name="bench-inprocess")
@@ -886,6 +1123,10 @@ def reset_redis(r: redis.Redis, private: bool) -> None:
 
 
 def main() -> int:  # noqa: C901 - one straight script, phase after phase
+    missing = [m for m in BENCH_EXTRA if importlib.util.find_spec(m) is None]
+    if missing:
+        sys.exit(f"webhook_bench: {', '.join(missing)} missing; "
+                 "run .venv/bin/pip install -e '.[bench]'")
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a shorter run (< 60 s)")
     parser.add_argument("--redis-url", help="use this Redis (keys machibot:* are deleted)")
@@ -893,13 +1134,14 @@ def main() -> int:  # noqa: C901 - one straight script, phase after phase
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=8)
     parser.add_argument("--worker-procs", type=int, default=2)
-    parser.add_argument("--worker-threads", type=int, default=16)
+    parser.add_argument("--worker-threads", type=int, default=4,
+                        help="threads per worker process (default: the Procfile's 4)")
     parser.add_argument("--worker-batch", type=int, default=None,
                         help="diagnostic: start workers with this XREADGROUP COUNT instead of "
                              "the bot's default (patched in a launcher; the bot is unchanged)")
-    parser.add_argument("--what-if-batch", type=int, default=None,
+    parser.add_argument("--what-if-batch", type=int, default=0,
                         help="also run end to end with workers patched to this batch size "
-                             "(default 1; 0 = no; --quick: no)")
+                             "(default 0: no)")
     parser.add_argument("--sim-latency-ms", type=float, default=50.0)
     parser.add_argument("--senders", default=None, help="ack concurrencies, e.g. 1,8,32")
     parser.add_argument("--ack-seconds", type=float, default=None)
@@ -920,8 +1162,6 @@ def main() -> int:  # noqa: C901 - one straight script, phase after phase
     rate_seconds = args.rate_seconds or (6.0 if quick else 20.0)
     e2e_seconds = args.e2e_seconds or (10.0 if quick else 30.0)
     warmup = 2.5 if quick else 6.0
-    if args.what_if_batch is None:
-        args.what_if_batch = 0 if quick else 1
     users_n = args.users or (150 if quick else 300)
 
     tmp = Path(tempfile.mkdtemp(prefix="machibot-bench-"))
@@ -937,6 +1177,7 @@ def main() -> int:  # noqa: C901 - one straight script, phase after phase
                                 f"{args.worker_threads}" + (
                                     f" (batch patched to {args.worker_batch})"
                                     if args.worker_batch else ""),
+                     "simulator": "uvicorn (bench/sim_host.py)",
                      "simulator_latency_ms": args.sim_latency_ms},
     }
     t_begin = time.monotonic()
@@ -982,8 +1223,9 @@ def main() -> int:  # noqa: C901 - one straight script, phase after phase
                        check=True, capture_output=True)
 
         # the LINE simulator, then the bot's web
-        sim = procs.start("simulator", gunicorn_argv("bot:create_app()", sim_port, 2, 32), env,
-                          stop_signal=signal.SIGINT)
+        sim_argv = [str(VENV_BIN / "python"), str(ROOT / "bench" / "sim_host.py"), "--host",
+                    HOST, "--port", str(sim_port)]
+        sim = procs.start("simulator", sim_argv, env, stop_signal=signal.SIGINT)
         web = procs.start("web", gunicorn_argv("bot:create_app()", web_port, args.web_workers,
                                                args.web_threads), env, stop_signal=signal.SIGINT)
         wait_http(f"http://{HOST}:{sim_port}/simulator/admin/settings", proc=sim)
@@ -1061,9 +1303,10 @@ def main() -> int:  # noqa: C901 - one straight script, phase after phase
             cpu0 = {k: cpu_seconds(v) for k, v in groups.items()}
             busy0 = machine_busy()
             t0 = time.time()
-            run = run_dialogs(web_port, r, users, e2e_seconds, warmup, 32, notify_db, label)
+            run = run_dialogs(web_port, r, users, e2e_seconds, warmup, 32, notify_db, label,
+                              web_pids[1:])
             elapsed = time.time() - t0
-            run["worker_batch"] = batch or "bot default (16)"
+            run["worker_batch"] = batch or "bot default (1)"
             run["machine_busy_pct"] = round(busy_pct(busy0), 1)
             run["not_ours_pct_of_2_cores"] = not_ours(busy0, elapsed, sum(
                 cpu_seconds(v) - cpu0[k] for k, v in groups.items()), run)
@@ -1116,7 +1359,8 @@ def main() -> int:  # noqa: C901 - one straight script, phase after phase
             redis_cpu0 = redis_info["used_cpu_sys"] + redis_info["used_cpu_user"]
             busy0 = machine_busy()
             t0 = time.time()
-            base = run_dialogs(echo_port, r, users, e2e_seconds, warmup, 32, notify_db, "echo")
+            base = run_dialogs(echo_port, r, users, e2e_seconds, warmup, 32, notify_db, "echo",
+                               echo_pids[1:])
             elapsed = time.time() - t0
             base["machine_busy_pct"] = round(busy_pct(busy0), 1)
             base["not_ours_pct_of_2_cores"] = not_ours(busy0, elapsed, (
@@ -1184,8 +1428,8 @@ def report(res: dict, args: argparse.Namespace) -> None:
     print(f"machine busy before start: {res.get('machine_busy_pct_before', 0):.0f}% "
           "(other work on the machine lowers every figure)")
     print(f"web: {res['settings']['web']}; workers: {res['settings']['workers']}; simulator: "
-          f"separate gunicorn, {res['settings']['simulator_latency_ms']:.0f} ms per API answer "
-          f"end to end")
+          f"{res['settings']['simulator']}, {res['settings']['simulator_latency_ms']:.0f} ms per "
+          f"API answer end to end")
     if "ack" in res:
         print("\nACK PATH  POST /callback, 1 event per request, closed loop")
         print(f"  {'senders':>7} {'events/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'web CPU':>8} "
@@ -1258,6 +1502,8 @@ def report(res: dict, args: argparse.Namespace) -> None:
               f"{row['driver_cpu_pct_of_core']:>5.0f}%  {cpu}")
     print("  (machine = all CPUs busy; driver = the simulated users, % of one core; e2e latency "
           "= send to reply seen, includes queueing of the closed loop)")
+    print("  connections per web worker: " + ", ".join(
+        f"{row['label']} {row['connections_per_web_worker']}" for row in rows))
     print(f"  machibot turns in window by kind: {e['turns_by_kind']}; stream after: "
           f"{e.get('stream_after')}; worker log errors: {e['worker_log_errors']}")
     if "ratio_e2e_ours_over_echo" in res:
