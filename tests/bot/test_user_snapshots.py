@@ -3,33 +3,19 @@ wherever it is made, shows in their next turn."""
 
 from __future__ import annotations
 
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from bot import user_snapshots
-from bot.db import get_engine, session_scope
+from bot.db import session_scope
 from bot.i18n import gettext
 from handlers.events import Turn, acknowledge
 from models.users import User, get_by_line_id, grant_role
 from tests.collab_helpers import join, make_staff
+from tests.sql_count import statements_of
 
 
 def _(msgid: str, **params: str) -> str:
     return gettext("ja", msgid, **params)
-
-
-def _statements(app, action) -> list[str]:  # type: ignore[no-untyped-def]
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    engine = get_engine(app)
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        action()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return seen
 
 
 def _snapshot(redis_client, person) -> str | None:  # type: ignore[no-untyped-def]
@@ -37,16 +23,16 @@ def _snapshot(redis_client, person) -> str | None:  # type: ignore[no-untyped-de
 
 
 def test_a_known_persons_menu_tap_reads_no_sql(resident):
-    assert _statements(resident.app, lambda: resident.says(_("menu"))) == []
+    assert statements_of(resident.app, lambda: resident.says(_("menu"))) == []
     assert _("What would you like to do?") in resident.last_text()
 
 
 def test_the_first_turn_after_a_restart_of_redis_reads_the_row_and_leaves_a_snapshot(
         resident, redis_client):
     redis_client.delete(user_snapshots.snapshot_key(resident.user_id))
-    assert len(_statements(resident.app, lambda: resident.says(_("menu")))) == 1
+    assert len(statements_of(resident.app, lambda: resident.says(_("menu")))) == 1
     assert _snapshot(redis_client, resident) is not None
-    assert _statements(resident.app, lambda: resident.says(_("menu"))) == []
+    assert statements_of(resident.app, lambda: resident.says(_("menu"))) == []
 
 
 def test_a_change_of_language_in_a_turn_shows_in_the_next(resident):

@@ -11,6 +11,7 @@ from bot.db import session_scope
 from bot.i18n import gettext
 from models.activities import Signup, Slot
 from tests.activity_factory import make_slot
+from tests.sql_count import statements_of
 
 
 def _(msgid: str, locale: str = "ja", **params: object) -> str:
@@ -188,26 +189,6 @@ def test_simple_mode_signs_up_by_taps_alone(app, make_user):
     assert len(_signups(app, "cancelled")) == 1
 
 
-def _statements_of(app, action) -> list[str]:  # type: ignore[no-untyped-def]
-    """The SQL statements the worker runs while `action` (one turn) is handled."""
-    from sqlalchemy import event
-
-    from bot.db import get_engine
-
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *_args):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    engine = get_engine(app)
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        action()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return statements
-
-
 @pytest.mark.parametrize(("capacity", "tap", "status"), [
     (5, "Sign up", "confirmed"), (0, "Join the waitlist", "waitlisted")])
 def test_a_sign_up_step_takes_at_most_seven_sql_statements(app, resident, capacity, tap,
@@ -215,8 +196,8 @@ def test_a_sign_up_step_takes_at_most_seven_sql_statements(app, resident, capaci
     """For the whole turn of the confirming tap: the person, the slot, their sign-ups, the
     seat, the row, its reminders and their outbox batches (or the waitlist position)."""
     make_slot(app, code="123", capacity=capacity)
-    asked = _statements_of(app, lambda: resident.says("参加 123"))
-    signed = _statements_of(app, lambda: resident.taps(_(tap)))
+    asked = statements_of(app, lambda: resident.says("参加 123"))
+    signed = statements_of(app, lambda: resident.taps(_(tap)))
     assert len(_signups(app, status)) == 1
     assert len(asked) <= 7, "\n".join(asked)
     assert len(signed) <= 7, "\n".join(signed)
