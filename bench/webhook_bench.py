@@ -1317,7 +1317,14 @@ def main() -> int:  # noqa: C901 - one straight script, phase after phase
                                                / max(run["turns_total"], 1), 2)
                                       for k, v in groups.items()}
             with contextlib.suppress(redis.ResponseError):
-                info = r.xinfo_groups("machibot:events")
+                # a turn is acknowledged once LINE has answered its reply, after the reply
+                # was seen: give the last ones a moment, then count what is left
+                settle = time.monotonic() + 5
+                while True:
+                    info = r.xinfo_groups("machibot:events")
+                    if not info[0].get("pending") or time.monotonic() > settle:
+                        break
+                    time.sleep(0.05)
                 run["stream_after"] = {"lag": info[0].get("lag"),
                                        "pending": info[0].get("pending")}
             run["worker_log_errors"] = sum(

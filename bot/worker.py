@@ -68,9 +68,9 @@ class Waiter:
         # registering while the waiter's thread waits in select() is safe: the kernel's
         # epoll/kqueue take registrations from any thread, and the lock keeps the map whole
         with self._idle:
-            self._waiting += 1
             self.selector.register(connection, selectors.EVENT_READ,
                                    (ending, time.monotonic() + self.timeout))
+            self._waiting += 1
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Until every reply taken over is finished (tests, and a worker stopping)."""
