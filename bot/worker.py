@@ -108,8 +108,8 @@ class Waiter:
             else:
                 status = get_line(self.app).finish_reply(connection)
             if status == 200:
-                ending.answered(self.redis, status)
-            else:  # retries wait and back off: not on this thread
+                ending.finish(self.redis)
+            else:  # sent again the usual way; retries wait and back off: not on this thread
                 self.retries.submit(self._retry, ending)
                 return
         except Exception:  # the entry stays pending and is claimed again
@@ -118,7 +118,7 @@ class Waiter:
 
     def _retry(self, ending: TurnEnd) -> None:
         try:
-            ending.answered(get_redis(self.app), None)
+            ending.deliver(get_redis(self.app))
         except Exception:
             log.exception("could not finish a turn after its reply")
         finally:

@@ -336,14 +336,8 @@ class TurnEnd:
         return (bool(self.reply_token) and 0 < len(self.messages) <= MAX_MESSAGES_PER_CALL
                 and not self.effects.pushes and self.relink is None)
 
-    def answered(self, client: redis.Redis, status: int | None) -> None:
-        """LINE answered the reply `start_reply` sent (`status`; None: no answer came)."""
-        if status == 200:
-            self.finish(client)
-        else:  # sent again the usual way, which retries, then falls back to a push
-            self.deliver(client)
-
     def deliver(self, client: redis.Redis) -> None:
+        """Send the replies the usual way (retries, then a push), then finish the turn."""
         line = get_line(self.app)
         try:
             if self.messages:
@@ -357,6 +351,7 @@ class TurnEnd:
             self.finish(client)
 
     def finish(self, client: redis.Redis) -> None:
+        """The turn's last round trip, once its replies are out."""
         acknowledge(self.app, client, self.turn, state=self.state, lock_token=self.lock_token,
                     effects=self.effects, user=self.users)
 

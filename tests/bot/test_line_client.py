@@ -278,33 +278,32 @@ def test_a_chunked_error_answer_is_read_for_its_reason():
     assert (refused.value.status, refused.value.reason) == (400, "Invalid reply token")
 
 
-def test_answers_ended_by_closing_the_connection_are_read(caplog):
-    answer = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{}"
+def _push_twice(answer: bytes, pause: float = 0.0) -> RawServer:
+    """Two pushes, `pause` apart, to a server that answers each with `answer` and then
+    closes the connection."""
+    import time
+
     server = RawServer([answer, answer], close_after=True)
     line = LineClient("token", server.url, backoff_base=0.001)
     try:
         line.push("U" + "0" * 32, [_text(1)], str(uuid.uuid4()))
+        time.sleep(pause)
         line.push("U" + "0" * 32, [_text(2)], str(uuid.uuid4()))
     finally:
         line.close()
         server.close()
+    return server
+
+
+def test_answers_ended_by_closing_the_connection_are_read(caplog):
+    server = _push_twice(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{}")
     assert (server.requests, server.connections) == (2, 2)
     assert not [r for r in caplog.records if r.name == "bot.line"]  # no failed attempt
 
 
 def test_a_kept_connection_the_server_closed_is_not_used_again(caplog):
-    import time
-
-    answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"  # no "Connection: close"
-    server = RawServer([answer, answer], close_after=True)  # ...yet it closes: idle timeout
-    line = LineClient("token", server.url, backoff_base=0.001)
-    try:
-        line.push("U" + "0" * 32, [_text(1)], str(uuid.uuid4()))
-        time.sleep(0.05)
-        line.push("U" + "0" * 32, [_text(2)], str(uuid.uuid4()))
-    finally:
-        line.close()
-        server.close()
+    # no "Connection: close", yet the server closes: its idle timeout
+    server = _push_twice(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", pause=0.05)
     assert (server.requests, server.connections) == (2, 2)
     assert not [r for r in caplog.records if r.name == "bot.line"]  # no failed attempt
 
