@@ -19,7 +19,8 @@ test: $(STAMP) $(MO)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot handlers dialogs models tests bench
+	$(BIN)/ruff check bot handlers dialogs models simulator migrations tests bench
+	$(BIN)/lint-imports
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

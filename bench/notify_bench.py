@@ -53,7 +53,7 @@ IDLE_LAUNCHER = """
 import sys, threading, time
 from pathlib import Path
 from sqlalchemy import event
-from bot import create_app
+from bot.app import create_app
 from bot.db import get_engine
 from bot.scheduler import Scheduler
 app = create_app()
@@ -112,19 +112,19 @@ def main() -> int:
         os.environ.update(env)
         subprocess.run([str(VENV_BIN / "machibot"), "db", "upgrade"], env=env, cwd=ROOT,
                        check=True, capture_output=True)
-        sim = procs.start("simulator", gunicorn_argv("bot:create_app()", sim_port,
+        sim = procs.start("simulator", gunicorn_argv("bot.app:create_app()", sim_port,
                                                      args.sim_workers, args.sim_threads), env,
                           stop_signal=signal.SIGINT)
         sim_url = f"http://{HOST}:{sim_port}/simulator"
         wait_http(f"{sim_url}/admin/settings", proc=sim)
         http_json(f"{sim_url}/admin/settings", {"latency_ms": args.sim_latency_ms})
 
-        from bot import create_app
+        from bot.app import create_app
         from bot.db import session_scope
-        from bot.notify import dispatch, get_dispatcher
-        from bot.simulator.store import SimulatorStore
+        from bot.notify.dispatch import dispatch, get_dispatcher
         from models.announcements import create, schedule
         from models.users import User
+        from simulator.store import SimulatorStore
 
         app = create_app()
         n = args.recipients

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from a2wsgi import WSGIMiddleware  # noqa: E402
 from flask import Flask  # noqa: E402
 
-from bot.simulator.sends import SendEndpoints  # noqa: E402
+from simulator.sends import SendEndpoints  # noqa: E402
 
 # Threads for the requests Flask answers: like gunicorn's, each sleeps through the simulated
 # latency, and the bench's simulator had 2 x 32 of them; these calls are few in the benchmark.
@@ -40,7 +40,7 @@ Send = Callable[[dict], Awaitable[None]]
 
 def find_send_endpoints(app: Flask) -> SendEndpoints:
     """The SendEndpoints middleware that the simulator blueprint put in the app's WSGI chain
-    (bot/simulator/__init__.py), wherever other middleware sits around it."""
+    (simulator/__init__.py), wherever other middleware sits around it."""
     layer = app.wsgi_app
     while not isinstance(layer, SendEndpoints):
         layer = getattr(layer, "wsgi_app", None)
@@ -111,7 +111,7 @@ _ENVIRON_KEYS = {b"authorization": "HTTP_AUTHORIZATION",
 def main() -> None:
     import uvicorn
 
-    from bot import create_app
+    from bot.app import create_app
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")

@@ -8,7 +8,7 @@
 What it starts (all on 127.0.0.1, all stopped on exit, also on Ctrl-C):
 - a private `redis-server` (unless --redis-url) and a temporary SQLite database (unless
   --database-url), migrated with `machibot db upgrade`;
-- the LINE simulator under uvicorn (bench/sim_host.py: `bot:create_app()` in simulator mode,
+- the LINE simulator under uvicorn (bench/sim_host.py: `bot.app:create_app()` in simulator mode,
   its send endpoints answered on the event loop; needs the bench extra); the bot and the echo
   baseline reach it through LINE_API_BASE_URL;
 - the bot's web under gunicorn (`-w 2 -k gthread --threads 8` by default);
@@ -68,9 +68,9 @@ import hiredis  # noqa: E402
 import redis  # noqa: E402
 
 from bot.config import SIMULATOR_CHANNEL_SECRET  # noqa: E402
-from bot.postback import PostbackCodec  # noqa: E402
-from bot.simulator import events as ev  # noqa: E402
-from bot.simulator.store import SimulatorStore  # noqa: E402
+from bot.kernel.postback import PostbackCodec  # noqa: E402
+from simulator import events as ev  # noqa: E402
+from simulator.store import SimulatorStore  # noqa: E402
 
 VENV_BIN = ROOT / ".venv" / "bin"
 OUT_DIR = ROOT / "bench" / "out"
@@ -966,7 +966,7 @@ def _package(filename: str) -> str:
 def per_step(web_port: int, r: redis.Redis, users_n: int, profile: bool) -> dict:
     from sqlalchemy import event as sa_event
 
-    from bot import create_app
+    from bot.app import create_app
     from bot.db import get_engine
     from bot.worker import Worker
 
@@ -1103,7 +1103,7 @@ original = bot.worker.Worker.__init__
 def init(self, app, name=None, batch=int(sys.argv[1])):
     original(self, app, name, batch)
 bot.worker.Worker.__init__ = init
-from bot.cli import main
+from bot.app import main
 main(["worker", "--threads", sys.argv[2]])
 """
 
@@ -1226,7 +1226,7 @@ def main() -> int:  # noqa: C901 - one straight script, phase after phase
         sim_argv = [str(VENV_BIN / "python"), str(ROOT / "bench" / "sim_host.py"), "--host",
                     HOST, "--port", str(sim_port)]
         sim = procs.start("simulator", sim_argv, env, stop_signal=signal.SIGINT)
-        web = procs.start("web", gunicorn_argv("bot:create_app()", web_port, args.web_workers,
+        web = procs.start("web", gunicorn_argv("bot.app:create_app()", web_port, args.web_workers,
                                                args.web_threads), env, stop_signal=signal.SIGINT)
         wait_http(f"http://{HOST}:{sim_port}/simulator/admin/settings", proc=sim)
         wait_http(f"http://{HOST}:{web_port}/healthz", proc=web)

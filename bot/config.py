@@ -14,6 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from models.locales import SUPPORTED_LOCALES
+
 SIMULATOR_CHANNEL_SECRET = "simulator-channel-secret"
 SIMULATOR_ACCESS_TOKEN = "simulator-access-token"
 
@@ -36,7 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "WORKER_MAX_DELIVERIES": 5,
     "STREAM_MAXLEN": 100_000,
     "SCHEDULER_LEASE_SECONDS": 30,
-    # notifications (bot/notify.py): reminder rule, quiet hours, dispatch pace
+    # notifications (bot/notify/): reminder rule, quiet hours, dispatch pace
     "REMINDER_DAY_BEFORE_AT": "18:00",
     "REMINDER_HOURS_BEFORE": 2,
     "IDEA_CALL_DEADLINE_DAYS_BEFORE": 3,
@@ -124,7 +126,6 @@ def finish_config(config: dict) -> dict:
         zone = config["BOT_TIMEZONE"]
         raise ConfigError(f"BOT_TIMEZONE {zone!r} is not a known time zone") from None
 
-    from bot.i18n import SUPPORTED_LOCALES
 
     if config["BOT_DEFAULT_LOCALE"] not in SUPPORTED_LOCALES:
         raise ConfigError(

@@ -45,7 +45,8 @@ def get_engine(app: Flask | None = None) -> Engine:
     state = app.extensions.get("machibot.db")
     if state is None:
         engine = make_engine(app.config["DATABASE_URL"])
-        maker = sessionmaker(engine, expire_on_commit=False)
+        # the domain reads the settings it needs (models.timing.config_of) from the session
+        maker = sessionmaker(engine, expire_on_commit=False, info={"config": app.config})
         user_snapshots.install(app, maker)
         state = (engine, maker)
         app.extensions["machibot.db"] = state

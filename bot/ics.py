@@ -6,18 +6,19 @@ The token in the address is the only key (no LINE login in a phone's calendar ap
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, abort, current_app
+from flask import Blueprint, Response, abort, current_app
 
 from bot.db import session_scope
-from bot.i18n import gettext
+from bot.kernel.i18n import gettext
+from models.gatherings import by_token, ics
+from models.ideas import IdeaCall
+from models.initiatives import Initiative
 
 bp = Blueprint("ics", __name__)
 
 
 @bp.get("/ics/<token>.ics")
 def gathering_ics(token: str) -> Response:
-    from models.gatherings import by_token, ics
-
     with session_scope() as session:
         gathering = by_token(session, token)
         if gathering is None:
@@ -32,8 +33,6 @@ def gathering_ics(token: str) -> Response:
 
 def calendar_text(session, gathering, locale: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     """The event's title (the initiative's title or the call's theme, as written)."""
-    from models.ideas import IdeaCall
-    from models.initiatives import Initiative
 
     if gathering.initiative_id is not None:
         initiative = session.get(Initiative, gathering.initiative_id)
@@ -45,9 +44,3 @@ def calendar_text(session, gathering, locale: str) -> tuple[str, str]:  # type: 
     return gettext(locale, "Idea meeting: {theme}", theme=call.theme if call else ""), ""
 
 
-def public_url(app: Flask, token: str) -> str | None:
-    """The .ics address for people's phones, or None when this server has no public one."""
-    base = str(app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    if not base and app.config.get("SIMULATOR"):
-        base = str(app.config["LINE_API_BASE_URL"]).removesuffix("/simulator")
-    return f"{base}/ics/{token}.ics" if base else None

@@ -35,6 +35,7 @@ from linebot.v3.messaging import (
     UpdateRichMenuAliasRequest,
 )
 
+from bot.config import data_api_base_url
 from bot.keepalive import Connection, KeepAlivePool
 
 log = logging.getLogger(__name__)
@@ -396,8 +397,6 @@ _lock = threading.Lock()
 
 
 def get_line(app: Flask | None = None) -> LineClient:
-    from bot.config import data_api_base_url
-
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     client = app.extensions.get("machibot.line")
     if client is None:

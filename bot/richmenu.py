@@ -50,8 +50,11 @@ from flask import Flask
 from PIL import Image, ImageDraw, ImageFont
 
 from bot import keys
-from bot.i18n import N_, SUPPORTED_LOCALES, gettext
+from bot.db import session_scope
+from bot.kernel.i18n import N_, SUPPORTED_LOCALES, gettext
 from bot.line import LineClient, get_line
+from bot.redis_store import get_redis
+from models.users import User
 
 log = logging.getLogger(__name__)
 
@@ -463,7 +466,6 @@ def deploy(app: Flask) -> dict[str, str]:
     line.set_default_rich_menu(ids[(default_locale, "main")])
     links = {menu_key(PAGES[page][0], locale): menu_id for (locale, page), menu_id in ids.items()
              if page != "more"}
-    from bot.redis_store import get_redis
 
     get_redis(app).set(IDS_KEY, json.dumps(links, sort_keys=True))
     link_everyone(app, line, links)
@@ -480,8 +482,6 @@ def link_everyone(app: Flask, line: LineClient, links: dict[str, str]) -> int:
     """Link each active user to the menu of their mode and locale, 500 to a call."""
     from sqlalchemy import select
 
-    from bot.db import session_scope
-    from models.users import User
 
     groups: dict[str, list[str]] = {}
     with session_scope(app) as session:

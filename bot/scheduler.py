@@ -3,7 +3,8 @@
 APScheduler runs a few named jobs at fixed intervals in the ward's time zone. Every copy
 runs the lease job; only the copy that holds the lease runs the others, and a copy takes
 over within the lease time when the leader dies. Features never schedule jobs one by one:
-they add work to JOBS (the notification dispatch reads due rows from the outbox).
+their jobs are the app's table (bot/registries.py JOBS; the notification dispatch reads due
+rows from the outbox).
 """
 
 from __future__ import annotations
@@ -44,10 +45,6 @@ class Job:
     run: Callable[[Flask], None]
 
 
-# Features append their jobs here (name, interval, function of the app).
-JOBS: list[Job] = []
-
-
 class Scheduler:
     def __init__(self, app: Flask) -> None:
         self.app = app
@@ -81,7 +78,7 @@ class Scheduler:
         interval = max(1, self.lease_ms // 3000)
         self.scheduler.add_job(self.renew_lease, "interval", seconds=interval, id="lease",
                                name="lease", max_instances=1, coalesce=True)
-        for job in JOBS:
+        for job in self.app.extensions["machibot.jobs"]:
             # first run at once: a leader that just took over does not wait a whole interval
             self.scheduler.add_job(self._guarded(job), "interval", seconds=job.seconds,
                                    id=job.name, name=job.name, max_instances=1, coalesce=True,

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton, format_time
 
-from bot.i18n import babel_locale, gettext
-from bot.messages import Choice, Composer
+from bot.kernel.composer import Choice, Composer
+from bot.kernel.i18n import babel_locale, gettext
+from dialogs.common.activity_search import format_distance
 from models.activities import CATEGORIES, STYLES, Slot, as_utc
-from models.activity_search import format_distance
 
 
 def when_text(slot: Slot, locale: str, tz: str) -> str:

@@ -34,9 +34,11 @@ import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot.engine import Context, Dialog, Input, Reply, Step
-from bot.i18n import SUPPORTED_LOCALES, format_when, language_name
-from bot.messages import SIMPLE_CHOICE_LIMIT, Choice, page_of
+from bot.kernel.composer import SIMPLE_CHOICE_LIMIT, Choice, page_of
+from bot.kernel.engine import Context, Dialog, Input, Reply, Step
+from bot.kernel.i18n import SUPPORTED_LOCALES, format_when, language_name
+from bot.notify.pacing import monthly_limit_reached
+from bot.notify.renderers import announcement_messages
 from dialogs.menu import main_menu
 from models.announcements import (
     SEGMENTS,
@@ -244,8 +246,6 @@ def on_values(ctx: Context, inp: Input) -> Reply:
 
 
 def preview(ctx: Context, data: dict) -> Reply:
-    from bot.notify import announcement_messages
-
     count = count_recipients(ctx.session, data["segment"])
     data["count"] = count
     sample = Announcement(id=0, texts=data["texts"], segment=data["segment"], status="draft")
@@ -311,8 +311,6 @@ def on_confirm(ctx: Context, inp: Input) -> Reply:
 
 
 def results(ctx: Context) -> Reply:
-    from bot.notify import monthly_limit_reached
-
     lines = []
     month = monthly_limit_reached(ctx.app)
     if month:

@@ -24,11 +24,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from bot.engine import Context, Dialog, Input, Reply
-from bot.i18n import N_
-from bot.messages import Choice, page_of
-from models.activities import CATEGORIES, STYLES, Dismissal, Slot, VolunteerProfile
-from models.activity_search import Filters, Hit, alternatives, interpret_keyword, search
+from bot.kernel.composer import Choice, page_of
+from bot.kernel.engine import Context, Dialog, Input, Reply
+from bot.kernel.i18n import N_
+from dialogs.common.activity_search import Filters, Hit, alternatives, interpret_keyword, search
+from dialogs.menu import on_invalid
+from dialogs.signup import match_signup, on_signup_code
+from models.activities import CATEGORIES, STYLES, Activity, Dismissal, Slot, VolunteerProfile
 
 from .activity_cards import detail_lines, slot_bubble
 
@@ -175,7 +177,6 @@ def on_keyword(ctx: Context, inp: Input) -> Reply:
         return on_location(ctx, inp)
     if inp.kind != "text" or not inp.text.strip():
         return ask_keyword(ctx)
-    from dialogs.signup import match_signup, on_signup_code
 
     code = match_signup(inp.text)
     if code is not None:
@@ -292,7 +293,6 @@ def on_results_input(ctx: Context, inp: Input) -> Reply:
 def on_details(ctx: Context, inp: Input) -> Reply:
     slot = ctx.session.get(Slot, _int(inp.args.get("s")))
     if slot is None:
-        from dialogs.menu import on_invalid
 
         return on_invalid(ctx, inp)
     _ = ctx._
@@ -308,11 +308,9 @@ def on_details(ctx: Context, inp: Input) -> Reply:
 def on_not_interested(ctx: Context, inp: Input) -> Reply:
     from sqlalchemy import select
 
-    from models.activities import Activity
 
     activity = ctx.session.get(Activity, _int(inp.args.get("a")))
     if activity is None:
-        from dialogs.menu import on_invalid
 
         return on_invalid(ctx, inp)
     if ctx.session.scalar(select(Dismissal.id).where(

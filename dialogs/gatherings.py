@@ -27,18 +27,27 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, current_app
+from sqlalchemy import select
 
-from bot.engine import Context, Dialog, Input, Reply, with_data
-from bot.i18n import format_when
-from bot.messages import Choice, Composer
-from dialogs.initiatives import int_arg, refuse, too_long
+from bot.kernel.composer import Choice, Composer
+from bot.kernel.engine import Context, Dialog, Input, Reply, with_data
+from bot.kernel.i18n import format_when
+from bot.kernel.links import public_url
+from dialogs.common.answers import int_arg, refuse, too_long
+from dialogs.common.gathering_text import (
+    gathering_lines,
+    gathering_title,
+    place_lines,
+    rsvp_choices,
+)
 from dialogs.menu import main_menu
 from models import gatherings as gat
 from models import initiatives as ini
+from models.base import TooLong
 from models.gatherings import ATTEND, DECLINE, Gathering, GatheringError
 from models.ideas import Idea, IdeaCall
-from models.initiatives import Initiative, Interest, TooLong
+from models.initiatives import Initiative, Interest
 from models.users import audit
 
 ASK_WHEN = "gathering.ask_when"
@@ -47,34 +56,6 @@ CONFIRM = "gathering.confirm"
 CONFIRM_MOVE = "gathering.confirm_move"
 CONFIRM_CANCEL = "gathering.confirm_cancel"
 URL = re.compile(r"https?://\S+")
-
-
-def _place_lines(out: Composer, gathering: Gathering, tz: str) -> list[str]:
-    lines = [f"📅 {format_when(gathering.starts_at, out.locale, tz)}"]
-    if gathering.place:
-        lines.append(f"📍 {gathering.place}")
-    if gathering.online_url:
-        lines.append(out._("Online: {link}", link=gathering.online_url))
-    return lines
-
-
-def gathering_lines(ctx: Context, gathering: Gathering) -> list[str]:
-    counts = gat.counts(ctx.session, gathering)
-    return [*_place_lines(ctx.out, gathering, ctx.config["BOT_TIMEZONE"]),
-            ctx._("Attending: {count}", count=counts[ATTEND])]
-
-
-def gathering_title(out: Composer, session, gathering: Gathering) -> str:  # type: ignore[no-untyped-def]
-    if gathering.initiative_id is not None:
-        initiative = session.get(Initiative, gathering.initiative_id)
-        return out._("Preparation gathering: {title}", title=initiative.title if initiative else "")
-    call = session.get(IdeaCall, gathering.idea_call_id)
-    return out._("Idea meeting: {theme}", theme=call.theme if call else "")
-
-
-def rsvp_choices(out: Composer, gathering: Gathering) -> list[Choice]:
-    return [Choice(out._("Attend"), "rsvp", {"g": gathering.id, "v": ATTEND}, style="primary"),
-            Choice.go(out._("Not attending"), "rsvp", g=gathering.id, v=DECLINE)]
 
 
 # -- who may do what -----------------------------------------------------------------------
@@ -227,8 +208,6 @@ def on_confirm(ctx: Context, inp: Input) -> Reply:
 
 def invite_everyone(ctx: Context, gathering: Gathering, initiative: Initiative | None,
                     call: IdeaCall | None) -> int:
-    from sqlalchemy import select
-
     if initiative is not None:
         people = list(ctx.session.scalars(select(Interest.user_id).where(
             Interest.initiative_id == initiative.id)))
@@ -280,7 +259,6 @@ def calendar_choices(ctx: Context, gathering: Gathering) -> list[Choice]:
 
 def calendar_choice(out: Composer, app: Flask, gathering: Gathering) -> list[Choice]:
     """"Add to calendar" (the .ics file), when this server has an address for phones."""
-    from bot.ics import public_url
 
     url = public_url(app, gathering.ics_token)
     if not url:
@@ -422,69 +400,61 @@ def on_confirm_cancel(ctx: Context, inp: Input) -> Reply:
 # -- notifications -------------------------------------------------------------------------
 
 
-def _register_renderers() -> None:
-    # the dispatcher renders inside the app's context (bot.notify.Dispatcher.run_pass)
-    from flask import current_app
-
-    from bot.notify import register_renderer
-
-    def live(session, notification):  # type: ignore[no-untyped-def]
-        gathering = session.get(Gathering, int(notification.ref))
-        if gathering is None or gathering.cancelled:
-            return None
-        return gathering
-
-    def where(composer, gathering):  # type: ignore[no-untyped-def]
-        return _place_lines(composer, gathering, current_app.config["BOT_TIMEZONE"])
-
-    def calendar(composer, gathering):  # type: ignore[no-untyped-def]
-        return calendar_choice(composer, current_app, gathering)
-
-    # an invitation is a message to this person, not a reminder they can turn off
-    @register_renderer("gathering.invite", group="personal")
-    def render_invite(session, user, notification, composer):  # type: ignore[no-untyped-def]
-        gathering = live(session, notification)
-        if gathering is None:
-            return None
-        lines = [*where(composer, gathering), composer._("You are invited. Will you attend?")]
-        return [composer.card(gathering_title(composer, session, gathering), lines,
-                              rsvp_choices(composer, gathering) + calendar(composer, gathering))]
-
-    @register_renderer("gathering.reminder")
-    def render_reminder(session, user, notification, composer):  # type: ignore[no-untyped-def]
-        gathering = live(session, notification)
-        if gathering is None or gat.answer_of(session, gathering, user.id) != ATTEND:
-            return None
-        title = composer._("Reminder: {title}",
-                           title=gathering_title(composer, session, gathering))
-        buttons = [Choice.go(composer._("Details"), "gathering", g=gathering.id),
-                   *calendar(composer, gathering)]
-        return [composer.card(title, where(composer, gathering), buttons)]
-
-    # news of a change is about a gathering this person was invited to: not switched off
-    @register_renderer("gathering.changed", group="personal")
-    def render_changed(session, user, notification, composer):  # type: ignore[no-untyped-def]
-        gathering = live(session, notification)
-        if gathering is None:
-            return None
-        # Translators: the first line of a message about a gathering whose time or place changed
-        lead = composer._("The gathering has changed. Will you attend?")
-        title = gathering_title(composer, session, gathering)
-        return [composer.card(title, [lead, *where(composer, gathering)],
-                              rsvp_choices(composer, gathering) + calendar(composer, gathering),
-                              alt_text=f"{lead} {title}")]
-
-    @register_renderer("gathering.cancelled", group="personal")
-    def render_cancelled(session, user, notification, composer):  # type: ignore[no-untyped-def]
-        gathering = session.get(Gathering, int(notification.ref))
-        if gathering is None or not gathering.cancelled:
-            return None
-        text = composer._("{title} is cancelled.",
-                          title=gathering_title(composer, session, gathering))
-        return [composer.text(f"{text}\n{where(composer, gathering)[0]}", back=False)]
+# the dispatcher renders inside the app's context (bot.notify.dispatch.Dispatcher.run_pass),
+# so the renderers read the configuration from current_app
 
 
-_register_renderers()
+def live(session, notification):  # type: ignore[no-untyped-def]
+    gathering = session.get(Gathering, int(notification.ref))
+    if gathering is None or gathering.cancelled:
+        return None
+    return gathering
+
+def where(composer, gathering):  # type: ignore[no-untyped-def]
+    return place_lines(composer, gathering, current_app.config["BOT_TIMEZONE"])
+
+def calendar(composer, gathering):  # type: ignore[no-untyped-def]
+    return calendar_choice(composer, current_app, gathering)
+
+# an invitation is a message to this person, not a reminder they can turn off
+def render_invite(session, user, notification, composer):  # type: ignore[no-untyped-def]
+    gathering = live(session, notification)
+    if gathering is None:
+        return None
+    lines = [*where(composer, gathering), composer._("You are invited. Will you attend?")]
+    return [composer.card(gathering_title(composer, session, gathering), lines,
+                          rsvp_choices(composer, gathering) + calendar(composer, gathering))]
+
+def render_reminder(session, user, notification, composer):  # type: ignore[no-untyped-def]
+    gathering = live(session, notification)
+    if gathering is None or gat.answer_of(session, gathering, user.id) != ATTEND:
+        return None
+    title = composer._("Reminder: {title}",
+                       title=gathering_title(composer, session, gathering))
+    buttons = [Choice.go(composer._("Details"), "gathering", g=gathering.id),
+               *calendar(composer, gathering)]
+    return [composer.card(title, where(composer, gathering), buttons)]
+
+# news of a change is about a gathering this person was invited to: not switched off
+def render_changed(session, user, notification, composer):  # type: ignore[no-untyped-def]
+    gathering = live(session, notification)
+    if gathering is None:
+        return None
+    # Translators: the first line of a message about a gathering whose time or place changed
+    lead = composer._("The gathering has changed. Will you attend?")
+    title = gathering_title(composer, session, gathering)
+    return [composer.card(title, [lead, *where(composer, gathering)],
+                          rsvp_choices(composer, gathering) + calendar(composer, gathering),
+                          alt_text=f"{lead} {title}")]
+
+def render_cancelled(session, user, notification, composer):  # type: ignore[no-untyped-def]
+    gathering = session.get(Gathering, int(notification.ref))
+    if gathering is None or not gathering.cancelled:
+        return None
+    text = composer._("{title} is cancelled.",
+                      title=gathering_title(composer, session, gathering))
+    return [composer.text(f"{text}\n{where(composer, gathering)[0]}", back=False)]
+
 
 
 dialog = Dialog(

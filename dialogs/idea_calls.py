@@ -25,13 +25,15 @@ before the receipt number is shown.
 from __future__ import annotations
 
 import functools
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from bot.engine import Context, Dialog, Input, Reply, Step, with_data
-from bot.i18n import format_day
-from bot.messages import Choice, Composer, clip
-from bot.photos import public_photo_url
-from dialogs.initiatives import (
+from bot.kernel.composer import Choice, Composer, clip
+from bot.kernel.engine import Context, Dialog, Input, Reply, Step, with_data
+from bot.kernel.i18n import format_day
+from bot.kernel.links import public_photo_url
+from bot.notify.renderers import ItemSummary
+from dialogs.common.answers import (
     ask_text,
     category_label,
     int_arg,
@@ -42,12 +44,13 @@ from dialogs.initiatives import (
     take_text,
     too_long,
 )
+from dialogs.common.gathering_text import gathering_lines
 from dialogs.menu import main_menu
 from models import ideas as ide
 from models import photos
+from models.base import TooLong, bounded
 from models.gatherings import upcoming
 from models.ideas import IDEA_STATUSES, Idea, IdeaCall, IdeaError
-from models.initiatives import TooLong, bounded
 from models.outbox import as_utc
 from models.subscriptions import CATEGORIES
 from models.users import audit
@@ -76,8 +79,6 @@ def _tz_of() -> str:
 
 def deadline_day(call: IdeaCall, tz: str) -> date:
     """The last day ideas are taken (the deadline is midnight at its end)."""
-    from datetime import timedelta
-    from zoneinfo import ZoneInfo
 
     return (as_utc(call.deadline) - timedelta(seconds=1)).astimezone(ZoneInfo(tz)).date()
 
@@ -160,7 +161,6 @@ def on_call(ctx: Context, inp: Input) -> Reply:
     else:
         lines.append(ctx._("This call is closed."))
     for meeting in upcoming(ctx.session, idea_call_id=call.id, now=ctx.now)[:1]:
-        from dialogs.gatherings import gathering_lines
 
         lines.append(ctx._("Idea meeting:"))
         lines += gathering_lines(ctx, meeting)
@@ -538,61 +538,52 @@ def on_announce(ctx: Context, inp: Input) -> Reply:
 # -- notifications -------------------------------------------------------------------------
 
 
-def _register() -> None:
-    from bot.notify import ItemSummary, register_item, register_renderer
+def render_status(session, user, notification, composer):  # type: ignore[no-untyped-def]
+    idea = session.get(Idea, int(notification.ref))
+    if idea is None or idea.submitter_id != user.id:
+        return None
+    lines = [composer._("Your idea {receipt} for “{theme}”: {status}", receipt=idea.receipt,
+                        theme=idea.call.theme,
+                        status=composer._(IDEA_STATUSES[idea.status]))]
+    if idea.staff_message:
+        lines += ["", composer._("Message from the ward office:"), idea.staff_message]
+    return [composer.text("\n".join(lines), back=False)]
 
-    @register_renderer("idea.status", group="personal")
-    def render_status(session, user, notification, composer):  # type: ignore[no-untyped-def]
-        idea = session.get(Idea, int(notification.ref))
-        if idea is None or idea.submitter_id != user.id:
-            return None
-        lines = [composer._("Your idea {receipt} for “{theme}”: {status}", receipt=idea.receipt,
-                            theme=idea.call.theme,
-                            status=composer._(IDEA_STATUSES[idea.status]))]
-        if idea.staff_message:
-            lines += ["", composer._("Message from the ward office:"), idea.staff_message]
-        return [composer.text("\n".join(lines), back=False)]
+def render_adopted(session, user, notification, composer):  # type: ignore[no-untyped-def]
+    idea = session.get(Idea, int(notification.ref))
+    if idea is None or idea.status != ide.ADOPTED:
+        return None
+    lead = composer._("The ward adopted an idea for “{theme}”:", theme=idea.call.theme)
+    body = idea.body or composer._("(an idea sent as a photo)")
+    return [composer.text(f"{lead}\n\n{body}", back=False)]
 
-    @register_renderer("idea.adopted", group="new_items", per_user=False)
-    def render_adopted(session, user, notification, composer):  # type: ignore[no-untyped-def]
-        idea = session.get(Idea, int(notification.ref))
-        if idea is None or idea.status != ide.ADOPTED:
-            return None
-        lead = composer._("The ward adopted an idea for “{theme}”:", theme=idea.call.theme)
-        body = idea.body or composer._("(an idea sent as a photo)")
-        return [composer.text(f"{lead}\n\n{body}", back=False)]
+def render_deadline(session, user, notification, composer):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
 
-    @register_renderer("idea_call.deadline")
-    def render_deadline(session, user, notification, composer):  # type: ignore[no-untyped-def]
-        from sqlalchemy import select
+    call = session.get(IdeaCall, int(notification.ref))
+    if call is None or not call.is_open(datetime.now(UTC)):
+        return None
+    sent = session.scalar(select(Idea.id).where(Idea.call_id == call.id,
+                                                Idea.submitter_id == user.id).limit(1))
+    if sent is not None:
+        return None
+    text = composer._("Ideas for “{theme}” are taken until {day}. There is still time.",
+                      theme=call.theme,
+                      day=format_day(deadline_day(call, _tz_of()), composer.locale))
+    return [composer.text(text, [Choice.go(composer._("Submit an idea"), "idea_submit",
+                                           c=call.id)])]
 
-        call = session.get(IdeaCall, int(notification.ref))
-        if call is None or not call.is_open(datetime.now(UTC)):
-            return None
-        sent = session.scalar(select(Idea.id).where(Idea.call_id == call.id,
-                                                    Idea.submitter_id == user.id).limit(1))
-        if sent is not None:
-            return None
-        text = composer._("Ideas for “{theme}” are taken until {day}. There is still time.",
-                          theme=call.theme,
-                          day=format_day(deadline_day(call, _tz_of()), composer.locale))
-        return [composer.text(text, [Choice.go(composer._("Submit an idea"), "idea_submit",
-                                               c=call.id)])]
+def summarise(session, ref, composer):  # type: ignore[no-untyped-def]
+    try:
+        call = session.get(IdeaCall, int(ref))
+    except ValueError:
+        return None
+    if call is None or call.status != ide.OPEN_CALL:
+        return None
+    return ItemSummary(composer._("Idea call: {theme}", theme=call.theme),
+                       tuple(call_lines(composer, call, _tz_of())),
+                       Choice.go(composer._("Submit an idea"), "idea_submit", c=call.id))
 
-    @register_item("idea_call")
-    def summarise(session, ref, composer):  # type: ignore[no-untyped-def]
-        try:
-            call = session.get(IdeaCall, int(ref))
-        except ValueError:
-            return None
-        if call is None or call.status != ide.OPEN_CALL:
-            return None
-        return ItemSummary(composer._("Idea call: {theme}", theme=call.theme),
-                           tuple(call_lines(composer, call, _tz_of())),
-                           Choice.go(composer._("Submit an idea"), "idea_submit", c=call.id))
-
-
-_register()
 
 
 dialog = Dialog(

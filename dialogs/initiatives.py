@@ -31,14 +31,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.engine import Context, Dialog, Input, Reply, with_data
-from bot.line import ContentTooLarge, LineError
-from bot.messages import Choice, Composer, clip
-from bot.photos import public_photo_url
+from bot.kernel.composer import Choice, Composer, clip
+from bot.kernel.engine import Context, Dialog, Input, Reply, with_data
+from bot.kernel.links import public_photo_url
+from dialogs.common.answers import (
+    areas,
+    ask_text,
+    category_label,
+    int_arg,
+    is_photo,
+    keep_one_photo,
+    refuse,
+    take_photo,
+    take_text,
+    too_long,
+)
+from dialogs.common.gathering_text import gathering_lines
 from dialogs.menu import main_menu
 from models import initiatives as ini
 from models import photos
-from models.initiatives import HELP_KINDS, STATUSES, Initiative, Interest, TooLong
+from models.base import TooLong
+from models.gatherings import upcoming
+from models.initiatives import HELP_KINDS, STATUSES, Initiative, Interest
 from models.subscriptions import CATEGORIES
 from models.users import audit
 
@@ -62,92 +76,11 @@ PEOPLE_PAGE = 10
 OPINIONS_PAGE = 10
 
 
-# -- shared helpers (also used by dialogs.gatherings and dialogs.idea_calls) -----------------
-
-
-def areas(ctx: Context) -> list[str]:
-    return [a.strip() for a in str(ctx.config.get("AREAS", "")).split(",") if a.strip()]
-
-
-def too_long(ctx: Context, exc: TooLong) -> str:
-    return ctx._("That is {length} characters. Please keep it to {limit} characters.",
-                 length=exc.length, limit=exc.limit)
-
-
-def refuse(ctx: Context, inp: Input, what: str, *, staff: bool = False) -> Reply:
-    """Someone sent a postback for an action that is not theirs: log it, change nothing."""
-    audit(ctx.session, f"{what}.refused", actor=ctx.user, postback=inp.action,
-          step=ctx.state.step or "", args={k: str(v)[:40] for k, v in inp.args.items()})
-    lead = (ctx._("Sorry, this is for ward staff only.") if staff
-            else ctx._("Sorry, only the person who presented it can do that."))
-    return main_menu(ctx, inp, lead=lead)
-
-
-def ask_text(ctx: Context, step: str, text: str, data: dict, lead: str | None = None) -> Reply:
-    """A question answered by typing, after `lead` (why the last answer was not taken)."""
-    return Reply([ctx.out.text(f"{lead}\n{text}" if lead else text)], next=step, data=data)
-
-
-def take_text(ctx: Context, inp: Input, key: str, limit: int,
-              ask: Callable[..., Reply], then: Callable[[Context, dict], Reply]) -> Reply:
-    """A typed answer kept as written (trimmed) under `key`, then the next question; too
-    long or empty, the same question again (with the length and the limit)."""
-    data = dict(ctx.state.data)
-    try:
-        data[key] = ini.bounded(key, inp.text if inp.kind == "text" else "", limit)
-    except TooLong as exc:
-        return ask(ctx, data, too_long(ctx, exc))
-    except ValueError:
-        return ask(ctx, data)
-    return then(ctx, data)
-
-
-def is_photo(inp: Input) -> bool:
-    return inp.kind == "media" and inp.args.get("type") == "image" and bool(inp.args.get("id"))
-
-
-def take_photo(ctx: Context, inp: Input) -> tuple[str | None, str | None]:
-    """Fetch and keep the photo the person just sent: (its message id, None), or (None, a
-    polite reason in their language). Nothing is kept when the photo is refused."""
-    message_id = inp.args["id"][:32]
-    limit = int(ctx.config["PHOTO_MAX_BYTES"])
-    too_big = ctx._("That photo is too large. Please send a photo of up to {size} MB.",
-                    size=f"{limit / 1_000_000:g}")
-    ctx.show_loading()
-    try:
-        content = ctx.fetch_content(message_id, limit)  # type: ignore[misc]
-        # a supporter acting for the person sent it: kept for the person, unsent by the sender
-        photos.store(ctx.session, ctx.user, message_id, content.data, content.content_type,
-                     max_bytes=limit, sender=ctx.supporter)
-    except (ContentTooLarge, photos.TooBig):
-        return None, too_big
-    except photos.NotAPhoto:
-        return None, ctx._("Please send a photo (JPEG or PNG).")
-    except LineError:
-        return None, ctx._("Sorry, the photo did not reach us. Please send it again.")
-    return message_id, None
-
-
-def keep_one_photo(ctx: Context, data: dict, message_id: str) -> dict:
-    """The draft's photo is now `message_id`; a photo it replaces is not kept."""
-    if data.get("photo") and data["photo"] != message_id:
-        photos.discard(ctx.session, ctx.user.id, data["photo"])
-    return {**data, "photo": message_id}
-
-
-def int_arg(inp: Input, name: str) -> int | None:
-    try:
-        return int(inp.args.get(name, ""))
-    except ValueError:
-        return None
+# -- helpers -----------------------------------------------------------------------------
 
 
 def help_labels(out: Composer, codes: list[str]) -> str:
     return ", ".join(out._(HELP_KINDS[c]) for c in codes if c in HELP_KINDS)
-
-
-def category_label(out: Composer, code: str) -> str:
-    return out._(CATEGORIES[code]) if code in CATEGORIES else ""
 
 
 def _initiative(ctx: Context, inp: Input, name: str = "i") -> Initiative | None:
@@ -272,8 +205,6 @@ def on_detail(ctx: Context, inp: Input) -> Reply:
     if initiative.opinion_question:
         lines.append(ctx._("The presenter asks for opinions: {question}",
                            question=initiative.opinion_question))
-    from dialogs.gatherings import gathering_lines
-    from models.gatherings import upcoming
 
     for gathering in upcoming(ctx.session, initiative_id=initiative.id, now=ctx.now)[:1]:
         lines += gathering_lines(ctx, gathering)
@@ -647,7 +578,6 @@ def on_manage(ctx: Context, inp: Input, initiative: Initiative) -> Reply:
     choices = [Choice.go(_("Interested ({count})", count=count), "ini_people", i=i)]
     if initiative.status in ini.ACTIVE:
         choices.append(Choice.go(_("Schedule gathering"), "gathering_new", i=i))
-    from models.gatherings import upcoming
 
     for gathering in upcoming(ctx.session, initiative_id=i, now=ctx.now)[:1]:
         # Translators: opens the next preparation gathering (to see it, move it or cancel it)
@@ -797,68 +727,60 @@ def on_review(ctx: Context, inp: Input) -> Reply:
 # -- notifications -------------------------------------------------------------------------
 
 
-def _register_renderers() -> None:
-    # group "personal": messages between the two sides are not news or reminders, so no
-    # opt-out switch (models.subscriptions.OPT_OUT_GROUPS) silences them
-    from bot.notify import register_renderer
+# group "personal": messages between the two sides are not news or reminders, so no
+# opt-out switch (models.subscriptions.OPT_OUT_GROUPS) silences them
 
-    @register_renderer("initiative.interest", group="personal")
-    def render_interest(session, user, notification, composer):  # type: ignore[no-untyped-def]
-        interest = session.get(Interest, int(notification.ref))
-        if interest is None or interest.initiative.presenter_id != user.id:
-            return None
-        lines = [composer._("Can bring: {kinds}", kinds=help_labels(composer, interest.offered))]
-        if interest.message:
-            lines.append(interest.message)
-        buttons = [Choice.go(composer._("Reply"), "ini_reply", n=interest.id),
-                   Choice.go(composer._("Share contact"), "ini_contact", n=interest.id),
-                   Choice.go(composer._("Schedule gathering"), "gathering_new",
-                             i=interest.initiative_id)]
-        title = composer._("Someone is interested in “{title}”",
-                           title=interest.initiative.title)
-        return [composer.card(title, lines, buttons)]
+def render_interest(session, user, notification, composer):  # type: ignore[no-untyped-def]
+    interest = session.get(Interest, int(notification.ref))
+    if interest is None or interest.initiative.presenter_id != user.id:
+        return None
+    lines = [composer._("Can bring: {kinds}", kinds=help_labels(composer, interest.offered))]
+    if interest.message:
+        lines.append(interest.message)
+    buttons = [Choice.go(composer._("Reply"), "ini_reply", n=interest.id),
+               Choice.go(composer._("Share contact"), "ini_contact", n=interest.id),
+               Choice.go(composer._("Schedule gathering"), "gathering_new",
+                         i=interest.initiative_id)]
+    title = composer._("Someone is interested in “{title}”",
+                       title=interest.initiative.title)
+    return [composer.card(title, lines, buttons)]
 
-    @register_renderer("initiative.message", group="personal")
-    def render_message(session, user, notification, composer):  # type: ignore[no-untyped-def]
-        message = session.get(ini.RelayMessage, int(notification.ref))
-        if message is None:
-            return None
-        interest = message.interest
-        if message.from_presenter:
-            lead = composer._("The presenter of “{title}” writes:",
-                              title=interest.initiative.title)
-        else:
-            lead = composer._("A person interested in “{title}” writes:",
-                              title=interest.initiative.title)
-        choices = [Choice.go(composer._("Reply"), "ini_reply", n=interest.id)]
-        if not interest.contacts_shared:
-            choices.append(Choice.go(composer._("Share contact"), "ini_contact", n=interest.id))
-        return [composer.text(f"{lead}\n\n{message.body}", choices, back=False)]
-
-    @register_renderer("initiative.contact_request", group="personal")
-    def render_contact_request(session, user, notification, composer):  # type: ignore[no-untyped-def]
-        interest = session.get(Interest, int(notification.ref))
-        if interest is None or interest.contacts_shared:
-            return None
-        text = composer._("The other side of “{title}” would like to exchange contact "
-                          "details. Would you like to share yours?",
+def render_message(session, user, notification, composer):  # type: ignore[no-untyped-def]
+    message = session.get(ini.RelayMessage, int(notification.ref))
+    if message is None:
+        return None
+    interest = message.interest
+    if message.from_presenter:
+        lead = composer._("The presenter of “{title}” writes:",
                           title=interest.initiative.title)
-        return [composer.text(text, [Choice.go(composer._("Share contact"), "ini_contact",
-                                               n=interest.id)], back=False)]
+    else:
+        lead = composer._("A person interested in “{title}” writes:",
+                          title=interest.initiative.title)
+    choices = [Choice.go(composer._("Reply"), "ini_reply", n=interest.id)]
+    if not interest.contacts_shared:
+        choices.append(Choice.go(composer._("Share contact"), "ini_contact", n=interest.id))
+    return [composer.text(f"{lead}\n\n{message.body}", choices, back=False)]
 
-    @register_renderer("initiative.contacts", group="personal")
-    def render_contacts(session, user, notification, composer):  # type: ignore[no-untyped-def]
-        interest = session.get(Interest, int(notification.ref))
-        if interest is None or not interest.contacts_shared:
-            return None
-        other = (interest.member_contact if user.id == interest.initiative.presenter_id
-                 else interest.presenter_contact)
-        return [composer.text(composer._("Contact details for “{title}”: {contact}",
-                                         title=interest.initiative.title, contact=other),
-                              back=False)]
+def render_contact_request(session, user, notification, composer):  # type: ignore[no-untyped-def]
+    interest = session.get(Interest, int(notification.ref))
+    if interest is None or interest.contacts_shared:
+        return None
+    text = composer._("The other side of “{title}” would like to exchange contact "
+                      "details. Would you like to share yours?",
+                      title=interest.initiative.title)
+    return [composer.text(text, [Choice.go(composer._("Share contact"), "ini_contact",
+                                           n=interest.id)], back=False)]
 
+def render_contacts(session, user, notification, composer):  # type: ignore[no-untyped-def]
+    interest = session.get(Interest, int(notification.ref))
+    if interest is None or not interest.contacts_shared:
+        return None
+    other = (interest.member_contact if user.id == interest.initiative.presenter_id
+             else interest.presenter_contact)
+    return [composer.text(composer._("Contact details for “{title}”: {contact}",
+                                     title=interest.initiative.title, contact=other),
+                          back=False)]
 
-_register_renderers()
 
 
 dialog = Dialog(

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.engine import Context, Input, Reply
-from bot.i18n import N_
-from bot.messages import Choice, page_of
+from bot.kernel.composer import Choice, page_of
+from bot.kernel.engine import Context, Input, Reply
+from bot.kernel.i18n import N_
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,13 @@ back to the notice: the bot keeps nothing about them beyond their LINE id and se
 
 from __future__ import annotations
 
-from bot.engine import Context, Dialog, Input, Reply
-from bot.messages import Choice
+from bot.kernel.composer import Choice
+from bot.kernel.engine import Context, Dialog, Input, Reply
+from dialogs.common.consent import ASK_CONSENT, ask_consent
 from dialogs.menu import main_menu
+from dialogs.settings import ask_language
 from models.users import audit, record_consent
 
-ASK_CONSENT = "onboarding.ask_consent"
 ASK_MODE = "onboarding.ask_mode"
 
 
@@ -39,32 +40,12 @@ def greet(ctx: Context, *, is_new: bool) -> Reply:
                  data={})
 
 
-def privacy_notice(ctx: Context) -> str:
-    return "\n".join([
-        ctx._("Before we start: privacy notice"),
-        ctx._("We keep your LINE name, your language and your settings, and what you sign "
-              "up for or send us, to run this service. We never show your LINE account to "
-              "other people. You can delete your data at any time in Settings."),
-        ctx._("Full text: {url}", url=ctx.config["PRIVACY_POLICY_URL"]),
-    ])
-
-
-def ask_consent(ctx: Context) -> Reply:
-    choices = [
-        Choice.answer(ASK_CONSENT, ctx._("I agree"), "agree", style="primary"),
-        Choice.answer(ASK_CONSENT, ctx._("Language"), "language"),
-        Choice.answer(ASK_CONSENT, ctx._("Not now"), "decline"),
-    ]
-    return Reply([ctx.out.choices(privacy_notice(ctx), choices, back=False)], next=ASK_CONSENT)
-
-
 def on_consent(ctx: Context, inp: Input) -> Reply:
     if inp.value == "agree":
         record_consent(ctx.user, ctx.now)
         audit(ctx.session, "user.consent", actor=ctx.user, subject=ctx.user)
         return ask_mode(ctx)
     if inp.value == "language":
-        from dialogs.settings import ask_language
 
         return ask_language(ctx, then="consent")
     if inp.value == "decline":

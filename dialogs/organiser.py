@@ -19,8 +19,9 @@ the cards of an earlier answer stay usable while the organiser goes down the lis
 
 from __future__ import annotations
 
-from bot.engine import Context, Dialog, Input, Reply
-from bot.messages import Choice, page_of
+from bot.kernel.composer import Choice, page_of
+from bot.kernel.engine import Context, Dialog, Input, Reply
+from dialogs.menu import on_invalid
 from models.activities import (
     ATTENDED,
     CONFIRMED,
@@ -168,7 +169,6 @@ def on_mark(ctx: Context, inp: Input) -> Reply:
     if signup is None or not is_organiser_of(ctx.user, signup.slot.activity.organisation_id):
         return _refused(ctx, inp)
     if status not in (ATTENDED, NO_SHOW):
-        from dialogs.menu import on_invalid
 
         return on_invalid(ctx, inp)
     outcome = mark_attendance(ctx.session, signup, status, now=ctx.now)

@@ -14,10 +14,12 @@ stateDiagram-v2
 
 from __future__ import annotations
 
-from bot.engine import Context, Dialog, Input, Prompt, Reply
-from bot.messages import Choice
+import re
+
+from bot.kernel.composer import Choice
+from bot.kernel.engine import Context, Dialog, Input, Prompt, Reply
+from dialogs.common.activity_search import format_distance
 from models.activities import CATEGORIES, STYLES, VolunteerProfile
-from models.activity_search import format_distance
 from models.recommend import FREE_TIMES, Ranked, recommend
 
 from .activity_cards import slot_bubble
@@ -141,7 +143,6 @@ def ask_skills(ctx: Context) -> Reply:
 
 def on_skills(ctx: Context, inp: Input) -> Reply:
     if inp.kind == "text" and inp.text.strip():
-        import re
 
         words = [w.strip() for w in re.split(r"[,、，/]", inp.text) if w.strip()]
         _profile(ctx).skills = [w[:30] for w in words[:10]]

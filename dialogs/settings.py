@@ -14,11 +14,12 @@ stateDiagram-v2
 
 from __future__ import annotations
 
-from bot.engine import Context, Dialog, Input, Reply
-from bot.i18n import SUPPORTED_LOCALES, language_name
-from bot.messages import Choice, page_of
+from bot.kernel.composer import Choice, page_of
+from bot.kernel.engine import Context, Dialog, Input, Reply
+from bot.kernel.i18n import SUPPORTED_LOCALES, language_name
+from dialogs.common.consent import ask_consent, privacy_notice
 from dialogs.menu import main_menu
-from models.users import delete_personal_data
+from models.erasure import delete_personal_data
 
 ASK_LANGUAGE = "settings.ask_language"
 ASK_MODE = "settings.ask_mode"
@@ -70,7 +71,6 @@ def on_language(ctx: Context, inp: Input) -> Reply:
     ctx.refresh_look()
     lead = ctx._("The language is now {language}.", language=language_name(inp.value))
     if then == "consent":
-        from dialogs.onboarding import ask_consent
 
         reply = ask_consent(ctx)
         return Reply([ctx.out.text(lead, back=False), *reply.messages], next=reply.next, data={})
@@ -119,8 +119,6 @@ def on_simple_word(ctx: Context, inp: Input) -> Reply:
 
 
 def on_privacy(ctx: Context, inp: Input) -> Reply:
-    from dialogs.onboarding import privacy_notice
-
     return Reply([ctx.out.text(privacy_notice(ctx), [Choice.go(ctx._("Settings"), "settings")])])
 
 

@@ -23,9 +23,10 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from bot.engine import Context, Dialog, Input, Reply
-from bot.i18n import N_, SUPPORTED_LOCALES, gettext
-from bot.messages import Choice
+from bot.kernel.composer import Choice
+from bot.kernel.engine import Context, Dialog, Input, Reply
+from bot.kernel.i18n import N_, SUPPORTED_LOCALES, gettext
+from dialogs.menu import main_menu, on_invalid
 from models.activities import (
     CONFIRMED,
     OFFERED,
@@ -177,7 +178,6 @@ def already(ctx: Context, signup: Signup) -> dict:
 def reprompt_confirm(ctx: Context) -> Reply:
     slot = ctx.session.get(Slot, int(ctx.state.data.get("slot", 0)))
     if slot is None:
-        from dialogs.menu import main_menu
 
         return main_menu(ctx)
     return ask_confirm(ctx, slot)
@@ -190,14 +190,12 @@ def on_confirm(ctx: Context, inp: Input) -> Reply:
         if code is not None:
             return on_signup_code(ctx, inp, code)
     if inp.value == "no":
-        from dialogs.menu import main_menu
 
         return main_menu(ctx, inp, lead=_("All right, you were not signed up."))
     if inp.value != "yes":
         return reprompt_confirm(ctx)
     slot = ctx.session.get(Slot, int(ctx.state.data.get("slot", 0)))
     if slot is None:
-        from dialogs.menu import on_invalid
 
         return on_invalid(ctx, inp)
     result = sign_up(ctx.session, slot, ctx.user, now=ctx.now)
@@ -261,7 +259,6 @@ def _own_signup(ctx: Context, raw: object) -> Signup | None:
 def on_unsign(ctx: Context, inp: Input) -> Reply:
     signup = _own_signup(ctx, inp.args.get("g", ""))
     if signup is None or signup.status not in (CONFIRMED, WAITLISTED, OFFERED):
-        from dialogs.menu import on_invalid
 
         return on_invalid(ctx, inp)
     return ask_cancel(ctx, signup)
@@ -282,7 +279,6 @@ def on_confirm_cancel(ctx: Context, inp: Input) -> Reply:
     _ = ctx._
     signup = _own_signup(ctx, ctx.state.data.get("signup", ""))
     if signup is None:
-        from dialogs.menu import on_invalid
 
         return on_invalid(ctx, inp)
     if inp.value == "no":
@@ -300,7 +296,6 @@ def on_accept(ctx: Context, inp: Input) -> Reply:
     _ = ctx._
     signup = _own_signup(ctx, inp.args.get("g", ""))
     if signup is None:
-        from dialogs.menu import on_invalid
 
         return on_invalid(ctx, inp)
     outcome = accept_offer(ctx.session, signup, now=ctx.now)

@@ -21,8 +21,8 @@ Nothing here needs typing; simple mode shows two entries a page with "More" and 
 
 from __future__ import annotations
 
-from bot.engine import Context, Dialog, Input, Reply
-from bot.messages import Choice, page_of
+from bot.kernel.composer import Choice, page_of
+from bot.kernel.engine import Context, Dialog, Input, Reply
 from models.announcements import area_names
 from models.subscriptions import (
     AREA,

@@ -33,10 +33,10 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from bot.engine import Context, Dialog, Input, Reply
-from bot.i18n import gettext
+from bot.kernel.composer import Choice, Composer
+from bot.kernel.engine import Context, Dialog, Input, Reply
+from bot.kernel.i18n import gettext
 from bot.keys import key
-from bot.messages import Choice, Composer
 from dialogs.menu import main_menu
 from models.supporters import (
     can_support,

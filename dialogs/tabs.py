@@ -6,7 +6,7 @@ change, so the answer is silence and the active dialog stays as it was.
 
 from __future__ import annotations
 
-from bot.engine import Context, Dialog, Input, Reply
+from bot.kernel.engine import Context, Dialog, Input, Reply
 
 
 def on_tab(ctx: Context, inp: Input) -> Reply:

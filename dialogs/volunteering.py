@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from bot.engine import Context, Dialog, Input, Reply
-from bot.i18n import N_, SUPPORTED_LOCALES, gettext
-from bot.messages import Choice, Composer
-from bot.notify import register_item, register_renderer
+from bot.kernel.composer import Choice, Composer
+from bot.kernel.engine import Context, Dialog, Input, Reply
+from bot.kernel.i18n import N_, SUPPORTED_LOCALES, gettext
+from bot.notify.renderers import ItemSummary
+from dialogs.menu import on_invalid
 from models.activities import (
     ATTENDED,
     BADGES,
@@ -112,7 +114,6 @@ def on_rate(ctx: Context, inp: Input) -> Reply:
     if (signup is None or signup.user_id != ctx.user.id or not 1 <= rating <= 5
             or signup.status not in (CONFIRMED, ATTENDED)
             or as_utc(signup.slot.starts_at) > ctx.now):
-        from dialogs.menu import on_invalid
 
         return on_invalid(ctx, inp)
     record_feedback(ctx.session, signup, rating, None, now=ctx.now)
@@ -128,7 +129,6 @@ def on_rate(ctx: Context, inp: Input) -> Reply:
 def on_comment(ctx: Context, inp: Input) -> Reply:
     signup = ctx.session.get(Signup, int(ctx.state.data.get("signup", 0)))
     if signup is None or signup.user_id != ctx.user.id:
-        from dialogs.menu import on_invalid
 
         return on_invalid(ctx, inp)
     if inp.kind == "text" and inp.text.strip():
@@ -177,7 +177,6 @@ def _tz_of() -> str:
     return current_app.config["BOT_TIMEZONE"] if has_app_context() else "Asia/Tokyo"
 
 
-@register_renderer("activity.reminder")
 def render_reminder(session: Session, user: User, notification: Notification,
                     composer: Composer) -> list[dict] | None:
     signup = _signup_for(session, notification)
@@ -189,7 +188,6 @@ def render_reminder(session: Session, user: User, notification: Notification,
     return [composer.card(lead, slot_lines(slot, composer, _tz_of()), buttons)]
 
 
-@register_renderer("activity.feedback")
 def render_feedback(session: Session, user: User, notification: Notification,
                     composer: Composer) -> list[dict] | None:
     signup = _signup_for(session, notification)
@@ -200,7 +198,6 @@ def render_feedback(session: Session, user: User, notification: Notification,
     return [composer.choices(question, rating_choices(composer, signup.id))]
 
 
-@register_renderer("waitlist.offer")
 def render_offer(session: Session, user: User, notification: Notification,
                  composer: Composer) -> list[dict] | None:
     signup = _signup_for(session, notification)
@@ -216,12 +213,10 @@ def render_offer(session: Session, user: User, notification: Notification,
     return [composer.confirm(text, yes, no)]
 
 
-@register_renderer("waitlist.offer_expiry", group="urgent")
 def render_offer_expiry(session: Session, user: User, notification: Notification,
                         composer: Composer) -> list[dict] | None:
     """At the offer's end: pass the seat on (a state change, done here because this row is
     due exactly then) and tell the person."""
-    from datetime import UTC, datetime
 
     from flask import current_app, has_app_context
 
@@ -237,9 +232,7 @@ def render_offer_expiry(session: Session, user: User, notification: Notification
         title=signup.slot.activity.title_for(composer.locale)))]
 
 
-@register_item("activity")
 def summarise_activity(session: Session, ref: str, composer: Composer):  # type: ignore[no-untyped-def]
-    from bot.notify import ItemSummary
 
     try:
         activity = session.get(Activity, int(ref))

@@ -6,28 +6,27 @@ turns one LINE event into one turn of the conversation.
 
 from __future__ import annotations
 
+from dialogs import (
+    announce,
+    find_activities,
+    gatherings,
+    idea_calls,
+    initiatives,
+    menu,
+    onboarding,
+    organiser,
+    recommend,
+    settings,
+    signup,
+    subscriptions,
+    supporters,
+    tabs,
+    volunteering,
+)
 from handlers.router import Router
 
 
 def build_router() -> Router:
-    from dialogs import (
-        announce,
-        find_activities,
-        gatherings,
-        idea_calls,
-        initiatives,
-        menu,
-        onboarding,
-        organiser,
-        recommend,
-        settings,
-        signup,
-        subscriptions,
-        supporters,
-        tabs,
-        volunteering,
-    )
-
     router = Router(
         default=menu.on_default,
         invalid=menu.on_invalid,

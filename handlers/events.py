@@ -23,14 +23,15 @@ from flask import Flask
 
 from bot import keys, user_snapshots
 from bot.db import session_scope
-from bot.engine import Context, DialogState, Effects, Input
-from bot.i18n import N_, gettext, match_locale
+from bot.kernel.engine import Context, DialogState, Effects, Input
+from bot.kernel.i18n import N_, gettext, match_locale
+from bot.kernel.postback import InvalidPostback, PostbackCodec
 from bot.line import MAX_MESSAGES_PER_CALL, LineClient, LineError, describe, get_line
-from bot.postback import InvalidPostback, PostbackCodec
 from bot.redis_store import LuaScript
 from bot.richmenu import IDS_KEY, menu_for
 from bot.user_snapshots import TurnWrite
 from dialogs import supporters
+from dialogs.onboarding import greet
 from handlers.router import Router
 from models.users import get_by_line_id, unfollow, welcome
 
@@ -283,7 +284,6 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
             ctx.effects.fetched = fetched
             look = (ctx.user.locale, ctx.user.mode)
             if inp.kind == "follow" or is_new:
-                from dialogs.onboarding import greet
 
                 state.step, state.data = None, {}
                 reply = greet(ctx, is_new=is_new)

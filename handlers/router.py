@@ -13,8 +13,8 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-from bot.engine import Context, Dialog, Input, Prompt, Reply, Step
-from bot.i18n import N_, SUPPORTED_LOCALES, gettext
+from bot.kernel.engine import Context, Dialog, Input, Prompt, Reply, Step
+from bot.kernel.i18n import N_, SUPPORTED_LOCALES, gettext
 
 # Translators: words a person may type to reach a feature, separated by "|". Keep the
 # English words and add your language's own (several spellings are welcome).

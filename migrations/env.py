@@ -10,7 +10,7 @@ from models import Base
 config = context.config
 app = config.attributes.get("app")
 if app is None:
-    from bot import create_app
+    from bot.app import create_app
 
     app = create_app()
 

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import math
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -46,9 +46,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, lazyload, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.i18n import N_
 from models.base import Base, utcnow
-from models.users import PERSONAL_DATA_ERASERS, User
+from models.locales import N_
+from models.outbox import cancel, enqueue, enqueue_many
+from models.segments import Segment
+from models.timing import config_of, reminder_times
+from models.users import User
 
 # -- vocabularies: stable codes in the database, msgids for people ----------------------------
 
@@ -682,16 +685,6 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 # -- notices (the notification outbox, models/outbox.py) ---------------------------------------
 
 
-def _config() -> dict[str, Any]:
-    from flask import current_app, has_app_context
-
-    if has_app_context():
-        return current_app.config  # type: ignore[return-value]
-    from bot.config import DEFAULTS
-
-    return DEFAULTS
-
-
 def _schedule_notices(session: Session, signup: Signup, slot: Slot, *,
                       first: bool = False) -> None:
     """Reminders before a confirmed slot and the "how did it go?" after it.
@@ -700,13 +693,12 @@ def _schedule_notices(session: Session, signup: Signup, slot: Slot, *,
     otherwise each is enqueued (moving a pending one, reviving a cancelled one)."""
     if signup.status != CONFIRMED:
         return
-    from bot.notify import reminder_times
-    from models.outbox import enqueue, enqueue_many
 
     now = utcnow()
+    times = reminder_times(config_of(session), as_utc(slot.starts_at))
     rows = [{"user_id": signup.user_id, "kind": "activity.reminder", "ref": str(signup.id),
              "due_at": due, "dedupe_key": f"activity.reminder:{signup.id}:{suffix}"}
-            for suffix, due in reminder_times(_config(), as_utc(slot.starts_at)) if due > now]
+            for suffix, due in times if due > now]
     rows.append({"user_id": signup.user_id, "kind": "activity.feedback",
                  "ref": str(signup.id), "due_at": as_utc(slot.ends_at) + timedelta(minutes=30),
                  "dedupe_key": f"activity.feedback:{signup.id}"})
@@ -725,8 +717,6 @@ def reschedule_notices(session: Session, slot: Slot) -> None:
 
 
 def _offer_notices(session: Session, signup: Signup, until: datetime) -> None:
-    from models.outbox import enqueue
-
     enqueue(session, user_id=signup.user_id, kind="waitlist.offer", ref=str(signup.id),
             due_at=utcnow(), urgent=True,
             dedupe_key=f"waitlist.offer:{signup.id}:{until.isoformat()}")
@@ -738,8 +728,6 @@ def _offer_notices(session: Session, signup: Signup, until: datetime) -> None:
 def _cancel_notices(session: Session, signup: Signup, kinds: tuple[str, ...] = (
         "activity.reminder", "activity.feedback", "waitlist.offer",
         "waitlist.offer_expiry")) -> None:
-    from models.outbox import cancel
-
     for kind in kinds:
         cancel(session, ref=str(signup.id), kind=kind)
 
@@ -769,22 +757,14 @@ def _participant_slots(session: Session) -> list[tuple[str, str]]:
 
 
 def _typed_slot(session: Session, text: str) -> tuple[str, str] | None:
-    import unicodedata
-
     slot = slot_by_code(session, unicodedata.normalize("NFKC", text).strip().lstrip("#"))
     return (slot.code, _slot_label(slot)) if slot is not None else None
 
 
-def _register_segment() -> None:
-    from models.announcements import Segment, register_segment
-
-    # Translators: staff announcements to the people signed up for one activity's slot
-    register_segment("participants", Segment(
-        N_("Participants"), _participants, _participant_slots, typed=_typed_slot,
-        prompt=N_("Tap an activity, or type its slot code. Then tap Done.")))
-
-
-_register_segment()
+# Translators: staff announcements to the people signed up for one activity's slot
+PARTICIPANTS = Segment(
+    N_("Participants"), _participants, _participant_slots, typed=_typed_slot,
+    prompt=N_("Tap an activity, or type its slot code. Then tap Done."))
 
 
 # -- "delete my data" ----------------------------------------------------------------------------
@@ -800,5 +780,3 @@ def erase_volunteering(session: Session, user: User) -> None:
         session.execute(delete(model).where(model.user_id == user.id))
     session.execute(delete(Signup).where(Signup.user_id == user.id))
 
-
-PERSONAL_DATA_ERASERS.append(erase_volunteering)

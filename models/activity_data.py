@@ -37,6 +37,7 @@ from models.activities import (
     new_code,
     reschedule_notices,
 )
+from models.subscriptions import notify_new_item
 
 STANDARD_COLUMNS = (
     "都道府県コード又は市区町村コード", "NO", "都道府県名", "市区町村名", "イベント名",
@@ -313,12 +314,7 @@ def import_csv(session: Session, raw: bytes, *, tz: str = "Asia/Tokyo",
 
 
 def _announce_new(session: Session, activity_ids: list[int]) -> None:
-    """Tell people who follow a category or area (issue 5's notify_new_item, when present)."""
-    import bot.notify
-
-    notify_new_item = getattr(bot.notify, "notify_new_item", None)
-    if notify_new_item is None:
-        return
+    """Tell the people who follow each new activity's category or area."""
     for activity_id in activity_ids:
         activity = session.get(Activity, activity_id)
         if activity is not None:

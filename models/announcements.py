@@ -4,24 +4,25 @@ An announcement is sent by writing one outbox row per recipient (`kind="announce
 `ref=str(announcement.id)`) with INSERT ... SELECT, in batches of 500, due now or at the
 chosen time; the dispatcher sends each batch as a multicast. Counts come from the outbox.
 
-Segments are a registry: `SEGMENTS[name]` gives the users a segment selects. Features add
-their own (the activities feature registers "participants" of an activity).
+`SEGMENTS[name]` gives the users a segment selects (models/segments.py); the table lists
+every segment, the participants of an activity's slot included.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, func, select, true
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot.i18n import N_, SUPPORTED_LOCALES
+from models.activities import PARTICIPANTS
 from models.base import Base, utcnow
-from models.outbox import CANCELLED, FAILED, SENT, as_utc, counts, enqueue_select
-from models.subscriptions import AREA, CATEGORY, SubscriptionTopic
+from models.locales import N_, SUPPORTED_LOCALES
+from models.outbox import CANCELLED, FAILED, SENT, as_utc, cancel, counts, enqueue_select
+from models.segments import Segment
+from models.subscriptions import AREA, CATEGORIES, CATEGORY, SubscriptionTopic
+from models.timing import config_of
 from models.users import User
 
 KIND = "announcement"
@@ -41,20 +42,6 @@ class Announcement(Base):
     sent: Mapped[int] = mapped_column(default=0)
     failed: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-@dataclass(frozen=True)
-class Segment:
-    label: str  # msgid
-    # (session, values) -> a SELECT of user ids
-    users: Callable[[Session, list[str]], Any]
-    # (session) -> [(value, label shown as written or a msgid)], or None for no values
-    values: Callable[[Session], list[tuple[str, str]]] | None = None
-    translate_values: bool = False  # the value labels are msgids
-    # (session, typed text) -> (value, label), or None when nothing matches: for values
-    # staff type rather than tap (a slot code); None when values are only tapped
-    typed: Callable[[Session, str], tuple[str, str] | None] | None = None
-    prompt: str | None = None  # msgid of the question that asks for the values
 
 
 def _everyone(session: Session, values: list[str]):  # type: ignore[no-untyped-def]
@@ -78,15 +65,11 @@ def _simple(session: Session, values: list[str]):  # type: ignore[no-untyped-def
 
 
 def _category_values(session: Session) -> list[tuple[str, str]]:
-    from models.subscriptions import CATEGORIES
-
     return list(CATEGORIES.items())
 
 
 def _area_values(session: Session) -> list[tuple[str, str]]:
-    from flask import current_app
-
-    return [(a, a) for a in area_names(current_app.config)]
+    return [(a, a) for a in area_names(config_of(session))]
 
 
 def _language_values(session: Session) -> list[tuple[str, str]]:
@@ -101,12 +84,9 @@ SEGMENTS: dict[str, Segment] = {
                           translate_values=True),
     "languages": Segment(N_("By language"), _languages, _language_values),
     "simple": Segment(N_("Simple mode users"), _simple),
+    "participants": PARTICIPANTS,
 }
 
-
-def register_segment(name: str, segment: Segment) -> None:
-    """For features: e.g. register_segment("participants", Segment(N_("Participants"), ...))."""
-    SEGMENTS[name] = segment
 
 
 def area_names(config: dict) -> list[str]:
@@ -164,8 +144,6 @@ def refresh_counts(session: Session, announcement: Announcement) -> dict[str, in
 
 
 def cancel_announcement(session: Session, announcement: Announcement) -> int:
-    from models.outbox import cancel
-
     announcement.status = CANCELLED_ANN
     return cancel(session, ref=str(announcement.id), kind=KIND)
 
@@ -175,5 +153,5 @@ def recent(session: Session, limit: int = 5) -> list[Announcement]:
                                 .order_by(Announcement.id.desc()).limit(limit)))
 
 
-__all__ = ["Announcement", "SEGMENTS", "Segment", "register_segment", "schedule",
+__all__ = ["Announcement", "SEGMENTS", "Segment", "schedule",
            "refresh_counts", "count_recipients", "recipients", "CANCELLED"]

@@ -21,3 +21,19 @@ def utcnow() -> datetime:
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+class TooLong(ValueError):
+    def __init__(self, field: str, limit: int, length: int) -> None:
+        super().__init__(f"{field} is {length} characters; at most {limit}")
+        self.field, self.limit, self.length = field, limit, length
+
+
+def bounded(field: str, text: str, limit: int, *, required: bool = True) -> str:
+    """The text as written (trimmed), or TooLong / ValueError("empty")."""
+    text = (text or "").strip()
+    if required and not text:
+        raise ValueError("empty")
+    if len(text) > limit:
+        raise TooLong(field, limit, len(text))
+    return text

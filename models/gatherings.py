@@ -23,7 +23,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, utcnow
 from models.outbox import as_utc, cancel, enqueue
-from models.users import PERSONAL_DATA_ERASERS
+from models.outbox import waiting as unsent
+from models.timing import reminder_times
 
 PREPARATION = "preparation"
 IDEA_MEETING = "idea_meeting"
@@ -142,8 +143,6 @@ def answer(session: Session, gathering: Gathering, user_id: int, value: str, *,
 
 def _set_reminders(session: Session, gathering: Gathering, user_id: int, attending: bool, *,
                    config: dict[str, Any], now: datetime | None) -> None:
-    from bot.notify import reminder_times
-
     for name, due in reminder_times(config, as_utc(gathering.starts_at)):
         key = reminder_key(gathering, user_id, name)
         if attending and due > as_utc(now or utcnow()):
@@ -222,7 +221,6 @@ def _tell_invited(session: Session, gathering: Gathering, kind: str, by_user_id:
                   now: datetime, *, declined_too: bool) -> int:
     """A `kind` message now to everyone invited (and who said no, with `declined_too`);
     people whose invitation is still waiting to be sent read the news in it instead."""
-    from models.outbox import waiting as unsent
 
     waiting = set(session.scalars(unsent(kind="gathering.invite", ref=gathering.ref)))
     cancel(session, ref=gathering.ref, kind=kind)  # an earlier change not yet sent: this one
@@ -310,5 +308,3 @@ def erase_rsvps(session: Session, user: Any) -> None:
     """Delete my data: my answers (my reminders go with my outbox rows)."""
     session.execute(delete(Rsvp).where(Rsvp.user_id == user.id))
 
-
-PERSONAL_DATA_ERASERS.append(erase_rsvps)

@@ -14,15 +14,27 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ForeignKey, String, Text, delete, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    String,
+    Text,
+    and_,
+    delete,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from bot.i18n import N_
-from models.base import Base, utcnow
-from models.initiatives import TooLong, bounded
+from models.base import Base, TooLong, bounded, utcnow
+from models.locales import N_
 from models.outbox import as_utc, cancel, enqueue
-from models.photos import owners_of_sent
-from models.users import PERSONAL_DATA_ERASERS, User
+from models.photos import Photo, owners_of_sent
+from models.subscriptions import followers, notify_new_item
+from models.timing import days_before
+from models.users import User
 
 OPEN_CALL, CLOSED_CALL = "open", "closed"
 SUBMITTED, UNDER_REVIEW, ADOPTED, NOT_ADOPTED = "submitted", "review", "adopted", "not_adopted"
@@ -111,8 +123,6 @@ def publish_call(session: Session, *, theme: str, issue: str, deadline: datetime
                  config: dict[str, Any], now: datetime | None = None) -> IdeaCall:
     """Publish a call; followers of its category or area hear of it, and get a reminder
     IDEA_CALL_DEADLINE_DAYS_BEFORE days before the deadline."""
-    from bot.notify import days_before, notify_new_item
-    from models.subscriptions import followers
 
     now = as_utc(now or utcnow())
     if as_utc(deadline) <= now:
@@ -244,7 +254,6 @@ def set_status(session: Session, idea: Idea, status: str, *, message: str = "",
 def announce_adopted(session: Session, idea: Idea, *, now: datetime | None = None) -> int:
     """Tell everyone who submitted to the call, and the call's followers, that this idea
     was adopted; returns how many were told."""
-    from models.subscriptions import followers
 
     if idea.status != ADOPTED:
         raise IdeaError("not_adopted")
@@ -294,4 +303,8 @@ def erase(session: Session, user: User) -> None:
                     execution_options={"synchronize_session": False})
 
 
-PERSONAL_DATA_ERASERS.append(erase)
+
+def keeps_photo() -> ColumnElement[bool]:
+    """True of the photos some idea shows (models.photos.sweep keeps them)."""
+    return exists().where(and_(Idea.submitter_id == Photo.owner_id,
+                               Idea.photo_message_id == Photo.message_id))

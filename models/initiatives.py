@@ -12,14 +12,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, delete, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from bot.i18n import N_
-from models.base import Base, utcnow
+from models.base import Base, bounded, utcnow
+from models.gatherings import Gathering, Rsvp
+from models.locales import N_
 from models.outbox import cancel, enqueue
-from models.photos import owners_of_sent
-from models.users import PERSONAL_DATA_ERASERS, User
+from models.photos import Photo, owners_of_sent
+from models.users import User
 
 REVIEW, OPEN, PREPARING, RUNNING, DONE, REJECTED = (
     "review", "open", "preparing", "running", "done", "rejected")
@@ -52,22 +65,6 @@ MESSAGE_MAX = 500
 OPINION_MAX = 1000
 QUESTION_MAX = 300
 CONTACT_MAX = 200
-
-
-class TooLong(ValueError):
-    def __init__(self, field: str, limit: int, length: int) -> None:
-        super().__init__(f"{field} is {length} characters; at most {limit}")
-        self.field, self.limit, self.length = field, limit, length
-
-
-def bounded(field: str, text: str, limit: int, *, required: bool = True) -> str:
-    """The text as written (trimmed), or TooLong / ValueError("empty")."""
-    text = (text or "").strip()
-    if required and not text:
-        raise ValueError("empty")
-    if len(text) > limit:
-        raise TooLong(field, limit, len(text))
-    return text
 
 
 class Initiative(Base):
@@ -374,7 +371,6 @@ def erase(session: Session, user: User) -> None:
     session.execute(delete(Opinion).where(or_(Opinion.user_id == user.id,
                                               Opinion.initiative_id.in_(mine))))
     if mine:
-        from models.gatherings import Gathering, Rsvp
 
         gatherings = list(session.scalars(select(Gathering.id).where(
             Gathering.initiative_id.in_(mine))))
@@ -386,4 +382,8 @@ def erase(session: Session, user: User) -> None:
     session.execute(delete(Initiative).where(Initiative.id.in_(mine)))
 
 
-PERSONAL_DATA_ERASERS.append(erase)
+
+def keeps_photo() -> ColumnElement[bool]:
+    """True of the photos some initiative shows (models.photos.sweep keeps them)."""
+    return exists().where(and_(Initiative.presenter_id == Photo.owner_id,
+                               Initiative.photo_message_id == Photo.message_id))

@@ -1,9 +1,9 @@
 """The notification outbox: every push the bot makes on its own is a row here first.
 
 Domain code writes rows (`enqueue`, `enqueue_many`) and takes them back (`cancel`); the
-scheduler's dispatcher (bot/notify.py) is the only reader. A row says who, what kind, what it
-refers to and when; the message itself is rendered at send time, so a changed venue or time
-is never sent stale.
+scheduler's dispatcher (bot/notify/dispatch.py) is the only reader. A row says who, what
+kind, what it refers to and when; the message itself is rendered at send time, so a
+changed venue or time is never sent stale.
 
 Rows travel in batches. A batch is up to one multicast's worth of rows of one kind, reference,
 due time and urgency; its key is the X-Line-Retry-Key it is sent under, and it holds the
@@ -147,6 +147,24 @@ class Notification(Base):
         return f"<Notification {self.id} {self.kind} {self.status}>"
 
 
+# Every kind of notification the platform writes. Each has a renderer that says how it reads
+# (bot/registries.py RENDERERS; a test keeps the two in step); writing another kind fails.
+KINDS: frozenset[str] = frozenset({
+    "announcement", "new_item", "digest", "quota_alert",
+    "activity.reminder", "activity.feedback", "waitlist.offer", "waitlist.offer_expiry",
+    "gathering.invite", "gathering.reminder", "gathering.changed", "gathering.cancelled",
+    "initiative.interest", "initiative.message", "initiative.contact_request",
+    "initiative.contacts",
+    "idea.status", "idea.adopted", "idea_call.deadline",
+})
+
+
+def known_kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise ValueError(f"{kind!r} is not a notification kind (models.outbox.KINDS)")
+    return kind
+
+
 def _batch_for(session: Session, kind: str, ref: str, due_at: datetime,
                urgent: bool) -> NotificationBatch:
     """A waiting batch of rows like this one with room left, else a new one. On PostgreSQL
@@ -175,6 +193,7 @@ def enqueue(session: Session, *, user_id: int, kind: str, ref: str, due_at: date
     A row that moves changes batch: new details at a new time are a new message, never a
     retry of the old one.
     """
+    known_kind(kind)
     due_at = as_utc(due_at)
     row = session.scalar(select(Notification).where(Notification.dedupe_key == dedupe_key))
     if row is None:
@@ -221,7 +240,7 @@ def enqueue_many(session: Session, rows: Iterable[dict[str, Any]], *, chunk: int
 
     for row in rows:
         due, urgent = as_utc(row["due_at"]), bool(row.get("urgent", False))
-        group = (row["kind"], row["ref"], due, urgent)
+        group = (known_kind(row["kind"]), row["ref"], due, urgent)
         batch = filling.get(group)
         if batch is None or batch[1] >= BATCH_SIZE:
             batch = filling[group] = [new_key(), 0]
@@ -254,6 +273,7 @@ def enqueue_select(session: Session, users: Any, *, kind: str, ref: str, due_at:
     Each row's batch key is a random prefix of this call and the row's batch number in 12
     hex digits (still a UUID); the batches are then taken from the rows themselves.
     """
+    known_kind(kind)
     due_at, now = as_utc(due_at), utcnow()
     number = (func.row_number().over(order_by=users.c.id) - 1) // BATCH_SIZE
     if session.get_bind().dialect.name == "sqlite":

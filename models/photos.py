@@ -17,24 +17,24 @@ that no initiative or idea took up (the person cancelled, or walked away) is del
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     ForeignKey,
     LargeBinary,
     Select,
     String,
     UniqueConstraint,
-    and_,
     delete,
-    exists,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, deferred, mapped_column
 
 from models.base import Base, utcnow
-from models.users import PERSONAL_DATA_ERASERS, User
+from models.users import User
 
 # what LINE delivers for an image message (JPEG), and what a phone may send besides
 PHOTO_TYPES = ("image/jpeg", "image/png")
@@ -135,18 +135,14 @@ def forget(session: Session, line_user_id: str, message_id: str) -> None:
                     execution_options={"synchronize_session": False})
 
 
-def sweep(session: Session, *, now: datetime | None = None) -> int:
-    """Delete photos older than DRAFT_HOURS that no initiative or idea took up."""
-    from models.ideas import Idea
-    from models.initiatives import Initiative
-
+def sweep(session: Session, *, in_use: Iterable[ColumnElement[bool]],
+          now: datetime | None = None) -> int:
+    """Delete photos older than DRAFT_HOURS that nothing took up. `in_use`: for each kind of
+    row that keeps photos (an initiative, an idea), a clause true of the photos it keeps
+    (`models.initiatives.keeps_photo`, `models.ideas.keeps_photo`)."""
     cutoff = (now or utcnow()) - timedelta(hours=DRAFT_HOURS)
-    used_by_initiative = exists().where(and_(Initiative.presenter_id == Photo.owner_id,
-                                             Initiative.photo_message_id == Photo.message_id))
-    used_by_idea = exists().where(and_(Idea.submitter_id == Photo.owner_id,
-                                       Idea.photo_message_id == Photo.message_id))
-    result = session.execute(delete(Photo).where(Photo.created_at < cutoff, ~used_by_initiative,
-                                                 ~used_by_idea),
+    kept = [~clause for clause in in_use]
+    result = session.execute(delete(Photo).where(Photo.created_at < cutoff, *kept),
                              execution_options={"synchronize_session": False})
     return int(result.rowcount or 0)
 
@@ -156,5 +152,3 @@ def erase(session: Session, user: Any) -> None:
     session.execute(delete(Photo).where(Photo.owner_id == user.id),
                     execution_options={"synchronize_session": False})
 
-
-PERSONAL_DATA_ERASERS.append(erase)

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.i18n import N_
 from models.activities import (
     ATTENDED,
     CONFIRMED,
@@ -31,6 +30,7 @@ from models.activities import (
     as_utc,
     distance_m,
 )
+from models.locales import N_
 from models.users import User
 
 # usual free times a person may name: (weekday|weekend)_(morning|afternoon|evening)

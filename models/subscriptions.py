@@ -5,13 +5,13 @@ Topics are rows (`subscription_topics`), so "who follows this category or area" 
 indexed query. How often and what is off live in `User.notification_prefs`:
 `{"frequency": "instant" | "digest" | "off", "digest_hour": 8, "off": ["reminders", ...]}`.
 
-Feature code calls `bot.notify.notify_new_item(session, kind, ref, category, area)` when a
+Feature code calls `notify_new_item(session, kind, ref, category, area)` when a
 new idea call or activity is published; followers get it at once or in their daily digest.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,9 +28,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot.i18n import N_
 from models.base import Base, utcnow
-from models.outbox import as_utc
+from models.locales import N_
+from models.outbox import as_utc, enqueue_many
 from models.users import User
 
 FREQUENCIES = ("instant", "digest", "off")
@@ -180,3 +180,35 @@ def items_for_digest(session: Session, user: User, due_at: datetime) -> list[New
 
 def erase(session: Session, user: User) -> None:
     session.execute(delete(SubscriptionTopic).where(SubscriptionTopic.user_id == user.id))
+
+
+def notify_new_item(session: Session, kind: str, ref: str, category: str | None,
+                    area: str | None, *, now: datetime | None = None,
+                    tz: str = "Asia/Tokyo") -> int:
+    """Tell the followers of `category` or `area` about a new item; returns how many.
+
+    Followers who want it at once get a `new_item` notification now; those who chose the
+    daily digest get (one per day) a `digest` notification at their hour, which lists every
+    item of the day when it is sent. `kind` and `ref` name the item for its summary
+    (bot/registries.py ITEMS).
+    """
+
+    now = as_utc(now or datetime.now(UTC))
+    session.add(NewItem(kind=kind, ref=str(ref), category=category, area=area, created_at=now))
+    session.flush()
+    ids = select(User.id, User.notification_prefs).where(
+        User.id.in_(followers(session, category=category, area=area)), User.active.is_(True))
+    rows = []
+    for user_id, raw in session.execute(ids):
+        wanted = {"frequency": "instant", "off": [], **(raw or {})}
+        if wanted["frequency"] == "off" or "new_items" in wanted["off"]:
+            continue
+        if wanted["frequency"] == "digest":
+            due = next_digest_at(now, int(wanted.get("digest_hour", 8)), tz)
+            day = due.astimezone(ZoneInfo(tz)).date().isoformat()
+            rows.append({"user_id": user_id, "kind": "digest", "ref": day, "due_at": due,
+                         "dedupe_key": f"digest:{user_id}:{day}"})
+        else:
+            rows.append({"user_id": user_id, "kind": "new_item", "ref": f"{kind}:{ref}",
+                         "due_at": now, "dedupe_key": f"new:{kind}:{ref}:{user_id}"})
+    return enqueue_many(session, rows)

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, utcnow
-from models.users import PERSONAL_DATA_ERASERS, User
+from models.users import User
 
 SUPPORT_ROLES = ("supporter", "staff")
 MY_RESIDENTS_DAYS = 30
@@ -142,11 +142,9 @@ def my_residents(session: Session, supporter: User, now: datetime) -> list[User]
     return [users[r[0]] for r in rows if r[0] in users]
 
 
-def _erase(session: Session, user: User) -> None:
+def erase(session: Session, user: User) -> None:
     session.execute(delete(SupportSession).where(or_(
         SupportSession.supporter_id == user.id, SupportSession.resident_id == user.id)))
     session.execute(delete(HelpRequest).where(HelpRequest.resident_id == user.id))
     session.execute(delete(SupporterDuty).where(SupporterDuty.user_id == user.id))
 
-
-PERSONAL_DATA_ERASERS.append(_erase)

@@ -136,17 +136,3 @@ def audit(session: Session, action: str, *, actor: User | None = None,
           subject: User | None = None, **detail: Any) -> None:
     session.add(AuditLog(action=action, actor_id=actor.id if actor else None,
                          subject_id=subject.id if subject else None, detail=detail))
-
-
-# Feature modules register what else they hold about a person, so that "delete my data"
-# removes it all. Each eraser receives (session, user) and deletes that user's rows.
-PERSONAL_DATA_ERASERS: list = []
-
-
-def delete_personal_data(session: Session, user: User) -> None:
-    """Remove everything that identifies this person; the audit log keeps only the event."""
-    for eraser in PERSONAL_DATA_ERASERS:
-        eraser(session, user)
-    user_id = user.id
-    audit(session, "user.delete", subject=None, user_ref=user_id)
-    session.delete(user)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.db import session_scope
-from bot.i18n import gettext
-from bot.notify import dispatch
+from bot.kernel.i18n import gettext
+from bot.notify.dispatch import dispatch
 from models.users import get_by_line_id, grant_role
 
 

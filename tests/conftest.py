@@ -19,14 +19,14 @@ import redis
 from sqlalchemy import delete
 from werkzeug.serving import make_server
 
-from bot import create_app
-from bot.cli import upgrade_database
+from bot.app import create_app
+from bot.cli.db import upgrade_database
 from bot.db import get_engine, session_scope
 from bot.redis_store import get_redis
-from bot.simulator import SimulatorStore
-from bot.simulator import events as ev
 from bot.worker import Worker
 from models import Base
+from simulator import SimulatorStore
+from simulator import events as ev
 
 _ENV = ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "LINE_API_BASE_URL", "PORT")
 
@@ -305,6 +305,6 @@ def resident(make_user) -> ChatUser:
 
 
 def _label(locale: str, msgid: str) -> str:
-    from bot.i18n import gettext
+    from bot.kernel.i18n import gettext
 
     return gettext(locale, msgid)

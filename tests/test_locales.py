@@ -23,8 +23,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from bot.i18n import LOCALES_DIR, SUPPORTED_LOCALES
-from bot.messages import LABEL_LIMIT, utf16_len
+from bot.kernel.composer import LABEL_LIMIT, utf16_len
+from bot.kernel.i18n import LOCALES_DIR, SUPPORTED_LOCALES
 from handlers.router import INTERRUPT_WORDS, normalise
 
 ROOT = Path(__file__).resolve().parent.parent

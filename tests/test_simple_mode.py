@@ -16,10 +16,10 @@ import pytest
 
 from bot import keys
 from bot.db import session_scope
-from bot.messages import SIMPLE_CHOICE_LIMIT
+from bot.kernel.composer import SIMPLE_CHOICE_LIMIT
 from bot.redis_store import get_redis
-from bot.simulator import events as ev
 from models.users import get_by_line_id
+from simulator import events as ev
 from tests.conftest import actions_of
 
 MAX_DEPTH = 6
@@ -40,7 +40,7 @@ def _decode(app, action: dict) -> tuple[str, dict]:
 
 @pytest.fixture
 def simple_resident(make_user):
-    from bot.i18n import gettext
+    from bot.kernel.i18n import gettext
 
     person = make_user("簡単花子", "ja")
     person.follow()

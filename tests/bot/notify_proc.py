@@ -17,16 +17,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import notify_kind  # noqa: E402,F401  (registers the test kinds)
+import notify_kind  # noqa: E402
 
-from bot import create_app  # noqa: E402
+from bot.app import create_app  # noqa: E402
+from bot.notify.dispatch import dispatch  # noqa: E402
 
 
 def main() -> None:
     app = create_app()
+    notify_kind.install(app)
     if sys.argv[1] == "dispatch":
-        from bot.notify import dispatch
-
         now = datetime.fromisoformat(sys.argv[2])
         if len(sys.argv) > 3:  # start together with the other process
             time.sleep(max(0.0, float(sys.argv[3]) - time.time()))

@@ -1,6 +1,6 @@
 from sqlalchemy import select
 
-from bot.cli import main
+from bot.app import main
 from bot.db import session_scope
 from models import AuditLog
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from bot import create_app
-from bot.cli import main
+from bot.app import create_app, main
 from bot.config import ConfigError, load_config
 
 LINE_VARS = ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "LINE_API_BASE_URL")

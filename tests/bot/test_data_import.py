@@ -130,6 +130,6 @@ def test_qr_code_for_a_slot(app, tmp_path):
 
 
 def gettext_ja(msgid: str) -> str:
-    from bot.i18n import gettext
+    from bot.kernel.i18n import gettext
 
     return gettext("ja", msgid)

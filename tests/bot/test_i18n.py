@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from bot.i18n import SUPPORTED_LOCALES, format_clock, format_when, match_locale
+from bot.kernel.i18n import SUPPORTED_LOCALES, format_clock, format_when, match_locale
 
 
 def test_line_profile_languages_map_to_supported_locales():

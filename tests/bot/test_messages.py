@@ -10,9 +10,7 @@ import uuid
 
 import pytest
 
-from bot.i18n import SUPPORTED_LOCALES, gettext
-from bot.line import get_line
-from bot.messages import (
+from bot.kernel.composer import (
     ALT_TEXT_LIMIT,
     CAROUSEL_BUBBLES,
     LABEL_LIMIT,
@@ -23,7 +21,9 @@ from bot.messages import (
     Composer,
     utf16_len,
 )
-from bot.postback import PostbackCodec
+from bot.kernel.i18n import SUPPORTED_LOCALES, gettext
+from bot.kernel.postback import PostbackCodec
+from bot.line import get_line
 from tests.conftest import actions_of, flex_texts
 
 MODES = ("standard", "simple")

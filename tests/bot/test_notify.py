@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import get_engine, session_scope
-from bot.notify import Dispatcher, dispatch, in_quiet_hours, reminder_times
+from bot.notify.dispatch import Dispatcher, dispatch, get_dispatcher
 from models.outbox import Notification, enqueue
+from models.timing import in_quiet_hours, reminder_times
 from models.users import User, UserRole
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -20,9 +21,8 @@ MORNING = datetime(2030, 5, 1, 10, 0, tzinfo=TOKYO)
 
 
 @pytest.fixture(autouse=True)
-def quick_backoff(app):
-    from bot.notify import get_dispatcher
-
+def quick_backoff(app, monkeypatch):
+    notify_kind.install(app, monkeypatch)
     get_dispatcher(app).backoff_base = 0.01  # retries within a pass, without the wait
 
 

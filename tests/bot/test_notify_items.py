@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from test_notify import add_users, inbox
 
 from bot.db import session_scope
-from bot.i18n import gettext
-from bot.notify import dispatch
+from bot.kernel.i18n import gettext
+from bot.notify.dispatch import dispatch
 from models.ideas import publish_call
 from models.subscriptions import AREA, CATEGORY, SubscriptionTopic
 from models.users import User

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from test_notify import MORNING, add_event, add_users, events, quick_backoff, remind  # noqa: F401
 
 from bot.db import session_scope
-from bot.notify import dispatch
+from bot.notify.dispatch import dispatch
 from bot.scheduler import LEASE_KEY
 from models.outbox import Notification
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.postback import MAX_DATA_LENGTH, InvalidPostback, Postback, PostbackCodec
+from bot.kernel.postback import MAX_DATA_LENGTH, InvalidPostback, Postback, PostbackCodec
 
 codec = PostbackCodec("channel-secret")
 

@@ -10,11 +10,11 @@ from PIL import Image
 
 from bot import richmenu
 from bot.config import data_api_base_url
-from bot.i18n import SUPPORTED_LOCALES, gettext
+from bot.kernel.composer import utf16_len
+from bot.kernel.i18n import SUPPORTED_LOCALES, gettext
 from bot.line import LineClient, LineError, get_line
-from bot.messages import utf16_len
 from bot.redis_store import get_redis
-from bot.simulator import validation
+from simulator import validation
 
 LOCALES = sorted(SUPPORTED_LOCALES)
 

@@ -7,7 +7,7 @@ from sqlalchemy import update
 
 from bot import user_snapshots
 from bot.db import session_scope
-from bot.i18n import gettext
+from bot.kernel.i18n import gettext
 from handlers.events import Turn, acknowledge
 from models.users import User, get_by_line_id, grant_role
 from tests.collab_helpers import join, make_staff

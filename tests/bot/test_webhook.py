@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 import redis
 
-from bot import create_app, keys
-from bot.i18n import gettext
+from bot import keys
+from bot.app import create_app
+from bot.kernel.i18n import gettext
 from bot.line import retry_key_for
 from bot.redis_store import connect
-from bot.simulator import events as ev
+from simulator import events as ev
 
 SAMPLE = Path("/work/shared/line-samples/webhook.json")
 _ENV = ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "LINE_API_BASE_URL", "REDIS_URL",

@@ -17,14 +17,14 @@ import pytest
 
 from bot import keys
 from bot.db import session_scope
-from bot.engine import Reply
-from bot.i18n import gettext
+from bot.kernel.engine import Reply
+from bot.kernel.i18n import gettext
 from bot.line import retry_key_for
-from bot.simulator import events as ev
 from bot.worker import Worker
 from handlers.events import SORRY, Turn, handle_event
 from handlers.router import Pattern
 from models.users import follow, record_consent
+from simulator import events as ev
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -183,8 +183,8 @@ def test_re_handling_an_event_after_a_crash_pushes_at_most_once(app, resident, w
 _VICTIM = """
 import json, re, sys
 import handlers.events
-from bot import create_app
-from bot.engine import Reply
+from bot.app import create_app
+from bot.kernel.engine import Reply
 from bot.worker import Worker
 
 # the per-user lock of a killed worker lasts LOCK_MS: short here, so the test stays short

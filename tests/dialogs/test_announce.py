@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import session_scope
-from bot.i18n import gettext
-from bot.messages import SIMPLE_CHOICE_LIMIT
-from bot.notify import dispatch
-from bot.simulator import events as ev
+from bot.kernel.composer import SIMPLE_CHOICE_LIMIT
+from bot.kernel.i18n import gettext
+from bot.notify.dispatch import dispatch
 from models.announcements import SEGMENTS, Announcement
 from models.outbox import Notification
 from models.users import AuditLog, get_by_line_id, grant_role
+from simulator import events as ev
 
 
 def noon_tomorrow():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.i18n import gettext
+from bot.kernel.i18n import gettext
 from tests.activity_factory import make_slot
 
 

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import session_scope
-from bot.i18n import gettext
-from bot.simulator import events as ev
+from bot.kernel.i18n import gettext
 from models.gatherings import Gathering
 from models.ideas import Idea, IdeaCall
 from models.outbox import Notification
 from models.users import AuditLog
+from simulator import events as ev
 from tests.collab_helpers import deliver, ja, join, make_staff, schedule_gathering
 from tests.dialogs.test_idea_calls import post_call, submit
 from tests.dialogs.test_initiatives import express_interest, present

@@ -10,14 +10,15 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import session_scope
-from bot.i18n import format_day
-from bot.simulator import events as ev
+from bot.kernel.i18n import format_day
 from dialogs.idea_calls import deadline_day
 from models import ideas as ide
+from models.erasure import ERASERS
 from models.ideas import Idea, IdeaCall
 from models.outbox import Notification
 from models.photos import Photo
-from models.users import PERSONAL_DATA_ERASERS, AuditLog, get_by_line_id
+from models.users import AuditLog, get_by_line_id
+from simulator import events as ev
 from tests.collab_helpers import deliver, ja, join, make_staff
 
 THEME = "放置自転車を減らすには"
@@ -298,7 +299,7 @@ def test_deleting_my_data_detaches_reviewed_ideas_and_removes_the_rest(app, staf
     # tests/dialogs/test_settings.py: models.users deletes the roles twice)
     with session_scope(app) as session:
         user = get_by_line_id(session, resident.user_id)
-        for eraser in PERSONAL_DATA_ERASERS:
+        for eraser in ERASERS:
             eraser(session, user)
     with session_scope(app) as session:
         ideas = session.scalars(select(Idea)).all()

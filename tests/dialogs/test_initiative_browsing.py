@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import insert, select
 
 from bot.db import session_scope
-from bot.i18n import SUPPORTED_LOCALES, gettext
-from bot.simulator import events as ev
+from bot.kernel.i18n import SUPPORTED_LOCALES, gettext
 from models.initiatives import Initiative
 from models.users import get_by_line_id
+from simulator import events as ev
 from tests.collab_helpers import ja, join
 from tests.conftest import actions_of
 

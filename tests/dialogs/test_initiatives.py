@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import session_scope
-from bot.simulator import events as ev
 from models.gatherings import Rsvp
 from models.initiatives import Initiative, Interest, Opinion
 from models.outbox import Notification
 from models.users import AuditLog
+from simulator import events as ev
 from tests.collab_helpers import deliver, ja, join, make_staff, schedule_gathering
 
 

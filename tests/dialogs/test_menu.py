@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.i18n import gettext
+from bot.kernel.i18n import gettext
 from dialogs import menu
 from dialogs.menu import MENU_ITEMS, MenuItem
 

@@ -1,4 +1,4 @@
-from bot.i18n import gettext
+from bot.kernel.i18n import gettext
 
 
 def test_new_friend_is_greeted_in_profile_language_and_reaches_menu(make_user):

@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.db import session_scope
-from bot.simulator import events as ev
+from models import ideas, initiatives
+from models.erasure import delete_personal_data
 from models.initiatives import Initiative
 from models.photos import Photo, sweep
-from models.users import delete_personal_data, get_by_line_id
+from models.users import get_by_line_id
+from simulator import events as ev
 from tests.collab_helpers import ja
 from tests.conftest import photo_bytes
 
@@ -108,7 +110,8 @@ def test_cancelling_or_walking_away_keeps_no_photo(app, resident):
     resident.says("menu")  # walked away: the photo waits for the sweep
     assert len(stored(app)) == 1
     with session_scope(app) as session:
-        assert sweep(session, now=datetime.now(UTC) + timedelta(hours=25)) == 1
+        assert sweep(session, in_use=(initiatives.keeps_photo(), ideas.keeps_photo()),
+                     now=datetime.now(UTC) + timedelta(hours=25)) == 1
     assert stored(app) == []
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot import keys
 from bot.db import session_scope
-from bot.i18n import SUPPORTED_LOCALES, gettext, language_name
+from bot.kernel.i18n import SUPPORTED_LOCALES, gettext, language_name
 from models.users import AuditLog, UserRole, get_by_line_id, grant_role
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import session_scope
-from bot.i18n import gettext
+from bot.kernel.i18n import gettext
 from models.activities import Signup, Slot
 from tests.activity_factory import make_slot
 from tests.sql_count import statements_of

@@ -7,10 +7,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.db import session_scope
-from bot.i18n import gettext
-from bot.notify import notify_new_item
+from bot.kernel.i18n import gettext
 from models.outbox import Notification
-from models.subscriptions import prefs
+from models.subscriptions import notify_new_item, prefs
 
 
 def ja(msgid, **params):

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import session_scope
-from bot.i18n import gettext
+from bot.kernel.i18n import gettext
 from bot.redis_store import get_redis
-from bot.simulator import events as ev
 from dialogs import supporters
 from models.supporters import HelpRequest, SupportSession
 from models.users import AuditLog, get_by_line_id, grant_role
+from simulator import events as ev
 
 
 def _(msgid: str, **params: str) -> str:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.db import session_scope
-from bot.i18n import gettext
-from bot.notify import dispatch
+from bot.kernel.i18n import gettext
+from bot.notify.dispatch import dispatch
 from models.activities import Feedback, Signup
 from models.users import get_by_line_id, grant_role
 from tests.activity_factory import make_slot, organisation_id
@@ -82,7 +82,7 @@ def test_a_forged_rating_for_someone_elses_sign_up_is_refused(app, resident, mak
         session.add(signup)
         session.flush()
         signup_id = signup.id
-    from bot.simulator import events as ev
+    from simulator import events as ev
 
     data = resident.app.extensions["machibot.codec"].encode("rate", g=signup_id, r=1)
     resident.send(ev.postback(resident.user_id, data, reply_token=resident.token()))
@@ -182,7 +182,7 @@ def _person_card(person, name: str) -> dict:  # type: ignore[no-untyped-def]
 
 
 def _tap_on_card(person, card: dict, label: str) -> None:  # type: ignore[no-untyped-def]
-    from bot.simulator import events as ev
+    from simulator import events as ev
     from tests.conftest import actions_of
 
     [action] = [a for a in actions_of({"type": "flex", "contents": card})
@@ -237,7 +237,7 @@ def test_after_the_slot_the_organiser_marks_who_came_and_who_did_not(app, make_u
     _tap_on_card(organiser, _person_card(organiser, "鈴木"), _("Did not come"))
     assert _status_and_points(app, marked.user_id) == ("no_show", 0)
     # someone who checked in stays attended, whatever the button says
-    from bot.simulator import events as ev
+    from simulator import events as ev
 
     with session_scope(app) as session:
         own = session.scalar(select(Signup.id).where(
@@ -256,8 +256,8 @@ def test_after_the_slot_the_organiser_marks_who_came_and_who_did_not(app, make_u
 
 
 def test_a_resident_forging_the_organiser_postback_is_refused_and_logged(app, make_user):
-    from bot.simulator import events as ev
     from models.users import AuditLog
+    from simulator import events as ev
 
     slot_id = make_slot(app, code="123")
     make_slot(app, code="124", title="よその活動", organisation="別の団体")

@@ -9,10 +9,10 @@ import pytest
 
 from bot import keys
 from bot.db import session_scope
-from bot.i18n import gettext
-from bot.simulator import events as ev
+from bot.kernel.i18n import gettext
 from handlers.router import Pattern
 from models.users import get_by_line_id
+from simulator import events as ev
 
 
 def _(msgid: str, **params: str) -> str:

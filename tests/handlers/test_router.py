@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine import Input
-from bot.i18n import SUPPORTED_LOCALES, gettext
-from bot.simulator import events as ev
+from bot.kernel.engine import Input
+from bot.kernel.i18n import SUPPORTED_LOCALES, gettext
 from handlers import build_router
 from handlers.router import INTERRUPT_WORDS, normalise
+from simulator import events as ev
 
 router = build_router()
 

@@ -20,8 +20,9 @@ from models.activities import (
     sign_up,
     volunteer_record,
 )
+from models.erasure import delete_personal_data
 from models.outbox import Notification
-from models.users import User, delete_personal_data
+from models.users import User
 from tests.activity_factory import make_slot
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from bot.db import session_scope
 from models import initiatives as ini
+from models.base import TooLong
 from models.gatherings import Gathering, Rsvp
 from models.gatherings import answer as rsvp
 from models.gatherings import schedule as schedule_gathering
@@ -29,7 +30,7 @@ def test_text_is_kept_as_written_within_its_bound(app):
                                  summary="一緒に", help_wanted=["people", "bogus"])
         assert initiative.title == "<b>防災</b> & 訓練"
         assert initiative.helps == ["people"]
-        with pytest.raises(ini.TooLong) as caught:
+        with pytest.raises(TooLong) as caught:
             ini.present(session, presenter, title="x" * 81, summary="s", help_wanted=[])
         assert (caught.value.limit, caught.value.length) == (80, 81)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.simulator import SimulatorStore
+from simulator import SimulatorStore
 
 
 @pytest.fixture

@@ -205,7 +205,7 @@ def _tap_chip(page, label: str) -> None:
 
 
 def test_a_new_friend_walks_language_consent_mode_and_menu_in_the_page(page, worker):
-    from bot.i18n import gettext
+    from bot.kernel.i18n import gettext
 
     create_user(page, "Emma", "en")
     _answer(page, worker, "Hello, Emma!")
@@ -230,7 +230,7 @@ def test_a_new_friend_walks_language_consent_mode_and_menu_in_the_page(page, wor
 
 def test_the_deployed_rich_menu_shows_in_the_page_and_its_help_area_answers(page, app, worker):
     from bot import richmenu
-    from bot.i18n import gettext
+    from bot.kernel.i18n import gettext
 
     try:
         richmenu.deploy(app)

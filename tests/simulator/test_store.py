@@ -6,8 +6,8 @@ import json
 
 from bot.keys import key
 from bot.redis_store import get_redis
-from bot.simulator import events as ev
 from bot.webhook import signature_is_valid
+from simulator import events as ev
 
 
 def test_reset_deletes_only_simulator_keys(app, store):

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from bot.keys import EVENT_STREAM
 from bot.redis_store import get_redis
-from bot.simulator.terminal import render, simulate
+from simulator.terminal import render, simulate
 
 USER = "U" + "c" * 32
 

@@ -10,13 +10,16 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.i18n import SUPPORTED_LOCALES, gettext
+from bot.kernel.i18n import SUPPORTED_LOCALES, babel_locale, gettext
 from models.activities import (
     CATEGORIES,
+    CATEGORY_JA,
     OPEN,
+    STYLE_JA,
     STYLES,
     Activity,
     Slot,
@@ -81,7 +84,6 @@ def vocabulary() -> dict[str, tuple[str, str]]:
                 for locale in SUPPORTED_LOCALES:
                     table.setdefault(fold(gettext(locale, msgid)), (kind, code))
                 table.setdefault(fold(msgid), (kind, code))
-        from models.activities import CATEGORY_JA, STYLE_JA
 
         for ja, code in CATEGORY_JA.items():
             table.setdefault(fold(ja), ("category", code))
@@ -182,9 +184,6 @@ def alternatives(session: Session, filters: Filters, *, now: datetime,
 
 
 def format_distance(metres: float, locale: str) -> str:
-    from babel.numbers import format_decimal
-
-    from bot.i18n import babel_locale
 
     if metres < 1000:
         return f"{int(round(metres, -1))} m"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from io import BytesIO
 from typing import Any
 
 MAX_MESSAGES = 5
@@ -370,7 +371,6 @@ def check_rich_menu_image(data: bytes, content_type: str, menu: dict) -> str | N
         return "Content-Type must be image/jpeg or image/png"
     if len(data) > MAX_RICH_MENU_IMAGE_BYTES:
         return "The image must be at most 1 MB"
-    from io import BytesIO
 
     from PIL import Image, UnidentifiedImageError
 

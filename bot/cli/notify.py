@@ -11,6 +11,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from bot.db import session_scope
+from bot.notify.dispatch import dispatch, get_dispatcher
+from models.announcements import SEGMENTS, count_recipients, create, schedule
+
 
 def parse_when(value: str, tz: str) -> datetime:
     """An ISO time; without an offset it is ward time."""
@@ -32,7 +36,6 @@ def notify() -> None:
 @with_appcontext
 def notify_dispatch(now_text: str | None) -> None:
     """One dispatch pass: send every notification due by --now (for cron and tests)."""
-    from bot.notify import dispatch, get_dispatcher
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     now = parse_when(now_text, app.config["BOT_TIMEZONE"]) if now_text else datetime.now(UTC)
@@ -60,8 +63,6 @@ def announce(file: str, segment_text: str | None, at_text: str | None, yes: bool
     """Send a staff announcement. FILE is plain Japanese text, or JSON:
     {"texts": {"ja": "...", "en": "..."}, "segment": {"kind": "areas", "values": ["..."]},
     "at": "2026-12-01T10:00"}."""
-    from bot.db import session_scope
-    from models.announcements import SEGMENTS, count_recipients, create, schedule
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     raw = Path(file).read_text(encoding="utf-8")

@@ -21,8 +21,10 @@ from collections import Counter
 from typing import Any
 
 import redis
+from flask import Flask, current_app
 
 from bot.keys import key
+from bot.redis_store import get_redis
 
 REQUEST_LOG_CAP = 10_000
 CONTENT_TTL_SECONDS = 7 * 86_400  # LINE, too, deletes what people sent after a while
@@ -612,3 +614,14 @@ class SimulatorStore:
             self.redis.hset(self.k("aliases"), alias_id, menu_id)
         else:
             self.redis.hdel(self.k("aliases"), alias_id)
+
+
+def get_store(app: Flask | None = None) -> SimulatorStore:
+    """The simulator store of this app (default: the current one), on the app's Redis client."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    client = get_redis(app)
+    store = app.extensions.get("machibot.simulator")
+    if store is None or store.redis is not client:
+        store = SimulatorStore(client)
+        app.extensions["machibot.simulator"] = store
+    return store

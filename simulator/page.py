@@ -11,8 +11,8 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, render_template, request
 
-from bot.simulator import bp, get_store
-from bot.simulator.store import ENDPOINTS
+from simulator.blueprint import bp
+from simulator.store import ENDPOINTS, get_store
 
 DEFAULT_LOCATION = {"latitude": 35.6995, "longitude": 139.6364}  # near Suginami ward office
 

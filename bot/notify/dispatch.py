@@ -1,18 +1,7 @@
 """Notification dispatch: due outbox rows -> rendered messages -> push / multicast, once each.
 
-Features write rows with `models.outbox.enqueue` and register how their kind reads:
-
-    @register_renderer("activity_reminder", group="reminders")
-    def render(session, user, notification, composer):
-        signup = session.get(Signup, int(notification.ref))
-        if signup is None or signup.cancelled:
-            return None  # no longer relevant: the row is marked skipped
-        activity = signup.activity  # read now: a changed time or venue is never sent stale
-        return [composer.card(activity.title, [...])]
-
-A renderer whose output depends only on the row's `ref` and the reader's language and mode
-(an announcement, a new item) says `per_user=False`: it runs once per language and mode,
-not once per recipient, which is what lets one announcement reach 100,000 people quickly.
+Features write rows with `models.outbox.enqueue`; how each kind reads is its renderer
+(bot/notify/renderers.py), found in the app's table (bot/registries.py).
 
 One dispatch pass (`Dispatcher.run_pass(now)`): claim due batches atomically (rows travel in
 batches of up to 500, each with its X-Line-Retry-Key: models/outbox.py); skip rows of
@@ -35,7 +24,6 @@ import random
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -49,12 +37,12 @@ from flask import Flask
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
-from bot import keys
 from bot.db import session_scope
-from bot.i18n import gettext
+from bot.kernel.composer import Composer
 from bot.line import MAX_MULTICAST_RECIPIENTS, LineClient, LineError
-from bot.messages import Choice, Composer
-from bot.scheduler import JOBS, Job
+from bot.notify.pacing import QUOTA_KEY, RATE_SAFETY, TokenBucket
+from bot.notify.renderers import Renderer
+from bot.redis_store import get_redis
 from models.outbox import (
     FAILED,
     QUEUED,
@@ -64,7 +52,6 @@ from models.outbox import (
     claim_again,
     claim_fresh,
     enqueue,
-    enqueue_many,
     mark_sent,
     new_key,
     record_failure,
@@ -72,195 +59,12 @@ from models.outbox import (
     set_status,
     split,
 )
+from models.timing import in_quiet_hours
 from models.users import User, UserRole
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 5
-QUOTA_KEY = keys.key("notify", "monthly_limit")
-RATE_SAFETY = 0.95  # LINE counts in fixed one-second windows: stay a little below the limit
-BURST_SECONDS = 0.05
-
-Render = Callable[[Session, User, Notification, Composer], list[dict] | None]
-
-
-@dataclass(frozen=True)
-class Renderer:
-    render: Render
-    group: str  # what a person turns off to stop these (models.subscriptions.OPT_OUT_GROUPS)
-    per_user: bool = True
-
-
-RENDERERS: dict[str, Renderer] = {}
-
-
-def register_renderer(kind: str, *, group: str = "reminders",
-                      per_user: bool = True) -> Callable[[Render], Render]:
-    """Register how notifications of `kind` read (see the module docstring)."""
-
-    def decorate(fn: Render) -> Render:
-        RENDERERS[kind] = Renderer(fn, group, per_user)
-        return fn
-
-    return decorate
-
-
-@dataclass(frozen=True)
-class ItemSummary:
-    """A published item as a new-item alert or a digest shows it."""
-
-    title: str
-    lines: tuple[str, ...] = ()
-    choice: Choice | None = None  # e.g. Choice.go(label, "activity", id=12)
-
-
-Summarise = Callable[[Session, str, Composer], ItemSummary | None]
-ITEMS: dict[str, Summarise] = {}
-
-
-def register_item(kind: str) -> Callable[[Summarise], Summarise]:
-    """Register the summary of a kind of item given to `notify_new_item` (None: gone)."""
-
-    def decorate(fn: Summarise) -> Summarise:
-        ITEMS[kind] = fn
-        return fn
-
-    return decorate
-
-
-# -- new items -----------------------------------------------------------------------------
-
-
-def notify_new_item(session: Session, kind: str, ref: str, category: str | None,
-                    area: str | None, *, now: datetime | None = None,
-                    tz: str = "Asia/Tokyo") -> int:
-    """Tell the followers of `category` or `area` about a new item; returns how many.
-
-    Followers who want it at once get a `new_item` notification now; those who chose the
-    daily digest get (one per day) a `digest` notification at their hour, which lists every
-    item of the day when it is sent. `kind` and `ref` name the item for its summary
-    (`register_item`).
-    """
-    from models.subscriptions import NewItem, followers, next_digest_at
-
-    now = as_utc(now or datetime.now(UTC))
-    session.add(NewItem(kind=kind, ref=str(ref), category=category, area=area, created_at=now))
-    session.flush()
-    ids = select(User.id, User.notification_prefs).where(
-        User.id.in_(followers(session, category=category, area=area)), User.active.is_(True))
-    rows = []
-    for user_id, raw in session.execute(ids):
-        wanted = {"frequency": "instant", "off": [], **(raw or {})}
-        if wanted["frequency"] == "off" or "new_items" in wanted["off"]:
-            continue
-        if wanted["frequency"] == "digest":
-            due = next_digest_at(now, int(wanted.get("digest_hour", 8)), tz)
-            day = due.astimezone(ZoneInfo(tz)).date().isoformat()
-            rows.append({"user_id": user_id, "kind": "digest", "ref": day, "due_at": due,
-                         "dedupe_key": f"digest:{user_id}:{day}"})
-        else:
-            rows.append({"user_id": user_id, "kind": "new_item", "ref": f"{kind}:{ref}",
-                         "due_at": now, "dedupe_key": f"new:{kind}:{ref}:{user_id}"})
-    return enqueue_many(session, rows)
-
-
-# -- times ---------------------------------------------------------------------------------
-
-
-def _hhmm(value: str) -> clock:
-    hours, minutes = value.strip().split(":")
-    return clock(int(hours) % 24, int(minutes))
-
-
-def reminder_times(config: dict[str, Any], starts_at: datetime) -> list[tuple[str, datetime]]:
-    """When to remind people of something that starts at `starts_at`, as (name, time) pairs.
-
-    "day_before" at REMINDER_DAY_BEFORE_AT (ward time) the day before, and "hours_before"
-    REMINDER_HOURS_BEFORE hours before. An empty setting or 0 turns one off. When the
-    hours-before reminder would fall in quiet hours it is dropped if the day-before one is
-    sent (a 7:00 start gets its reminder at 18:00 the evening before, not at 5:00).
-    """
-    zone = ZoneInfo(config["BOT_TIMEZONE"])
-    local = starts_at.astimezone(zone)
-    found: list[tuple[str, datetime]] = []
-    at = str(config.get("REMINDER_DAY_BEFORE_AT") or "").strip()
-    if at:
-        day_before = datetime.combine(local.date() - timedelta(days=1), _hhmm(at), zone)
-        found.append(("day_before", day_before.astimezone(UTC)))
-    hours = float(config.get("REMINDER_HOURS_BEFORE") or 0)
-    if hours > 0:
-        before = starts_at.astimezone(UTC) - timedelta(hours=hours)
-        if not (found and (in_quiet_hours(config, before) or before <= found[0][1])):
-            found.append(("hours_before", before))
-    return found
-
-
-def days_before(config: dict[str, Any], when: datetime, days: int | None = None) -> datetime:
-    """REMINDER_DAY_BEFORE_AT (ward time), `days` days before `when` (an idea call deadline:
-    IDEA_CALL_DEADLINE_DAYS_BEFORE)."""
-    days = config["IDEA_CALL_DEADLINE_DAYS_BEFORE"] if days is None else days
-    zone = ZoneInfo(config["BOT_TIMEZONE"])
-    day = when.astimezone(zone).date() - timedelta(days=days)
-    at = str(config.get("REMINDER_DAY_BEFORE_AT") or "18:00")
-    return datetime.combine(day, _hhmm(at), zone).astimezone(UTC)
-
-
-def _quiet_window(config: dict[str, Any]) -> tuple[clock, clock] | None:
-    raw = str(config.get("QUIET_HOURS") or "").strip()
-    if not raw:
-        return None
-    start, end = raw.split("-")
-    return _hhmm(start), _hhmm(end)
-
-
-def in_quiet_hours(config: dict[str, Any], now: datetime) -> bool:
-    window = _quiet_window(config)
-    if window is None:
-        return False
-    start, end = window
-    local = now.astimezone(ZoneInfo(config["BOT_TIMEZONE"])).time()
-    if start <= end:
-        return start <= local < end
-    return local >= start or local < end  # the window spans midnight
-
-
-def quiet_hours_end(config: dict[str, Any], now: datetime) -> datetime:
-    """When the current quiet hours end (`now` itself outside them)."""
-    window = _quiet_window(config)
-    if window is None or not in_quiet_hours(config, now):
-        return now
-    zone = ZoneInfo(config["BOT_TIMEZONE"])
-    local = now.astimezone(zone)
-    end = datetime.combine(local.date(), window[1], zone)
-    if end <= local:
-        end += timedelta(days=1)
-    return end.astimezone(UTC)
-
-
-# -- pacing --------------------------------------------------------------------------------
-
-
-class TokenBucket:
-    """`rate` requests a second, with a small burst, shared by the sending threads."""
-
-    def __init__(self, rate: float, burst: float | None = None) -> None:
-        self.rate = rate
-        self.capacity = max(1.0, burst if burst is not None else rate * BURST_SECONDS)
-        self.tokens = self.capacity
-        self.updated = time.monotonic()
-        self.lock = threading.Lock()
-
-    def acquire(self) -> None:
-        while True:
-            with self.lock:
-                now = time.monotonic()
-                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-                self.updated = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
-                    return
-                wait_for = (1 - self.tokens) / self.rate
-            time.sleep(wait_for)
 
 
 # -- dispatch ------------------------------------------------------------------------------
@@ -413,6 +217,7 @@ class Dispatcher:
 
     def __init__(self, app: Flask, line: LineClient | None = None) -> None:
         self.app = app
+        self.renderers: dict[str, Renderer] = app.extensions["machibot.renderers"]
         config = app.config
         self.threads = max(1, int(config["NOTIFY_SEND_THREADS"]))
         self.line = line or LineClient(
@@ -452,8 +257,6 @@ class Dispatcher:
             return self._run_pass(as_utc(now or datetime.now(UTC)))
 
     def _run_pass(self, now: datetime) -> PassStats:
-        from bot.redis_store import get_redis
-
         config = self.app.config
         limited = bool(get_redis(self.app).exists(QUOTA_KEY))
         state = PassState(now, limited or in_quiet_hours(config, now), limited)
@@ -552,7 +355,7 @@ class Dispatcher:
                           alike: dict[tuple, list[Any]]) -> dict[tuple[str, int], Any]:
         """The User and Notification objects per-user renderers are given, in two queries."""
         rows = [row for fields, members in alike.items() if fields[6]  # active
-                and (found := RENDERERS.get(fields[1])) and found.per_user for row in members]
+                and (found := self.renderers.get(fields[1])) and found.per_user for row in members]
         if not rows:
             return {}
         objects: dict[tuple[str, int], Any] = {}
@@ -570,7 +373,7 @@ class Dispatcher:
         """(content key, messages, rows) to send for rows alike in `fields`; the rows not to
         send go into `unsent` with the reason."""
         _key, kind, ref, _urgent, locale, mode, active, prefs = fields
-        renderer = RENDERERS.get(kind)
+        renderer = self.renderers.get(kind)
         if renderer is None:
             unsent[FAILED, f"no renderer for {kind}"].extend(row[ROW_ID] for row in members)
             return []
@@ -663,7 +466,6 @@ class Dispatcher:
 
     def _monthly_limit_reached(self, session: Session, now: datetime) -> None:
         """Pause non-urgent sending until the month ends; tell staff once."""
-        from bot.redis_store import get_redis
 
         zone = ZoneInfo(self.app.config["BOT_TIMEZONE"])
         local = now.astimezone(zone)
@@ -681,8 +483,6 @@ class Dispatcher:
                     dedupe_key=f"quota:{month}:{user_id}", urgent=True)
 
     def _monthly_limit_lifted(self) -> None:
-        from bot.redis_store import get_redis
-
         if get_redis(self.app).delete(QUOTA_KEY):
             log.warning("LINE accepted a message again: the monthly limit is lifted")
 
@@ -738,93 +538,3 @@ def dispatch(app: Flask, now: datetime | None = None) -> PassStats:
     return get_dispatcher(app).run_pass(now)
 
 
-def monthly_limit_reached(app: Flask) -> str | None:
-    """The month ("2026-11") in which LINE's monthly limit stopped sending, if it did."""
-    from bot.redis_store import get_redis
-
-    return get_redis(app).get(QUOTA_KEY)
-
-
-JOBS.append(Job("notify.dispatch", POLL_SECONDS, dispatch))
-
-
-# -- the bot's own kinds -------------------------------------------------------------------
-
-
-@register_renderer("announcement", group="announcements", per_user=False)
-def render_announcement(session: Session, user: User, notification: Notification,
-                        composer: Composer) -> list[dict] | None:
-    from models.announcements import CANCELLED_ANN, Announcement
-
-    announcement = session.get(Announcement, int(notification.ref))
-    if announcement is None or announcement.status == CANCELLED_ANN:
-        return None
-    return announcement_messages(announcement, composer)
-
-
-def announcement_messages(announcement: Any, composer: Composer) -> list[dict] | None:
-    """An announcement as this reader sees it (also the staff member's preview)."""
-    texts = announcement.texts or {}
-    # Translators: the first line of an announcement from the ward office
-    header = composer._("Notice from the ward office")
-    text = texts.get(composer.locale)
-    if not text and composer.locale == "ja_easy":
-        text = texts.get("ja")
-    if not text:
-        original = texts.get("ja") or next(iter(texts.values()), "")
-        if not original:
-            return None
-        # Translators: shown under an announcement that has no translation in the reader's
-        # language
-        note = composer._("(This notice is in Japanese only.)")
-        text = f"{original}\n\n{note}"
-    return [composer.text(f"{header}\n\n{text}")]
-
-
-@register_renderer("new_item", group="new_items", per_user=False)
-def render_new_item(session: Session, user: User, notification: Notification,
-                    composer: Composer) -> list[dict] | None:
-    kind, _, ref = notification.ref.partition(":")
-    summarise = ITEMS.get(kind)
-    summary = summarise(session, ref, composer) if summarise else None
-    if summary is None:
-        return None
-    # Translators: label above a new idea call or activity in a topic the person follows
-    badge = composer._("New")
-    buttons = [summary.choice] if summary.choice else []
-    return [composer.card(summary.title, list(summary.lines), buttons, badges=[badge])]
-
-
-@register_renderer("digest", group="new_items")
-def render_digest(session: Session, user: User, notification: Notification,
-                  composer: Composer) -> list[dict] | None:
-    from models.subscriptions import items_for_digest
-
-    bubbles = []
-    for item in items_for_digest(session, user, notification.due_at):
-        summarise = ITEMS.get(item.kind)
-        summary = summarise(session, item.ref, composer) if summarise else None
-        if summary is not None:
-            buttons = [summary.choice] if summary.choice else []
-            bubbles.append(composer.bubble(summary.title, list(summary.lines), buttons))
-    if not bubbles:
-        return None
-    lead = composer._("New in the topics you follow: {count}", count=len(bubbles))
-    return [composer.text(lead, back=False), composer.carousel(bubbles, lead)]
-
-
-@register_renderer("quota_alert", group="staff")
-def render_quota_alert(session: Session, user: User, notification: Notification,
-                       composer: Composer) -> list[dict] | None:
-    if not user.has_role("staff"):
-        return None
-    return [composer.text(composer._(
-        "LINE's monthly message limit has been reached ({month}). Reminders and "
-        "announcements are paused until next month; urgent messages are still tried.",
-        month=notification.ref))]
-
-
-__all__ = ["ItemSummary", "RENDERERS", "Dispatcher", "dispatch", "notify_new_item",
-           "register_item",
-           "register_renderer", "reminder_times", "days_before", "in_quiet_hours",
-           "quiet_hours_end", "gettext"]

@@ -17,19 +17,13 @@ from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from babel.support import NullTranslations, Translations
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+# N_ and the locale table belong to the domain; the kernel passes them on to the dialogs
+from models.locales import N_, SUPPORTED_LOCALES
+
+LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
 DOMAIN = "messages"
 
-# code -> (Babel locale used for dates and numbers, the language's own name)
-SUPPORTED_LOCALES: dict[str, tuple[str, str]] = {
-    "ja": ("ja", "日本語"),
-    "ja_easy": ("ja", "やさしい にほんご"),
-    "en": ("en", "English"),
-    "zh_Hans": ("zh_Hans", "简体中文"),
-    "ko": ("ko", "한국어"),
-    "vi": ("vi", "Tiếng Việt"),
-    "ne": ("ne", "नेपाली"),
-}
+__all__ = ["N_", "SUPPORTED_LOCALES", "gettext", "ngettext", "translations"]
 
 _cache: dict[str, NullTranslations] = {}
 _cache_lock = threading.Lock()
@@ -55,11 +49,6 @@ def gettext(locale: str, message: str, **params: Any) -> str:
 def ngettext(locale: str, singular: str, plural: str, n: int, **params: Any) -> str:
     text = translations(locale).ungettext(singular, plural, n)
     return text.format(n=n, **params)
-
-
-def N_(message: str) -> str:
-    """Mark a constant for extraction; translate it later with gettext(locale, ...)."""
-    return message
 
 
 def babel_locale(locale: str) -> Locale:

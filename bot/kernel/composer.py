@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from bot.i18n import gettext
-from bot.postback import PostbackCodec
+from bot.kernel.i18n import gettext
+from bot.kernel.postback import PostbackCodec
 
 TEXT_LIMIT = 5000
 ALT_TEXT_LIMIT = 1500

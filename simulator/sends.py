@@ -24,9 +24,8 @@ from typing import Any
 
 from flask import Flask
 
-from bot.simulator import get_store
-from bot.simulator import validation as v
-from bot.simulator.store import encode_messages, new_request_id
+from simulator import validation as v
+from simulator.store import encode_messages, get_store, new_request_id
 
 SEND_ENDPOINTS = ("reply", "push", "multicast", "narrowcast", "broadcast")
 AUTH_FAILED = ("Authentication failed. Confirm that the access token in the authorization "

@@ -17,9 +17,9 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from bot.i18n import gettext
-from bot.messages import Composer
-from bot.postback import PostbackCodec
+from bot.kernel.composer import Composer
+from bot.kernel.i18n import gettext
+from bot.kernel.postback import PostbackCodec
 from models.users import User
 
 STATE_VERSION = 1

@@ -18,9 +18,9 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, make_response, request
 
-from bot.simulator import bp, get_store
-from bot.simulator import validation as v
-from bot.simulator.store import new_request_id
+from simulator import validation as v
+from simulator.blueprint import bp
+from simulator.store import get_store, new_request_id
 
 API = "/v2/bot"
 DATA_API = "/data/v2/bot"  # api-data.line.me: content people sent, rich menu images

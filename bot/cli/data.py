@@ -9,6 +9,19 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from bot.db import session_scope
+from dialogs.signup import prefilled_link, signup_link
+from dialogs.volunteering import CHECKIN_WORDS
+from models.activities import slot_by_code
+from models.activity_data import (
+    ImportFailed,
+    export_csv,
+    has_activities,
+    import_csv,
+    load_demo,
+    write_qr,
+)
+
 
 @click.group()
 def data() -> None:
@@ -24,8 +37,6 @@ def _areas() -> list[str]:
 @with_appcontext
 def data_import(file: str) -> None:
     """Import FILE (UTF-8 or Shift_JIS CSV); all rows or, when any is bad, none."""
-    from bot.db import session_scope
-    from models.activity_data import ImportFailed, import_csv
 
     try:
         with session_scope() as session:
@@ -46,8 +57,6 @@ def data_import(file: str) -> None:
 @with_appcontext
 def data_export(file: str) -> None:
     """Write every slot to FILE (UTF-8 with BOM); no personal data."""
-    from bot.db import session_scope
-    from models.activity_data import export_csv
 
     with session_scope() as session:
         Path(file).write_bytes(export_csv(session, tz=current_app.config["BOT_TIMEZONE"]))
@@ -59,8 +68,6 @@ def data_export(file: str) -> None:
 @with_appcontext
 def data_demo(if_empty: bool) -> None:
     """Load the demo activities (dates relative to today)."""
-    from bot.db import session_scope
-    from models.activity_data import has_activities, load_demo
 
     with session_scope() as session:
         if if_empty and has_activities(session):
@@ -86,11 +93,6 @@ def activities() -> None:
 def activities_qr(slot_code: str, out: str | None, locale: str | None, checkin: bool) -> None:
     """Write a QR code PNG that opens the chat with "参加 SLOT_CODE" typed in (or, with
     --checkin, the slot's check-in word, to put up at the venue)."""
-    from bot.db import session_scope
-    from dialogs.signup import prefilled_link, signup_link
-    from dialogs.volunteering import CHECKIN_WORDS
-    from models.activities import slot_by_code
-    from models.activity_data import write_qr
 
     with session_scope() as session:
         slot = slot_by_code(session, slot_code)

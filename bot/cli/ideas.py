@@ -12,6 +12,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from bot.db import session_scope
+from models import gatherings
+from models import ideas as ide
+from models.base import TooLong
+from models.users import audit
+
 EXPORT_COLUMNS = ["receipt", "submitted_at", "status", "idea", "photo", "could_help",
                   "staff_message"]
 
@@ -28,10 +34,6 @@ def ideas_new(file: str) -> None:
     """Publish the idea call in FILE (JSON): {"theme", "issue", "deadline": "YYYY-MM-DD",
     optional "category", "area", "meeting": {"starts_at": "YYYY-MM-DDTHH:MM", "place",
     "url"}}."""
-    from bot.db import session_scope
-    from models import gatherings
-    from models import ideas as ide
-    from models.initiatives import TooLong
 
     config = current_app.config
     zone = ZoneInfo(config["BOT_TIMEZONE"])
@@ -67,8 +69,6 @@ def ideas_new(file: str) -> None:
 @with_appcontext
 def ideas_list(call_id: int | None) -> None:
     """List the calls, or the ideas of CALL_ID (no personal data)."""
-    from bot.db import session_scope
-    from models import ideas as ide
 
     with session_scope() as session:
         if call_id is None:
@@ -96,10 +96,6 @@ def ideas_list(call_id: int | None) -> None:
 @with_appcontext
 def ideas_review(idea_id: int, status: str, message: str) -> None:
     """Mark IDEA_ID under review, adopted or not adopted; the submitter is told."""
-    from bot.db import session_scope
-    from models import ideas as ide
-    from models.initiatives import TooLong
-    from models.users import audit
 
     with session_scope() as session:
         idea = session.get(ide.Idea, idea_id)
@@ -119,8 +115,6 @@ def ideas_review(idea_id: int, status: str, message: str) -> None:
 @with_appcontext
 def ideas_export(call_id: int, file: str) -> None:
     """Write CALL_ID's ideas to FILE (CSV, UTF-8 with BOM); never LINE user ids."""
-    from bot.db import session_scope
-    from models import ideas as ide
 
     zone = ZoneInfo(current_app.config["BOT_TIMEZONE"])
     out = io.StringIO(newline="")

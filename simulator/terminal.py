@@ -24,7 +24,7 @@ from typing import Any
 
 import click
 
-from bot.simulator import events as ev
+from simulator import events as ev
 
 
 class SimulatorClient:

@@ -1,0 +1,99 @@
+"""`machibot serve`, `worker` and `scheduler`: the processes of a deployment."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from bot.line import LineError
+from bot.richmenu import FontMissing, deploy
+from bot.scheduler import Scheduler
+from bot.scheduler import start_in_thread as start_scheduler
+from bot.worker import Waiter, Worker
+from bot.worker import start_in_thread as start_worker
+
+log = logging.getLogger(__name__)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=None, help="default: PORT from the environment")
+@click.option("--workers", "worker_threads", default=1, show_default=True)
+@with_appcontext
+def serve(host: str, port: int | None, worker_threads: int) -> None:
+    """All in one process: the web app, worker thread(s) and the scheduler."""
+    from werkzeug.serving import make_server
+
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    port = port or app.config["PORT"]
+    if app.config["SIMULATOR"] and port != app.config["PORT"]:
+        app.config["LINE_API_BASE_URL"] = f"http://127.0.0.1:{port}/simulator"
+    stop = threading.Event()
+    server = make_server(host, port, app, threaded=True)
+    for n in range(worker_threads):
+        start_worker(app, stop, name=f"worker-{n}")
+    start_scheduler(app, stop)
+
+    def _stop(*_args: object) -> None:
+        stop.set()
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    if app.config["SIMULATOR"]:
+        threading.Thread(target=_deploy_rich_menu, args=(app,), daemon=True).start()
+    address = f"http://{host}:{port}/"
+    if app.config["SIMULATOR"]:
+        click.echo(f"machibot is running with the LINE simulator: open {address}")
+    else:
+        click.echo(f"machibot is serving the LINE webhook at {address}callback")
+    server.serve_forever()
+    stop.set()
+
+
+@click.command()
+@click.option("--threads", default=1, show_default=True)
+@with_appcontext
+def worker(threads: int) -> None:
+    """Handle events from the stream (run as many as you like)."""
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    others = [threading.Thread(target=Worker(app).run, args=(stop,), daemon=True)
+              for _ in range(threads - 1)]
+    for thread in others:
+        thread.start()
+    Worker(app).run(stop)
+    for thread in others:
+        thread.join(5)
+    Waiter.of(app).wait_idle(10)  # replies still on their way finish their turns
+
+
+@click.command()
+@with_appcontext
+def scheduler() -> None:
+    """Push due notifications (one leader at a time; extra copies wait)."""
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    Scheduler(app).run(stop)
+
+
+def _deploy_rich_menu(app: Flask) -> None:
+    """In the simulator, put the default rich menu in place once the server answers."""
+
+    try:
+        with app.app_context():
+            deploy(app)
+    except (LineError, FontMissing) as exc:
+        log.warning("rich menu not deployed: %s", exc)

@@ -1,0 +1,31 @@
+"""Addresses of the bot's own public files that messages link to: a gathering's calendar
+file and the photos people sent (LINE fetches Flex images only over https)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from models.photos import token_of
+
+
+def public_url(app: Flask, token: str) -> str | None:
+    """The .ics address for people's phones, or None when this server has no public one."""
+    base = str(app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    if not base and app.config.get("SIMULATOR"):
+        base = str(app.config["LINE_API_BASE_URL"]).removesuffix("/simulator")
+    return f"{base}/ics/{token}.ics" if base else None
+
+
+def public_photo_url(config: Mapping[str, Any], session: Session, owner_id: int,
+                     message_id: str) -> str | None:
+    """The photo's https address, or None (no public https address, or no such photo)."""
+
+    base = str(config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    if not base.startswith("https://"):
+        return None
+    token = token_of(session, owner_id, message_id)
+    return f"{base}/photos/{token}" if token else None

@@ -1,0 +1,113 @@
+"""How each kind of notification reads, and the notifications the bot itself sends.
+
+A renderer is `(session, user, notification, composer) -> messages | None`; None means the
+notification is no longer relevant (the row is marked skipped). It reads the current rows,
+so a changed time or venue is never sent stale. A renderer whose output depends only on the
+row's `ref` and the reader's language and mode (an announcement, a new item) is
+`per_user=False`: it runs once per language and mode, not once per recipient, which is what
+lets one announcement reach 100,000 people quickly.
+
+Which renderer reads which kind is one table, bot/registries.py, filled at app creation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.kernel.composer import Choice, Composer
+from models.announcements import CANCELLED_ANN, Announcement
+from models.outbox import Notification
+from models.subscriptions import items_for_digest
+from models.users import User
+
+Render = Callable[[Session, User, Notification, Composer], list[dict] | None]
+
+
+@dataclass(frozen=True)
+class Renderer:
+    render: Render
+    group: str  # what a person turns off to stop these (models.subscriptions.OPT_OUT_GROUPS)
+    per_user: bool = True
+
+
+
+
+@dataclass(frozen=True)
+class ItemSummary:
+    """A published item as a new-item alert or a digest shows it."""
+
+    title: str
+    lines: tuple[str, ...] = ()
+    choice: Choice | None = None  # e.g. Choice.go(label, "activity", id=12)
+
+
+Summarise = Callable[[Session, str, Composer], ItemSummary | None]
+
+
+def render_announcement(session: Session, user: User, notification: Notification,
+                        composer: Composer) -> list[dict] | None:
+    announcement = session.get(Announcement, int(notification.ref))
+    if announcement is None or announcement.status == CANCELLED_ANN:
+        return None
+    return announcement_messages(announcement, composer)
+
+
+def announcement_messages(announcement: Any, composer: Composer) -> list[dict] | None:
+    """An announcement as this reader sees it (also the staff member's preview)."""
+    texts = announcement.texts or {}
+    # Translators: the first line of an announcement from the ward office
+    header = composer._("Notice from the ward office")
+    text = texts.get(composer.locale)
+    if not text and composer.locale == "ja_easy":
+        text = texts.get("ja")
+    if not text:
+        original = texts.get("ja") or next(iter(texts.values()), "")
+        if not original:
+            return None
+        # Translators: shown under an announcement that has no translation in the reader's
+        # language
+        note = composer._("(This notice is in Japanese only.)")
+        text = f"{original}\n\n{note}"
+    return [composer.text(f"{header}\n\n{text}")]
+
+
+def render_new_item(items: Mapping[str, Summarise], session: Session, user: User,
+                    notification: Notification, composer: Composer) -> list[dict] | None:
+    kind, _, ref = notification.ref.partition(":")
+    summarise = items.get(kind)
+    summary = summarise(session, ref, composer) if summarise else None
+    if summary is None:
+        return None
+    # Translators: label above a new idea call or activity in a topic the person follows
+    badge = composer._("New")
+    buttons = [summary.choice] if summary.choice else []
+    return [composer.card(summary.title, list(summary.lines), buttons, badges=[badge])]
+
+
+def render_digest(items: Mapping[str, Summarise], session: Session, user: User,
+                  notification: Notification, composer: Composer) -> list[dict] | None:
+    bubbles = []
+    for item in items_for_digest(session, user, notification.due_at):
+        summarise = items.get(item.kind)
+        summary = summarise(session, item.ref, composer) if summarise else None
+        if summary is not None:
+            buttons = [summary.choice] if summary.choice else []
+            bubbles.append(composer.bubble(summary.title, list(summary.lines), buttons))
+    if not bubbles:
+        return None
+    lead = composer._("New in the topics you follow: {count}", count=len(bubbles))
+    return [composer.text(lead, back=False), composer.carousel(bubbles, lead)]
+
+
+def render_quota_alert(session: Session, user: User, notification: Notification,
+                       composer: Composer) -> list[dict] | None:
+    if not user.has_role("staff"):
+        return None
+    return [composer.text(composer._(
+        "LINE's monthly message limit has been reached ({month}). Reminders and "
+        "announcements are paused until next month; urgent messages are still tried.",
+        month=notification.ref))]

@@ -1,0 +1,66 @@
+"""The app's tables, filled in one place when the app is made: which renderer reads each
+kind of notification, how each kind of new item is summarised, which jobs the scheduler
+runs, and what runs when a person unsends a message.
+
+A new notification kind gets its row in RENDERERS (a test checks that every kind the code
+enqueues has one); a new periodic job gets its row in JOBS.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from flask import Flask
+
+from bot import photos
+from bot.notify import dispatch, renderers
+from bot.notify.renderers import Renderer, Summarise
+from bot.scheduler import Job
+from dialogs import gatherings, idea_calls, initiatives, volunteering
+from models import ideas
+from models import initiatives as initiative_rows
+from models import photos as photo_rows
+
+ITEMS: dict[str, Summarise] = {
+    "activity": volunteering.summarise_activity,
+    "idea_call": idea_calls.summarise,
+}
+
+# kind -> how it reads; the group is what a person turns off to stop it
+# (models.subscriptions.OPT_OUT_GROUPS; "personal" and "urgent" cannot be turned off)
+RENDERERS: dict[str, Renderer] = {
+    "announcement": Renderer(renderers.render_announcement, "announcements", per_user=False),
+    "new_item": Renderer(partial(renderers.render_new_item, ITEMS), "new_items",
+                         per_user=False),
+    "digest": Renderer(partial(renderers.render_digest, ITEMS), "new_items"),
+    "quota_alert": Renderer(renderers.render_quota_alert, "staff"),
+    "activity.reminder": Renderer(volunteering.render_reminder, "reminders"),
+    "activity.feedback": Renderer(volunteering.render_feedback, "reminders"),
+    "waitlist.offer": Renderer(volunteering.render_offer, "reminders"),
+    "waitlist.offer_expiry": Renderer(volunteering.render_offer_expiry, "urgent"),
+    "gathering.invite": Renderer(gatherings.render_invite, "personal"),
+    "gathering.reminder": Renderer(gatherings.render_reminder, "reminders"),
+    "gathering.changed": Renderer(gatherings.render_changed, "personal"),
+    "gathering.cancelled": Renderer(gatherings.render_cancelled, "personal"),
+    "initiative.interest": Renderer(initiatives.render_interest, "personal"),
+    "initiative.message": Renderer(initiatives.render_message, "personal"),
+    "initiative.contact_request": Renderer(initiatives.render_contact_request, "personal"),
+    "initiative.contacts": Renderer(initiatives.render_contacts, "personal"),
+    "idea.status": Renderer(idea_calls.render_status, "personal"),
+    "idea.adopted": Renderer(idea_calls.render_adopted, "new_items", per_user=False),
+    "idea_call.deadline": Renderer(idea_calls.render_deadline, "reminders"),
+}
+
+JOBS: tuple[Job, ...] = (
+    Job("notify.dispatch", dispatch.POLL_SECONDS, dispatch.dispatch),
+    Job("photos.sweep", 3600, photos.sweep),
+)
+
+# the photo rows go last: the other hooks find the photo's owners through them
+UNSEND_HOOKS = (initiative_rows.forget_photo, ideas.forget_photo, photo_rows.forget)
+
+
+def install(app: Flask) -> None:
+    app.extensions["machibot.renderers"] = dict(RENDERERS)
+    app.extensions["machibot.jobs"] = JOBS
+    app.extensions["machibot.unsend_hooks"] = list(UNSEND_HOOKS)

@@ -1,0 +1,1 @@
+"""Steps and helpers that several dialogs share."""

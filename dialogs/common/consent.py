@@ -1,0 +1,28 @@
+"""The privacy notice and the question that asks a person to agree to it (at the first
+follow, and again from the settings)."""
+
+from __future__ import annotations
+
+from bot.kernel.composer import Choice
+from bot.kernel.engine import Context, Reply
+
+ASK_CONSENT = "onboarding.ask_consent"
+
+
+def privacy_notice(ctx: Context) -> str:
+    return "\n".join([
+        ctx._("Before we start: privacy notice"),
+        ctx._("We keep your LINE name, your language and your settings, and what you sign "
+              "up for or send us, to run this service. We never show your LINE account to "
+              "other people. You can delete your data at any time in Settings."),
+        ctx._("Full text: {url}", url=ctx.config["PRIVACY_POLICY_URL"]),
+    ])
+
+
+def ask_consent(ctx: Context) -> Reply:
+    choices = [
+        Choice.answer(ASK_CONSENT, ctx._("I agree"), "agree", style="primary"),
+        Choice.answer(ASK_CONSENT, ctx._("Language"), "language"),
+        Choice.answer(ASK_CONSENT, ctx._("Not now"), "decline"),
+    ]
+    return Reply([ctx.out.choices(privacy_notice(ctx), choices, back=False)], next=ASK_CONSENT)

@@ -1,0 +1,17 @@
+"""A built-in stand-in for the LINE platform, for development and tests only.
+
+- `api`: LINE's Messaging API paths under /simulator (the bot's SDK client points here),
+  and those of LINE's data host (api-data.line.me) under /simulator/data,
+  with LINE's validation, error format, retry keys, reply tokens and rate limits.
+- `page`: a phone-like chat page at /simulator/ that posts signed webhooks to /callback.
+- `store.SimulatorStore`: the state in Redis and the Python API tests assert on.
+- `events`: builders of real-looking webhook events; `terminal`: a chat in the terminal.
+"""
+
+from __future__ import annotations
+
+from simulator import api, page  # noqa: F401  (their routes attach to bp)
+from simulator.blueprint import bp
+from simulator.store import SimulatorStore, get_store
+
+__all__ = ["bp", "get_store", "SimulatorStore"]
