@@ -12,11 +12,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the web app. `config` overrides the environment (tests pass their own)."""
     from bot import db, redis_store, webhook
     from bot.config import load_config
+    from bot.i18n import require_catalogs
     from bot.postback import PostbackCodec
     from handlers import build_router
 
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(load_config(overrides=config))
+    require_catalogs()
     _configure_logging()
 
     db.init_app(app)

@@ -20,11 +20,15 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 def _create_app() -> Flask:
     from bot import create_app
     from bot.config import ConfigError
+    from bot.i18n import MissingCatalogError
 
     try:
         return create_app()
     except ConfigError as exc:
         click.echo(f"machibot: configuration error: {exc}", err=True)
+        sys.exit(2)
+    except MissingCatalogError as exc:
+        click.echo(f"machibot: {exc}", err=True)
         sys.exit(2)
 
 

@@ -68,6 +68,20 @@ def _read_catalog(path: Path) -> Translations:
     return Translations(mo, domain=DOMAIN)
 
 
+class MissingCatalogError(RuntimeError):
+    """A supported locale has no catalog: the bot would answer its people in English."""
+
+
+def require_catalogs() -> None:
+    """Refuse to start without a catalog for every supported locale."""
+    missing = [code for code in SUPPORTED_LOCALES if not catalog_path(code).is_file()]
+    if missing:
+        raise MissingCatalogError(
+            f"no translation catalog for {', '.join(missing)} in {locales.CATALOG_DIR}: the "
+            "bot would answer those people in English. Reinstall machibot (its package ships "
+            f"every catalog), or in a checkout restore locales/<locale>/LC_MESSAGES/{DOMAIN}.po")
+
+
 def gettext(locale: str, message: str, **params: Any) -> str:
     text = translations(locale).ugettext(message)
     return text.format(**params) if params else text
