@@ -4,22 +4,20 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PO     := $(wildcard locales/*/LC_MESSAGES/messages.po)
-MO     := $(PO:.po=.mo)
 PYBABEL_KEYWORDS := -k N_ -k gettext:2 -k ngettext:2,3 -k _
 
-.PHONY: run test lint i18n-extract i18n-update i18n-compile bench clean
+.PHONY: run test lint i18n-extract i18n-update bench clean
 
-run: $(STAMP) $(MO)
+run: $(STAMP)
 	$(BIN)/machibot db upgrade
 	$(BIN)/machibot data demo --if-empty
 	$(BIN)/machibot serve
 
-test: $(STAMP) $(MO)
+test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot handlers dialogs models simulator migrations tests bench
+	$(BIN)/ruff check bot handlers dialogs models simulator migrations locales tests bench
 	$(BIN)/lint-imports
 
 $(STAMP): pyproject.toml
@@ -28,7 +26,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-# Catalogs: extract the English msgids, merge them into every locale, compile.
+# Catalogs: extract the English msgids, merge them into every locale. The bot reads the .po
+# files themselves (bot/i18n.py): there is nothing to compile.
 i18n-extract: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg $(PYBABEL_KEYWORDS) --no-location \
 		--add-comments=Translators: --sort-output -o locales/messages.pot .
@@ -37,15 +36,9 @@ i18n-update: i18n-extract
 	$(BIN)/pybabel -q update -i locales/messages.pot -d locales --no-fuzzy-matching \
 		--ignore-obsolete
 
-i18n-compile: $(MO)
-
-locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
-	$(BIN)/pybabel -q compile -i $< -o $@
-
-bench: $(STAMP) $(MO)
+bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/webhook_bench.py
 
 clean:
 	rm -rf $(VENV) instance *.egg-info
-	find locales -name '*.mo' -delete

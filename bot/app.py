@@ -19,6 +19,7 @@ import simulator
 from bot import db, ics, photos, redis_store, registries, webhook
 from bot.cli import register_commands
 from bot.config import ConfigError, load_config
+from bot.kernel.i18n import MissingCatalogError, require_catalogs
 from bot.kernel.postback import PostbackCodec
 from handlers import build_router
 
@@ -27,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. `config` overrides the environment (tests pass their own)."""
     app = Flask("bot", instance_relative_config=False)
     app.config.update(load_config(overrides=config))
+    require_catalogs()
     _configure_logging()
 
     db.init_app(app)
@@ -63,6 +65,9 @@ def _app_for_cli() -> Flask:
         return create_app()
     except ConfigError as exc:
         click.echo(f"machibot: configuration error: {exc}", err=True)
+        sys.exit(2)
+    except MissingCatalogError as exc:
+        click.echo(f"machibot: {exc}", err=True)
         sys.exit(2)
 
 

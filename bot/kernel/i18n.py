@@ -1,26 +1,32 @@
 """Translations with the locale passed explicitly (the worker and scheduler have no request).
 
 Message ids are English; every locale, Japanese included, has a catalog in
-locales/<code>/LC_MESSAGES/messages.po, compiled by `make` so none is ever stale.
-やさしい日本語 has its own catalog, `ja_easy`; it formats dates as Japanese does.
+locales/<code>/LC_MESSAGES/messages.po, installed with the code (the `locales` package).
+The bot reads the .po files themselves, each the first time its locale is needed: there is
+no compiled copy to build or to go stale, and an install that has the code has its
+translations. やさしい日本語 has its own catalog, `ja_easy`; it formats dates as Japanese does.
 """
 
 from __future__ import annotations
 
 import threading
 from datetime import date, datetime
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+
+import locales
 
 # N_ and the locale table belong to the domain; the kernel passes them on to the dialogs
 from models.locales import N_, SUPPORTED_LOCALES
 
-LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
 DOMAIN = "messages"
 
 __all__ = ["N_", "SUPPORTED_LOCALES", "gettext", "ngettext", "translations"]
@@ -36,9 +42,38 @@ def translations(locale: str) -> NullTranslations:
             found = _cache.get(locale)
             if found is None:
                 code = locale if locale in SUPPORTED_LOCALES else "ja"
-                found = Translations.load(str(LOCALES_DIR), [code], DOMAIN)
+                found = _read_catalog(catalog_path(code))
                 _cache[locale] = found
     return found
+
+
+def catalog_path(locale: str) -> Path:
+    return locales.CATALOG_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def _read_catalog(path: Path) -> Translations:
+    """The catalog as `pybabel compile` would build it (fuzzy and empty entries left out),
+    compiled in memory: a few milliseconds, once per locale and process."""
+    with path.open("rb") as po:
+        catalog = read_po(po)
+    mo = BytesIO()
+    write_mo(mo, catalog)
+    mo.seek(0)
+    return Translations(mo, domain=DOMAIN)
+
+
+class MissingCatalogError(RuntimeError):
+    """A supported locale has no catalog: the bot would answer its people in English."""
+
+
+def require_catalogs() -> None:
+    """Refuse to start without a catalog for every supported locale."""
+    missing = [code for code in SUPPORTED_LOCALES if not catalog_path(code).is_file()]
+    if missing:
+        raise MissingCatalogError(
+            f"no translation catalog for {', '.join(missing)} in {locales.CATALOG_DIR}: the "
+            "bot would answer those people in English. Reinstall machibot (its package ships "
+            f"every catalog), or in a checkout restore locales/<locale>/LC_MESSAGES/{DOMAIN}.po")
 
 
 def gettext(locale: str, message: str, **params: Any) -> str:

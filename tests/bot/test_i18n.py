@@ -1,6 +1,20 @@
+import shutil
 from datetime import UTC, datetime
 
-from bot.kernel.i18n import SUPPORTED_LOCALES, format_clock, format_when, match_locale
+import pytest
+from click.testing import CliRunner
+
+import locales
+from bot.app import create_app, main
+from bot.kernel.i18n import (
+    SUPPORTED_LOCALES,
+    MissingCatalogError,
+    format_clock,
+    format_when,
+    match_locale,
+)
+
+REFUSAL = r"no translation catalog for ko in .*Reinstall machibot"
 
 
 def test_line_profile_languages_map_to_supported_locales():
@@ -21,3 +35,29 @@ def test_times_are_shown_in_tokyo_time_in_each_language():
     assert "10:30" in format_when(moment, "ko")
     for locale in SUPPORTED_LOCALES:
         assert "2026" in format_when(moment, locale)
+
+
+@pytest.fixture
+def catalogs_without_korean(tmp_path, monkeypatch):
+    """A copy of the catalogs that lacks Korean's, where the bot looks for its catalogs."""
+    copy = tmp_path / "locales"
+    shutil.copytree(locales.CATALOG_DIR, copy, ignore=shutil.ignore_patterns("*.py*", "__*"))
+    (copy / "ko" / "LC_MESSAGES" / "messages.po").unlink()
+    monkeypatch.setattr(locales, "CATALOG_DIR", copy)
+    return copy
+
+
+def test_the_app_refuses_to_start_without_every_catalog(tmp_path, catalogs_without_korean):
+    # Babel would quietly answer Korean speakers in English
+    with pytest.raises(MissingCatalogError, match=REFUSAL):
+        create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path)})
+
+
+def test_the_command_exits_2_naming_the_missing_catalog(tmp_path, catalogs_without_korean):
+    env = {name: None for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN",
+                                   "LINE_API_BASE_URL", "DATABASE_URL", "REDIS_URL")}
+    env["MACHIBOT_INSTANCE"] = str(tmp_path / "instance")
+    result = CliRunner().invoke(main, ["db", "upgrade"], env=env)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("machibot: no translation catalog for ko in ")
+    assert "Reinstall machibot" in result.stderr
