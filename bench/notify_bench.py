@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/notify_bench.py                 # 100,000 recipients
     .venv/bin/python bench/notify_bench.py --recipients 20000 --idle-seconds 10
-    .venv/bin/python bench/notify_bench.py --quick         # 10,000 recipients, 3 s idle
+    .venv/bin/python bench/notify_bench.py --quick         # 10,000 recipients, 10 s idle
 
 1. One staff announcement to everyone (N recipients, one language) is queued in the outbox
    and dispatched by one `Dispatcher` pass, against the simulator run under gunicorn gthread
@@ -81,7 +81,7 @@ stop.set()
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="10,000 recipients and 3 s of idle scheduler (CI runs it)")
+                        help="10,000 recipients, 10 s of idle scheduler (CI runs it)")
     parser.add_argument("--recipients", type=int, default=None, help="default 100,000")
     parser.add_argument("--sim-latency-ms", type=float, default=50.0)
     parser.add_argument("--sim-workers", type=int, default=4)
@@ -90,7 +90,7 @@ def main() -> int:
     parser.add_argument("--idle-seconds", type=float, default=None, help="default 20")
     args = parser.parse_args()
     recipients = args.recipients or (10_000 if args.quick else 100_000)
-    idle_seconds = args.idle_seconds or (3.0 if args.quick else 20.0)
+    idle_seconds = args.idle_seconds or (10.0 if args.quick else 20.0)
 
     tmp = Path(tempfile.mkdtemp(prefix="machibot-notify-bench-"))
     procs = Procs(tmp)
