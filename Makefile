@@ -1,14 +1,16 @@
 # make run  - start the bot (with the LINE simulator unless LINE credentials are set)
 # make test - run the test suite (embedded SQLite and Redis unless DATABASE_URL/REDIS_URL)
+# make bench - the webhook benchmark; make bench-quick - every benchmark briefly (CI runs it)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 PO     := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO     := $(PO:.po=.mo)
 PYBABEL_KEYWORDS := -k N_ -k gettext:2 -k ngettext:2,3 -k _
 
-.PHONY: run test lint i18n-extract i18n-update i18n-compile bench clean
+.PHONY: run test lint i18n-extract i18n-update i18n-compile bench bench-quick clean
 
 run: $(STAMP) $(MO)
 	$(BIN)/machibot db upgrade
@@ -41,9 +43,20 @@ i18n-compile: $(MO)
 locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel -q compile -i $< -o $@
 
-bench: $(STAMP) $(MO)
+# the bench extra: bench/sim_host.py serves the simulator under uvicorn
+$(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
-	$(BIN)/python bench/webhook_bench.py
+	touch $@
+
+bench: $(BENCH_STAMP) $(MO)
+	$(BIN)/python -m bench.webhook
+
+# Every benchmark with small counts, well under a minute each: figures printed, no thresholds;
+# fails only when a benchmark crashes or measures nothing.
+bench-quick: $(BENCH_STAMP) $(MO)
+	$(BIN)/python -m bench.webhook --quick
+	$(BIN)/python bench/notify_bench.py --quick
+	$(BIN)/python bench/recommend_bench.py --quick
 
 clean:
 	rm -rf $(VENV) instance *.egg-info
