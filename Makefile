@@ -1,12 +1,14 @@
 # make run  - start the bot (with the LINE simulator unless LINE credentials are set)
 # make test - run the test suite (embedded SQLite and Redis unless DATABASE_URL/REDIS_URL)
+# make bench - the webhook benchmark; make bench-quick - every benchmark briefly (CI runs it)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 PYBABEL_KEYWORDS := -k N_ -k gettext:2 -k ngettext:2,3 -k _
 
-.PHONY: run test lint i18n-extract i18n-update bench clean
+.PHONY: run test lint i18n-extract i18n-update bench bench-quick clean
 
 run: $(STAMP)
 	$(BIN)/machibot db upgrade
@@ -27,7 +29,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # Catalogs: extract the English msgids, merge them into every locale. The bot reads the .po
-# files themselves (bot/i18n.py): there is nothing to compile.
+# files themselves (bot/kernel/i18n.py): there is nothing to compile.
 i18n-extract: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg $(PYBABEL_KEYWORDS) --no-location \
 		--add-comments=Translators: --sort-output -o locales/messages.pot .
@@ -36,9 +38,20 @@ i18n-update: i18n-extract
 	$(BIN)/pybabel -q update -i locales/messages.pot -d locales --no-fuzzy-matching \
 		--ignore-obsolete
 
-bench: $(STAMP)
+# the bench extra: bench/sim_host.py serves the simulator under uvicorn
+$(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
-	$(BIN)/python bench/webhook_bench.py
+	touch $@
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench.webhook
+
+# Every benchmark with small counts, well under a minute each: figures printed, no thresholds;
+# fails only when a benchmark crashes or measures nothing.
+bench-quick: $(BENCH_STAMP)
+	$(BIN)/python -m bench.webhook --quick
+	$(BIN)/python bench/notify_bench.py --quick
+	$(BIN)/python bench/recommend_bench.py --quick
 
 clean:
 	rm -rf $(VENV) instance *.egg-info

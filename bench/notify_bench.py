@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/notify_bench.py                 # 100,000 recipients
     .venv/bin/python bench/notify_bench.py --recipients 20000 --idle-seconds 10
+    .venv/bin/python bench/notify_bench.py --quick         # 10,000 recipients, 10 s idle
 
 1. One staff announcement to everyone (N recipients, one language) is queued in the outbox
    and dispatched by one `Dispatcher` pass, against the simulator run under gunicorn gthread
@@ -10,7 +11,8 @@
 2. An idle `machibot scheduler` (the real one, in a fresh process, holding the lease, with
    an empty outbox): SQL statements per second and its resident memory.
 
-Process management (private redis-server, gunicorn, clean shutdown) is bench/webhook_bench.py's.
+Process management (private redis-server, gunicorn, clean shutdown) is the webhook
+benchmark's (bench/webhook/stack.py).
 """
 
 from __future__ import annotations
@@ -29,22 +31,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
 import redis  # noqa: E402
-from webhook_bench import (  # noqa: E402
-    CLK_TCK,
+
+from bench.webhook.measure import CLK_TCK, cpu_seconds, machine_busy  # noqa: E402
+from bench.webhook.stack import (  # noqa: E402
     HOST,
-    VENV_BIN,
+    WEB_APP,
     Procs,
-    cpu_seconds,
     free_port,
     gunicorn_argv,
     http_json,
-    machine_busy,
-    tree,
+    migrate,
+    start_redis,
     wait_http,
 )
+from bot.scheduler import LEASE_KEY  # noqa: E402
+from simulator.store import SimulatorStore  # noqa: E402
 
 MULTICAST_CEILING = 200 * 500  # LINE: 200 multicast requests/s, 500 recipients each
 
@@ -53,14 +56,14 @@ IDLE_LAUNCHER = """
 import sys, threading, time
 from pathlib import Path
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from bot.app import create_app
-from bot.db import get_engine
 from bot.scheduler import Scheduler
 app = create_app()
 count = [0]
 def counted(*_args):
     count[0] += 1
-event.listen(get_engine(app), "before_cursor_execute", counted)
+event.listen(Engine, "before_cursor_execute", counted)
 stop = threading.Event()
 scheduler = Scheduler(app)
 threading.Thread(target=scheduler.run, args=(stop,), daemon=True).start()
@@ -77,30 +80,25 @@ stop.set()
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--recipients", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true",
+                        help="10,000 recipients, 10 s of idle scheduler (CI runs it)")
+    parser.add_argument("--recipients", type=int, default=None, help="default 100,000")
     parser.add_argument("--sim-latency-ms", type=float, default=50.0)
     parser.add_argument("--sim-workers", type=int, default=4)
     parser.add_argument("--sim-threads", type=int, default=32)
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
-    parser.add_argument("--idle-seconds", type=float, default=20.0)
+    parser.add_argument("--idle-seconds", type=float, default=None, help="default 20")
     args = parser.parse_args()
+    recipients = args.recipients or (10_000 if args.quick else 100_000)
+    idle_seconds = args.idle_seconds or (10.0 if args.quick else 20.0)
 
     tmp = Path(tempfile.mkdtemp(prefix="machibot-notify-bench-"))
     procs = Procs(tmp)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        redis_port = free_port()
-        procs.start("redis", ["redis-server", "--port", str(redis_port), "--bind", HOST,
-                              "--save", "", "--appendonly", "no", "--dir", str(tmp)],
-                    dict(os.environ))
-        redis_url = f"redis://{HOST}:{redis_port}/0"
+        redis_url = start_redis(procs, tmp)
         r = redis.Redis.from_url(redis_url, decode_responses=True)
-        for _ in range(100):
-            try:
-                r.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
+        store = SimulatorStore(r)
         sim_port = free_port()
         env = dict(os.environ, DATABASE_URL=args.database_url or f"sqlite:///{tmp / 'bench.db'}",
                    REDIS_URL=redis_url, MACHIBOT_INSTANCE=str(tmp / "instance"),
@@ -110,9 +108,8 @@ def main() -> int:
             env.pop(name, None)
         os.environ.clear()
         os.environ.update(env)
-        subprocess.run([str(VENV_BIN / "machibot"), "db", "upgrade"], env=env, cwd=ROOT,
-                       check=True, capture_output=True)
-        sim = procs.start("simulator", gunicorn_argv("bot.app:create_app()", sim_port,
+        migrate(env)
+        sim = procs.start("simulator", gunicorn_argv(WEB_APP, sim_port,
                                                      args.sim_workers, args.sim_threads), env,
                           stop_signal=signal.SIGINT)
         sim_url = f"http://{HOST}:{sim_port}/simulator"
@@ -124,10 +121,9 @@ def main() -> int:
         from bot.notify.dispatch import dispatch, get_dispatcher
         from models.announcements import create, schedule
         from models.users import User
-        from simulator.store import SimulatorStore
 
         app = create_app()
-        n = args.recipients
+        n = recipients
         t0 = time.monotonic()
         line_ids = [f"U{i:032x}" for i in range(n)]
         with session_scope(app) as session:
@@ -138,7 +134,7 @@ def main() -> int:
                 for u in line_ids])
         with r.pipeline(transaction=False) as pipe:
             for start in range(0, n, 5000):
-                pipe.sadd("machibot:sim:friends", *line_ids[start:start + 5000])
+                pipe.sadd(store.k("friends"), *line_ids[start:start + 5000])
             pipe.execute()
         t1 = time.monotonic()
         with session_scope(app) as session:
@@ -149,8 +145,8 @@ def main() -> int:
         print(f"{n} users added in {t1 - t0:.1f} s; announcement queued for {targeted} "
               f"recipients in {t2 - t1:.2f} s", flush=True)
 
-        requests_before = r.llen("machibot:sim:requests")
-        servers = {"simulator": tree(sim.pid), "redis": [procs.running["redis"].pid]}
+        requests_before = r.llen(store.k("requests"))
+        servers = {"simulator": procs.pids("simulator"), "redis": [procs.running["redis"].pid]}
         cpu0 = {name: cpu_seconds(pids) for name, pids in servers.items()}
         own0, busy0 = time.process_time(), machine_busy()[0]
         wall0 = time.time()
@@ -162,12 +158,12 @@ def main() -> int:
         cpu["dispatcher"] = time.process_time() - own0
         others = (machine_busy()[0] - busy0) / CLK_TCK - sum(cpu.values())
         get_dispatcher(app).close()
-        log = [json.loads(x) for x in r.lrange("machibot:sim:requests", requests_before, -1)]
+        log = [json.loads(x) for x in r.lrange(store.k("requests"), requests_before, -1)]
         statuses: dict[int, int] = {}
         for entry in log:
             statuses[entry["status"]] = statuses.get(entry["status"], 0) + 1
         per_user: Counter[str] = Counter()
-        for (user, _), count in SimulatorStore(r).deliveries().items():
+        for (user, _), count in store.deliveries().items():
             per_user[user] += count
         delivered = len(per_user)
         rate = stats.sent / elapsed
@@ -188,11 +184,15 @@ def main() -> int:
               + ", ".join(f"{name} {value:.2f}" for name, value in cpu.items())
               + f", everything else on the machine {max(0.0, others):.2f}", flush=True)
 
+        if not stats.sent:
+            print("BENCH BROKEN: the dispatch sent nothing", file=sys.stderr)
+            return 1
+
         # the idle scheduler, in a fresh process
-        r.delete("machibot:scheduler:leader")
-        idle = subprocess.run([sys.executable, "-c", IDLE_LAUNCHER, str(args.idle_seconds)],
+        r.delete(LEASE_KEY)
+        idle = subprocess.run([sys.executable, "-c", IDLE_LAUNCHER, str(idle_seconds)],
                               env=env, cwd=ROOT, capture_output=True, text=True,
-                              timeout=args.idle_seconds + 60)
+                              timeout=idle_seconds + 60)
         if idle.returncode != 0:
             print(idle.stderr[-2000:])
             return 1

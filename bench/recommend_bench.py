@@ -10,6 +10,7 @@ models.recommend.rank — the bot's own ranking — and with a by-date baseline 
 and print hit@3 for both.
 
     .venv/bin/python bench/recommend_bench.py [--people 600] [--seed 7]
+    .venv/bin/python bench/recommend_bench.py --quick        # 200 people
 """
 
 from __future__ import annotations
@@ -169,11 +170,13 @@ def simulate(seed: int = 7, people: int = 600, activities: int = 60) -> dict[str
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--people", type=int, default=600)
+    parser.add_argument("--quick", action="store_true", help="200 people (CI runs it)")
+    parser.add_argument("--people", type=int, default=None, help="default 600")
     parser.add_argument("--activities", type=int, default=60)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    result = simulate(args.seed, args.people, args.activities)
+    people = args.people or (200 if args.quick else 600)
+    result = simulate(args.seed, people, args.activities)
     print(f"people evaluated (with at least one slot they would join): {int(result['people'])}")
     print(f"hit@3 recommendations : {result['recommend']:.1%}")
     print(f"hit@3 by-date baseline: {result['by_date']:.1%}")

@@ -1,5 +1,5 @@
-"""The LINE simulator served for bench/webhook_bench.py: uvicorn (uvloop, httptools), one
-process, as an ASGI app.
+"""The LINE simulator served for the webhook benchmark (bench/webhook/): uvicorn (uvloop,
+httptools), one process, as an ASGI app.
 
     .venv/bin/python bench/sim_host.py --port 8001     # env as for `machibot serve`
 

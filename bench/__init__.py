@@ -1,0 +1,1 @@
+"""Benchmarks of machibot: scripts that print figures, never against LINE (see README.md)."""
