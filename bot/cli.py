@@ -46,24 +46,40 @@ def register_commands(app: Flask) -> None:
             app.cli.add_command(command)
 
 
-def alembic_config(app: Flask):  # type: ignore[no-untyped-def]
+def alembic_config(database_url: str):  # type: ignore[no-untyped-def]
+    """Alembic's configuration for the migrations under migrations/ and this database (what
+    alembic.ini at the checkout's root says, without needing the file)."""
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["app"] = app
+    config.attributes["database_url"] = database_url
     return config
 
 
 def upgrade_database(app: Flask) -> None:
     from alembic import command
 
-    command.upgrade(alembic_config(app), "heads")
+    command.upgrade(alembic_config(app.config["DATABASE_URL"]), "head")
+
+
+def next_revision_id(config) -> str:  # type: ignore[no-untyped-def]
+    """The number after the highest revision's: 0012 follows 0011."""
+    from alembic.script import ScriptDirectory
+
+    numbers = [int(script.revision)
+               for script in ScriptDirectory.from_config(config).walk_revisions()
+               if script.revision.isdigit()]
+    return f"{max(numbers, default=0) + 1:04d}"
 
 
 @click.group()
 def db() -> None:
     """Database migrations."""
+
+
+def _current_config():  # type: ignore[no-untyped-def]
+    return alembic_config(current_app.config["DATABASE_URL"])
 
 
 @db.command("upgrade")
@@ -72,6 +88,40 @@ def db_upgrade() -> None:
     """Bring the database schema up to date."""
     upgrade_database(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo("database is up to date")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Take the schema back to REVISION (e.g. 0010, -1, or base for an empty database)."""
+    from alembic import command
+    from alembic.util import CommandError
+
+    try:
+        command.downgrade(_current_config(), revision)
+    except CommandError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"database downgraded to {revision}")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="what the migration does")
+@click.option("--autogenerate", is_flag=True,
+              help="write the operations that bring the database to the models")
+@with_appcontext
+def db_revision(message: str, autogenerate: bool) -> None:
+    """Write a new migration under migrations/versions, numbered after the last one."""
+    from alembic import command
+    from alembic.util import CommandError
+
+    config = _current_config()
+    try:
+        script = command.revision(config, message=message, autogenerate=autogenerate,
+                                  rev_id=next_revision_id(config))
+    except CommandError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {script.path}")  # type: ignore[union-attr]
 
 
 @click.group()
