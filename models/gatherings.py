@@ -9,7 +9,9 @@ A gathering that moves (`move`) gets its attending people's reminders at the new
 reminder's dedupe key names the start time it is for, so the old ones are cancelled and
 new ones written, even where an old one was already sent. Everyone invited is told of a
 change or a cancellation (`gathering.changed`, `gathering.cancelled`); every message reads
-the gathering when it is sent, so nobody is told a stale time or place.
+the gathering when it is sent, so nobody is told a stale time or place. A move or a
+cancellation also raises the gathering's `sequence`, so that a calendar file downloaded
+again updates the entry a phone already has.
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ class Gathering(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     cancelled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the calendar file's SEQUENCE, raised each time the gathering moves or is called off: a
+    # phone's calendar replaces its entry (same UID) only with one of a higher sequence
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
     rsvps: Mapped[list[Rsvp]] = relationship(back_populates="gathering",
                                              cascade="all, delete-orphan",
@@ -184,6 +189,7 @@ def move(session: Session, gathering: Gathering, *, starts_at: datetime | None =
     now = as_utc(now or utcnow())
     if gathering.cancelled:
         raise GatheringError("cancelled")
+    before = (as_utc(gathering.starts_at), gathering.place, gathering.online_url)
     if starts_at is not None:
         if as_utc(starts_at) <= now:
             raise GatheringError("past")
@@ -196,6 +202,8 @@ def move(session: Session, gathering: Gathering, *, starts_at: datetime | None =
         if len(place) > PLACE_MAX or len(online_url) > URL_MAX:
             raise GatheringError("too_long", limit=PLACE_MAX if place else URL_MAX)
         gathering.place, gathering.online_url = place, online_url
+    if (as_utc(gathering.starts_at), gathering.place, gathering.online_url) != before:
+        _next_sequence(gathering)
     attending = session.scalars(select(Rsvp.user_id).where(Rsvp.gathering_id == gathering.id,
                                                            Rsvp.answer == ATTEND))
     for user_id in list(attending):
@@ -210,12 +218,20 @@ def cancel_gathering(session: Session, gathering: Gathering, *, by_user_id: int 
                      now: datetime | None = None) -> int:
     """Call it off: no more reminders or invitations; everyone invited but the person who
     cancelled it is told. Returns how many are told."""
+    if not gathering.cancelled:
+        _next_sequence(gathering)
     gathering.cancelled = True
     cancel(session, ref=gathering.ref, kind="gathering.reminder")
     cancel(session, ref=gathering.ref, kind="gathering.invite")
     cancel(session, ref=gathering.ref, kind="gathering.changed")
     return _tell_invited(session, gathering, "gathering.cancelled", by_user_id,
                          as_utc(now or utcnow()), declined_too=False)
+
+
+def _next_sequence(gathering: Gathering) -> None:
+    """Raise the calendar sequence in the UPDATE itself, so two changes at once raise it
+    twice."""
+    gathering.sequence = Gathering.sequence + 1  # type: ignore[assignment]
 
 
 def _tell_invited(session: Session, gathering: Gathering, kind: str, by_user_id: int | None,

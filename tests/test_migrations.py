@@ -144,3 +144,37 @@ def test_plain_alembic_from_the_checkout_migrates_the_apps_default_database(tmp_
     assert f"-> {head}" in result.stderr  # alembic.ini's log lines
     database = load_config({}, str(tmp_path / "instance"))["DATABASE_URL"]
     assert current_revisions(database) == {head}
+
+
+def test_a_downgrade_that_rebuilds_a_table_keeps_the_rows_that_reference_it(scratch_url):
+    """On SQLite, dropping a column rebuilds the table (copy, drop, rename): the answers that
+    reference a gathering must outlive its rebuild (ON DELETE CASCADE would take them)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.orm import Session
+
+    from models import gatherings as gat
+    from models.ideas import IdeaCall
+    from models.users import User
+
+    config = alembic_config(scratch_url)
+    command.upgrade(config, "head")
+    engine = make_engine(scratch_url)
+    try:
+        with Session(engine) as session, session.begin():
+            user = User(line_user_id="U" + "1" * 32, locale="ja", mode="standard",
+                        notification_prefs={})
+            call = IdeaCall(theme="駐輪場", issue="足りない",
+                            deadline=datetime(2031, 1, 1, tzinfo=UTC))
+            session.add_all([user, call])
+            session.flush()
+            gathering = gat.schedule(session, kind=gat.IDEA_MEETING, idea_call_id=call.id,
+                                     starts_at=datetime(2031, 1, 15, 5, tzinfo=UTC), place="区役所")
+            session.add(gat.Rsvp(gathering_id=gathering.id, user_id=user.id, answer=gat.ATTEND))
+        command.downgrade(config, "0011")  # drops gatherings.sequence
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM gathering_rsvps").scalar() == 1
+            assert connection.exec_driver_sql("SELECT sequence FROM gatherings").all() == [(0,)]
+    finally:
+        engine.dispose()

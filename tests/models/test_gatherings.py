@@ -67,3 +67,17 @@ def test_the_calendar_file(app, client, gathering_id):
     assert "LOCATION:区民センター 第1集会室\\n2階" in body
     assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
     assert client.get("/ics/not-a-token.ics").status_code == 404
+
+
+def test_the_calendar_sequence_rises_when_the_gathering_changes(app, gathering_id):
+    with session_scope(app) as session:
+        gathering = session.get(gat.Gathering, gathering_id)
+        assert gathering.sequence == 0
+        gat.move(session, gathering, starts_at=STARTS, config=app.config)  # no change
+        assert gathering.sequence == 0
+        gat.move(session, gathering, place="区民センター 第2集会室", config=app.config)
+        assert gathering.sequence == 1
+        gat.move(session, gathering, starts_at=STARTS.replace(day=16), config=app.config)
+        assert gathering.sequence == 2
+        gat.cancel_gathering(session, gathering)
+        assert gathering.sequence == 3
