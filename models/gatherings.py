@@ -1,5 +1,6 @@
 """Gatherings: an initiative's preparation gathering (実行準備の集い) or an idea call's idea
-meeting (アイデアの会); who was invited, who answers attend or not, and the calendar file.
+meeting (アイデアの会); who was invited, who answers attend or not, and the calendar file's
+address and version (bot/ics.py writes the file).
 
 A gathering belongs to exactly one initiative or one idea call. Answers are rows
 (`gathering_rsvps`, one per person), so the count is a query; reminders are outbox rows
@@ -17,7 +18,7 @@ again updates the entry a phone already has.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, func, select
@@ -34,7 +35,6 @@ ATTEND, DECLINE = "yes", "no"
 
 PLACE_MAX = 200
 URL_MAX = 500
-GATHERING_HOURS = 2  # how long the calendar entry lasts
 
 
 class Gathering(Base):
@@ -272,54 +272,6 @@ def by_token(session: Session, token: str) -> Gathering | None:
     if not token or len(token) > 64:
         return None
     return session.scalar(select(Gathering).where(Gathering.ics_token == token))
-
-
-# -- the calendar file (RFC 5545), standard library only ------------------------------------
-
-
-def _escape(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
-
-
-def _fold(line: str) -> str:
-    """Lines of at most 75 octets, continued with a leading space (RFC 5545 3.1)."""
-    out, current = [], b""
-    for ch in line:
-        encoded = ch.encode()
-        if len(current) + len(encoded) > 75:
-            out.append(current.decode())
-            current = b" "
-        current += encoded
-    out.append(current.decode())
-    return "\r\n".join(out)
-
-
-def ics(gathering: Gathering, *, title: str, description: str = "",
-        host: str = "machibot") -> bytes:
-    """One VEVENT for the gathering; `title` and `description` in the reader's words."""
-    start = as_utc(gathering.starts_at)
-    end = start + timedelta(hours=GATHERING_HOURS)
-    stamp = "%Y%m%dT%H%M%SZ"
-    location = gathering.place or gathering.online_url
-    lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//machibot//gatherings//EN",
-        "CALSCALE:GREGORIAN", "METHOD:PUBLISH", "BEGIN:VEVENT",
-        f"UID:gathering-{gathering.id}@{host}",
-        f"DTSTAMP:{as_utc(gathering.created_at or utcnow()).strftime(stamp)}",
-        f"DTSTART:{start.strftime(stamp)}", f"DTEND:{end.strftime(stamp)}",
-        f"SUMMARY:{_escape(title)}",
-    ]
-    if location:
-        lines.append(f"LOCATION:{_escape(location)}")
-    if gathering.online_url:
-        lines.append(f"URL:{gathering.online_url}")
-    if description:
-        lines.append(f"DESCRIPTION:{_escape(description)}")
-    if gathering.cancelled:
-        lines.append("STATUS:CANCELLED")
-    lines += ["END:VEVENT", "END:VCALENDAR"]
-    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode()
 
 
 def erase_rsvps(session: Session, user: Any) -> None:
