@@ -260,7 +260,7 @@ def calendar_choices(ctx: Context, gathering: Gathering) -> list[Choice]:
 def calendar_choice(out: Composer, app: Flask, gathering: Gathering) -> list[Choice]:
     """"Add to calendar" (the .ics file), when this server has an address for phones."""
 
-    url = public_url(app, gathering.ics_token)
+    url = public_url(app, gathering.ics_token, out.locale)  # the file reads in their language
     if not url:
         return []
     # Translators: opens a calendar file to add the gathering to the phone's calendar

@@ -1,5 +1,6 @@
 """Gatherings: an initiative's preparation gathering (実行準備の集い) or an idea call's idea
-meeting (アイデアの会); who was invited, who answers attend or not, and the calendar file.
+meeting (アイデアの会); who was invited, who answers attend or not, and the calendar file's
+address and version (bot/ics.py writes the file).
 
 A gathering belongs to exactly one initiative or one idea call. Answers are rows
 (`gathering_rsvps`, one per person), so the count is a query; reminders are outbox rows
@@ -9,13 +10,15 @@ A gathering that moves (`move`) gets its attending people's reminders at the new
 reminder's dedupe key names the start time it is for, so the old ones are cancelled and
 new ones written, even where an old one was already sent. Everyone invited is told of a
 change or a cancellation (`gathering.changed`, `gathering.cancelled`); every message reads
-the gathering when it is sent, so nobody is told a stale time or place.
+the gathering when it is sent, so nobody is told a stale time or place. A move or a
+cancellation also raises the gathering's `sequence`, so that a calendar file downloaded
+again updates the entry a phone already has.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, func, select
@@ -33,7 +36,6 @@ ATTEND, DECLINE = "yes", "no"
 
 PLACE_MAX = 200
 URL_MAX = 500
-GATHERING_HOURS = 2  # how long the calendar entry lasts
 
 
 class Gathering(Base):
@@ -53,6 +55,9 @@ class Gathering(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     cancelled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the calendar file's SEQUENCE, raised each time the gathering moves or is called off: a
+    # phone's calendar replaces its entry (same UID) only with one of a higher sequence
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
     rsvps: Mapped[list[Rsvp]] = relationship(back_populates="gathering",
                                              cascade="all, delete-orphan",
@@ -183,6 +188,7 @@ def move(session: Session, gathering: Gathering, *, starts_at: datetime | None =
     now = as_utc(now or utcnow())
     if gathering.cancelled:
         raise GatheringError("cancelled")
+    before = (as_utc(gathering.starts_at), gathering.place, gathering.online_url)
     if starts_at is not None:
         if as_utc(starts_at) <= now:
             raise GatheringError("past")
@@ -195,6 +201,8 @@ def move(session: Session, gathering: Gathering, *, starts_at: datetime | None =
         if len(place) > PLACE_MAX or len(online_url) > URL_MAX:
             raise GatheringError("too_long", limit=PLACE_MAX if place else URL_MAX)
         gathering.place, gathering.online_url = place, online_url
+    if (as_utc(gathering.starts_at), gathering.place, gathering.online_url) != before:
+        _next_sequence(gathering)
     attending = session.scalars(select(Rsvp.user_id).where(Rsvp.gathering_id == gathering.id,
                                                            Rsvp.answer == ATTEND))
     for user_id in list(attending):
@@ -209,12 +217,20 @@ def cancel_gathering(session: Session, gathering: Gathering, *, by_user_id: int 
                      now: datetime | None = None) -> int:
     """Call it off: no more reminders or invitations; everyone invited but the person who
     cancelled it is told. Returns how many are told."""
+    if not gathering.cancelled:
+        _next_sequence(gathering)
     gathering.cancelled = True
     cancel(session, ref=gathering.ref, kind="gathering.reminder")
     cancel(session, ref=gathering.ref, kind="gathering.invite")
     cancel(session, ref=gathering.ref, kind="gathering.changed")
     return _tell_invited(session, gathering, "gathering.cancelled", by_user_id,
                          as_utc(now or utcnow()), declined_too=False)
+
+
+def _next_sequence(gathering: Gathering) -> None:
+    """Raise the calendar sequence in the UPDATE itself, so two changes at once raise it
+    twice."""
+    gathering.sequence = Gathering.sequence + 1  # type: ignore[assignment]
 
 
 def _tell_invited(session: Session, gathering: Gathering, kind: str, by_user_id: int | None,
@@ -254,54 +270,6 @@ def by_token(session: Session, token: str) -> Gathering | None:
     if not token or len(token) > 64:
         return None
     return session.scalar(select(Gathering).where(Gathering.ics_token == token))
-
-
-# -- the calendar file (RFC 5545), standard library only ------------------------------------
-
-
-def _escape(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
-
-
-def _fold(line: str) -> str:
-    """Lines of at most 75 octets, continued with a leading space (RFC 5545 3.1)."""
-    out, current = [], b""
-    for ch in line:
-        encoded = ch.encode()
-        if len(current) + len(encoded) > 75:
-            out.append(current.decode())
-            current = b" "
-        current += encoded
-    out.append(current.decode())
-    return "\r\n".join(out)
-
-
-def ics(gathering: Gathering, *, title: str, description: str = "",
-        host: str = "machibot") -> bytes:
-    """One VEVENT for the gathering; `title` and `description` in the reader's words."""
-    start = as_utc(gathering.starts_at)
-    end = start + timedelta(hours=GATHERING_HOURS)
-    stamp = "%Y%m%dT%H%M%SZ"
-    location = gathering.place or gathering.online_url
-    lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//machibot//gatherings//EN",
-        "CALSCALE:GREGORIAN", "METHOD:PUBLISH", "BEGIN:VEVENT",
-        f"UID:gathering-{gathering.id}@{host}",
-        f"DTSTAMP:{as_utc(gathering.created_at or utcnow()).strftime(stamp)}",
-        f"DTSTART:{start.strftime(stamp)}", f"DTEND:{end.strftime(stamp)}",
-        f"SUMMARY:{_escape(title)}",
-    ]
-    if location:
-        lines.append(f"LOCATION:{_escape(location)}")
-    if gathering.online_url:
-        lines.append(f"URL:{gathering.online_url}")
-    if description:
-        lines.append(f"DESCRIPTION:{_escape(description)}")
-    if gathering.cancelled:
-        lines.append("STATUS:CANCELLED")
-    lines += ["END:VEVENT", "END:VCALENDAR"]
-    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode()
 
 
 def erase_rsvps(session: Session, user: Any) -> None:

@@ -31,7 +31,7 @@ from sqlalchemy import (
     delete,
     select,
 )
-from sqlalchemy.orm import Mapped, Session, deferred, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, utcnow
 from models.users import User
@@ -54,7 +54,7 @@ class Photo(Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True)
     content_type: Mapped[str] = mapped_column(String(32))
     size: Mapped[int]
-    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     # the address of the photo for LINE's Flex hero image: unguessable, like a calendar link
     token: Mapped[str] = mapped_column(String(43), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

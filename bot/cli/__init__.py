@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from bot.cli.data import activities, data
-from bot.cli.db import db
-from bot.cli.ideas import ideas
-from bot.cli.notify import announce, notify
-from bot.cli.processes import scheduler, serve, worker
-from bot.cli.richmenu import richmenu
-from bot.cli.users import users
+from bot.cli import data, db, ideas, notify, processes, richmenu, users
 from simulator.terminal import simulate
 
-COMMANDS = (serve, worker, scheduler, db, users, simulate, richmenu, notify, announce, data,
-            activities, ideas)
+COMMANDS = (processes.serve, processes.worker, processes.scheduler, db.db, users.users,
+            simulate, richmenu.richmenu, notify.notify, notify.announce, data.data,
+            data.activities, ideas.ideas)
 
 
 def register_commands(app: Flask) -> None:

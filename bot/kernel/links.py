@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask
 from sqlalchemy.orm import Session
@@ -12,12 +13,16 @@ from sqlalchemy.orm import Session
 from models.photos import token_of
 
 
-def public_url(app: Flask, token: str) -> str | None:
-    """The .ics address for people's phones, or None when this server has no public one."""
+def public_url(app: Flask, token: str, locale: str | None = None) -> str | None:
+    """The .ics address for people's phones (in `locale`, the reader's), or None when this
+    server has no public one."""
     base = str(app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
     if not base and app.config.get("SIMULATOR"):
         base = str(app.config["LINE_API_BASE_URL"]).removesuffix("/simulator")
-    return f"{base}/ics/{token}.ics" if base else None
+    if not base:
+        return None
+    query = f"?{urlencode({'lang': locale})}" if locale else ""
+    return f"{base}/ics/{token}.ics{query}"
 
 
 def public_photo_url(config: Mapping[str, Any], session: Session, owner_id: int,

@@ -1,8 +1,15 @@
-from sqlalchemy import select
+import shutil
+from pathlib import Path
 
-from bot.app import main
-from bot.db import session_scope
-from models import AuditLog
+import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import Column, Integer, Table, inspect, select
+
+from bot.app import create_app, main
+from bot.cli import db as cli
+from bot.db import make_engine, session_scope
+from models import AuditLog, Base
 
 
 def test_grant_role_gives_a_known_user_the_role_and_audits_it(app, resident):
@@ -33,3 +40,75 @@ def test_machibot_command_lists_its_commands():
     assert result.exit_code == 0
     for name in ("serve", "worker", "scheduler", "db", "users", "simulate", "richmenu"):
         assert name in result.output
+
+
+# -- db: migrations ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def scratch_migrations(tmp_path, monkeypatch) -> Path:
+    """A copy of migrations/ for `db revision` to write into (not the checkout's)."""
+    copy = tmp_path / "migrations"
+    shutil.copytree(cli.MIGRATIONS, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cli, "MIGRATIONS", copy)
+    return copy
+
+
+def heads_of(directory: Path) -> list[str]:
+    config = Config()
+    config.set_main_option("script_location", str(directory))
+    return ScriptDirectory.from_config(config).get_heads()
+
+
+def test_db_revision_writes_the_next_numbered_migration(app, scratch_migrations):
+    [head] = heads_of(scratch_migrations)
+    runner = app.test_cli_runner()
+    for number in (int(head) + 1, int(head) + 2):
+        result = runner.invoke(args=["db", "revision", "-m", "Add a column"])
+        assert result.exit_code == 0, result.output
+        written = scratch_migrations / "versions" / f"{number:04d}_add_a_column.py"
+        assert f"wrote {written}" in result.output
+        assert heads_of(scratch_migrations) == [f"{number:04d}"]
+        assert f"down_revision = '{number - 1:04d}'" in written.read_text()
+    assert runner.invoke(args=["db", "revision"]).exit_code != 0  # -m MESSAGE is required
+
+
+def test_db_revision_autogenerate_writes_what_the_models_add(app, scratch_migrations):
+    """The test database is at the head: only a table the models gained is written."""
+    probe = Table("probe_for_autogenerate", Base.metadata, Column("id", Integer, primary_key=True))
+    try:
+        result = app.test_cli_runner().invoke(
+            args=["db", "revision", "-m", "probe", "--autogenerate"])
+    finally:
+        Base.metadata.remove(probe)
+    assert result.exit_code == 0, result.output
+    [written] = (scratch_migrations / "versions").glob("*_probe.py")
+    upgrade = written.read_text().split("def upgrade()")[1].split("def downgrade()")[0]
+    operations = [line.strip() for line in upgrade.splitlines()
+                  if line.strip().startswith("op.")]
+    # the migrations and the models agree on everything else
+    assert operations == ["op.create_table('probe_for_autogenerate',"]
+
+
+def test_db_downgrade_takes_the_schema_back(tmp_path, monkeypatch):
+    for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "LINE_API_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    url = f"sqlite:///{tmp_path / 'scratch.db'}"  # not the suite's database
+    scratch = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": url,
+                          "LINE_CHANNEL_SECRET": None, "LINE_CHANNEL_ACCESS_TOKEN": None,
+                          "LINE_API_BASE_URL": None})
+    runner = scratch.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    engine = make_engine(url)
+    try:
+        assert "photos" in inspect(engine).get_table_names()
+        result = runner.invoke(args=["db", "downgrade", "0008"])
+        assert result.exit_code == 0, result.output
+        assert "sender_id" not in {c["name"] for c in inspect(engine).get_columns("photos")}
+        result = runner.invoke(args=["db", "downgrade", "base"])
+        assert result.exit_code == 0, result.output
+        assert inspect(engine).get_table_names() == ["alembic_version"]
+        unknown = runner.invoke(args=["db", "downgrade", "0999"])
+        assert unknown.exit_code != 0 and "0999" in unknown.output
+    finally:
+        engine.dispose()

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import pytest
+from icalendar import Calendar
 from sqlalchemy import select
 
 from bot.db import session_scope
@@ -62,6 +64,15 @@ def pending_reminders(app) -> set[tuple[int, datetime]]:
         return {(n.user_id, n.due_at.replace(tzinfo=UTC)) for n in rows}
 
 
+def calendar_event(client, link: str):  # type: ignore[no-untyped-def]
+    """Download the calendar file behind a link as a phone would, and read its one event."""
+    parts = urlsplit(link)
+    response = client.get(f"{parts.path}?{parts.query}")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    [event] = Calendar.from_ical(response.data).walk("VEVENT")
+    return event
+
+
 def test_moving_a_gathering_moves_the_reminders_and_tells_the_invited(app, planned):
     presenter, alice, sato = planned
     before = {due for _, due in pending_reminders(app)}
@@ -94,7 +105,7 @@ def test_moving_a_gathering_moves_the_reminders_and_tells_the_invited(app, plann
     assert "22" in alice.last_text() and "Jan" in alice.last_text()
 
 
-def test_a_new_place_replaces_the_old_one_for_everyone(app, planned):
+def test_a_new_place_replaces_the_old_one_for_everyone(app, client, planned):
     presenter, alice, _ = planned
     open_gathering(presenter)
     presenter.taps(ja("New place"))
@@ -103,10 +114,14 @@ def test_a_new_place_replaces_the_old_one_for_everyone(app, planned):
     with session_scope(app) as session:
         gathering = session.scalars(select(Gathering)).one()
         assert (gathering.place, gathering.online_url) == ("", "https://meet.example.org/xyz")
+        assert gathering.sequence == 1  # calendars that have it update their entry
     deliver(app)
     alice.new_messages()
     assert "https://meet.example.org/xyz" in alice.last_text()
     assert "阿佐谷地域区民センター" not in alice.last_text()
+    event = calendar_event(client, alice.find_action(en("Add to calendar"))["uri"])
+    assert str(event["LOCATION"]) == "https://meet.example.org/xyz"
+    assert str(event["DESCRIPTION"]) == en("Online: {link}", link="https://meet.example.org/xyz")
 
 
 def test_cancelling_tells_the_invited_and_stops_the_reminders(app, planned):
@@ -172,6 +187,45 @@ def test_invitations_and_reminders_carry_the_calendar_link(app, client, resident
     calendar = client.get(link["uri"].removeprefix("https://machi.example.jp"))
     assert calendar.status_code == 200 and calendar.mimetype == "text/calendar"
     assert b"DTSTART:20310115T050000Z" in calendar.data
+
+
+def test_the_calendar_file_reads_in_each_readers_language_and_follows_the_gathering(
+        app, client, planned):
+    presenter, alice, sato = planned
+    alice_link = alice.find_action(en("Add to calendar"))["uri"]  # beside her "Attend" reply
+    sato_link = sato.find_action(ja("Add to calendar"))["uri"]  # on his invitation
+    title = "こども食堂を一緒に"
+    alice_event, sato_event = calendar_event(client, alice_link), calendar_event(client, sato_link)
+    assert str(alice_event["SUMMARY"]) == en("Preparation gathering: {title}", title=title)
+    assert str(sato_event["SUMMARY"]) == ja("Preparation gathering: {title}", title=title)
+    assert str(alice_event["SUMMARY"]) != str(sato_event["SUMMARY"])
+    assert str(alice_event["LOCATION"]) == "阿佐谷地域区民センター"
+    assert alice_event["UID"] == sato_event["UID"]  # one gathering, one calendar entry
+    assert alice_event["SEQUENCE"] == 0
+    assert alice_event.decoded("DTSTART") == datetime(2031, 1, 15, 5, 0, tzinfo=UTC)
+    # a language the bot does not speak, or none, reads in the bot's default language
+    token_path = urlsplit(alice_link).path
+    default = gettext(app.config["BOT_DEFAULT_LOCALE"], "Preparation gathering: {title}",
+                      title=title)
+    for link in (f"{token_path}?lang=xx", token_path):
+        assert str(calendar_event(client, link)["SUMMARY"]) == default
+
+    open_gathering(presenter)
+    presenter.taps(ja("New date and time"))
+    presenter.taps(ja("Pick date and time"), datetime="2031-01-22T10:00")
+    presenter.taps(ja("Change it"))
+    moved = calendar_event(client, alice_link)
+    assert moved["UID"] == alice_event["UID"]  # the phone updates the entry it has
+    assert moved["SEQUENCE"] == 1
+    assert moved.decoded("DTSTART") == datetime(2031, 1, 22, 1, 0, tzinfo=UTC)
+    assert str(moved["SUMMARY"]) == str(alice_event["SUMMARY"])
+
+    open_gathering(presenter)
+    presenter.taps(ja("Cancel the gathering"))
+    presenter.taps(ja("Cancel the gathering"))
+    cancelled = calendar_event(client, sato_link)
+    assert cancelled["UID"] == alice_event["UID"]
+    assert cancelled["SEQUENCE"] == 2 and cancelled["STATUS"] == "CANCELLED"
 
 
 def test_staff_close_an_idea_call_early(app, resident, make_user):

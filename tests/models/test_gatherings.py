@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from icalendar import Calendar
 from sqlalchemy import select
 
 from bot.db import session_scope
@@ -67,3 +68,24 @@ def test_the_calendar_file(app, client, gathering_id):
     assert "LOCATION:区民センター 第1集会室\\n2階" in body
     assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
     assert client.get("/ics/not-a-token.ics").status_code == 404
+    calendar = Calendar.from_ical(response.data)
+    assert calendar["METHOD"] == "PUBLISH" and calendar["VERSION"] == "2.0"
+    [event] = calendar.walk("VEVENT")
+    assert event["UID"] == f"gathering-{gathering_id}@machibot"
+    assert event["SEQUENCE"] == 0 and event["STATUS"] == "CONFIRMED"
+    assert event.decoded("DTSTART") == STARTS
+    assert str(event["LOCATION"]) == "区民センター 第1集会室\n2階"
+
+
+def test_the_calendar_sequence_rises_when_the_gathering_changes(app, gathering_id):
+    with session_scope(app) as session:
+        gathering = session.get(gat.Gathering, gathering_id)
+        assert gathering.sequence == 0
+        gat.move(session, gathering, starts_at=STARTS, config=app.config)  # no change
+        assert gathering.sequence == 0
+        gat.move(session, gathering, place="区民センター 第2集会室", config=app.config)
+        assert gathering.sequence == 1
+        gat.move(session, gathering, starts_at=STARTS.replace(day=16), config=app.config)
+        assert gathering.sequence == 2
+        gat.cancel_gathering(session, gathering)
+        assert gathering.sequence == 3
