@@ -16,7 +16,8 @@ from bot import photos
 from bot.notify import dispatch, renderers
 from bot.notify.renderers import Renderer, Summarise
 from bot.scheduler import Job
-from dialogs import gatherings, idea_calls, initiatives, volunteering
+from dialogs import gatherings, idea_calls, volunteering
+from dialogs.initiatives import notices as initiative_notices
 from models import ideas
 from models import initiatives as initiative_rows
 from models import photos as photo_rows
@@ -42,10 +43,10 @@ RENDERERS: dict[str, Renderer] = {
     "gathering.reminder": Renderer(gatherings.render_reminder, "reminders"),
     "gathering.changed": Renderer(gatherings.render_changed, "personal"),
     "gathering.cancelled": Renderer(gatherings.render_cancelled, "personal"),
-    "initiative.interest": Renderer(initiatives.render_interest, "personal"),
-    "initiative.message": Renderer(initiatives.render_message, "personal"),
-    "initiative.contact_request": Renderer(initiatives.render_contact_request, "personal"),
-    "initiative.contacts": Renderer(initiatives.render_contacts, "personal"),
+    "initiative.interest": Renderer(initiative_notices.render_interest, "personal"),
+    "initiative.message": Renderer(initiative_notices.render_message, "personal"),
+    "initiative.contact_request": Renderer(initiative_notices.render_contact_request, "personal"),
+    "initiative.contacts": Renderer(initiative_notices.render_contacts, "personal"),
     "idea.status": Renderer(idea_calls.render_status, "personal"),
     "idea.adopted": Renderer(idea_calls.render_adopted, "new_items", per_user=False),
     "idea_call.deadline": Renderer(idea_calls.render_deadline, "reminders"),
