@@ -16,7 +16,8 @@ from bot import photos
 from bot.notify import dispatch, renderers
 from bot.notify.renderers import Renderer, Summarise
 from bot.scheduler import Job
-from dialogs import gatherings, idea_calls, volunteering
+from dialogs import gatherings, volunteering
+from dialogs.idea_calls import notices as idea_call_notices
 from dialogs.initiatives import notices as initiative_notices
 from models import ideas
 from models import initiatives as initiative_rows
@@ -24,7 +25,7 @@ from models import photos as photo_rows
 
 ITEMS: dict[str, Summarise] = {
     "activity": volunteering.summarise_activity,
-    "idea_call": idea_calls.summarise,
+    "idea_call": idea_call_notices.summarise,
 }
 
 # kind -> how it reads; the group is what a person turns off to stop it
@@ -47,9 +48,9 @@ RENDERERS: dict[str, Renderer] = {
     "initiative.message": Renderer(initiative_notices.render_message, "personal"),
     "initiative.contact_request": Renderer(initiative_notices.render_contact_request, "personal"),
     "initiative.contacts": Renderer(initiative_notices.render_contacts, "personal"),
-    "idea.status": Renderer(idea_calls.render_status, "personal"),
-    "idea.adopted": Renderer(idea_calls.render_adopted, "new_items", per_user=False),
-    "idea_call.deadline": Renderer(idea_calls.render_deadline, "reminders"),
+    "idea.status": Renderer(idea_call_notices.render_status, "personal"),
+    "idea.adopted": Renderer(idea_call_notices.render_adopted, "new_items", per_user=False),
+    "idea_call.deadline": Renderer(idea_call_notices.render_deadline, "reminders"),
 }
 
 JOBS: tuple[Job, ...] = (
