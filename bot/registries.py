@@ -16,14 +16,16 @@ from bot import photos
 from bot.notify import dispatch, renderers
 from bot.notify.renderers import Renderer, Summarise
 from bot.scheduler import Job
-from dialogs import gatherings, idea_calls, initiatives, volunteering
+from dialogs import gatherings, volunteering
+from dialogs.idea_calls import notices as idea_call_notices
+from dialogs.initiatives import notices as initiative_notices
 from models import ideas
 from models import initiatives as initiative_rows
 from models import photos as photo_rows
 
 ITEMS: dict[str, Summarise] = {
     "activity": volunteering.summarise_activity,
-    "idea_call": idea_calls.summarise,
+    "idea_call": idea_call_notices.summarise,
 }
 
 # kind -> how it reads; the group is what a person turns off to stop it
@@ -42,13 +44,13 @@ RENDERERS: dict[str, Renderer] = {
     "gathering.reminder": Renderer(gatherings.render_reminder, "reminders"),
     "gathering.changed": Renderer(gatherings.render_changed, "personal"),
     "gathering.cancelled": Renderer(gatherings.render_cancelled, "personal"),
-    "initiative.interest": Renderer(initiatives.render_interest, "personal"),
-    "initiative.message": Renderer(initiatives.render_message, "personal"),
-    "initiative.contact_request": Renderer(initiatives.render_contact_request, "personal"),
-    "initiative.contacts": Renderer(initiatives.render_contacts, "personal"),
-    "idea.status": Renderer(idea_calls.render_status, "personal"),
-    "idea.adopted": Renderer(idea_calls.render_adopted, "new_items", per_user=False),
-    "idea_call.deadline": Renderer(idea_calls.render_deadline, "reminders"),
+    "initiative.interest": Renderer(initiative_notices.render_interest, "personal"),
+    "initiative.message": Renderer(initiative_notices.render_message, "personal"),
+    "initiative.contact_request": Renderer(initiative_notices.render_contact_request, "personal"),
+    "initiative.contacts": Renderer(initiative_notices.render_contacts, "personal"),
+    "idea.status": Renderer(idea_call_notices.render_status, "personal"),
+    "idea.adopted": Renderer(idea_call_notices.render_adopted, "new_items", per_user=False),
+    "idea_call.deadline": Renderer(idea_call_notices.render_deadline, "reminders"),
 }
 
 JOBS: tuple[Job, ...] = (

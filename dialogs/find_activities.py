@@ -24,6 +24,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.kernel.composer import Choice, page_of
 from bot.kernel.engine import Context, Dialog, Input, Reply
 from bot.kernel.i18n import N_
@@ -276,8 +278,6 @@ def _refine(ctx: Context, filters: Filters, *, more: int | None) -> list[Choice]
 
 
 def _dismissed(ctx: Context) -> set[int]:
-    from sqlalchemy import select
-
     return set(ctx.session.scalars(select(Dismissal.activity_id)
                                    .where(Dismissal.user_id == ctx.user.id)))
 
@@ -306,9 +306,6 @@ def on_details(ctx: Context, inp: Input) -> Reply:
 
 
 def on_not_interested(ctx: Context, inp: Input) -> Reply:
-    from sqlalchemy import select
-
-
     activity = ctx.session.get(Activity, _int(inp.args.get("a")))
     if activity is None:
 

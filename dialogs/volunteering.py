@@ -16,6 +16,7 @@ import re
 import unicodedata
 from datetime import UTC, datetime
 
+from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from bot.kernel.composer import Choice, Composer
@@ -172,8 +173,6 @@ def _signup_for(session: Session, notification: Notification) -> Signup | None:
 
 
 def _tz_of() -> str:
-    from flask import current_app, has_app_context
-
     return current_app.config["BOT_TIMEZONE"] if has_app_context() else "Asia/Tokyo"
 
 
@@ -217,9 +216,6 @@ def render_offer_expiry(session: Session, user: User, notification: Notification
                         composer: Composer) -> list[dict] | None:
     """At the offer's end: pass the seat on (a state change, done here because this row is
     due exactly then) and tell the person."""
-
-    from flask import current_app, has_app_context
-
     signup = _signup_for(session, notification)
     if signup is None or signup.status != OFFERED:
         return None

@@ -30,8 +30,8 @@ from bot.line import MAX_MESSAGES_PER_CALL, LineClient, LineError, describe, get
 from bot.redis_store import LuaScript
 from bot.richmenu import IDS_KEY, menu_for
 from bot.user_snapshots import TurnWrite
-from dialogs import supporters
 from dialogs.onboarding import greet
+from dialogs.supporters import live, proxy
 from handlers.router import Router
 from models.users import get_by_line_id, unfollow, welcome
 
@@ -242,7 +242,7 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
     # what a turn may need besides its state (the rich menu map, a pairing, a typed code)
     # is read in the same first round trip: still two Redis round trips a turn
     snapshot_keys = user_snapshots.read_keys(user_id)
-    extra = [IDS_KEY, *supporters.prefetch_keys(user_id, inp), *snapshot_keys]
+    extra = [IDS_KEY, *live.prefetch_keys(user_id, inp), *snapshot_keys]
     state, fetched = _lock_and_load(client, user_id, token, extra, seq=turn.seq)
     everyone, person, raw = (fetched.pop(key) for key in snapshot_keys)
     stamp = user_snapshots.stamp_of(everyone, person)
@@ -274,8 +274,8 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
             locale = user.locale
             step_before = state.step
             # a paired digital supporter's turn runs as the resident they help
-            resident = supporters.acting_target(session, user, inp, state.step, fetched)
-            changed = supporters.track_changes(session) if resident is not None else set()
+            resident = proxy.acting_target(session, user, inp, state.step, fetched)
+            changed = proxy.track_changes(session) if resident is not None else set()
             ctx = Context(app, session, resident or user, state, now,
                           codec=app.extensions["machibot.codec"],
                           on_loading=lambda: line.show_loading(user_id),
@@ -293,7 +293,7 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
             messages = reply.messages
             if resident is not None:
                 session.flush()
-                messages = supporters.after_proxy_turn(ctx, inp, step_before, messages, changed)
+                messages = proxy.after_proxy_turn(ctx, inp, step_before, messages, changed)
             if is_new or inp.kind == "follow" or (ctx.user.locale, ctx.user.mode) != look:
                 relink = (ctx.user.line_user_id,
                           menu_for(fetched.get(IDS_KEY), ctx.user.mode, ctx.user.locale))

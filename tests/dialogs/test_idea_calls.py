@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.kernel.i18n import format_day
-from dialogs.idea_calls import deadline_day
+from dialogs.idea_calls.cards import deadline_day
 from models import ideas as ide
 from models.erasure import ERASERS
 from models.ideas import Idea, IdeaCall

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.db import session_scope
 from bot.kernel.i18n import gettext
 from bot.redis_store import get_redis
-from dialogs import supporters
+from dialogs.supporters import live
 from models.supporters import HelpRequest, SupportSession
 from models.users import AuditLog, get_by_line_id, grant_role
 from simulator import events as ev
@@ -66,7 +66,7 @@ def test_asking_shows_a_code_valid_for_ten_minutes(app, resident):
     resident.says("menu")
     resident.taps(_("Ask a supporter"))
     code = code_of(resident)
-    ttl = get_redis(app).ttl(supporters.code_key(code))
+    ttl = get_redis(app).ttl(live.code_key(code))
     assert 590 <= ttl <= 600
 
 
@@ -78,7 +78,7 @@ def test_asking_again_replaces_the_old_code(app, resident):
     resident.taps(_("Ask a supporter"))
     assert code_of(resident) != first or first  # a new code was shown
     if code_of(resident) != first:
-        assert get_redis(app).get(supporters.code_key(first)) is None
+        assert get_redis(app).get(live.code_key(first)) is None
 
 
 def test_a_supporter_pairs_with_the_code_and_the_resident_is_told_who(app, resident,
@@ -89,7 +89,7 @@ def test_a_supporter_pairs_with_the_code_and_the_resident_is_told_who(app, resid
     told = resident.new_messages()
     text = "\n".join(str(m) for m in told)
     assert "佐藤サポーター" in text and supporter.user_id not in text
-    ttl = get_redis(app).ttl(supporters.acting_key(supporter.user_id))
+    ttl = get_redis(app).ttl(live.acting_key(supporter.user_id))
     assert 3590 <= ttl <= 3600
     assert len(audits(app, "support.pair")) == 1
 
@@ -100,7 +100,7 @@ def test_a_wrong_code_pairs_nobody(app, resident, supporter):
     supporter.taps(_("Enter a code"))
     supporter.says("000000")
     assert _("That code is not valid. It may have expired.") in supporter.last_text()
-    assert get_redis(app).get(supporters.acting_key(supporter.user_id)) is None
+    assert get_redis(app).get(live.acting_key(supporter.user_id)) is None
 
 
 def test_a_code_works_once(app, resident, supporter, make_user):
@@ -158,7 +158,7 @@ def test_either_side_can_end_and_the_other_is_told(app, resident, supporter):
     resident.new_messages()
     resident.taps(_("End help"))
     assert _("The help session has ended. Thank you!") in resident.last_text()
-    assert get_redis(app).get(supporters.acting_key(supporter.user_id)) is None
+    assert get_redis(app).get(live.acting_key(supporter.user_id)) is None
     assert supporter.new_messages()
     supporter.says("simple mode")  # their own turn again
     assert supporter.user_row().mode == "simple" and resident.user_row().mode == "standard"
@@ -170,7 +170,7 @@ def test_either_side_can_end_and_the_other_is_told(app, resident, supporter):
 def test_the_supporter_ends_from_the_banner(app, resident, supporter):
     pair_by_code(resident, supporter)
     supporter.taps(_("End help"))
-    assert get_redis(app).get(supporters.helped_key(resident.user_id)) is None
+    assert get_redis(app).get(live.helped_key(resident.user_id)) is None
     assert _("The help session with {name} has ended.", name="佐藤サポーター") in \
         "\n".join(str(m) for m in resident.new_messages())
 
@@ -212,7 +212,7 @@ def test_the_first_to_accept_is_paired(app, resident, supporter, make_user):
     other.taps(_("Accept"))
     assert _("Someone else is already helping, or the request is too old.") in \
         other.last_text()
-    assert get_redis(app).get(supporters.acting_key(other.user_id)) is None
+    assert get_redis(app).get(live.acting_key(other.user_id)) is None
 
 
 def test_a_forged_supporter_postback_changes_nothing_and_is_logged(app, resident, make_user):
@@ -227,7 +227,7 @@ def test_a_forged_supporter_postback_changes_nothing_and_is_logged(app, resident
                  codec.encode("grant_supporter"), codec.encode("my_residents")):
         resident.send(ev.postback(resident.user_id, data, reply_token=resident.token()))
     resident.says(code)
-    assert get_redis(app).get(supporters.acting_key(resident.user_id)) is None
+    assert get_redis(app).get(live.acting_key(resident.user_id)) is None
     with session_scope(app) as session:
         assert session.scalars(select(SupportSession)).all() == []
         assert session.get(HelpRequest, request_id).status == "open"

@@ -1,0 +1,68 @@
+"""How the initiative notifications read (rendered at send time, bot/registries.py): someone
+is interested, a message from the other side, a request to share contacts, the contacts.
+
+All are in the group "personal": messages between the two sides are not news or reminders,
+so no opt-out switch (models.subscriptions.OPT_OUT_GROUPS) silences them.
+"""
+
+from __future__ import annotations
+
+from bot.kernel.composer import Choice
+from dialogs.initiatives.kinds import help_labels
+from models import initiatives as ini
+from models.initiatives import Interest
+
+
+def render_interest(session, user, notification, composer):  # type: ignore[no-untyped-def]
+    interest = session.get(Interest, int(notification.ref))
+    if interest is None or interest.initiative.presenter_id != user.id:
+        return None
+    lines = [composer._("Can bring: {kinds}", kinds=help_labels(composer, interest.offered))]
+    if interest.message:
+        lines.append(interest.message)
+    buttons = [Choice.go(composer._("Reply"), "ini_reply", n=interest.id),
+               Choice.go(composer._("Share contact"), "ini_contact", n=interest.id),
+               Choice.go(composer._("Schedule gathering"), "gathering_new",
+                         i=interest.initiative_id)]
+    title = composer._("Someone is interested in “{title}”",
+                       title=interest.initiative.title)
+    return [composer.card(title, lines, buttons)]
+
+
+def render_message(session, user, notification, composer):  # type: ignore[no-untyped-def]
+    message = session.get(ini.RelayMessage, int(notification.ref))
+    if message is None:
+        return None
+    interest = message.interest
+    if message.from_presenter:
+        lead = composer._("The presenter of “{title}” writes:",
+                          title=interest.initiative.title)
+    else:
+        lead = composer._("A person interested in “{title}” writes:",
+                          title=interest.initiative.title)
+    choices = [Choice.go(composer._("Reply"), "ini_reply", n=interest.id)]
+    if not interest.contacts_shared:
+        choices.append(Choice.go(composer._("Share contact"), "ini_contact", n=interest.id))
+    return [composer.text(f"{lead}\n\n{message.body}", choices, back=False)]
+
+
+def render_contact_request(session, user, notification, composer):  # type: ignore[no-untyped-def]
+    interest = session.get(Interest, int(notification.ref))
+    if interest is None or interest.contacts_shared:
+        return None
+    text = composer._("The other side of “{title}” would like to exchange contact "
+                      "details. Would you like to share yours?",
+                      title=interest.initiative.title)
+    return [composer.text(text, [Choice.go(composer._("Share contact"), "ini_contact",
+                                           n=interest.id)], back=False)]
+
+
+def render_contacts(session, user, notification, composer):  # type: ignore[no-untyped-def]
+    interest = session.get(Interest, int(notification.ref))
+    if interest is None or not interest.contacts_shared:
+        return None
+    other = (interest.member_contact if user.id == interest.initiative.presenter_id
+             else interest.presenter_contact)
+    return [composer.text(composer._("Contact details for “{title}”: {contact}",
+                                     title=interest.initiative.title, contact=other),
+                          back=False)]

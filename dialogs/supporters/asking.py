@@ -1,0 +1,72 @@
+"""The resident's side: asking for a supporter (a code to show, and a request to the
+helpers on duty) or calling the help desk."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+from bot.kernel.composer import Choice, Composer
+from bot.kernel.engine import Context, Input, Reply
+from bot.kernel.i18n import gettext
+from dialogs.supporters.live import (
+    CODE_DIGITS,
+    CODE_SECONDS,
+    code_key,
+    code_of_key,
+    display_name,
+)
+from models.supporters import on_duty, open_help_request
+from models.users import User, audit
+
+
+def on_ask_supporter(ctx: Context, inp: Input) -> Reply:
+    """Show a 6-digit code (10 minutes) and tell the supporters and staff on duty."""
+    resident = ctx.user
+    old = ctx.effects.fetched.get(code_of_key(resident.line_user_id))
+    if old:
+        ctx.effects.redis_delete.append(code_key(old))
+    code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+    ticket = "code:" + secrets.token_hex(12)
+    ctx.effects.redis_set.append((code_key(code), json.dumps(
+        {"r": resident.line_user_id, "t": ticket}), CODE_SECONDS))
+    ctx.effects.redis_set.append((code_of_key(resident.line_user_id), code, CODE_SECONDS))
+    step = ctx.state.step or ""
+    request = open_help_request(ctx.session, resident, flow=step.split(".")[0] or "menu",
+                                step=step, now=ctx.now)
+    audit(ctx.session, "support.ask", actor=resident, subject=resident, request=request.id)
+    for helper in on_duty(ctx.session):
+        if helper.id != resident.id:
+            ctx.effects.pushes.append((helper.line_user_id, [_request_card(ctx, helper, resident,
+                                                                           request.id, step)]))
+    text = "\n".join([
+        ctx._("Your code is {code}.", code=" ".join(code)),
+        ctx._("If a supporter is with you, show them this code. It works for 10 minutes."),
+        ctx._("We have also asked the supporters on duty. We will tell you who will help."),
+    ])
+    choices = []
+    if ctx.state.step:
+        choices.append(Choice.go(ctx._("Continue"), "resume"))
+    choices.append(Choice.go(ctx._("Menu"), "menu"))
+    return Reply([ctx.out.text(text, choices, back=False)], keep=True)
+
+
+def _request_card(ctx: Context, helper: User, resident: User, request_id: int,
+                  step: str) -> dict:
+    """The help request as an on-duty helper reads it: who, and where they are stuck."""
+    locale = helper.locale
+    out = Composer(locale, "standard", ctx.codec)
+    where = step or gettext(locale, "the menu")
+    return out.card(
+        gettext(locale, "{name} asks for help", name=display_name(resident, locale)),
+        [gettext(locale, "Where: {where}", where=where)],
+        # Translators: a supporter accepts a resident's help request
+        [Choice.go(gettext(locale, "Accept"), "help_accept", id=request_id, style="primary")])
+
+
+def on_call_help_desk(ctx: Context, inp: Input) -> Reply:
+    phone, hours = ctx.config["HELP_DESK_PHONE"], ctx.config["HELP_DESK_HOURS"]
+    text = ctx._("Help desk: {phone} ({hours})", phone=phone, hours=hours)
+    call = Choice(ctx._("Call"), kind="uri",
+                  uri="tel:" + "".join(c for c in phone if c.isdigit() or c == "+"))
+    return Reply([ctx.out.text(text, [call, Choice.go(ctx._("Menu"), "menu")], back=False)])

@@ -1,0 +1,85 @@
+"""What supporting keeps in Redis, with TTLs: a resident's code (10 minutes) and a pairing
+(at most 60 minutes), their keys, the keys a turn prefetches, and how they read; and what
+the two sides of a pairing see of each other (a display name, the End help button)."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from typing import Any
+
+from bot.kernel.composer import Choice
+from bot.kernel.engine import Context, Input
+from bot.kernel.i18n import gettext
+from bot.keys import key
+from models.users import User, get_by_line_id
+
+CODE_SECONDS = 10 * 60
+PAIR_SECONDS = 60 * 60
+CODE_DIGITS = 6
+
+
+def code_key(code: str) -> str:
+    return key("support", "code", code)
+
+
+def code_of_key(resident_line_id: str) -> str:
+    return key("support", "code_of", resident_line_id)
+
+
+def acting_key(supporter_line_id: str) -> str:
+    """The supporter's side of a pairing: whom they act for."""
+    return key("support", "acting", supporter_line_id)
+
+
+def helped_key(resident_line_id: str) -> str:
+    """The resident's side of a pairing: who helps them."""
+    return key("support", "helped", resident_line_id)
+
+
+def typed_code(inp: Input) -> str | None:
+    if inp.kind != "text":
+        return None
+    text = unicodedata.normalize("NFKC", inp.text).replace(" ", "").replace("-", "")
+    return text if len(text) == CODE_DIGITS and text.isascii() and text.isdigit() else None
+
+
+def prefetch_keys(line_user_id: str, inp: Input) -> list[str]:
+    """The Redis keys a turn of this user may need, read in the turn's first pipeline."""
+    found = [acting_key(line_user_id), helped_key(line_user_id)]
+    if inp.action == "ask_supporter":
+        found.append(code_of_key(line_user_id))
+    code = typed_code(inp)
+    if code:
+        found.append(code_key(code))
+    return found
+
+
+def read_json(raw: str | None) -> dict[str, Any] | None:
+    """A code's or a pairing's value as stored; None when missing or unreadable."""
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def code_owner(ctx: Context, inp: Input) -> tuple[User | None, str | None]:
+    """The person whose live code was typed, and the code's one-use ticket."""
+    code = typed_code(inp)
+    found = read_json(ctx.effects.fetched.get(code_key(code))) if code else None
+    if found is None:
+        return None, None
+    return get_by_line_id(ctx.session, str(found.get("r", ""))), str(found.get("t", ""))
+
+
+def end_choice(locale: str) -> Choice:
+    # Translators: ends a digital supporter's session with a resident
+    return Choice.go(gettext(locale, "End help"), "support_end")
+
+
+def display_name(user: User, locale: str) -> str:
+    """A display name, never a LINE id."""
+    return user.display_name or gettext(locale, "(no name)")
