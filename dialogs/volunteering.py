@@ -16,7 +16,6 @@ import re
 import unicodedata
 from datetime import UTC, datetime
 
-from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from bot.kernel.composer import Choice, Composer
@@ -38,6 +37,7 @@ from models.activities import (
     volunteer_record,
 )
 from models.outbox import Notification
+from models.timing import config_of
 from models.users import User
 
 from .activity_cards import clock_text, slot_lines, when_text
@@ -172,10 +172,6 @@ def _signup_for(session: Session, notification: Notification) -> Signup | None:
         return None
 
 
-def _tz_of() -> str:
-    return current_app.config["BOT_TIMEZONE"] if has_app_context() else "Asia/Tokyo"
-
-
 def render_reminder(session: Session, user: User, notification: Notification,
                     composer: Composer) -> list[dict] | None:
     signup = _signup_for(session, notification)
@@ -184,7 +180,8 @@ def render_reminder(session: Session, user: User, notification: Notification,
     slot = signup.slot
     lead = composer._("Reminder: “{title}”", title=slot.activity.title_for(composer.locale))
     buttons = [Choice.go(composer._("My schedule"), "schedule")]
-    return [composer.card(lead, slot_lines(slot, composer, _tz_of()), buttons)]
+    tz = config_of(session)["BOT_TIMEZONE"]
+    return [composer.card(lead, slot_lines(slot, composer, tz), buttons)]
 
 
 def render_feedback(session: Session, user: User, notification: Notification,
@@ -202,11 +199,11 @@ def render_offer(session: Session, user: User, notification: Notification,
     signup = _signup_for(session, notification)
     if signup is None or signup.status != OFFERED or signup.offered_until is None:
         return None
-    slot = signup.slot
+    slot, tz = signup.slot, config_of(session)["BOT_TIMEZONE"]
     text = composer._("Good news: a seat is free for “{title}” ({when}). It is held for you "
                       "until {time}.", title=slot.activity.title_for(composer.locale),
-                      when=when_text(slot, composer.locale, _tz_of()),
-                      time=clock_text(signup.offered_until, composer.locale, _tz_of()))
+                      when=when_text(slot, composer.locale, tz),
+                      time=clock_text(signup.offered_until, composer.locale, tz))
     yes = Choice(composer._("Take the seat"), "accept", {"g": signup.id}, style="primary")
     no = Choice.go(composer._("Cancel sign-up"), "unsign", g=signup.id)
     return [composer.confirm(text, yes, no)]
@@ -219,7 +216,7 @@ def render_offer_expiry(session: Session, user: User, notification: Notification
     signup = _signup_for(session, notification)
     if signup is None or signup.status != OFFERED:
         return None
-    minutes = int(current_app.config["WAITLIST_OFFER_MINUTES"]) if has_app_context() else 120
+    minutes = int(config_of(session)["WAITLIST_OFFER_MINUTES"])
     if expire_offer(session, signup, now=datetime.now(UTC), offer_minutes=minutes) is None \
             and signup.status == OFFERED:
         return None  # not yet due after all
@@ -238,7 +235,7 @@ def summarise_activity(session: Session, ref: str, composer: Composer):  # type:
         return None
     slot = activity.slots[0]
     return ItemSummary(activity.title_for(composer.locale),
-                       tuple(slot_lines(slot, composer, _tz_of())[:3]),
+                       tuple(slot_lines(slot, composer, config_of(session)["BOT_TIMEZONE"])[:3]),
                        Choice.go(composer._("Details"), "slot", s=slot.id))
 
 

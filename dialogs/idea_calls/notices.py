@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from bot.kernel.composer import Choice
@@ -15,12 +14,7 @@ from bot.notify.renderers import ItemSummary
 from dialogs.idea_calls.cards import call_lines, deadline_day
 from models import ideas as ide
 from models.ideas import IDEA_STATUSES, Idea, IdeaCall
-
-
-def _tz_of() -> str:
-    """The bot's time zone: a renderer has no dialog context, so it reads the app's config
-    (the dispatcher renders inside the app context; the default otherwise)."""
-    return current_app.config["BOT_TIMEZONE"] if has_app_context() else "Asia/Tokyo"
+from models.timing import config_of
 
 
 def render_status(session, user, notification, composer):  # type: ignore[no-untyped-def]
@@ -52,9 +46,9 @@ def render_deadline(session, user, notification, composer):  # type: ignore[no-u
                                                 Idea.submitter_id == user.id).limit(1))
     if sent is not None:
         return None
+    tz = config_of(session)["BOT_TIMEZONE"]
     text = composer._("Ideas for “{theme}” are taken until {day}. There is still time.",
-                      theme=call.theme,
-                      day=format_day(deadline_day(call, _tz_of()), composer.locale))
+                      theme=call.theme, day=format_day(deadline_day(call, tz), composer.locale))
     return [composer.text(text, [Choice.go(composer._("Submit an idea"), "idea_submit",
                                            c=call.id)])]
 
@@ -67,5 +61,5 @@ def summarise(session, ref, composer):  # type: ignore[no-untyped-def]
     if call is None or call.status != ide.OPEN_CALL:
         return None
     return ItemSummary(composer._("Idea call: {theme}", theme=call.theme),
-                       tuple(call_lines(composer, call, _tz_of())),
+                       tuple(call_lines(composer, call, config_of(session)["BOT_TIMEZONE"])),
                        Choice.go(composer._("Submit an idea"), "idea_submit", c=call.id))
