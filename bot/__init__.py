@@ -24,7 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["machibot.codec"] = PostbackCodec(app.config["LINE_CHANNEL_SECRET"])
     app.extensions["machibot.router"] = build_router()
     import bot.notify  # noqa: F401  (registers the notification dispatch job and renderers)
-    webhook.init_app(app)  # POST /callback answered in front of Flask, /healthz in it
+    app.register_blueprint(webhook.bp)  # POST /callback and GET /healthz
     from bot import ics, photos
     from models import ideas, initiatives
     from models import photos as photo_rows
