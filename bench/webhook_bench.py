@@ -984,12 +984,10 @@ def per_step(web_port: int, r: redis.Redis, users_n: int, profile: bool) -> dict
 
     class CountingWorker(Worker):
         def handle(self, entry_id, fields):  # type: ignore[no-untyped-def]
-            # the turn ends on the waiter's thread once LINE answers (bot/worker.py): count
-            # until then, and the CPU of the whole process (nothing else runs in it now)
+            # the CPU of the whole process (nothing else runs in it now)
             rt0, sql0, cpu0 = counting.round_trips, len(sql), time.process_time()
             t0 = time.perf_counter()
             super().handle(entry_id, fields)
-            self.waiter.wait_idle()
             per_event.append({"round_trips": counting.round_trips - rt0,
                               "sql": sql[sql0:], "cpu_ms": (time.process_time() - cpu0) * 1000,
                               "wall_ms": (time.perf_counter() - t0) * 1000})

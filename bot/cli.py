@@ -144,7 +144,7 @@ def serve(host: str, port: int | None, worker_threads: int) -> None:
 @with_appcontext
 def worker(threads: int) -> None:
     """Handle events from the stream (run as many as you like)."""
-    from bot.worker import Waiter, Worker
+    from bot.worker import Worker
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     stop = threading.Event()
@@ -157,7 +157,6 @@ def worker(threads: int) -> None:
     Worker(app).run(stop)
     for thread in others:
         thread.join(5)
-    Waiter.of(app).wait_idle(10)  # replies still on their way finish their turns
 
 
 @click.command()

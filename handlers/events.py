@@ -25,7 +25,7 @@ from bot import keys, user_snapshots
 from bot.db import session_scope
 from bot.engine import Context, DialogState, Effects, Input
 from bot.i18n import N_, gettext, match_locale
-from bot.line import MAX_MESSAGES_PER_CALL, LineClient, LineError, describe, get_line
+from bot.line import LineClient, LineError, describe, get_line
 from bot.postback import InvalidPostback, PostbackCodec
 from bot.redis_store import LuaScript
 from bot.richmenu import IDS_KEY, menu_for
@@ -303,57 +303,16 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
         log.exception("turn failed for a %s event", inp.kind)
         state, effects, relink, users = DialogState(), Effects(), None, TurnWrite()
         messages = [{"type": "text", "text": gettext(locale, SORRY)}]
-    ending = TurnEnd(app, turn, user_id, messages, reply_token if fresh else None, effects,
-                     relink, state.dump() or "", token, users)
-    waiter = app.extensions.get("machibot.waiter")
-    if waiter is not None and ending.reply_only():
-        connection = line.start_reply(ending.reply_token or "", messages)
-        if connection is not None:
-            waiter.wait(connection, ending)
-            return
-    ending.deliver(client)
-
-
-@dataclass
-class TurnEnd:
-    """What is left of a turn once its steps have run: sending the replies, then the last
-    round trip. A reply of one call, with nothing else to send, can be sent and left to
-    the worker's waiter (bot/worker.py) to see answered, so that the worker thread is free
-    for the next event while LINE answers; the person's lock is held until the end."""
-
-    app: Flask
-    turn: Turn
-    user_id: str
-    messages: list[dict]
-    reply_token: str | None  # None when it is no longer fresh
-    effects: Effects
-    relink: tuple[str, str | None] | None
-    state: str
-    lock_token: str
-    users: TurnWrite
-
-    def reply_only(self) -> bool:
-        return (bool(self.reply_token) and 0 < len(self.messages) <= MAX_MESSAGES_PER_CALL
-                and not self.effects.pushes and self.relink is None)
-
-    def deliver(self, client: redis.Redis) -> None:
-        """Send the replies the usual way (retries, then a push), then finish the turn."""
-        line = get_line(self.app)
-        try:
-            if self.messages:
-                line.send(self.user_id, self.messages, reply_token=self.reply_token,
-                          retry_key_base=self.turn.event_key)
-        except LineError as exc:
-            log.error("could not deliver %s to a user: %s", describe(self.messages),
-                      exc.status)
-        finally:
-            _carry_out(line, self.turn, self.effects, self.relink)
-            self.finish(client)
-
-    def finish(self, client: redis.Redis) -> None:
-        """The turn's last round trip, once its replies are out."""
-        acknowledge(self.app, client, self.turn, state=self.state, lock_token=self.lock_token,
-                    effects=self.effects, user=self.users)
+    try:
+        if messages:
+            line.send(user_id, messages, reply_token=reply_token if fresh else None,
+                      retry_key_base=turn.event_key)
+    except LineError as exc:
+        log.error("could not deliver %s to a user: %s", describe(messages), exc.status)
+    finally:
+        _carry_out(line, turn, effects, relink)
+        acknowledge(app, client, turn, state=state.dump() or "", lock_token=token,
+                    effects=effects, user=users)
 
 
 def _lock_and_load(client: redis.Redis, user_id: str, token: str, extra: list[str], *,
