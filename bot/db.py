@@ -10,8 +10,6 @@ from flask import Flask, current_app
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import user_snapshots
-
 
 def init_app(app: Flask) -> None:
     app.extensions["machibot.db"] = None
@@ -45,9 +43,7 @@ def get_engine(app: Flask | None = None) -> Engine:
     state = app.extensions.get("machibot.db")
     if state is None:
         engine = make_engine(app.config["DATABASE_URL"])
-        maker = sessionmaker(engine, expire_on_commit=False)
-        user_snapshots.install(app, maker)
-        state = (engine, maker)
+        state = (engine, sessionmaker(engine, expire_on_commit=False))
         app.extensions["machibot.db"] = state
     return state[0]
 
