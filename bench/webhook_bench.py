@@ -1132,8 +1132,8 @@ def main() -> int:  # noqa: C901 - one straight script, phase after phase
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=8)
     parser.add_argument("--worker-procs", type=int, default=2)
-    parser.add_argument("--worker-threads", type=int, default=4,
-                        help="threads per worker process (default: the Procfile's 4)")
+    parser.add_argument("--worker-threads", type=int, default=16,
+                        help="threads per worker process (default: the Procfile's 16)")
     parser.add_argument("--worker-batch", type=int, default=None,
                         help="diagnostic: start workers with this XREADGROUP COUNT instead of "
                              "the bot's default (patched in a launcher; the bot is unchanged)")
