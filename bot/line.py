@@ -208,8 +208,8 @@ class LineClient:
         GET {data host}/v2/bot/message/{messageId}/content. LINE deletes content some time
         after it was sent, and answers 404 then. Raises ContentTooLarge when the content is
         larger than `max_bytes` (nothing is kept), LineError otherwise. The SDK reads the
-        whole answer before it returns, so the limit bounds what is kept, not what is read:
-        LINE bounds that (a photo a person sends is at most a few megabytes).
+        whole answer before it returns, so the limit bounds what is kept, not what is read
+        (LINE bounds what a person can send).
         """
         if not message_id.isdigit():  # LINE's message ids are numbers; nothing else is sent
             raise LineError("content", 404, "unknown message id")
