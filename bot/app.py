@@ -36,7 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["machibot.codec"] = PostbackCodec(app.config["LINE_CHANNEL_SECRET"])
     app.extensions["machibot.router"] = build_router()
     registries.install(app)  # notification renderers, scheduler jobs, unsend hooks
-    webhook.init_app(app)  # POST /callback answered in front of Flask, /healthz in it
+    app.register_blueprint(webhook.bp)  # POST /callback and GET /healthz
 
     app.register_blueprint(ics.bp)  # "add to calendar" files for gatherings
     app.register_blueprint(photos.bp)  # initiatives' photos for Flex hero images

@@ -10,8 +10,6 @@ from flask import Flask, current_app
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import user_snapshots
-
 
 def init_app(app: Flask) -> None:
     app.extensions["machibot.db"] = None
@@ -47,7 +45,6 @@ def get_engine(app: Flask | None = None) -> Engine:
         engine = make_engine(app.config["DATABASE_URL"])
         # the domain reads the settings it needs (models.timing.config_of) from the session
         maker = sessionmaker(engine, expire_on_commit=False, info={"config": app.config})
-        user_snapshots.install(app, maker)
         state = (engine, maker)
         app.extensions["machibot.db"] = state
     return state[0]

@@ -1,9 +1,11 @@
 """The one LINE client of a process: timeouts, retries with backoff, reply-else-push.
 
-One line-bot-sdk ApiClient per process (each new client builds a new connection pool).
-Retries on 429, 5xx and timeouts with exponential backoff and jitter; a 409 to a request
-with an X-Line-Retry-Key means LINE already accepted it, which counts as sent. Neither the
-access token nor message bodies are ever logged: only endpoints, statuses and request ids.
+Every call goes through line-bot-sdk's MessagingApi and MessagingApiBlob, on ApiClients
+built once per process (each new client builds a new connection pool), with a timeout on
+every request. Retries on 429, 5xx and timeouts with exponential backoff and jitter; a 409
+that names the request LINE accepted under the same X-Line-Retry-Key counts as sent. Neither
+the access token nor message bodies are ever logged: only endpoints, statuses and request
+ids.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 import urllib3
 from flask import Flask, current_app
@@ -29,6 +30,10 @@ from linebot.v3.messaging import (
     Configuration,
     CreateRichMenuAliasRequest,
     MessagingApi,
+    MessagingApiBlob,
+    MulticastRequest,
+    PushMessageRequest,
+    ReplyMessageRequest,
     RichMenuBulkLinkRequest,
     RichMenuRequest,
     ShowLoadingAnimationRequest,
@@ -36,13 +41,15 @@ from linebot.v3.messaging import (
 )
 
 from bot.config import data_api_base_url
-from bot.keepalive import Connection, KeepAlivePool
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+M = TypeVar("M")
 
 MAX_MESSAGES_PER_CALL = 5
 MAX_MULTICAST_RECIPIENTS = 500
+# the endpoints that take X-Line-Retry-Key (LINE refuses the header anywhere else)
+RETRY_KEY_ENDPOINTS = ("push", "multicast", "broadcast", "narrowcast")
 RETRY_NAMESPACE = uuid.UUID("6f1d4c2e-8a53-4c7a-9d0e-2b8f7a1c5e30")
 
 
@@ -93,6 +100,12 @@ def chunks(messages: Sequence[T], size: int = MAX_MESSAGES_PER_CALL) -> list[lis
 
 
 class LineClient:
+    """Every call goes through the SDK's MessagingApi (api.line.me) or MessagingApiBlob (the
+    data host, api-data.line.me: content people sent, rich menu images).
+
+    The SDK sends each operation to its Configuration's host when one is set, so each of the
+    two hosts has its ApiClient (and its connection pool), built once per process."""
+
     def __init__(
         self,
         access_token: str,
@@ -104,90 +117,42 @@ class LineClient:
         pool_size: int = 16,
         data_base_url: str | None = None,
     ) -> None:
-        configuration = Configuration(access_token=access_token, host=base_url.rstrip("/"))
-        configuration.connection_pool_maxsize = pool_size
-        self.api_client = ApiClient(configuration)
-        self._pool = self.api_client.rest_client.pool_manager
-        self._host = configuration.host
-        # content people sent, and rich menu images, go through LINE's data host
-        # (api-data.line.me)
-        self._data_host = (data_base_url or base_url).rstrip("/")
-        # the hot sends go through a lean keep-alive client of their own (bot/keepalive.py)
-        self._sends = KeepAlivePool(self._host, timeout=timeout, maxsize=pool_size)
-        self._token = access_token
+        self.api_client = ApiClient(_configuration(access_token, base_url, pool_size))
+        self.data_client = ApiClient(_configuration(access_token, data_base_url or base_url,
+                                                    pool_size))
         self.api = MessagingApi(self.api_client)
+        self.blob = MessagingApiBlob(self.data_client)
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff_base = backoff_base
 
     # -- sending ----------------------------------------------------------------------------
 
-    # The hot sends (reply, push, multicast) post the JSON the message builders made through
-    # a keep-alive client of their own: the SDK's pydantic request models cost about a
-    # quarter of a worker's CPU per turn, urllib3 and http.client most of the rest of a
-    # send, and bot/messages.py already keeps every LINE limit. The other calls go through
-    # the SDK's typed API.
+    # The message builders (bot/messages.py) make LINE's JSON; the SDK's request models take
+    # it with from_dict (the models' way to be built from JSON) and send the same JSON (a
+    # test in tests/bot/test_line_client.py sends every kind of message the builders make).
 
     def reply(self, reply_token: str, messages: Sequence[dict]) -> None:
-        body = {"replyToken": reply_token, "messages": list(messages)}
-        self._call("reply", lambda: self._post_json("/v2/bot/message/reply", body))
+        request = _model("reply", ReplyMessageRequest,
+                         {"replyToken": reply_token, "messages": _batch(messages)})
+        self._call("reply", lambda: self.api.reply_message_with_http_info(
+            request, _request_timeout=self.timeout))
 
     def push(self, to: str, messages: Sequence[dict], retry_key: str) -> None:
-        body = {"to": to, "messages": list(messages)}
-        self._call("push", lambda: self._post_json("/v2/bot/message/push", body, retry_key))
+        request = _model("push", PushMessageRequest, {"to": to, "messages": _batch(messages)})
+        self._call("push", lambda: self.api.push_message_with_http_info(
+            request, x_line_retry_key=retry_key, _request_timeout=self.timeout))
 
     def multicast(self, to: Sequence[str], messages: Sequence[dict], retry_key: str) -> None:
         if not 1 <= len(to) <= MAX_MULTICAST_RECIPIENTS:
             raise ValueError("multicast takes 1 to 500 recipients")
-        body = {"to": list(to), "messages": list(messages)}
-        self._call("multicast", lambda: self._post_json("/v2/bot/message/multicast", body,
-                                                        retry_key))
-
-    def start_reply(self, reply_token: str, messages: Sequence[dict]) -> Connection | None:
-        """Send a reply of one call without waiting for LINE's answer; `finish_reply` reads
-        it once the connection is readable. None when it could not be sent (then send it
-        the usual way, which retries)."""
-        try:
-            return self._sends.start("/v2/bot/message/reply", *self._request(
-                {"replyToken": reply_token, "messages": list(messages)}))
-        except OSError as exc:
-            log.info("LINE reply not started: %s", type(exc).__name__)
-            return None
-
-    def finish_reply(self, connection: Connection) -> int | None:
-        """LINE's status for a reply `start_reply` sent, or None when no answer could be
-        read; the caller sends anew (the usual way) whatever was not answered 200."""
-        try:
-            status = self._sends.finish(connection).status
-        except OSError as exc:  # ProtocolError, resets and timeouts are all OSErrors
-            log.warning("LINE reply did not answer: %s", type(exc).__name__)
-            return None
-        if status != 200:
-            log.warning("LINE reply answered %s; sending again", status)
-        return status
-
-    def _request(self, body: dict, retry_key: str | None = None) -> tuple[bytes, dict]:
-        if not 1 <= len(body["messages"]) <= MAX_MESSAGES_PER_CALL:
-            raise ValueError("LINE takes 1 to 5 messages a call")
-        headers = {
-            "Authorization": f"Bearer {self._token}",
-            "Content-Type": "application/json",
-            "User-Agent": self.api_client.user_agent,
-        }
-        if retry_key:
-            headers["X-Line-Retry-Key"] = retry_key
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(), headers
-
-    def _post_json(self, path: str, body: dict, retry_key: str | None = None) -> None:
-        response = self._sends.post(path, *self._request(body, retry_key))
-        if response.status >= 300:
-            exc = ApiException(status=response.status, reason=response.reason)
-            exc.body = response.body.decode("utf-8", "replace")
-            exc.headers = response.headers
-            raise exc
+        request = _model("multicast", MulticastRequest,
+                         {"to": list(to), "messages": _batch(messages)})
+        self._call("multicast", lambda: self.api.multicast_with_http_info(
+            request, x_line_retry_key=retry_key, _request_timeout=self.timeout))
 
     def broadcast(self, messages: Sequence[dict], retry_key: str) -> None:
-        request = BroadcastRequest.from_dict({"messages": messages})
+        request = _model("broadcast", BroadcastRequest, {"messages": _batch(messages)})
         self._call("broadcast", lambda: self.api.broadcast_with_http_info(
             request, x_line_retry_key=retry_key, _request_timeout=self.timeout))
 
@@ -219,9 +184,9 @@ class LineClient:
 
     def show_loading(self, user_id: str, seconds: int = 5) -> None:
         seconds = max(5, min(60, 5 * round(seconds / 5)))
-        request = ShowLoadingAnimationRequest.from_dict(
-            {"chatId": user_id, "loadingSeconds": seconds})
         with contextlib.suppress(LineError):  # a missing animation is cosmetic
+            request = _model("loading", ShowLoadingAnimationRequest,
+                             {"chatId": user_id, "loadingSeconds": seconds})
             self._call("loading", lambda: self.api.show_loading_animation_with_http_info(
                 request, _request_timeout=self.timeout), retries=0)
 
@@ -240,43 +205,23 @@ class LineClient:
     # -- content people sent ----------------------------------------------------------------
 
     def content(self, message_id: str, *, max_bytes: int) -> Content:
-        """The image (video, audio, file) a person sent, read up to `max_bytes`.
+        """The image (video, audio, file) a person sent, at most `max_bytes` of it.
 
         GET {data host}/v2/bot/message/{messageId}/content. LINE deletes content some time
-        after it was sent, and answers 404 then. Raises ContentTooLarge without reading
-        further when the content is larger than `max_bytes`, LineError otherwise.
+        after it was sent, and answers 404 then. Raises ContentTooLarge when the content is
+        larger than `max_bytes` (nothing is kept), LineError otherwise. The SDK reads the
+        whole answer before it returns, so the limit bounds what is kept, not what is read
+        (LINE bounds what a person can send).
         """
         if not message_id.isdigit():  # LINE's message ids are numbers; nothing else is sent
             raise LineError("content", 404, "unknown message id")
-        return self._call("content", lambda: self._get_content(message_id, max_bytes))
-
-    def _get_content(self, message_id: str, max_bytes: int) -> Content:
-        headers = {"Authorization": f"Bearer {self._token}",
-                   "User-Agent": self.api_client.user_agent}
-        response = self._pool.request(
-            "GET", f"{self._data_host}/v2/bot/message/{message_id}/content", headers=headers,
-            timeout=self.timeout, preload_content=False)
-        finished = False
-        try:
-            if response.status >= 300:
-                exc = ApiException(status=response.status, reason=response.reason)
-                exc.body = response.read(10_000).decode("utf-8", "replace")
-                exc.headers = response.headers
-                raise exc
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise ContentTooLarge(int(declared), max_bytes)
-            data = response.read(max_bytes + 1)
-            if len(data) > max_bytes:
-                raise ContentTooLarge(len(data), max_bytes)
-            finished = True
-            content_type = response.headers.get("Content-Type", "application/octet-stream")
-            return Content(data, content_type)
-        finally:
-            if finished:
-                response.release_conn()
-            else:  # unread bytes: the connection cannot go back to the pool
-                response.close()
+        response = self._call("content", lambda: self.blob.get_message_content_with_http_info(
+            message_id, _request_timeout=self.timeout))
+        data = bytes(response.data or b"")
+        if len(data) > max_bytes:
+            raise ContentTooLarge(len(data), max_bytes)
+        headers = response.headers or {}
+        return Content(data, headers.get("Content-Type", "application/octet-stream"))
 
     # -- rich menus -------------------------------------------------------------------------
 
@@ -286,7 +231,7 @@ class LineClient:
         return [m.to_dict() for m in response.data.richmenus]
 
     def create_rich_menu(self, menu: dict) -> str:
-        request = RichMenuRequest.from_dict(menu)
+        request = _model("richmenu", RichMenuRequest, menu)
         response = self._call("richmenu", lambda: self.api.create_rich_menu_with_http_info(
             request, _request_timeout=self.timeout))
         return response.data.rich_menu_id
@@ -297,8 +242,9 @@ class LineClient:
 
     def upload_rich_menu_image(self, menu_id: str, image: bytes, content_type: str) -> None:
         """POST {data host}/v2/bot/richmenu/{richMenuId}/content (api.line.me answers 404)."""
-        self._call("richmenu", lambda: self._post_data(
-            f"/v2/bot/richmenu/{quote(menu_id, safe='')}/content", image, content_type))
+        self._call("richmenu", lambda: self.blob.set_rich_menu_image_with_http_info(
+            menu_id, image, _headers={"Content-Type": content_type},
+            _request_timeout=self.timeout))
 
     def set_default_rich_menu(self, menu_id: str) -> None:
         self._call("richmenu", lambda: self.api.set_default_rich_menu_with_http_info(
@@ -310,8 +256,8 @@ class LineClient:
 
     def link_rich_menu_to_users(self, user_ids: Sequence[str], menu_id: str) -> None:
         """Link one menu to up to 500 users in one call (LINE answers 202)."""
-        request = RichMenuBulkLinkRequest.from_dict({"richMenuId": menu_id,
-                                                     "userIds": list(user_ids)})
+        request = _model("richmenu", RichMenuBulkLinkRequest,
+                         {"richMenuId": menu_id, "userIds": list(user_ids)})
         self._call("richmenu", lambda: self.api.link_rich_menu_id_to_users_with_http_info(
             request, _request_timeout=self.timeout))
 
@@ -327,12 +273,12 @@ class LineClient:
     def set_rich_menu_alias(self, alias_id: str, menu_id: str, *, exists: bool) -> None:
         """Point the alias at the menu: update it when it exists, create it otherwise."""
         if exists:
-            update = UpdateRichMenuAliasRequest.from_dict({"richMenuId": menu_id})
+            update = _model("richmenu", UpdateRichMenuAliasRequest, {"richMenuId": menu_id})
             self._call("richmenu", lambda: self.api.update_rich_menu_alias_with_http_info(
                 alias_id, update, _request_timeout=self.timeout))
             return
-        create = CreateRichMenuAliasRequest.from_dict({"richMenuAliasId": alias_id,
-                                                       "richMenuId": menu_id})
+        create = _model("richmenu", CreateRichMenuAliasRequest,
+                        {"richMenuAliasId": alias_id, "richMenuId": menu_id})
         self._call("richmenu", lambda: self.api.create_rich_menu_alias_with_http_info(
             create, _request_timeout=self.timeout))
 
@@ -347,9 +293,10 @@ class LineClient:
         for attempt in range(attempts):
             try:
                 return request()
-            except ApiException as exc:
+            except ApiException as exc:  # ServiceException (5xx) and the others included
                 status = exc.status
-                if status == 409 and endpoint in ("push", "multicast", "broadcast", "narrowcast"):
+                if status == 409 and endpoint in RETRY_KEY_ENDPOINTS \
+                        and (exc.headers or {}).get("x-line-accepted-request-id"):
                     log.info("LINE %s: retry key already accepted; counted as sent", endpoint)
                     return None  # type: ignore[return-value]
                 reason = _reason(exc)
@@ -368,21 +315,28 @@ class LineClient:
         raise AssertionError("unreachable")
 
     def close(self) -> None:
-        self._sends.close()
         self.api_client.close()
+        self.data_client.close()
 
-    def _post_data(self, path: str, body: bytes, content_type: str) -> None:
-        """POST a body to LINE's data host, which the SDK's one configured host cannot reach."""
-        headers = {"Authorization": f"Bearer {self._token}", "Content-Type": content_type,
-                   "User-Agent": self.api_client.user_agent}
-        response = self._pool.request("POST", self._data_host + path, body=body,
-                                      headers=headers, timeout=self.timeout, retries=False,
-                                      redirect=False)
-        if response.status >= 300:
-            exc = ApiException(status=response.status, reason=response.reason)
-            exc.body = response.data.decode("utf-8", "replace")
-            exc.headers = response.headers
-            raise exc
+
+def _configuration(access_token: str, host: str, pool_size: int) -> Configuration:
+    configuration = Configuration(access_token=access_token, host=host.rstrip("/"))
+    configuration.connection_pool_maxsize = pool_size  # connections kept per host
+    return configuration
+
+
+def _model(endpoint: str, model: type[M], data: dict[str, Any]) -> M:
+    """The SDK's request model of `data` (LINE's JSON), by the models' own from_dict."""
+    try:
+        return model.from_dict(data)  # type: ignore[attr-defined]
+    except ValueError:  # pydantic's ValidationError: LINE would refuse it as well
+        raise LineError(endpoint, None, f"not a valid {model.__name__}") from None
+
+
+def _batch(messages: Sequence[dict]) -> list[dict]:
+    if not 1 <= len(messages) <= MAX_MESSAGES_PER_CALL:
+        raise ValueError("LINE takes 1 to 5 messages a call")
+    return list(messages)
 
 
 def _reason(exc: ApiException) -> str:

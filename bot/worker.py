@@ -17,121 +17,19 @@ from __future__ import annotations
 import json
 import logging
 import os
-import selectors
 import socket
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import redis
 from flask import Flask
 
 from bot import keys
-from bot.keepalive import Connection
-from bot.line import get_line
 from bot.redis_store import get_redis
-from handlers.events import Turn, TurnEnd, acknowledge, apologise, handle_event
+from handlers.events import Turn, acknowledge, apologise, handle_event
 
 log = logging.getLogger(__name__)
-
-
-class Waiter:
-    """Waits for LINE's answers to replies the worker threads sent (handlers.events.TurnEnd),
-    so that no thread sits out LINE's tens of milliseconds per call: one per process, one
-    thread, one selector. An answer is read as soon as it arrives and the turn's last round
-    trip made on the waiter's own Redis connection; a reply not answered 200 (or not at all
-    within LINE_TIMEOUT_SECONDS) is sent again the usual way, with retries, by a small pool
-    of threads."""
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.redis = redis.Redis(connection_pool=get_redis(app).connection_pool,
-                                 single_connection_client=True)
-        self.selector = selectors.DefaultSelector()
-        self.retries = ThreadPoolExecutor(max_workers=4, thread_name_prefix="line-retry")
-        self.timeout = app.config["LINE_TIMEOUT_SECONDS"]
-        self._waiting = 0
-        self._idle = threading.Condition()
-        threading.Thread(target=self._run, name="line-waiter", daemon=True).start()
-
-    @classmethod
-    def of(cls, app: Flask) -> Waiter:
-        with _waiter_lock:
-            waiter = app.extensions.get("machibot.waiter")
-            if waiter is None:
-                waiter = app.extensions["machibot.waiter"] = cls(app)
-            return waiter
-
-    def wait(self, connection: Connection, ending: TurnEnd) -> None:
-        """Take over a turn whose reply went out on `connection`."""
-        # registering while the waiter's thread waits in select() is safe: the kernel's
-        # epoll/kqueue take registrations from any thread, and the lock keeps the map whole
-        with self._idle:
-            self.selector.register(connection, selectors.EVENT_READ,
-                                   (ending, time.monotonic() + self.timeout))
-            self._waiting += 1
-
-    def wait_idle(self, timeout: float = 30.0) -> bool:
-        """Until every reply taken over is finished (tests, and a worker stopping)."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._waiting == 0, timeout)
-
-    def _run(self) -> None:
-        last_sweep = time.monotonic()
-        while True:
-            try:
-                ready = self.selector.select(timeout=0.25)
-                with self._idle:
-                    for key, _mask in ready:
-                        self.selector.unregister(key.fileobj)
-                    late: list[selectors.SelectorKey] = []
-                    if time.monotonic() - last_sweep > 0.25:
-                        last_sweep = time.monotonic()
-                        late = [key for key in self.selector.get_map().values()
-                                if key.data[1] < last_sweep]
-                        for key in late:
-                            self.selector.unregister(key.fileobj)
-                for key, _mask in ready:
-                    self._answered(key.fileobj, key.data[0], timed_out=False)
-                for key in late:
-                    self._answered(key.fileobj, key.data[0], timed_out=True)
-            except Exception:  # never let the thread die: every turn waiting would be lost
-                log.exception("line waiter: unexpected failure")
-
-    def _answered(self, connection: Any, ending: TurnEnd, *, timed_out: bool) -> None:
-        try:
-            if timed_out:
-                connection.close()
-                log.warning("LINE reply did not answer in %.0f s; sending again", self.timeout)
-                status = None
-            else:
-                status = get_line(self.app).finish_reply(connection)
-            if status == 200:
-                ending.finish(self.redis)
-            else:  # sent again the usual way; retries wait and back off: not on this thread
-                self.retries.submit(self._retry, ending)
-                return
-        except Exception:  # the entry stays pending and is claimed again
-            log.exception("could not finish a turn after its reply")
-        self._done()
-
-    def _retry(self, ending: TurnEnd) -> None:
-        try:
-            ending.deliver(get_redis(self.app))
-        except Exception:
-            log.exception("could not finish a turn after its reply")
-        finally:
-            self._done()
-
-    def _done(self) -> None:
-        with self._idle:
-            self._waiting -= 1
-            if self._waiting == 0:
-                self._idle.notify_all()
-
-
-_waiter_lock = threading.Lock()
 
 
 class Worker:
@@ -145,7 +43,6 @@ class Worker:
         # pool and giving it back costs about a third of each Redis call
         self.redis = redis.Redis(connection_pool=get_redis(app).connection_pool,
                                  single_connection_client=True)
-        self.waiter = Waiter.of(app)
         self._group_ready = False
         self._last_claim = 0.0
 
@@ -255,7 +152,6 @@ class Worker:
         total = 0
         for _ in range(max_rounds):
             handled = self.poll(block_ms=None, count=100)
-            self.waiter.wait_idle()
             total += handled
             if not handled:
                 break

@@ -1,11 +1,11 @@
 """One LINE event, one turn: load, route, save, send.
 
 Per turn the Redis traffic is two round trips, each one short server-side script: the first
-takes the per-user lock and reads the dialog state, the person's user snapshot
-(bot/user_snapshots.py) and the other keys the turn may need; the last, once the replies are
-sent, writes what the steps asked for, the state (sliding TTL) and the snapshot, releases the
-lock, records the person's last handled event and acknowledges the stream entry, all in one
-step. A known person's menu tap runs no SQL. SQL rows are committed before any reply is
+takes the per-user lock and reads the dialog state (and the other keys the turn may need);
+the last, once the replies are sent, writes what the steps asked for and the state (sliding
+TTL), releases the lock, records the person's last handled event and acknowledges the
+stream entry, all in one step. The person's user row and roles are read from SQL in every
+turn, so no copy of them can be out of date. SQL rows are committed before any reply is
 sent, so a confirmation is never shown for something that was not stored.
 """
 
@@ -21,15 +21,14 @@ from typing import Any
 import redis
 from flask import Flask
 
-from bot import keys, user_snapshots
+from bot import keys
 from bot.db import session_scope
 from bot.kernel.engine import Context, DialogState, Effects, Input
 from bot.kernel.i18n import N_, gettext, match_locale
 from bot.kernel.postback import InvalidPostback, PostbackCodec
-from bot.line import MAX_MESSAGES_PER_CALL, LineClient, LineError, describe, get_line
+from bot.line import LineClient, LineError, describe, get_line
 from bot.redis_store import LuaScript
 from bot.richmenu import IDS_KEY, menu_for
-from bot.user_snapshots import TurnWrite
 from dialogs.onboarding import greet
 from dialogs.supporters import live, proxy
 from handlers.router import Router
@@ -62,32 +61,19 @@ local out = {locked and 1 or 0}
 for i = 3, #KEYS do out[#out + 1] = redis.call('GET', KEYS[i]) end
 return out
 """)
-# The end of an event. KEYS: dialog state, lock, last handled event number, event stream, the
-# person's user snapshot, the counters that stamp it (everyone's, theirs), then the keys steps
-# delete, the keys steps set, and the user counters to raise (bot/user_snapshots.py). ARGV:
-# the state's JSON ('' deletes it, '-' leaves it), its seconds, the lock token ('' when none
-# was taken), this event's number (0: not numbered), seconds to keep that number, the
-# consumer group, the stream entry ('' for none), how many keys to delete, how many counters
-# to raise, the snapshot's JSON ('' for none), the stamp read when the turn began, the
-# snapshot's seconds, the counters' seconds, then value and seconds of each key to set.
+# The end of an event. KEYS: dialog state, lock, last handled event number, event stream,
+# then the keys steps delete, then the keys steps set. ARGV: the state's JSON ('' deletes
+# it, '-' leaves it), its seconds, the lock token ('' when none was taken), this event's
+# number (0: not numbered), seconds to keep that number, the consumer group, the stream
+# entry ('' for none), how many keys to delete, then value and seconds of each key to set.
 # The lock is released only if still ours (compare-and-delete: it may have expired and
-# been taken by another worker), the number only ever grows, and the snapshot is written
-# only if no counter moved since the turn began.
+# been taken by another worker), and the number only ever grows.
 END_EVENT = LuaScript("""
-local deletes, raises = tonumber(ARGV[8]), tonumber(ARGV[9])
-for i = 8, 7 + deletes do redis.call('DEL', KEYS[i]) end
-for i = 8 + deletes, #KEYS - raises do
-  local at = 14 + 2 * (i - 8 - deletes)
+local deletes = tonumber(ARGV[8])
+for i = 5, 4 + deletes do redis.call('DEL', KEYS[i]) end
+for i = 5 + deletes, #KEYS do
+  local at = 9 + 2 * (i - 5 - deletes)
   redis.call('SET', KEYS[i], ARGV[at], 'EX', ARGV[at + 1])
-end
-for i = #KEYS - raises + 1, #KEYS do
-  redis.call('INCR', KEYS[i])
-  if KEYS[i] ~= KEYS[6] then redis.call('EXPIRE', KEYS[i], ARGV[13]) end
-end
-if ARGV[10] ~= '' and ARGV[11] ==
-    (redis.call('GET', KEYS[6]) or '0') .. ':' .. (redis.call('GET', KEYS[7]) or '0') then
-  redis.call('SET', KEYS[5], ARGV[11] .. '|' .. ARGV[10], 'EX', ARGV[12])
-  redis.call('EXPIRE', KEYS[7], ARGV[13])
 end
 if ARGV[1] == '' then
   redis.call('DEL', KEYS[1])
@@ -144,11 +130,9 @@ def handle_event(app: Flask, client: redis.Redis, turn: Turn) -> None:
 
 
 def acknowledge(app: Flask, client: redis.Redis, turn: Turn, *, state: str = "-",
-                lock_token: str = "", effects: Effects | None = None,
-                user: TurnWrite | None = None) -> None:
-    """The last round trip of an event: the steps' Redis writes, the user snapshot and
-    counters (`user`), the dialog state (see END_EVENT), the lock, the person's last handled
-    event number and the stream entry.
+                lock_token: str = "", effects: Effects | None = None) -> None:
+    """The last round trip of an event: the steps' Redis writes, the dialog state (see
+    END_EVENT), the lock, the person's last handled event number and the stream entry.
 
     The webhook numbers every event that names a user, in a group too, so the number is
     recorded for those as well: the person's next event must not wait for this one.
@@ -159,21 +143,16 @@ def acknowledge(app: Flask, client: redis.Redis, turn: Turn, *, state: str = "-"
         if turn.entry_id:
             client.xack(keys.EVENT_STREAM, keys.WORKER_GROUP, turn.entry_id)
         return
-    user = user or TurnWrite()
-    deletes = [*(effects.redis_delete if effects else []), *user.deletes]
+    deletes = effects.redis_delete if effects else []
     sets = effects.redis_set if effects else []
-    everyone, person, snapshot_key = user_snapshots.read_keys(user_id)
     args: list[Any] = [state, app.config["DIALOG_TTL_SECONDS"], lock_token, turn.seq,
                        app.config["DEDUPE_TTL_SECONDS"], keys.WORKER_GROUP,
-                       turn.entry_id or "", len(deletes), len(user.counters),
-                       user.snapshot or "", user.stamp, user_snapshots.SNAPSHOT_SECONDS,
-                       user_snapshots.COUNTER_SECONDS]
+                       turn.entry_id or "", len(deletes)]
     for _key, value, seconds in sets:
         args += [value, seconds]
     END_EVENT(client, [keys.dialog_state(user_id), keys.user_lock(user_id),
-                       keys.user_done(user_id), keys.EVENT_STREAM, snapshot_key, everyone,
-                       person, *deletes, *(key for key, _value, _seconds in sets),
-                       *user.counters], args)
+                       keys.user_done(user_id), keys.EVENT_STREAM, *deletes,
+                       *(key for key, _value, _seconds in sets)], args)
 
 
 def apologise(app: Flask, turn: Turn) -> None:
@@ -241,12 +220,8 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
     token = uuid.uuid4().hex
     # what a turn may need besides its state (the rich menu map, a pairing, a typed code)
     # is read in the same first round trip: still two Redis round trips a turn
-    snapshot_keys = user_snapshots.read_keys(user_id)
-    extra = [IDS_KEY, *live.prefetch_keys(user_id, inp), *snapshot_keys]
+    extra = [IDS_KEY, *live.prefetch_keys(user_id, inp)]
     state, fetched = _lock_and_load(client, user_id, token, extra, seq=turn.seq)
-    everyone, person, raw = (fetched.pop(key) for key in snapshot_keys)
-    stamp = user_snapshots.stamp_of(everyone, person)
-    cached = user_snapshots.valid(stamp, raw)
     line = get_line(app)
     reply_token = turn.event.get("replyToken")
     reply_token = reply_token if isinstance(reply_token, str) else None
@@ -258,14 +233,9 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
     locale = app.config["BOT_DEFAULT_LOCALE"]
     effects = Effects()
     relink: tuple[str, str | None] | None = None
-    users = TurnWrite()
     try:
         with session_scope(app) as session:
-            changes = user_snapshots.track_turn(session)
-            user = user_snapshots.attach(session, cached) if cached else None
-            from_snapshot = user is not None
-            if user is None:
-                user = get_by_line_id(session, user_id)
+            user = get_by_line_id(session, user_id)
             is_new = user is None
             if inp.kind == "follow" or user is None:
                 user, is_new = _follow(app, session, user_id, user)
@@ -298,62 +268,20 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
                 relink = (ctx.user.line_user_id,
                           menu_for(fetched.get(IDS_KEY), ctx.user.mode, ctx.user.locale))
             effects = ctx.effects
-        users = user_snapshots.after_turn(changes, user, user_id, stamp, cached=from_snapshot)
     except Exception:
         log.exception("turn failed for a %s event", inp.kind)
-        state, effects, relink, users = DialogState(), Effects(), None, TurnWrite()
+        state, effects, relink = DialogState(), Effects(), None
         messages = [{"type": "text", "text": gettext(locale, SORRY)}]
-    ending = TurnEnd(app, turn, user_id, messages, reply_token if fresh else None, effects,
-                     relink, state.dump() or "", token, users)
-    waiter = app.extensions.get("machibot.waiter")
-    if waiter is not None and ending.reply_only():
-        connection = line.start_reply(ending.reply_token or "", messages)
-        if connection is not None:
-            waiter.wait(connection, ending)
-            return
-    ending.deliver(client)
-
-
-@dataclass
-class TurnEnd:
-    """What is left of a turn once its steps have run: sending the replies, then the last
-    round trip. A reply of one call, with nothing else to send, can be sent and left to
-    the worker's waiter (bot/worker.py) to see answered, so that the worker thread is free
-    for the next event while LINE answers; the person's lock is held until the end."""
-
-    app: Flask
-    turn: Turn
-    user_id: str
-    messages: list[dict]
-    reply_token: str | None  # None when it is no longer fresh
-    effects: Effects
-    relink: tuple[str, str | None] | None
-    state: str
-    lock_token: str
-    users: TurnWrite
-
-    def reply_only(self) -> bool:
-        return (bool(self.reply_token) and 0 < len(self.messages) <= MAX_MESSAGES_PER_CALL
-                and not self.effects.pushes and self.relink is None)
-
-    def deliver(self, client: redis.Redis) -> None:
-        """Send the replies the usual way (retries, then a push), then finish the turn."""
-        line = get_line(self.app)
-        try:
-            if self.messages:
-                line.send(self.user_id, self.messages, reply_token=self.reply_token,
-                          retry_key_base=self.turn.event_key)
-        except LineError as exc:
-            log.error("could not deliver %s to a user: %s", describe(self.messages),
-                      exc.status)
-        finally:
-            _carry_out(line, self.turn, self.effects, self.relink)
-            self.finish(client)
-
-    def finish(self, client: redis.Redis) -> None:
-        """The turn's last round trip, once its replies are out."""
-        acknowledge(self.app, client, self.turn, state=self.state, lock_token=self.lock_token,
-                    effects=self.effects, user=self.users)
+    try:
+        if messages:
+            line.send(user_id, messages, reply_token=reply_token if fresh else None,
+                      retry_key_base=turn.event_key)
+    except LineError as exc:
+        log.error("could not deliver %s to a user: %s", describe(messages), exc.status)
+    finally:
+        _carry_out(line, turn, effects, relink)
+        acknowledge(app, client, turn, state=state.dump() or "", lock_token=token,
+                    effects=effects)
 
 
 def _lock_and_load(client: redis.Redis, user_id: str, token: str, extra: list[str], *,

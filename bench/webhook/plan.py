@@ -67,8 +67,8 @@ def parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--web-workers", type=int, default=2)
     p.add_argument("--web-threads", type=int, default=8)
     p.add_argument("--worker-procs", type=int, default=2)
-    p.add_argument("--worker-threads", type=int, default=4,
-                   help="threads per worker process (default: the Procfile's 4)")
+    p.add_argument("--worker-threads", type=int, default=16,
+                   help="threads per worker process (default: the Procfile's 16)")
     p.add_argument("--worker-batch", type=int, default=None,
                    help="diagnostic: start workers with this XREADGROUP COUNT instead of the "
                         "bot's default (patched in a launcher; the bot is unchanged)")

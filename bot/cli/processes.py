@@ -14,7 +14,7 @@ from bot.line import LineError
 from bot.richmenu import FontMissing, deploy
 from bot.scheduler import Scheduler
 from bot.scheduler import start_in_thread as start_scheduler
-from bot.worker import Waiter, Worker
+from bot.worker import Worker
 from bot.worker import start_in_thread as start_worker
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,6 @@ def worker(threads: int) -> None:
     Worker(app).run(stop)
     for thread in others:
         thread.join(5)
-    Waiter.of(app).wait_idle(10)  # replies still on their way finish their turns
 
 
 @click.command()

@@ -1,5 +1,5 @@
-"""The LINE client against the simulator (retries, retry keys, reply-else-push, secrecy), and
-its keep-alive sends against answers the simulator does not give."""
+"""The LINE client against the simulator (retries, retry keys, reply-else-push, secrecy, the
+builders' messages sent unchanged), and against answers the simulator does not give."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import uuid
 
 import pytest
 
+from bot.kernel.composer import Choice, Composer
+from bot.kernel.postback import PostbackCodec
 from bot.line import LineClient, LineError, get_line, retry_key_for
 
 
@@ -142,6 +144,45 @@ def test_more_than_five_messages_without_a_token_are_all_pushed(app, sim, friend
     assert [(r["endpoint"], r["messages"]) for r in sim.requests()] == [("push", 5), ("push", 2)]
 
 
+def _every_kind_of_message(mode: str) -> list[dict]:
+    """One of each message the builders (bot/messages.py) make, with every kind of action."""
+    c = Composer("en", mode, PostbackCodec("channel-secret"))
+    kinds = [Choice.answer("x.step", "Yes", "y"), Choice("Say hi", kind="message", text="hi"),
+             Choice("When?", "x.when", kind="datetime"), Choice("Day?", "x.day", kind="date"),
+             Choice("Time?", "x.time", kind="time"), Choice("Where?", kind="location"),
+             Choice("Web", kind="uri", uri="https://example.org/a?b=1")]
+    card = c.bubble("Title 題名", ["line 1", "line 2"], [Choice.go("Open", "menu")],
+                    badges=["new", "micro"], image_url="https://example.org/p.jpg")
+    return [
+        c.text("Plain text 😀"),
+        c.choices("Pick one", kinds[:3] if mode == "simple" else kinds),
+        c.confirm("Sure?", Choice.answer("x.s", "Yes", "y"), Choice.answer("x.s", "No", "n")),
+        c.card("Card", ["detail"], [Choice.go("Menu", "menu")], badges=["b"]),
+        c.carousel([card, card], "Two cards", [Choice.answer("x.more", "More", 1)]),
+    ]
+
+
+def _without_sdk_defaults(node):  # type: ignore[no-untyped-def]
+    """The message without what the SDK's models add with LINE's own default value (a Flex
+    image's "animated": false)."""
+    if isinstance(node, list):
+        return [_without_sdk_defaults(item) for item in node]
+    if isinstance(node, dict):
+        return {k: _without_sdk_defaults(v) for k, v in node.items()
+                if not (k == "animated" and v is False and node.get("type") == "image")}
+    return node
+
+
+@pytest.mark.parametrize("mode", ["standard", "simple"])
+def test_every_kind_of_message_reaches_line_as_the_builders_made_it(app, sim, friend, mode):
+    """The SDK's request models take the builders' JSON: nothing may be dropped or changed."""
+    built = _every_kind_of_message(mode)
+    get_line(app).send(friend, built, reply_token=sim.issue_reply_token(friend),
+                       retry_key_base="event-1")
+    received = [m["message"] for m in sim.messages(friend)]
+    assert _without_sdk_defaults(received) == built
+
+
 def test_show_loading_starts_the_animation(app, sim, friend):
     get_line(app).show_loading(friend, 7)
     assert sim.loading_shown(friend)
@@ -212,7 +253,7 @@ def test_the_access_token_never_reaches_the_logs(app, sim, friend, caplog):
     assert secret not in str(refused.value)
 
 
-# -- the keep-alive client of the hot sends, against answers the simulator does not give ------
+# -- answers the simulator does not give ---------------------------------------------------
 
 
 class RawServer:
@@ -295,15 +336,33 @@ def _push_twice(answer: bytes, pause: float = 0.0) -> RawServer:
     return server
 
 
+def test_a_conflict_without_an_accepted_request_is_not_counted_as_sent():
+    body = b'{"message":"Conflict"}'
+    server = RawServer([b"HTTP/1.1 409 Conflict\r\nContent-Type: application/json\r\n"
+                        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)])
+    line = LineClient("token", server.url, backoff_base=0.001)
+    try:
+        with pytest.raises(LineError) as refused:
+            line.push("U" + "0" * 32, [_text(1)], str(uuid.uuid4()))
+    finally:
+        line.close()
+        server.close()
+    assert refused.value.status == 409
+
+
+PUSHED = b'{"sentMessages":[{"id":"1","quoteToken":"q"}]}'  # LINE's answer to a push
+
+
 def test_answers_ended_by_closing_the_connection_are_read(caplog):
-    server = _push_twice(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{}")
+    server = _push_twice(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + PUSHED)
     assert (server.requests, server.connections) == (2, 2)
     assert not [r for r in caplog.records if r.name == "bot.line"]  # no failed attempt
 
 
 def test_a_kept_connection_the_server_closed_is_not_used_again(caplog):
     # no "Connection: close", yet the server closes: its idle timeout
-    server = _push_twice(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", pause=0.05)
+    server = _push_twice(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s"
+                         % (len(PUSHED), PUSHED), pause=0.05)
     assert (server.requests, server.connections) == (2, 2)
     assert not [r for r in caplog.records if r.name == "bot.line"]  # no failed attempt
 

@@ -19,7 +19,7 @@ from bot import keys
 from bot.db import session_scope
 from bot.kernel.engine import Reply
 from bot.kernel.i18n import gettext
-from bot.line import retry_key_for
+from bot.line import get_line, retry_key_for
 from bot.worker import Worker
 from handlers.events import SORRY, Turn, handle_event
 from handlers.router import Pattern
@@ -294,13 +294,11 @@ def test_fresh_reply_token_is_used_for_the_answer(resident):
     assert {e["via"] for e in entries} == {"reply"}
 
 
-# -- replies the worker leaves to its waiter ---------------------------------------------------
+# -- replies LINE refuses or answers late ------------------------------------------------
 
 
-def test_a_reply_line_refuses_after_the_worker_moved_on_goes_by_push(app, resident, worker,
-                                                                     redis_client, sim):
-    """The worker sends the reply and takes the next event; LINE's refusal (a used token,
-    here) reaches the waiter, which sends the answer again the usual way."""
+def test_a_reply_line_refuses_goes_by_push_and_the_turn_ends(app, resident, worker,
+                                                             redis_client, sim):
     token = resident.token()
     post(resident, ev.text(resident.user_id, "menu", reply_token=token))
     worker.drain()  # the answer to "menu" used the token
@@ -310,27 +308,33 @@ def test_a_reply_line_refuses_after_the_worker_moved_on_goes_by_push(app, reside
     worker.drain()
     answers = sim.messages(resident.user_id, seen)
     assert answers and {a["via"] for a in answers} == {"push"}
-    assert [r["endpoint"] for r in sim.requests()[requests_before:]] == ["reply", "reply",
-                                                                        "push"]
+    assert [r["endpoint"] for r in sim.requests()[requests_before:]] == ["reply", "push"]
     assert pending(redis_client) == 0
     resident.says("menu")  # the person's lock was released
     assert gettext("ja", "What would you like to do?") in resident.last_text()
 
 
-def test_a_reply_line_does_not_answer_in_time_is_sent_again_and_the_turn_ends(
+def test_a_reply_line_answers_too_slowly_is_delivered_once_and_the_turn_ends(
         app, resident, worker, redis_client, sim, monkeypatch):
-    monkeypatch.setattr(worker.waiter, "timeout", 0.1)
+    """LINE takes the reply but answers after the client's timeout: the retries with the
+    same token deliver nothing more, and the person's next message is answered."""
+    monkeypatch.setattr(get_line(app), "timeout", 0.1)
     sim.configure(latency_ms=400)
+    seen, requests_before = resident.seen, len(sim.requests())
     try:
-        seen = resident.seen
         post(resident, ev.text(resident.user_id, "help", reply_token=resident.token()))
         worker.drain()
     finally:
         sim.configure(latency_ms=0)
     answers = sim.messages(resident.user_id, seen)
-    assert answers and "push" in {a["via"] for a in answers}
+    assert answers and {a["via"] for a in answers} == {"reply"}
+    assert [r["endpoint"] for r in sim.requests()[requests_before:]] == ["reply"] * (
+        app.config["LINE_MAX_RETRIES"] + 1)
     assert pending(redis_client) == 0
     assert not redis_client.exists(keys.user_lock(resident.user_id))
+    monkeypatch.undo()
+    resident.says("menu")
+    assert gettext("ja", "What would you like to do?") in resident.last_text()
 
 
 def test_loading_animation_is_requested_when_a_step_asks_for_it(app, resident, monkeypatch):

@@ -108,18 +108,18 @@ def test_a_full_slot_offers_the_waitlist(app, resident, make_user):
 
 def test_the_sign_up_is_stored_before_the_confirmation_is_sent(app, resident, monkeypatch):
     """The worker commits the turn before sending: when the answer leaves, the row is there."""
-    from bot.keepalive import KeepAlivePool
+    from bot.line import LineClient
 
     make_slot(app, code="123")
     resident.says("参加 123")
     seen: list[int] = []
-    original = KeepAlivePool.start  # every reply and push leaves through here
+    original = LineClient.send  # a turn's replies leave through here
 
-    def start(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def send(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         seen.append(len(_signups(app, "confirmed")))
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(KeepAlivePool, "start", start)
+    monkeypatch.setattr(LineClient, "send", send)
     resident.taps(_("Sign up"))
     assert seen == [1]
 
