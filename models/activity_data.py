@@ -35,8 +35,8 @@ from models.activities import (
     as_utc,
     new_checkin_word,
     new_code,
-    reschedule_notices,
 )
+from models.signups import reschedule_notices
 from models.subscriptions import notify_new_item
 
 STANDARD_COLUMNS = (
