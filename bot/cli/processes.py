@@ -11,7 +11,8 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from bot.line import LineError
-from bot.richmenu import FontMissing, deploy
+from bot.richmenu.deployment import deploy
+from bot.richmenu.fonts import FontMissing
 from bot.scheduler import Scheduler
 from bot.scheduler import start_in_thread as start_scheduler
 from bot.worker import Waiter, Worker
