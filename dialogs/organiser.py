@@ -22,22 +22,9 @@ from __future__ import annotations
 from bot.kernel.composer import Choice, page_of
 from bot.kernel.engine import Context, Dialog, Input, Reply
 from dialogs.menu import on_invalid
-from models.activities import (
-    ATTENDED,
-    CONFIRMED,
-    NO_SHOW,
-    OFFERED,
-    WAITLISTED,
-    Signup,
-    Slot,
-    as_utc,
-    attendance_list,
-    came_by_themselves,
-    is_organiser_of,
-    mark_attendance,
-    organiser_slots,
-    slot_roster,
-)
+from models.activities import Slot, as_utc, is_organiser_of, organiser_slots
+from models.attendance import attendance_list, came_by_themselves, mark_attendance
+from models.signups import ATTENDED, CONFIRMED, NO_SHOW, OFFERED, WAITLISTED, Signup, slot_roster
 from models.users import audit
 
 from .activity_cards import slot_bubble, when_text

@@ -27,17 +27,16 @@ from bot.kernel.composer import Choice
 from bot.kernel.engine import Context, Dialog, Input, Reply
 from bot.kernel.i18n import N_, SUPPORTED_LOCALES, gettext
 from dialogs.menu import main_menu, on_invalid
-from models.activities import (
+from models.activities import Slot, slot_by_code
+from models.signups import (
     CONFIRMED,
     OFFERED,
     WAITLISTED,
     Signup,
-    Slot,
     accept_offer,
     cancel_signup,
     existing_signup,
     sign_up,
-    slot_by_code,
     upcoming_signups,
     why_closed,
 )

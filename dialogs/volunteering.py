@@ -23,20 +23,10 @@ from bot.kernel.engine import Context, Dialog, Input, Reply
 from bot.kernel.i18n import N_, SUPPORTED_LOCALES, gettext
 from bot.notify.renderers import ItemSummary
 from dialogs.menu import on_invalid
-from models.activities import (
-    ATTENDED,
-    BADGES,
-    CONFIRMED,
-    OFFERED,
-    Activity,
-    Signup,
-    as_utc,
-    check_in,
-    expire_offer,
-    record_feedback,
-    volunteer_record,
-)
+from models.activities import Activity, as_utc
+from models.attendance import BADGES, check_in, record_feedback, volunteer_record
 from models.outbox import Notification
+from models.signups import ATTENDED, CONFIRMED, OFFERED, Signup, expire_offer
 from models.timing import config_of
 from models.users import User
 

@@ -28,7 +28,7 @@ from bot.kernel.i18n import N_, gettext, match_locale
 from bot.kernel.postback import InvalidPostback, PostbackCodec
 from bot.line import LineClient, LineError, describe, get_line
 from bot.redis_store import LuaScript
-from bot.richmenu import IDS_KEY, menu_for
+from bot.richmenu.deployment import IDS_KEY, menu_for
 from dialogs.onboarding import greet
 from dialogs.supporters import live, proxy
 from handlers.router import Router

@@ -4,11 +4,14 @@
 from models import (  # noqa: F401
     activities,
     announcements,
+    attendance,
     gatherings,
     ideas,
     initiatives,
     outbox,
     photos,
+    recommend,
+    signups,
     subscriptions,
     supporters,
 )

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import segno
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -35,8 +36,8 @@ from models.activities import (
     as_utc,
     new_checkin_word,
     new_code,
-    reschedule_notices,
 )
+from models.signups import reschedule_notices
 from models.subscriptions import notify_new_item
 
 STANDARD_COLUMNS = (
@@ -485,6 +486,4 @@ def has_activities(session: Session) -> bool:
 
 
 def write_qr(link: str, path: Path, scale: int = 8) -> None:
-    import segno
-
     segno.make(link, error="m").save(str(path), scale=scale, border=4)

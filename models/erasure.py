@@ -10,11 +10,22 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from models import activities, gatherings, ideas, initiatives, photos, supporters
+from models import (
+    attendance,
+    gatherings,
+    ideas,
+    initiatives,
+    photos,
+    recommend,
+    signups,
+    supporters,
+)
 from models.users import User, audit
 
 ERASERS: tuple[Callable[[Session, User], None], ...] = (
-    activities.erase_volunteering,
+    attendance.erase,
+    signups.erase,
+    recommend.erase,
     gatherings.erase_rsvps,
     initiatives.erase,
     ideas.erase,

@@ -49,6 +49,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -317,13 +318,11 @@ def after_bulk_insert(session: Session, rows: int) -> None:
 
 def _insert_ignoring_duplicates(session: Session):  # type: ignore[no-untyped-def]
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the bot runs on SQLite and PostgreSQL
+    # INSERT ... ON CONFLICT DO NOTHING is each dialect's own construct
+    upsert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if upsert is None:  # pragma: no cover - the bot runs on SQLite and PostgreSQL
         raise RuntimeError(f"enqueue_many does not support {dialect}")
-    return (insert(Notification).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return (upsert(Notification).on_conflict_do_nothing(index_elements=["dedupe_key"])
             .returning(Notification.id))
 
 

@@ -1,4 +1,5 @@
-"""Recommendations: upcoming slots ranked by fit, each with the reasons it was chosen.
+"""Recommendations: upcoming slots ranked by fit, each with the reasons it was chosen, and
+what a person told us they like (`VolunteerProfile`) or not (`Dismissal`).
 
 The score adds up what we know of the person: the interests they told us and the
 categories they joined before, their usual free times, the distance from the last location
@@ -15,23 +16,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import JSON, ForeignKey, UniqueConstraint, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.activities import (
-    ATTENDED,
-    CONFIRMED,
-    OPEN,
-    Activity,
-    Dismissal,
-    Signup,
-    Slot,
-    VolunteerProfile,
-    as_utc,
-    distance_m,
-)
+from models.activities import OPEN, Activity, Slot, as_utc, distance_m
+from models.base import Base, utcnow
 from models.locales import N_
+from models.signups import ATTENDED, CONFIRMED, Signup
 from models.users import User
+
+# -- what a person told us ----------------------------------------------------------------------
 
 # usual free times a person may name: (weekday|weekend)_(morning|afternoon|evening)
 FREE_TIMES: dict[str, str] = {
@@ -42,6 +36,37 @@ FREE_TIMES: dict[str, str] = {
     "weekend_afternoon": N_("Weekend afternoons"),
     "weekend_evening": N_("Weekend evenings"),
 }
+
+
+class VolunteerProfile(Base):
+    """What a person told us: interests (categories), skills, usual free times, styles."""
+
+    __tablename__ = "volunteer_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    free_times: Mapped[list[str]] = mapped_column(JSON, default=list)  # FREE_TIMES codes
+    styles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    lat: Mapped[float | None]  # the last location the person shared, to rank by distance
+    lon: Mapped[float | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Dismissal(Base):
+    """"Not interested": lowers this activity and similar ones in recommendations."""
+
+    __tablename__ = "activity_dismissals"
+    __table_args__ = (UniqueConstraint("user_id", "activity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# -- ranking ------------------------------------------------------------------------------------
 
 WEIGHTS = {"interest": 2.0, "history": 1.2, "time": 1.2, "near": 1.0, "style": 0.8,
            "skills": 0.6, "similar": 1.5, "dismissed": 1.5, "soon": 0.3}
@@ -209,3 +234,12 @@ def recommend(session: Session, user: User, *, now: datetime, tz: str,
     ranked = rank(candidates, taste, now=now, tz=tz,
                   similar=similar_counts(session, user, taste.joined_activities), limit=limit)
     return [(slots[r.candidate.slot_id], r) for r in ranked]
+
+
+# -- "delete my data" ----------------------------------------------------------------------------
+
+
+def erase(session: Session, user: User) -> None:
+    """The person's profile and what they marked "not interested"."""
+    for model in (VolunteerProfile, Dismissal):
+        session.execute(delete(model).where(model.user_id == user.id))

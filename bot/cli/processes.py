@@ -9,9 +9,11 @@ import threading
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from werkzeug.serving import make_server
 
 from bot.line import LineError
-from bot.richmenu import FontMissing, deploy
+from bot.richmenu.deployment import deploy
+from bot.richmenu.fonts import FontMissing
 from bot.scheduler import Scheduler
 from bot.scheduler import start_in_thread as start_scheduler
 from bot.worker import Worker
@@ -27,9 +29,6 @@ log = logging.getLogger(__name__)
 @with_appcontext
 def serve(host: str, port: int | None, worker_threads: int) -> None:
     """All in one process: the web app, worker thread(s) and the scheduler."""
-    from werkzeug.serving import make_server
-
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     port = port or app.config["PORT"]
     if app.config["SIMULATOR"] and port != app.config["PORT"]:

@@ -8,7 +8,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from bot.richmenu import FontMissing, deploy, write_images
+from bot.richmenu.deployment import deploy, write_images
+from bot.richmenu.fonts import FontMissing
 
 
 @click.group()

@@ -9,7 +9,7 @@ unfollowed or opted-out users; render (a shared renderer once per language and m
 whole pass); a batch whose rows read differently is split, identical content staying
 together, so that each batch is one multicast (a single recipient goes by push); hand the
 batches to a thread pool paced by a token bucket per endpoint, while the pass claims the next
-ones. A settling thread marks the batches that went through with one UPDATE. 409 counts as
+ones. A Settler (settle.py) marks the batches that went through with one UPDATE. 409 counts as
 sent; 429 and 5xx are retried with backoff inside the pass and, failing that, in a later pass
 with the same rows and the same key (models.outbox.claim_again); after NOTIFY_MAX_ATTEMPTS the
 batch is failed with the reason. During quiet hours, and after LINE's monthly limit answers,
@@ -26,12 +26,8 @@ import time
 from collections import defaultdict
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock
-from queue import Queue
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy import String, cast, func, select
@@ -42,6 +38,7 @@ from bot.kernel.composer import Composer
 from bot.line import MAX_MULTICAST_RECIPIENTS, LineClient, LineError
 from bot.notify.pacing import QUOTA_KEY, RATE_SAFETY, TokenBucket
 from bot.notify.renderers import Renderer
+from bot.notify.settle import Batch, Outcome, PassState, PassStats, Settler, Writes
 from bot.redis_store import get_redis
 from models.outbox import (
     FAILED,
@@ -51,16 +48,10 @@ from models.outbox import (
     as_utc,
     claim_again,
     claim_fresh,
-    enqueue,
-    mark_sent,
     new_key,
-    record_failure,
-    release,
-    set_status,
-    split,
 )
 from models.timing import in_quiet_hours
-from models.users import User, UserRole
+from models.users import User
 
 log = logging.getLogger(__name__)
 
@@ -78,133 +69,6 @@ MEMBERS = func.aggregate_strings(
     cast(Notification.id, String).concat(":").concat(cast(Notification.user_id, String))
     .concat(":").concat(User.line_user_id), ",")
 ROW_ID, ROW_USER_ID, ROW_LINE_ID = range(3)  # a member: (row id, user id, LINE id)
-
-
-@dataclass
-class Batch:
-    endpoint: str  # push | multicast
-    to: list[str]
-    messages: list[dict]
-    retry_key: str
-
-
-@dataclass
-class Outcome:
-    batch: Batch
-    ok: bool
-    error: str = ""
-    permanent: bool = False
-    monthly_limit: bool = False
-
-
-@dataclass
-class PassStats:
-    claimed: int = 0
-    sent: int = 0  # recipients
-    skipped: int = 0
-    retried: int = 0
-    failed: int = 0
-    requests: int = 0
-    monthly_limit: bool = False
-
-    def __str__(self) -> str:
-        return (f"claimed {self.claimed}, sent {self.sent}, skipped {self.skipped}, "
-                f"to retry {self.retried}, failed {self.failed}, {self.requests} requests")
-
-
-@dataclass
-class PassState:
-    """What one pass carries from claim to claim."""
-
-    now: datetime
-    urgent_only: bool
-    limited: bool  # LINE's monthly limit was known to be reached when the pass began
-    stats: PassStats = field(default_factory=PassStats)
-    rendered: dict[tuple[str, str, str, str], tuple[str, list[dict]] | None] = field(
-        default_factory=dict)  # (kind, ref, locale, mode) -> content of a shared renderer
-
-
-@dataclass
-class Writes:
-    """What preparing a claim decided, written before its batches are sent."""
-
-    unsent: dict[tuple[str, str], list[int]] = field(
-        default_factory=lambda: defaultdict(list))  # (status, why) -> row ids
-    # new batch key -> (the claimed batch its rows leave, their ids)
-    moves: dict[str, tuple[str, list[int]]] = field(default_factory=dict)
-    emptied: list[str] = field(default_factory=list)  # claimed batches with nothing to send
-
-    def apply(self, session: Session, stats: PassStats) -> None:
-        for (status, why), ids in self.unsent.items():
-            set_status(session, ids, status, error=why)
-            if status == SKIPPED:
-                stats.skipped += len(ids)
-            else:
-                stats.failed += len(ids)
-                log.warning("gave up on %d notification(s): %s", len(ids), why)
-        split(session, self.moves, datetime.now(UTC))
-        mark_sent(session, self.emptied, datetime.now(UTC))
-
-
-class Settler:
-    """Writes what came of sent batches, in a thread and session of its own, so that marking
-    rows sent overlaps claiming the next ones; everything that arrived since its last write
-    goes in one UPDATE."""
-
-    def __init__(self, dispatcher: Dispatcher, state: PassState) -> None:
-        self.dispatcher = dispatcher
-        self.state = state
-        self.queue: Queue[Outcome | None] = Queue()
-        self.error: BaseException | None = None
-        self.thread: threading.Thread | None = None
-        self.unsettled = 0  # fed since the last wait()
-
-    def feed(self, outcomes: list[Outcome]) -> None:
-        self.unsettled += len(outcomes)
-        if outcomes:
-            if self.thread is None:
-                self.thread = threading.Thread(target=self._run, name="notify-settle",
-                                               daemon=True)
-                self.thread.start()
-            for outcome in outcomes:
-                self.queue.put(outcome)
-
-    def wait(self) -> None:
-        """Until everything fed so far is written."""
-        self.queue.join()
-        self.unsettled = 0
-        if self.error is not None:
-            raise self.error
-
-    def close(self) -> None:
-        if self.thread is not None:
-            self.queue.put(None)
-            self.thread.join()
-            self.thread = None
-        if self.error is not None:
-            error, self.error = self.error, None
-            raise error
-
-    def _run(self) -> None:
-        dispatcher = self.dispatcher
-        with session_scope(dispatcher.app) as session:
-            while True:
-                items = [self.queue.get()]
-                while not self.queue.empty():
-                    items.append(self.queue.get_nowait())
-                outcomes = [item for item in items if item is not None]
-                try:
-                    if outcomes and self.error is None:
-                        with dispatcher.writing():
-                            dispatcher._record(session, outcomes, self.state)
-                            session.commit()
-                except BaseException as exc:  # noqa: BLE001 - raised in the pass's thread
-                    session.rollback()
-                    self.error = exc
-                for _ in items:
-                    self.queue.task_done()
-                if None in items:
-                    return
 
 
 class Dispatcher:
@@ -262,7 +126,7 @@ class Dispatcher:
         state = PassState(now, limited or in_quiet_hours(config, now), limited)
         inflight: set[Future[Outcome]] = set()
         retries = True  # whole failed or abandoned batches first, then new rows
-        settler = Settler(self, state)
+        settler = Settler(self.app, state, self.writing)
         try:
             with session_scope(self.app) as session:
                 while True:
@@ -433,58 +297,6 @@ class Dispatcher:
             if attempt + 1 < self.tries:
                 time.sleep(self.backoff_base * (2**attempt) * (0.5 + random.random()))
         return Outcome(batch, False, error)
-
-    def _record(self, session: Session, outcomes: list[Outcome], state: PassState) -> None:
-        """Write what came of sent batches: those that went through with one UPDATE."""
-        stats = state.stats
-        stats.requests += len(outcomes)
-        accepted = [o.batch for o in outcomes if o.ok]
-        if accepted:
-            mark_sent(session, [batch.retry_key for batch in accepted], datetime.now(UTC))
-            stats.sent += sum(len(batch.to) for batch in accepted)
-            if state.limited:  # something went through: LINE's monthly limit is lifted
-                self._monthly_limit_lifted()
-                state.limited = False
-        for outcome in outcomes:
-            if outcome.ok:
-                continue
-            if outcome.monthly_limit:
-                stats.monthly_limit = state.urgent_only = True
-                release(session, outcome.batch.retry_key,
-                        retry_at=state.now + timedelta(minutes=10))
-                self._monthly_limit_reached(session, state.now)
-                continue
-            failed = record_failure(
-                session, outcome.batch.retry_key, outcome.error, now=state.now,
-                max_attempts=self.app.config["NOTIFY_MAX_ATTEMPTS"], give_up=outcome.permanent)
-            recipients = len(outcome.batch.to)
-            if failed:
-                stats.failed += recipients
-                log.warning("gave up on %d notification(s): %s", recipients, outcome.error)
-            else:
-                stats.retried += recipients
-
-    def _monthly_limit_reached(self, session: Session, now: datetime) -> None:
-        """Pause non-urgent sending until the month ends; tell staff once."""
-
-        zone = ZoneInfo(self.app.config["BOT_TIMEZONE"])
-        local = now.astimezone(zone)
-        first = date(local.year + (local.month == 12), local.month % 12 + 1, 1)
-        until = datetime.combine(first, clock(0), zone)
-        seconds = max(60, int((until - now).total_seconds()))
-        month = f"{local:%Y-%m}"
-        if not get_redis(self.app).set(QUOTA_KEY, month, ex=seconds, nx=True):
-            return
-        log.error("LINE's monthly message limit is reached: non-urgent sending is paused")
-        staff = session.scalars(select(UserRole.user_id).join(User).where(
-            UserRole.role == "staff", User.active.is_(True))).all()
-        for user_id in set(staff):
-            enqueue(session, user_id=user_id, kind="quota_alert", ref=month, due_at=now,
-                    dedupe_key=f"quota:{month}:{user_id}", urgent=True)
-
-    def _monthly_limit_lifted(self) -> None:
-        if get_redis(self.app).delete(QUOTA_KEY):
-            log.warning("LINE accepted a message again: the monthly limit is lifted")
 
 
 def _collect(inflight: set[Future[Outcome]],

@@ -8,8 +8,9 @@ import io
 from sqlalchemy import func, select
 
 from bot.db import session_scope
-from models.activities import Activity, Signup, Slot
+from models.activities import Activity, Slot
 from models.activity_data import COLUMNS, STANDARD_COLUMNS
+from models.signups import Signup
 
 ROW = {
     "都道府県コード又は市区町村コード": "131156", "NO": "1", "都道府県名": "東京都",

@@ -8,12 +8,12 @@ import os
 import pytest
 from PIL import Image
 
-from bot import richmenu
 from bot.config import data_api_base_url
 from bot.kernel.composer import utf16_len
 from bot.kernel.i18n import SUPPORTED_LOCALES, gettext
 from bot.line import LineClient, LineError, get_line
 from bot.redis_store import get_redis
+from bot.richmenu import deployment, drawing, fonts, layout
 from simulator import validation
 
 LOCALES = sorted(SUPPORTED_LOCALES)
@@ -22,8 +22,8 @@ LOCALES = sorted(SUPPORTED_LOCALES)
 def _fonts_missing() -> str | None:
     try:
         for locale in SUPPORTED_LOCALES:
-            richmenu.find_font(locale)
-    except richmenu.FontMissing as exc:
+            fonts.find_font(locale)
+    except fonts.FontMissing as exc:
         return str(exc)
     return None
 
@@ -46,13 +46,13 @@ def _luminance(hex_colour: str) -> float:
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-@pytest.mark.parametrize("page", list(richmenu.PAGES))
+@pytest.mark.parametrize("page", list(layout.PAGES))
 def test_definition_is_one_line_would_take(app, locale, page):
-    menu = richmenu.definition(app, locale, page)
+    menu = layout.definition(app, locale, page)
     menu["name"] = "x"
     assert validation.check_rich_menu(menu) == []
-    assert utf16_len(menu["chatBarText"]) <= richmenu.CHAT_BAR_LIMIT
-    mode, size = richmenu.PAGES[page]
+    assert utf16_len(menu["chatBarText"]) <= layout.CHAT_BAR_LIMIT
+    mode, size = layout.PAGES[page]
     content = [a for a in menu["areas"] if a["action"]["type"] != "richmenuswitch"]
     assert 1 <= len(content) <= size
     if mode == "simple":
@@ -61,15 +61,15 @@ def test_definition_is_one_line_would_take(app, locale, page):
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_area_labels_fit_in_every_locale(locale):
-    for msgid in [a.label for a in richmenu.AREAS] + list(richmenu.TAB_LABELS.values()):
-        assert utf16_len(gettext(locale, msgid)) <= richmenu.LABEL_LIMIT, (locale, msgid)
-    assert utf16_len(gettext(locale, "Menu")) <= richmenu.CHAT_BAR_LIMIT
+    for msgid in [a.label for a in layout.AREAS] + list(layout.TAB_LABELS.values()):
+        assert utf16_len(gettext(locale, msgid)) <= layout.LABEL_LIMIT, (locale, msgid)
+    assert utf16_len(gettext(locale, "Menu")) <= layout.CHAT_BAR_LIMIT
 
 
 def test_postbacks_are_signed_actions_the_router_has(app):
     codec, router = app.extensions["machibot.codec"], app.extensions["machibot.router"]
-    for page in richmenu.PAGES:
-        for area in richmenu.definition(app, "ja", page)["areas"]:
+    for page in layout.PAGES:
+        for area in layout.definition(app, "ja", page)["areas"]:
             action = area["action"]
             if action["type"] == "uri":
                 assert action["uri"] == "tel:" + "".join(
@@ -80,14 +80,14 @@ def test_postbacks_are_signed_actions_the_router_has(app):
 
 
 def test_standard_tabs_switch_through_aliases(app):
-    for page in richmenu.TABS:
-        tabs = [a["action"] for a in richmenu.definition(app, "ko", page)["areas"]
+    for page in layout.TABS:
+        tabs = [a["action"] for a in layout.definition(app, "ko", page)["areas"]
                 if a["action"]["type"] == "richmenuswitch"]
         assert [t["richMenuAliasId"] for t in tabs] == ["machibot-ko-main", "machibot-ko-more"]
 
 
 def test_simple_menu_has_the_help_desk_and_a_supporter(app):
-    actions = [a["action"] for a in richmenu.definition(app, "ja", "simple")["areas"]]
+    actions = [a["action"] for a in layout.definition(app, "ja", "simple")["areas"]]
     assert any(a["type"] == "uri" and a["uri"].startswith("tel:") for a in actions)
     codec = app.extensions["machibot.codec"]
     assert "ask_supporter" in [codec.decode(a["data"]).action for a in actions
@@ -97,73 +97,73 @@ def test_simple_menu_has_the_help_desk_and_a_supporter(app):
 @needs_fonts
 @pytest.mark.parametrize("locale", ["ja", "ne", "vi"])
 def test_images_fit_line_s_rules(app, locale):
-    for page in richmenu.PAGES:
-        data = richmenu.render(app, locale, page)
+    for page in layout.PAGES:
+        data = drawing.render(app, locale, page)
         assert len(data) <= 1_000_000
         with Image.open(io.BytesIO(data)) as image:
-            assert image.format == "PNG" and image.size == (richmenu.WIDTH, richmenu.HEIGHT)
+            assert image.format == "PNG" and image.size == (layout.WIDTH, layout.HEIGHT)
             assert image.width / image.height >= 1.45
 
 
 def test_tiles_have_high_contrast_under_white_text():
-    for area in richmenu.AREAS:
+    for area in layout.AREAS:
         ratio = (1.05) / (_luminance(area.colour) + 0.05)
         assert ratio >= 7, (area.key, round(ratio, 1))
 
 
 @needs_fonts
 def test_each_script_gets_a_font_that_draws_it():
-    assert "CJK" in richmenu.find_font("ja")[0]
-    assert "Devanagari" in richmenu.find_font("ne")[0]
-    assert richmenu.script_locale("ne", "मेनु") == "ne"
-    assert richmenu.script_locale("ne", "Menu") == "vi"  # an untranslated label: Latin font
-    assert richmenu.script_locale("ko", "메뉴") == "ko"
+    assert "CJK" in fonts.find_font("ja")[0]
+    assert "Devanagari" in fonts.find_font("ne")[0]
+    assert fonts.script_locale("ne", "मेनु") == "ne"
+    assert fonts.script_locale("ne", "Menu") == "vi"  # an untranslated label: Latin font
+    assert fonts.script_locale("ko", "메뉴") == "ko"
 
 
 def test_rendering_without_a_font_names_the_package(monkeypatch):
-    monkeypatch.setitem(richmenu.FONTS, "ne", ("ne", (("/nonexistent.ttf", 0),),
+    monkeypatch.setitem(fonts.FONTS, "ne", ("ne", (("/nonexistent.ttf", 0),),
                                                "fonts-noto-core"))
-    monkeypatch.setattr(richmenu, "_fontconfig", lambda lang: None)
-    richmenu.find_font.cache_clear()
+    monkeypatch.setattr(fonts, "_fontconfig", lambda lang: None)
+    fonts.find_font.cache_clear()
     try:
-        with pytest.raises(richmenu.FontMissing, match="fonts-noto-core"):
-            richmenu.find_font("ne")
+        with pytest.raises(fonts.FontMissing, match="fonts-noto-core"):
+            fonts.find_font("ne")
     finally:
-        richmenu.find_font.cache_clear()
+        fonts.find_font.cache_clear()
 
 
 @needs_fonts
 def test_deploy_creates_every_menu_once_and_a_rerun_piles_nothing_up(app, sim):
-    links = richmenu.deploy(app)
+    links = deployment.deploy(app)
     menus = sim.rich_menus()
-    assert len(menus) == len(LOCALES) * len(richmenu.PAGES)
+    assert len(menus) == len(LOCALES) * len(layout.PAGES)
     assert all(sim.has_image(m["richMenuId"]) for m in menus)
     assert sim.default_rich_menu() == links["standard:ja"]
     assert len(sim.aliases()) == len(menus)
-    assert richmenu.deploy(app) == links  # unchanged: kept as they were
+    assert deployment.deploy(app) == links  # unchanged: kept as they were
     assert len(sim.rich_menus()) == len(menus)
 
 
 @needs_fonts
 def test_a_changed_menu_replaces_the_old_one(app, sim, monkeypatch):
-    before = richmenu.deploy(app)
+    before = deployment.deploy(app)
     monkeypatch.setitem(app.config, "HELP_DESK_PHONE", "03-1111-2222")
-    after = richmenu.deploy(app)
+    after = deployment.deploy(app)
     assert after["simple:ja"] != before["simple:ja"]
     ids = {m["richMenuId"] for m in sim.rich_menus()}
-    assert len(ids) == len(LOCALES) * len(richmenu.PAGES) and before["simple:ja"] not in ids
+    assert len(ids) == len(LOCALES) * len(layout.PAGES) and before["simple:ja"] not in ids
     assert {a["richMenuId"] for a in sim.aliases()} <= ids
 
 
 @needs_fonts
 def test_deploy_links_each_user_by_mode_and_locale(app, sim, resident, make_user):
-    links = richmenu.deploy(app)
+    links = deployment.deploy(app)
     assert sim.linked_rich_menu(resident.user_id) == links["standard:ja"]
 
 
 @needs_fonts
 def test_changing_mode_or_language_relinks_the_menu(app, sim, resident):
-    links = richmenu.deploy(app)
+    links = deployment.deploy(app)
     resident.says("simple mode")
     assert sim.linked_rich_menu(resident.user_id) == links["simple:ja"]
     resident.says("language")
@@ -174,7 +174,7 @@ def test_changing_mode_or_language_relinks_the_menu(app, sim, resident):
 
 @needs_fonts
 def test_a_new_friend_gets_the_menu_of_their_language(app, sim, make_user):
-    links = richmenu.deploy(app)
+    links = deployment.deploy(app)
     person = make_user("Anna", "en")
     person.follow()
     assert sim.linked_rich_menu(person.user_id) == links["standard:en"]
@@ -182,9 +182,9 @@ def test_a_new_friend_gets_the_menu_of_their_language(app, sim, make_user):
 
 @needs_fonts
 def test_the_id_map_is_kept_in_redis(app):
-    links = richmenu.deploy(app)
-    raw = get_redis(app).get(richmenu.IDS_KEY)
-    assert richmenu.menu_for(raw, "simple", "ne") == links["simple:ne"]
+    links = deployment.deploy(app)
+    raw = get_redis(app).get(deployment.IDS_KEY)
+    assert deployment.menu_for(raw, "simple", "ne") == links["simple:ne"]
 
 
 @needs_fonts
@@ -197,14 +197,14 @@ def test_render_command_writes_every_image(app, tmp_path):
 
 
 def _menu_without_image(app, sim) -> str:
-    menu = richmenu.definition(app, "ja", "simple")
+    menu = layout.definition(app, "ja", "simple")
     menu["name"] = "upload-test"
     return sim.create_rich_menu(menu)
 
 
 def _png() -> bytes:
     out = io.BytesIO()
-    Image.new("RGB", (richmenu.WIDTH, richmenu.HEIGHT), "white").save(out, "PNG")
+    Image.new("RGB", (layout.WIDTH, layout.HEIGHT), "white").save(out, "PNG")
     return out.getvalue()
 
 

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.kernel.i18n import gettext
-from models.activities import Signup, Slot
+from models.activities import Slot
+from models.signups import Signup
 from tests.activity_factory import make_slot
 from tests.sql_count import statements_of
 

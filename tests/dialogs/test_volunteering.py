@@ -9,7 +9,8 @@ from sqlalchemy import select
 from bot.db import session_scope
 from bot.kernel.i18n import gettext
 from bot.notify.dispatch import dispatch
-from models.activities import Feedback, Signup
+from models.attendance import Feedback
+from models.signups import Signup
 from models.users import get_by_line_id, grant_role
 from tests.activity_factory import make_slot, organisation_id
 
@@ -193,7 +194,7 @@ def _tap_on_card(person, card: dict, label: str) -> None:  # type: ignore[no-unt
 def _status_and_points(app, line_user_id: str) -> tuple[str, int]:
     from sqlalchemy import func
 
-    from models.activities import PointEntry
+    from models.attendance import PointEntry
 
     with session_scope(app) as session:
         user = get_by_line_id(session, line_user_id)

@@ -229,12 +229,13 @@ def test_a_new_friend_walks_language_consent_mode_and_menu_in_the_page(page, wor
 
 
 def test_the_deployed_rich_menu_shows_in_the_page_and_its_help_area_answers(page, app, worker):
-    from bot import richmenu
     from bot.kernel.i18n import gettext
+    from bot.richmenu.deployment import deploy
+    from bot.richmenu.fonts import FontMissing
 
     try:
-        richmenu.deploy(app)
-    except richmenu.FontMissing as exc:
+        deploy(app)
+    except FontMissing as exc:
         if os.environ.get("MACHIBOT_REQUIRE_FONTS"):
             raise
         pytest.skip(f"no font to draw the rich menus: {exc}")

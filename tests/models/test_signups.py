@@ -8,20 +8,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from bot.db import session_factory, session_scope
-from models.activities import (
-    Feedback,
-    PointEntry,
-    Signup,
-    Slot,
-    cancel_signup,
-    check_in,
-    expire_offers,
-    record_feedback,
-    sign_up,
-    volunteer_record,
-)
+from models.activities import Slot
+from models.attendance import Feedback, PointEntry, check_in, record_feedback, volunteer_record
 from models.erasure import delete_personal_data
 from models.outbox import Notification
+from models.signups import Signup, cancel_signup, expire_offers, sign_up
 from models.users import User
 from tests.activity_factory import make_slot
 

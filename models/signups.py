@@ -1,0 +1,409 @@
+"""Sign-ups: one person on one slot, the waitlist and its offers, and the notices they bring.
+
+    confirmed ──cancel──▶ cancelled            waitlisted ──seat freed──▶ offered
+        │                                          ▲                      │   │
+        ├─check-in / feedback──▶ attended          └────offer expires─────┘   accept
+        └─(organiser)──▶ attended | no_show              (passes on)           ▼
+                                                                            confirmed
+
+After a slot has started its organiser marks each confirmed person attended or no_show
+(models/attendance.py, with check-in, feedback and points).
+
+Capacity: `Slot.seats_taken` counts confirmed and offered sign-ups. It only moves by a
+conditional UPDATE (`seats_taken < capacity`), which row-locks the slot on PostgreSQL and
+takes the database write lock on SQLite until the commit, and whose RETURNING says whether
+it took a seat, so simultaneous sign-ups for the last seat can never confirm more people
+than the capacity.
+
+A confirmed sign-up has its reminders and a "how did it go?" in the outbox
+(models/outbox.py); an offer has its message and its expiry. The participants of a slot are
+also a segment staff announcements can address (`PARTICIPANTS`).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    and_,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, lazyload, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
+
+from models.activities import OPEN, SLOT_CANCELLED, Slot, as_utc, slot_by_code
+from models.base import Base, utcnow
+from models.locales import N_
+from models.outbox import cancel, enqueue, enqueue_many
+from models.segments import Segment
+from models.timing import config_of, reminder_times
+from models.users import User
+
+CONFIRMED, WAITLISTED, OFFERED, CANCELLED, ATTENDED, NO_SHOW = (
+    "confirmed", "waitlisted", "offered", "cancelled", "attended", "no_show")
+ACTIVE_SIGNUP = (CONFIRMED, WAITLISTED, OFFERED)
+
+
+class Signup(Base):
+    __tablename__ = "signups"
+    __table_args__ = (UniqueConstraint("slot_id", "user_id"),
+                      Index("ix_signups_slot_id_status", "slot_id", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    offered_until: Mapped[datetime | None]
+    checked_in_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the waitlist is served in this order (re-joining puts a person at the back)
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    slot: Mapped[Slot] = relationship(lazy="joined")
+    user: Mapped[User] = relationship()
+
+
+# -- signing up -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignupResult:
+    outcome: str  # confirmed, waitlisted, offered, already, full, past, closed, cancelled, deadline
+    signup: Signup | None = None
+    position: int | None = None  # waitlisted: the person's place in the queue (1 = next)
+
+
+def why_closed(slot: Slot, now: datetime) -> str | None:
+    """Why nobody can join this slot now, or None when it is open."""
+    if slot.status == SLOT_CANCELLED:
+        return "cancelled"
+    if as_utc(slot.starts_at) <= now:
+        return "past"
+    if slot.status != OPEN:
+        return "closed"
+    if slot.signup_deadline is not None and as_utc(slot.signup_deadline) < now:
+        return "deadline"
+    return None
+
+
+def _lock_slot(session: Session, slot_id: int) -> Slot | None:
+    """The slot, row-locked until the transaction ends (PostgreSQL; SQLite ignores FOR UPDATE
+    and serialises writers with its database lock instead)."""
+    # no eager joins: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join
+    return session.scalar(select(Slot).options(lazyload(Slot.activity))
+                          .where(Slot.id == slot_id).with_for_update()
+                          .execution_options(populate_existing=True))
+
+
+# what a seat-taking UPDATE hands back: the slot as it is now, under the write lock
+_SLOT_NOW = ("status", "starts_at", "ends_at", "signup_deadline", "capacity", "seats_taken")
+
+
+def _read_locked(session: Session, slot: Slot) -> int | None:
+    """Read the slot as it is now into `slot`, row-locked until the transaction ends (as
+    `_lock_slot`, but keeping what is loaded with it), with the number of people on its
+    waitlist; None when the slot is gone."""
+    waiting = (select(func.count(Signup.id))
+               .where(Signup.slot_id == slot.id, Signup.status == WAITLISTED)
+               .scalar_subquery())
+    row = session.execute(select(*(getattr(Slot, name) for name in _SLOT_NOW), waiting)
+                          .where(Slot.id == slot.id).with_for_update()).first()
+    if row is None:
+        return None
+    for name, value in zip(_SLOT_NOW, row[:-1], strict=True):
+        set_committed_value(slot, name, value)
+    return int(row[-1])
+
+
+def _take_seat(session: Session, slot: Slot) -> bool:
+    """Take a seat if one is left. On success `slot` holds the row as it is now (from the
+    UPDATE's RETURNING: no read of its own), and the row stays locked until the commit."""
+    row = session.execute(
+        update(Slot).where(Slot.id == slot.id, Slot.status == OPEN,
+                           Slot.seats_taken < Slot.capacity)
+        .values(seats_taken=Slot.seats_taken + 1)
+        .returning(*(getattr(Slot, name) for name in _SLOT_NOW)),
+        execution_options={"synchronize_session": False}).first()
+    if row is None:
+        return False
+    for name, value in zip(_SLOT_NOW, row, strict=True):
+        set_committed_value(slot, name, value)
+    return True
+
+
+def _free_seat(session: Session, slot_id: int) -> None:
+    session.execute(update(Slot).where(Slot.id == slot_id, Slot.seats_taken > 0)
+                    .values(seats_taken=Slot.seats_taken - 1),
+                    execution_options={"synchronize_session": False})
+
+
+def existing_signup(session: Session, slot_id: int, user_id: int) -> Signup | None:
+    return session.scalar(select(Signup).where(Signup.slot_id == slot_id,
+                                               Signup.user_id == user_id))
+
+
+def _mine_passing_expired_offers(session: Session, slot_id: int, user_id: int,
+                                 now: datetime) -> Signup | None:
+    """The person's sign-up for the slot, if any; offers on it whose time ran out pass on
+    first (the scheduler does this too, but not for people who have blocked the bot). One
+    query for both: a sign-up step stays within a few statements."""
+    found = list(session.scalars(select(Signup).where(
+        Signup.slot_id == slot_id,
+        or_(Signup.user_id == user_id,
+            and_(Signup.status == OFFERED, Signup.offered_until < now)))))
+    for signup in found:
+        if signup.status == OFFERED and signup.offered_until is not None \
+                and as_utc(signup.offered_until) < now:
+            expire_offer(session, signup, now=now)
+    return next((s for s in found if s.user_id == user_id), None)
+
+
+def sign_up(session: Session, slot: Slot, user: User, *, now: datetime,
+            waitlist: bool = True) -> SignupResult:
+    """Sign `user` up for `slot`: confirmed while seats are left, else waitlisted (or "full"
+    when `waitlist` is False). Flushes; the caller's transaction commits.
+
+    After the slot is read, a sign-up is four statements: the person's sign-ups, the
+    seat-taking UPDATE (which hands back the slot as it is now), the INSERT and one INSERT
+    of its reminders; joining the waitlist reads the slot under the lock with the number
+    waiting instead of writing reminders."""
+    now = as_utc(now)
+    mine = _mine_passing_expired_offers(session, slot.id, user.id, now)
+    if mine is not None and mine.status in (*ACTIVE_SIGNUP, ATTENDED):
+        return SignupResult("already", mine)
+    # on SQLite the first write of a transaction takes the database write lock, and on
+    # PostgreSQL the UPDATE locks the slot's row: what it hands back is current
+    taken = _take_seat(session, slot) if why_closed(slot, now) is None else False
+    waiting = None if taken else _read_locked(session, slot)
+    if not taken and waiting is None:
+        return SignupResult("closed")  # the slot is gone
+    reason = why_closed(slot, now)
+    if not taken and reason is None and waiting == 0 and slot.seats_left > 0:
+        taken = _take_seat(session, slot)  # a seat was freed since: nobody waits for it
+    if reason is not None:
+        if taken:
+            _free_seat(session, slot.id)
+        return SignupResult(reason)
+    if taken:
+        status = CONFIRMED
+    elif waitlist:
+        status = WAITLISTED
+    else:
+        return SignupResult("full")
+    first = mine is None
+    if mine is None:
+        mine = Signup(slot_id=slot.id, user_id=user.id, status=status, created_at=now,
+                      queued_at=now)
+        session.add(mine)
+    else:
+        mine.status, mine.queued_at, mine.offered_until = status, now, None
+        mine.checked_in_at = None
+    session.flush()
+    _schedule_notices(session, mine, slot, first=first)
+    # joining at the back of the queue: the number waiting before, plus this person
+    return SignupResult(status, mine, None if taken else (waiting or 0) + 1)
+
+
+def cancel_signup(session: Session, signup: Signup, *, now: datetime,
+                  offer_minutes: int = 120) -> Signup | None:
+    """Cancel; a held seat goes at once to the first on the waitlist (returned, now offered)."""
+    now = as_utc(now)
+    if signup.status not in ACTIVE_SIGNUP:
+        return None
+    held = signup.status in (CONFIRMED, OFFERED)
+    _lock_slot(session, signup.slot_id)
+    signup.status, signup.offered_until = CANCELLED, None
+    _cancel_notices(session, signup)
+    session.flush()
+    if held:
+        return _pass_seat_on(session, signup.slot_id, now=now, offer_minutes=offer_minutes)
+    return None
+
+
+def _pass_seat_on(session: Session, slot_id: int, *, now: datetime,
+                  offer_minutes: int) -> Signup | None:
+    """A held seat became free: offer it to the first waitlisted person, or free it."""
+    slot = session.get(Slot, slot_id)
+    nxt = None
+    if slot is not None and why_closed(slot, now) is None:
+        nxt = session.scalar(select(Signup).where(Signup.slot_id == slot_id,
+                                                  Signup.status == WAITLISTED)
+                             .order_by(Signup.queued_at, Signup.id).limit(1))
+    if nxt is None:
+        _free_seat(session, slot_id)
+        session.flush()
+        if slot is not None:
+            session.refresh(slot)
+        return None
+    until = min(now + timedelta(minutes=offer_minutes), as_utc(slot.starts_at))  # type: ignore[union-attr]
+    nxt.status, nxt.offered_until = OFFERED, until
+    session.flush()
+    _offer_notices(session, nxt, until)
+    return nxt
+
+
+def accept_offer(session: Session, signup: Signup, *, now: datetime) -> str:
+    """The waitlisted person takes the seat held for them: confirmed, expired or gone."""
+    now = as_utc(now)
+    _lock_slot(session, signup.slot_id)
+    session.refresh(signup)
+    if signup.status == CONFIRMED:
+        return "already"
+    if signup.status != OFFERED:
+        return "gone"
+    if signup.offered_until is not None and as_utc(signup.offered_until) < now:
+        expire_offer(session, signup, now=now)
+        return "expired"
+    signup.status, signup.offered_until = CONFIRMED, None
+    session.flush()
+    _cancel_notices(session, signup, kinds=("waitlist.offer_expiry",))
+    _schedule_notices(session, signup, signup.slot)
+    return CONFIRMED
+
+
+def expire_offer(session: Session, signup: Signup, *, now: datetime,
+                 offer_minutes: int = 120) -> Signup | None:
+    """An offer ran out: the person had their turn (their sign-up is cancelled) and the
+    seat passes on to the next one waiting."""
+    now = as_utc(now)
+    if signup.status != OFFERED:
+        return None
+    if signup.offered_until is not None and as_utc(signup.offered_until) > now:
+        return None
+    signup.status, signup.offered_until = CANCELLED, None
+    session.flush()
+    return _pass_seat_on(session, signup.slot_id, now=now, offer_minutes=offer_minutes)
+
+
+def expire_offers(session: Session, *, now: datetime, offer_minutes: int = 120) -> int:
+    """Pass on every offer past its time (the scheduler's expiry notice also does this)."""
+    count = 0
+    for signup in session.scalars(select(Signup).where(Signup.status == OFFERED,
+                                                       Signup.offered_until < as_utc(now))):
+        expire_offer(session, signup, now=now, offer_minutes=offer_minutes)
+        count += 1
+    return count
+
+
+def upcoming_signups(session: Session, user: User, *, now: datetime) -> list[Signup]:
+    return list(session.scalars(
+        select(Signup).join(Slot).where(Signup.user_id == user.id,
+                                        Signup.status.in_(ACTIVE_SIGNUP),
+                                        Slot.ends_at > as_utc(now))
+        .order_by(Slot.starts_at)))
+
+
+def slot_roster(session: Session, slot: Slot) -> list[tuple[str, str]]:
+    """(display name, status) of the people on a slot: names only, nothing else."""
+    rows = session.execute(select(User.display_name, Signup.status).join(Signup.user)
+                           .where(Signup.slot_id == slot.id, Signup.status != CANCELLED)
+                           .order_by(Signup.queued_at)).all()
+    return [(name or "—", status) for name, status in rows]
+
+
+# -- notices (the notification outbox, models/outbox.py) ---------------------------------------
+
+
+def _schedule_notices(session: Session, signup: Signup, slot: Slot, *,
+                      first: bool = False) -> None:
+    """Reminders before a confirmed slot and the "how did it go?" after it.
+
+    `first`: a new sign-up, which has no notices yet, so they go in with one INSERT;
+    otherwise each is enqueued (moving a pending one, reviving a cancelled one)."""
+    if signup.status != CONFIRMED:
+        return
+
+    now = utcnow()
+    times = reminder_times(config_of(session), as_utc(slot.starts_at))
+    rows = [{"user_id": signup.user_id, "kind": "activity.reminder", "ref": str(signup.id),
+             "due_at": due, "dedupe_key": f"activity.reminder:{signup.id}:{suffix}"}
+            for suffix, due in times if due > now]
+    rows.append({"user_id": signup.user_id, "kind": "activity.feedback",
+                 "ref": str(signup.id), "due_at": as_utc(slot.ends_at) + timedelta(minutes=30),
+                 "dedupe_key": f"activity.feedback:{signup.id}"})
+    if first:
+        enqueue_many(session, rows)
+        return
+    for row in rows:
+        enqueue(session, **row)
+
+
+def reschedule_notices(session: Session, slot: Slot) -> None:
+    """The slot's time changed: move its confirmed people's reminders (pending rows only)."""
+    for signup in session.scalars(select(Signup).where(Signup.slot_id == slot.id,
+                                                       Signup.status == CONFIRMED)):
+        _schedule_notices(session, signup, slot)
+
+
+def _offer_notices(session: Session, signup: Signup, until: datetime) -> None:
+    enqueue(session, user_id=signup.user_id, kind="waitlist.offer", ref=str(signup.id),
+            due_at=utcnow(), urgent=True,
+            dedupe_key=f"waitlist.offer:{signup.id}:{until.isoformat()}")
+    enqueue(session, user_id=signup.user_id, kind="waitlist.offer_expiry", ref=str(signup.id),
+            due_at=until, urgent=True,
+            dedupe_key=f"waitlist.offer_expiry:{signup.id}:{until.isoformat()}")
+
+
+def _cancel_notices(session: Session, signup: Signup, kinds: tuple[str, ...] = (
+        "activity.reminder", "activity.feedback", "waitlist.offer",
+        "waitlist.offer_expiry")) -> None:
+    for kind in kinds:
+        cancel(session, ref=str(signup.id), kind=kind)
+
+
+# -- announcements to the participants of a slot -----------------------------------------------
+
+
+def _participants(session: Session, codes: list[str]):  # type: ignore[no-untyped-def]
+    """Staff announcements (models.announcements): the people confirmed on these slots (or
+    marked attended, for a word after the event)."""
+    return (select(Signup.user_id).join(Slot, Slot.id == Signup.slot_id)
+            .where(Slot.code.in_(codes), Signup.status.in_((CONFIRMED, ATTENDED))))
+
+
+def _slot_label(slot: Slot) -> str:
+    return f"{slot.code} {slot.activity.title}"
+
+
+def _participant_slots(session: Session) -> list[tuple[str, str]]:
+    """Slots with participants, from a week ago on, soonest first: (code, "code title")."""
+    since = utcnow() - timedelta(days=7)
+    with_people = select(Signup.slot_id).where(Signup.status.in_((CONFIRMED, ATTENDED)))
+    slots = session.scalars(select(Slot).where(Slot.ends_at > since,
+                                               Slot.id.in_(with_people))
+                            .order_by(Slot.starts_at, Slot.id).limit(30))
+    return [(slot.code, _slot_label(slot)) for slot in slots]
+
+
+def _typed_slot(session: Session, text: str) -> tuple[str, str] | None:
+    slot = slot_by_code(session, unicodedata.normalize("NFKC", text).strip().lstrip("#"))
+    return (slot.code, _slot_label(slot)) if slot is not None else None
+
+
+# Translators: staff announcements to the people signed up for one activity's slot
+PARTICIPANTS = Segment(
+    N_("Participants"), _participants, _participant_slots, typed=_typed_slot,
+    prompt=N_("Tap an activity, or type its slot code. Then tap Done."))
+
+
+# -- "delete my data" ----------------------------------------------------------------------------
+
+
+def erase(session: Session, user: User) -> None:
+    """The person's sign-ups, freeing their seats for the people waiting."""
+    now = utcnow()
+    for signup in session.scalars(select(Signup).where(Signup.user_id == user.id,
+                                                       Signup.status.in_(ACTIVE_SIGNUP))):
+        cancel_signup(session, signup, now=now)
+    session.execute(delete(Signup).where(Signup.user_id == user.id))
