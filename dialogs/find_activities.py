@@ -294,7 +294,6 @@ def on_results_input(ctx: Context, inp: Input) -> Reply:
 def on_details(ctx: Context, inp: Input) -> Reply:
     slot = ctx.session.get(Slot, _int(inp.args.get("s")))
     if slot is None:
-
         return on_invalid(ctx, inp)
     _ = ctx._
     buttons = [Choice(_("Sign up"), "signup", {"c": slot.code}, style="primary")]
@@ -309,7 +308,6 @@ def on_details(ctx: Context, inp: Input) -> Reply:
 def on_not_interested(ctx: Context, inp: Input) -> Reply:
     activity = ctx.session.get(Activity, _int(inp.args.get("a")))
     if activity is None:
-
         return on_invalid(ctx, inp)
     if ctx.session.scalar(select(Dismissal.id).where(
             Dismissal.user_id == ctx.user.id, Dismissal.activity_id == activity.id)) is None:

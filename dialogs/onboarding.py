@@ -46,7 +46,6 @@ def on_consent(ctx: Context, inp: Input) -> Reply:
         audit(ctx.session, "user.consent", actor=ctx.user, subject=ctx.user)
         return ask_mode(ctx)
     if inp.value == "language":
-
         return ask_language(ctx, then="consent")
     if inp.value == "decline":
         lead = ctx._("All right. I can only help once you agree. When you are ready, "

@@ -156,7 +156,6 @@ def on_mark(ctx: Context, inp: Input) -> Reply:
     if signup is None or not is_organiser_of(ctx.user, signup.slot.activity.organisation_id):
         return _refused(ctx, inp)
     if status not in (ATTENDED, NO_SHOW):
-
         return on_invalid(ctx, inp)
     outcome = mark_attendance(ctx.session, signup, status, now=ctx.now)
     name = signup.user.display_name or "—"

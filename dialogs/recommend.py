@@ -143,7 +143,6 @@ def ask_skills(ctx: Context) -> Reply:
 
 def on_skills(ctx: Context, inp: Input) -> Reply:
     if inp.kind == "text" and inp.text.strip():
-
         words = [w.strip() for w in re.split(r"[,、，/]", inp.text) if w.strip()]
         _profile(ctx).skills = [w[:30] for w in words[:10]]
     reply = on_recommend(ctx, inp)

@@ -71,7 +71,6 @@ def on_language(ctx: Context, inp: Input) -> Reply:
     ctx.refresh_look()
     lead = ctx._("The language is now {language}.", language=language_name(inp.value))
     if then == "consent":
-
         reply = ask_consent(ctx)
         return Reply([ctx.out.text(lead, back=False), *reply.messages], next=reply.next, data={})
     return main_menu(ctx, inp, lead=lead)

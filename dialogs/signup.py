@@ -37,6 +37,7 @@ from models.signups import (
     cancel_signup,
     existing_signup,
     sign_up,
+    slot_for_signing_up,
     upcoming_signups,
     why_closed,
 )
@@ -177,7 +178,6 @@ def already(ctx: Context, signup: Signup) -> dict:
 def reprompt_confirm(ctx: Context) -> Reply:
     slot = ctx.session.get(Slot, int(ctx.state.data.get("slot", 0)))
     if slot is None:
-
         return main_menu(ctx)
     return ask_confirm(ctx, slot)
 
@@ -189,15 +189,14 @@ def on_confirm(ctx: Context, inp: Input) -> Reply:
         if code is not None:
             return on_signup_code(ctx, inp, code)
     if inp.value == "no":
-
         return main_menu(ctx, inp, lead=_("All right, you were not signed up."))
     if inp.value != "yes":
         return reprompt_confirm(ctx)
-    slot = ctx.session.get(Slot, int(ctx.state.data.get("slot", 0)))
+    slot, mine = slot_for_signing_up(ctx.session, int(ctx.state.data.get("slot", 0)),
+                                     ctx.user.id, ctx.now)
     if slot is None:
-
         return on_invalid(ctx, inp)
-    result = sign_up(ctx.session, slot, ctx.user, now=ctx.now)
+    result = sign_up(ctx.session, slot, ctx.user, now=ctx.now, mine=mine)
     title = slot.activity.title_for(ctx.locale)
     if result.outcome == CONFIRMED:
         details = "\n".join(slot_lines(slot, ctx.out, _tz(ctx))[:2])
@@ -258,7 +257,6 @@ def _own_signup(ctx: Context, raw: object) -> Signup | None:
 def on_unsign(ctx: Context, inp: Input) -> Reply:
     signup = _own_signup(ctx, inp.args.get("g", ""))
     if signup is None or signup.status not in (CONFIRMED, WAITLISTED, OFFERED):
-
         return on_invalid(ctx, inp)
     return ask_cancel(ctx, signup)
 
@@ -278,7 +276,6 @@ def on_confirm_cancel(ctx: Context, inp: Input) -> Reply:
     _ = ctx._
     signup = _own_signup(ctx, ctx.state.data.get("signup", ""))
     if signup is None:
-
         return on_invalid(ctx, inp)
     if inp.value == "no":
         return on_schedule(ctx, inp)
@@ -295,7 +292,6 @@ def on_accept(ctx: Context, inp: Input) -> Reply:
     _ = ctx._
     signup = _own_signup(ctx, inp.args.get("g", ""))
     if signup is None:
-
         return on_invalid(ctx, inp)
     outcome = accept_offer(ctx.session, signup, now=ctx.now)
     title = signup.slot.activity.title_for(ctx.locale)

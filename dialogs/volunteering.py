@@ -105,7 +105,6 @@ def on_rate(ctx: Context, inp: Input) -> Reply:
     if (signup is None or signup.user_id != ctx.user.id or not 1 <= rating <= 5
             or signup.status not in (CONFIRMED, ATTENDED)
             or as_utc(signup.slot.starts_at) > ctx.now):
-
         return on_invalid(ctx, inp)
     record_feedback(ctx.session, signup, rating, None, now=ctx.now)
     thanks = ctx._("Thank you! Your volunteer points have been recorded.")
@@ -120,7 +119,6 @@ def on_rate(ctx: Context, inp: Input) -> Reply:
 def on_comment(ctx: Context, inp: Input) -> Reply:
     signup = ctx.session.get(Signup, int(ctx.state.data.get("signup", 0)))
     if signup is None or signup.user_id != ctx.user.id:
-
         return on_invalid(ctx, inp)
     if inp.kind == "text" and inp.text.strip():
         record_feedback(ctx.session, signup, int(ctx.state.data.get("rating", 3)),

@@ -254,7 +254,6 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
             ctx.effects.fetched = fetched
             look = (ctx.user.locale, ctx.user.mode)
             if inp.kind == "follow" or is_new:
-
                 state.step, state.data = None, {}
                 reply = greet(ctx, is_new=is_new)
             else:

@@ -371,7 +371,6 @@ def erase(session: Session, user: User) -> None:
     session.execute(delete(Opinion).where(or_(Opinion.user_id == user.id,
                                               Opinion.initiative_id.in_(mine))))
     if mine:
-
         gatherings = list(session.scalars(select(Gathering.id).where(
             Gathering.initiative_id.in_(mine))))
         for gathering_id in gatherings:

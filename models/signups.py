@@ -25,8 +25,10 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     ForeignKey,
     Index,
     String,
@@ -153,15 +155,10 @@ def existing_signup(session: Session, slot_id: int, user_id: int) -> Signup | No
                                                Signup.user_id == user_id))
 
 
-def _mine_passing_expired_offers(session: Session, slot_id: int, user_id: int,
-                                 now: datetime) -> Signup | None:
-    """The person's sign-up for the slot, if any; offers on it whose time ran out pass on
-    first (the scheduler does this too, but not for people who have blocked the bot). One
-    query for both: a sign-up step stays within a few statements."""
-    found = list(session.scalars(select(Signup).where(
-        Signup.slot_id == slot_id,
-        or_(Signup.user_id == user_id,
-            and_(Signup.status == OFFERED, Signup.offered_until < now)))))
+def _pass_expired_offers(session: Session, found: list[Signup], user_id: int,
+                         now: datetime) -> Signup | None:
+    """Offers among `found` whose time ran out pass on (the scheduler does this too, but not
+    for people who have blocked the bot); returns the person's own sign-up, if any."""
     for signup in found:
         if signup.status == OFFERED and signup.offered_until is not None \
                 and as_utc(signup.offered_until) < now:
@@ -169,17 +166,50 @@ def _mine_passing_expired_offers(session: Session, slot_id: int, user_id: int,
     return next((s for s in found if s.user_id == user_id), None)
 
 
+def _mine_or_expired_offer(user_id: int, now: datetime) -> ColumnElement[bool]:
+    return or_(Signup.user_id == user_id,
+               and_(Signup.status == OFFERED, Signup.offered_until < now))
+
+
+def slot_for_signing_up(session: Session, slot_id: int, user_id: int,
+                        now: datetime) -> tuple[Slot | None, Signup | None]:
+    """The slot (with its activity) and the person's sign-up for it, in one statement, for
+    `sign_up(..., mine=...)`: a sign-up step stays within a few statements. Offers on the
+    slot whose time ran out pass on first."""
+    now = as_utc(now)
+    rows = session.execute(select(Slot, Signup).outerjoin(
+        Signup, and_(Signup.slot_id == Slot.id, _mine_or_expired_offer(user_id, now)))
+        .where(Slot.id == slot_id)).all()
+    if not rows:
+        return None, None
+    found = [signup for _slot, signup in rows if signup is not None]
+    return rows[0][0], _pass_expired_offers(session, found, user_id, now)
+
+
+def _mine_passing_expired_offers(session: Session, slot_id: int, user_id: int,
+                                 now: datetime) -> Signup | None:
+    """The person's sign-up for the slot, if any, after expired offers on it pass on."""
+    found = list(session.scalars(select(Signup).where(
+        Signup.slot_id == slot_id, _mine_or_expired_offer(user_id, now))))
+    return _pass_expired_offers(session, found, user_id, now)
+
+
+UNREAD: Any = object()  # sign_up's `mine` when the caller has not read it
+
+
 def sign_up(session: Session, slot: Slot, user: User, *, now: datetime,
-            waitlist: bool = True) -> SignupResult:
+            waitlist: bool = True, mine: Signup | None = UNREAD) -> SignupResult:
     """Sign `user` up for `slot`: confirmed while seats are left, else waitlisted (or "full"
     when `waitlist` is False). Flushes; the caller's transaction commits.
 
-    After the slot is read, a sign-up is four statements: the person's sign-ups, the
-    seat-taking UPDATE (which hands back the slot as it is now), the INSERT and one INSERT
-    of its reminders; joining the waitlist reads the slot under the lock with the number
-    waiting instead of writing reminders."""
+    After the slot is read, a sign-up is four statements: the seat-taking UPDATE (which
+    hands back the slot as it is now), the INSERT and the two INSERTs of its reminders and
+    their batch; joining the waitlist reads the slot under the lock with the number waiting
+    instead of writing reminders. The person's sign-up is read with the slot
+    (`slot_for_signing_up`) or, when `mine` is not given, here."""
     now = as_utc(now)
-    mine = _mine_passing_expired_offers(session, slot.id, user.id, now)
+    if mine is UNREAD:
+        mine = _mine_passing_expired_offers(session, slot.id, user.id, now)
     if mine is not None and mine.status in (*ACTIVE_SIGNUP, ATTENDED):
         return SignupResult("already", mine)
     # on SQLite the first write of a transaction takes the database write lock, and on

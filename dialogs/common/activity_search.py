@@ -184,7 +184,6 @@ def alternatives(session: Session, filters: Filters, *, now: datetime,
 
 
 def format_distance(metres: float, locale: str) -> str:
-
     if metres < 1000:
         return f"{int(round(metres, -1))} m"
     return f"{format_decimal(round(metres / 1000, 1), locale=babel_locale(locale))} km"

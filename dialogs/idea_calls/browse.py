@@ -70,7 +70,6 @@ def on_call(ctx: Context, inp: Input) -> Reply:
     else:
         lines.append(ctx._("This call is closed."))
     for meeting in upcoming(ctx.session, idea_call_id=call.id, now=ctx.now)[:1]:
-
         lines.append(ctx._("Idea meeting:"))
         lines += gathering_lines(ctx, meeting)
         buttons.append(Choice.go(ctx._("Join idea meeting"), "gathering", g=meeting.id))

@@ -192,13 +192,13 @@ def test_simple_mode_signs_up_by_taps_alone(app, make_user):
 
 @pytest.mark.parametrize(("capacity", "tap", "status"), [
     (5, "Sign up", "confirmed"), (0, "Join the waitlist", "waitlisted")])
-def test_a_sign_up_step_takes_at_most_seven_sql_statements(app, resident, capacity, tap,
-                                                           status):
-    """For the whole turn of the confirming tap: the person, the slot, their sign-ups, the
-    seat, the row, its reminders and their outbox batches (or the waitlist position)."""
+def test_a_sign_up_step_takes_at_most_six_sql_statements(app, resident, capacity, tap,
+                                                         status):
+    """For the whole turn of the confirming tap: the person, the slot with their sign-up,
+    the seat, the row, its reminders and their outbox batches (or the waitlist position)."""
     make_slot(app, code="123", capacity=capacity)
     asked = statements_of(app, lambda: resident.says("参加 123"))
     signed = statements_of(app, lambda: resident.taps(_(tap)))
     assert len(_signups(app, status)) == 1
-    assert len(asked) <= 7, "\n".join(asked)
-    assert len(signed) <= 7, "\n".join(signed)
+    assert len(asked) <= 6, "\n".join(asked)
+    assert len(signed) <= 6, "\n".join(signed)
