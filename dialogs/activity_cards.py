@@ -14,7 +14,8 @@ from babel.dates import format_skeleton, format_time
 from bot.kernel.composer import Choice, Composer
 from bot.kernel.i18n import babel_locale, gettext
 from dialogs.common.activity_search import format_distance
-from models.activities import CATEGORIES, STYLES, Slot, as_utc
+from models.activities import STYLES, Slot, as_utc
+from models.categories import CATEGORIES
 
 
 def when_text(slot: Slot, locale: str, tz: str) -> str:

@@ -49,10 +49,10 @@ from dialogs.menu import main_menu
 from models import ideas as ide
 from models import photos
 from models.base import TooLong, bounded
+from models.categories import CATEGORIES
 from models.gatherings import upcoming
 from models.ideas import IDEA_STATUSES, Idea, IdeaCall, IdeaError
 from models.outbox import as_utc
-from models.subscriptions import CATEGORIES
 from models.users import audit
 
 ASK_IDEA = "ideas.ask_idea"

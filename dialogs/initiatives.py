@@ -51,9 +51,9 @@ from dialogs.menu import main_menu
 from models import initiatives as ini
 from models import photos
 from models.base import TooLong
+from models.categories import CATEGORIES
 from models.gatherings import upcoming
 from models.initiatives import HELP_KINDS, STATUSES, Initiative, Interest
-from models.subscriptions import CATEGORIES
 from models.users import audit
 
 ASK_TITLE = "initiative.ask_title"

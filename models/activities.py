@@ -54,22 +54,7 @@ from models.timing import config_of, reminder_times
 from models.users import User
 
 # -- vocabularies: stable codes in the database, msgids for people ----------------------------
-
-CATEGORIES: dict[str, str] = {
-    "welfare": N_("Welfare"),
-    "childcare": N_("Child-care support"),
-    "community": N_("Community building"),
-    "environment": N_("Environment"),
-    "disaster": N_("Disaster preparedness"),
-    "multicultural": N_("Multicultural"),
-    "elderly": N_("Elderly support"),
-    "sports_culture": N_("Sports and culture"),
-    "other": N_("Other"),
-}
-# the national dataset and ward staff write categories in Japanese
-CATEGORY_JA = {"福祉": "welfare", "子育て支援": "childcare", "まちづくり": "community",
-               "環境": "environment", "防災": "disaster", "多文化共生": "multicultural",
-               "高齢者支援": "elderly", "スポーツ・文化": "sports_culture", "その他": "other"}
+# (the categories, which ideas and followed topics share: models/categories.py)
 
 STYLES: dict[str, str] = {
     # Translators: a one-off volunteering task of minutes to a few hours

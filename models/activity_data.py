@@ -25,8 +25,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.activities import (
-    CATEGORIES,
-    CATEGORY_JA,
     STYLE_JA,
     STYLES,
     Activity,
@@ -37,6 +35,7 @@ from models.activities import (
     new_code,
     reschedule_notices,
 )
+from models.categories import CATEGORIES, CATEGORY_JA
 from models.subscriptions import notify_new_item
 
 STANDARD_COLUMNS = (

@@ -18,10 +18,11 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.activities import PARTICIPANTS
 from models.base import Base, utcnow
+from models.categories import CATEGORIES
 from models.locales import N_, SUPPORTED_LOCALES
 from models.outbox import CANCELLED, FAILED, SENT, as_utc, cancel, counts, enqueue_select
 from models.segments import Segment
-from models.subscriptions import AREA, CATEGORIES, CATEGORY, SubscriptionTopic
+from models.subscriptions import AREA, CATEGORY, SubscriptionTopic
 from models.timing import config_of
 from models.users import User
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from bot.db import session_scope
 from models.activities import Activity, Signup, Slot
 from models.activity_data import COLUMNS, STANDARD_COLUMNS
+from tests.collab_helpers import deliver
 
 ROW = {
     "都道府県コード又は市区町村コード": "131156", "NO": "1", "都道府県名": "東京都",
@@ -99,6 +100,25 @@ def test_export_has_the_standard_columns_first_and_no_personal_data(app, tmp_pat
     # and it imports back unchanged
     again = _import(app, tmp_path, raw)
     assert "0 new, 0 updated, 1 unchanged" in again.output, again.output
+
+
+def test_a_person_following_a_category_hears_of_a_new_activity_imported_in_it(
+        app, resident, tmp_path):
+    resident.says(gettext_ja("menu"))
+    resident.taps(gettext_ja("Notifications"))
+    resident.taps(gettext_ja("Topics"))
+    resident.taps("✗ " + gettext_ja("Child-care support"))
+    resident.taps(gettext_ja("Done"))
+    rows = [{**ROW, "NO": "31", "イベント名": "子ども食堂の調理補助", "category": "子育て支援",
+             "slot_code": ""},
+            {**ROW, "NO": "32", "イベント名": "公園の花壇づくり", "category": "環境",
+             "slot_code": ""}]
+    assert _import(app, tmp_path, _csv(rows)).exit_code == 0
+    deliver(app)
+    resident.new_messages()
+    heard = " ".join(resident.texts())
+    assert "子ども食堂の調理補助" in heard
+    assert "公園の花壇づくり" not in heard
 
 
 def test_demo_loads_a_varied_set_once(app):
