@@ -18,7 +18,7 @@ Capacity: `Slot.seats_taken` counts confirmed and offered sign-ups. It only move
 conditional UPDATE (`seats_taken < capacity`), which row-locks the slot on PostgreSQL and
 takes the database write lock on SQLite until the commit, and whose RETURNING says whether
 it took a seat, so simultaneous sign-ups for the last seat can never confirm more people
-than the capacity.
+than the capacity. A slot without a capacity (None) has no limit.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     delete,
+    false,
     func,
     or_,
     select,
@@ -120,6 +121,7 @@ class Activity(Base):
     fee_detail: Mapped[str | None] = mapped_column(Text)
     contact_name: Mapped[str | None] = mapped_column(String(200))
     contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_extension: Mapped[str | None] = mapped_column(String(40))  # 連絡先内線番号
     how_to_apply: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(String(500))
     note: Mapped[str | None] = mapped_column(Text)
@@ -154,10 +156,18 @@ class Slot(Base):
     ends_at: Mapped[datetime]
     place: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(300))
+    address_detail: Mapped[str | None] = mapped_column(String(200))  # 方書: building, room
     lat: Mapped[float | None]
     lon: Mapped[float | None]
-    capacity: Mapped[int] = mapped_column(default=10)
+    access: Mapped[str | None] = mapped_column(Text)  # アクセス方法: how to get there
+    parking: Mapped[str | None] = mapped_column(Text)  # 駐車場情報: parking, bicycles
+    # None: no limit (files write 先着順, 定員なし or nothing); the 定員 as written, when it
+    # says more than a number, in capacity_note
+    capacity: Mapped[int | None]
+    capacity_note: Mapped[str | None] = mapped_column(String(200))
     seats_taken: Mapped[int] = mapped_column(default=0)
+    # the data gave no times: from 00:00 of the first day to 24:00 of the last
+    all_day: Mapped[bool] = mapped_column(default=False, server_default=false())
     signup_deadline: Mapped[datetime | None]
     checkin_word: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(16), default=OPEN)
@@ -165,12 +175,24 @@ class Slot(Base):
     activity: Mapped[Activity] = relationship(back_populates="slots", lazy="joined")
 
     @property
-    def seats_left(self) -> int:
-        return max(self.capacity - self.seats_taken, 0)
+    def seats_left(self) -> int | None:
+        """None when there is no limit."""
+        return None if self.capacity is None else max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def full(self) -> bool:
+        return self.capacity is not None and self.seats_taken >= self.capacity
 
     @property
     def hours(self) -> float:
-        return max((as_utc(self.ends_at) - as_utc(self.starts_at)).total_seconds() / 3600, 0)
+        """The hours a person gives: one day's of a slot over several days (10:00 to 18:00
+        for five days is 8), none of an all-day one (its hours are not known)."""
+        if self.all_day:
+            return 0.0
+        span = as_utc(self.ends_at) - as_utc(self.starts_at)
+        if span > timedelta(days=1):
+            span %= timedelta(days=1)
+        return max(span.total_seconds() / 3600, 0)
 
 
 class Signup(Base):
@@ -328,7 +350,7 @@ def _take_seat(session: Session, slot: Slot) -> bool:
     UPDATE's RETURNING: no read of its own), and the row stays locked until the commit."""
     row = session.execute(
         update(Slot).where(Slot.id == slot.id, Slot.status == OPEN,
-                           Slot.seats_taken < Slot.capacity)
+                           or_(Slot.capacity.is_(None), Slot.seats_taken < Slot.capacity))
         .values(seats_taken=Slot.seats_taken + 1)
         .returning(*(getattr(Slot, name) for name in _SLOT_NOW)),
         execution_options={"synchronize_session": False}).first()
@@ -386,7 +408,7 @@ def sign_up(session: Session, slot: Slot, user: User, *, now: datetime,
     if not taken and waiting is None:
         return SignupResult("closed")  # the slot is gone
     reason = why_closed(slot, now)
-    if not taken and reason is None and waiting == 0 and slot.seats_left > 0:
+    if not taken and reason is None and waiting == 0 and not slot.full:
         taken = _take_seat(session, slot)  # a seat was freed since: nobody waits for it
     if reason is not None:
         if taken:
