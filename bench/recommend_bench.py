@@ -26,8 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from models.activities import CATEGORIES, STYLES, distance_m  # noqa: E402
+from models.activities import STYLES, distance_m  # noqa: E402
 from models.activity_data import AREA_CENTRES  # noqa: E402
+from models.categories import CATEGORIES  # noqa: E402
 from models.recommend import FREE_TIMES, Candidate, Taste, rank, time_bucket  # noqa: E402
 
 TZ = "Asia/Tokyo"

@@ -6,7 +6,7 @@ title (イベント名_英語) for readers of other languages than Japanese."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton, format_time
@@ -14,15 +14,24 @@ from babel.dates import format_skeleton, format_time
 from bot.kernel.composer import Choice, Composer
 from bot.kernel.i18n import babel_locale, gettext
 from dialogs.common.activity_search import format_distance
-from models.activities import CATEGORIES, STYLES, Slot, as_utc
+from models.activities import STYLES, Slot, as_utc
+from models.categories import CATEGORIES
 
 
 def when_text(slot: Slot, locale: str, tz: str) -> str:
-    """'11月28日(土) 10:00–12:00' in the reader's language, in the ward's time zone."""
+    """'11月28日(土) 10:00–12:00' in the reader's language, in the ward's time zone; an
+    all-day slot: '6月1日(土)–6月7日(金) 終日'."""
     zone = ZoneInfo(tz)
     start, end = as_utc(slot.starts_at).astimezone(zone), as_utc(slot.ends_at).astimezone(zone)
     where = babel_locale(locale)
     day = format_skeleton("MMMEd", start, locale=where)
+    if slot.all_day:
+        last = end - timedelta(days=1)  # it ends at 24:00 of its last day
+        if last.date() != start.date():
+            day += "–" + format_skeleton("MMMEd", last, locale=where)
+        # Translators: when an activity has no times, only days ("6月1日(土) 終日")
+        all_day = gettext(locale, "All day")
+        return f"{day} {all_day}"
     clock = f"{format_time(start, 'short', locale=where)}–{format_time(end, 'short', locale=where)}"
     if end.date() != start.date():
         clock += " " + format_skeleton("MMMEd", end, locale=where)
@@ -35,7 +44,13 @@ def clock_text(value: datetime, locale: str, tz: str) -> str:
 
 
 def seats_text(slot: Slot, locale: str) -> str:
-    if slot.seats_left <= 0:
+    if slot.capacity is None:
+        if slot.capacity_note:
+            # Translators: the capacity as the organiser wrote it ("先着順", "定員なし")
+            return gettext(locale, "Capacity: {note}", note=slot.capacity_note)
+        # Translators: on a card, for an activity anyone may join, however many come
+        return gettext(locale, "No limit on numbers")
+    if slot.full:
         # Translators: on a card, when every seat is taken
         return gettext(locale, "Full (waitlist open)")
     return gettext(locale, "Seats left: {n}", n=slot.seats_left)
@@ -84,8 +99,16 @@ def slot_bubble(slot: Slot, out: Composer, tz: str, *, distance: float | None = 
 def detail_lines(slot: Slot, out: Composer, tz: str) -> list[str]:
     activity = slot.activity
     lines = slot_lines(slot, out, tz)
-    if slot.address:
-        lines.insert(2, slot.address)
+    venue = [" ".join(filter(None, [slot.address, slot.address_detail]))]
+    if slot.access:
+        # Translators: how to get to an activity's place (trains, buses), as the data says
+        venue.append(out._("Access: {access}", access=slot.access))
+    if slot.parking:
+        # Translators: parking and bicycle spaces at an activity's place, as the data says
+        venue.append(out._("Parking: {parking}", parking=slot.parking))
+    lines[2:2] = [line for line in venue if line]  # under the place
+    if slot.capacity is not None and slot.capacity_note:
+        lines.append(out._("Capacity: {note}", note=slot.capacity_note))
     if activity.description:
         lines.append(activity.description)
     if activity.when_note:

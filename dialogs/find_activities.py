@@ -32,7 +32,8 @@ from bot.kernel.i18n import N_
 from dialogs.common.activity_search import Filters, Hit, alternatives, interpret_keyword, search
 from dialogs.menu import on_invalid
 from dialogs.signup import match_signup, on_signup_code
-from models.activities import CATEGORIES, STYLES, Activity, Slot
+from models.activities import STYLES, Activity, Slot
+from models.categories import CATEGORIES
 from models.recommend import Dismissal, VolunteerProfile
 
 from .activity_cards import detail_lines, slot_bubble

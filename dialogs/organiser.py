@@ -97,7 +97,8 @@ def on_roster(ctx: Context, inp: Input) -> Reply:
     labels = status_labels(ctx)
     lines = _slot_head(ctx, slot) + [
         ctx._("Signed up: {taken} / {capacity}", taken=slot.seats_taken,
-              capacity=slot.capacity)]
+              # Translators: in "Signed up: 3 / no limit", for a slot without a capacity
+              capacity=ctx._("no limit") if slot.capacity is None else slot.capacity)]
     if not people:
         lines.append(ctx._("Nobody has signed up yet."))
     lines += [f"・{name} ({labels.get(status, status)})" for name, status in people]

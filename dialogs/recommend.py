@@ -19,7 +19,8 @@ import re
 from bot.kernel.composer import Choice
 from bot.kernel.engine import Context, Dialog, Input, Prompt, Reply
 from dialogs.common.activity_search import format_distance
-from models.activities import CATEGORIES, STYLES
+from models.activities import STYLES
+from models.categories import CATEGORIES
 from models.recommend import FREE_TIMES, Ranked, VolunteerProfile, recommend
 
 from .activity_cards import slot_bubble

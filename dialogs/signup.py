@@ -150,7 +150,7 @@ def ask_confirm(ctx: Context, slot: Slot) -> Reply:
     if mine is not None and mine.status != "cancelled":
         return Reply([already(ctx, mine)])
     details = "\n".join(slot_lines(slot, ctx.out, _tz(ctx))[:3])
-    if slot.seats_left <= 0:
+    if slot.full:
         question = _("“{title}” is full.\n{details}\nWould you like to join the waitlist? "
                      "We will message you if a seat becomes free.",
                      title=slot.activity.title_for(ctx.locale), details=details)

@@ -24,9 +24,9 @@ from __future__ import annotations
 from bot.kernel.composer import Choice, page_of
 from bot.kernel.engine import Context, Dialog, Input, Reply
 from models.announcements import area_names
+from models.categories import CATEGORIES
 from models.subscriptions import (
     AREA,
-    CATEGORIES,
     CATEGORY,
     OPT_OUT_GROUPS,
     prefs,

@@ -15,7 +15,7 @@ import math
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, select
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, false, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -24,21 +24,7 @@ from models.users import User
 
 # -- vocabularies: stable codes in the database, msgids for people ----------------------------
 
-CATEGORIES: dict[str, str] = {
-    "welfare": N_("Welfare"),
-    "childcare": N_("Child-care support"),
-    "community": N_("Community building"),
-    "environment": N_("Environment"),
-    "disaster": N_("Disaster preparedness"),
-    "multicultural": N_("Multicultural"),
-    "elderly": N_("Elderly support"),
-    "sports_culture": N_("Sports and culture"),
-    "other": N_("Other"),
-}
-# the national dataset and ward staff write categories in Japanese
-CATEGORY_JA = {"福祉": "welfare", "子育て支援": "childcare", "まちづくり": "community",
-               "環境": "environment", "防災": "disaster", "多文化共生": "multicultural",
-               "高齢者支援": "elderly", "スポーツ・文化": "sports_culture", "その他": "other"}
+# (the categories, which ideas and followed topics share: models/categories.py)
 
 STYLES: dict[str, str] = {
     # Translators: a one-off volunteering task of minutes to a few hours
@@ -95,6 +81,7 @@ class Activity(Base):
     fee_detail: Mapped[str | None] = mapped_column(Text)
     contact_name: Mapped[str | None] = mapped_column(String(200))
     contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_extension: Mapped[str | None] = mapped_column(String(40))  # 連絡先内線番号
     how_to_apply: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(String(500))
     note: Mapped[str | None] = mapped_column(Text)
@@ -129,10 +116,18 @@ class Slot(Base):
     ends_at: Mapped[datetime]
     place: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(300))
+    address_detail: Mapped[str | None] = mapped_column(String(200))  # 方書: building, room
     lat: Mapped[float | None]
     lon: Mapped[float | None]
-    capacity: Mapped[int] = mapped_column(default=10)
+    access: Mapped[str | None] = mapped_column(Text)  # アクセス方法: how to get there
+    parking: Mapped[str | None] = mapped_column(Text)  # 駐車場情報: parking, bicycles
+    # None: no limit (files write 先着順, 定員なし or nothing); the 定員 as written, when it
+    # says more than a number, in capacity_note
+    capacity: Mapped[int | None]
+    capacity_note: Mapped[str | None] = mapped_column(String(200))
     seats_taken: Mapped[int] = mapped_column(default=0)
+    # the data gave no times: from 00:00 of the first day to 24:00 of the last
+    all_day: Mapped[bool] = mapped_column(default=False, server_default=false())
     signup_deadline: Mapped[datetime | None]
     checkin_word: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(16), default=OPEN)
@@ -140,12 +135,24 @@ class Slot(Base):
     activity: Mapped[Activity] = relationship(back_populates="slots", lazy="joined")
 
     @property
-    def seats_left(self) -> int:
-        return max(self.capacity - self.seats_taken, 0)
+    def seats_left(self) -> int | None:
+        """None when there is no limit."""
+        return None if self.capacity is None else max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def full(self) -> bool:
+        return self.capacity is not None and self.seats_taken >= self.capacity
 
     @property
     def hours(self) -> float:
-        return max((as_utc(self.ends_at) - as_utc(self.starts_at)).total_seconds() / 3600, 0)
+        """The hours a person gives: one day's of a slot over several days (10:00 to 18:00
+        for five days is 8), none of an all-day one (its hours are not known)."""
+        if self.all_day:
+            return 0.0
+        span = as_utc(self.ends_at) - as_utc(self.starts_at)
+        if span > timedelta(days=1):
+            span %= timedelta(days=1)
+        return max(span.total_seconds() / 3600, 0)
 
 
 # -- slot codes, lookups, organisers ---------------------------------------------------------

@@ -1,11 +1,18 @@
 """Activities in and out: the national standard event list (自治体標準オープンデータセット
 「イベント一覧」) as CSV, and a demo set for trying the bot.
 
-Import is one transaction: every bad row is reported with its line number and reason and
-nothing is written; the same file twice changes nothing; a changed row updates its activity
-and slot. Rows are keyed by municipality code and NO (our slot code column, when given,
-names the slot). Files may be UTF-8 with or without BOM, or Shift_JIS (CP932) from Excel.
-Export writes the same columns and no personal data (no sign-ups, no names of people).
+Import is one transaction: every bad row is reported with its line in the file and the
+reason, all in one report, and nothing is written; the same file twice changes nothing; a
+changed row updates its activity and slot. Rows are keyed by municipality code and NO (our
+slot code column, when given, names the slot). Files may be UTF-8 with or without BOM, or
+Shift_JIS (CP932) from Excel.
+
+What real files hold is not refused: blank times (an all-day event), several days (a
+festival, an exhibition), a 定員 written as text (先着順, 定員なし: no limit, the text kept
+to show) or left blank (no limit).
+
+Export writes the standard's 32 columns in its order, then ours, and no personal data (no
+sign-ups, no names of people); cancelled slots are left out.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import csv
 import io
 import random
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -26,8 +34,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.activities import (
-    CATEGORIES,
-    CATEGORY_JA,
+    SLOT_CANCELLED,
     STYLE_JA,
     STYLES,
     Activity,
@@ -37,15 +44,21 @@ from models.activities import (
     new_checkin_word,
     new_code,
 )
+from models.categories import CATEGORIES, CATEGORY_JA
 from models.signups import reschedule_notices
 from models.subscriptions import notify_new_item
 
+# The 32 items of 自治体標準オープンデータセット「イベント一覧」 (デジタル庁), in the standard's
+# order. Found transcribed item by item, with what each holds, in the FIWARE smart data
+# models of the standard datasets: github.com/NEC-FIWARE/smart-data-models,
+# cio/06_イベント一覧/datamodels.md; ward systems that read and write the list use the same
+# order.
 STANDARD_COLUMNS = (
     "都道府県コード又は市区町村コード", "NO", "都道府県名", "市区町村名", "イベント名",
     "イベント名_カナ", "イベント名_英語", "開始日", "終了日", "開始時間", "終了時間",
     "開始日時特記事項", "説明", "料金(基本)", "料金(詳細)", "連絡先名称", "連絡先電話番号",
-    "主催者", "場所名称", "住所", "緯度", "経度", "定員", "参加申込終了日", "参加申込方法",
-    "URL", "備考",
+    "連絡先内線番号", "主催者", "場所名称", "住所", "方書", "緯度", "経度", "アクセス方法",
+    "駐車場情報", "定員", "参加申込終了日", "参加申込終了時間", "参加申込方法", "URL", "備考",
 )
 EXTRA_COLUMNS = ("category", "style", "area", "slot_code")
 COLUMNS = STANDARD_COLUMNS + EXTRA_COLUMNS
@@ -53,8 +66,10 @@ COLUMNS = STANDARD_COLUMNS + EXTRA_COLUMNS
 EXTRA_ALIASES = {"カテゴリ": "category", "分野": "category", "形態": "style",
                  "活動形態": "style", "地区": "area", "エリア": "area", "枠コード": "slot_code",
                  "コード": "slot_code"}
-REQUIRED = ("都道府県コード又は市区町村コード", "NO", "イベント名", "開始日", "開始時間")
-DEFAULT_CAPACITY = 20
+REQUIRED = ("都道府県コード又は市区町村コード", "NO", "イベント名", "開始日")
+END_OF_DAY = (24, 0)
+DEADLINE_CLOCK = (23, 59)  # a 参加申込終了日 without a time: until the end of that day
+PEOPLE = r"(?:名|人|組|席)"
 
 
 class ImportFailed(Exception):
@@ -84,8 +99,13 @@ def _norm_header(name: str) -> str:
     return EXTRA_ALIASES.get(name, name)
 
 
+def _cell(row: dict[str, str], name: str, limit: int | None = None) -> str | None:
+    value = row.get(name, "").strip()
+    return (value[:limit] if limit else value) or None
+
+
 def _parse_date(value: str) -> date:
-    value = value.strip().replace("/", "-").replace(".", "-")
+    value = unicodedata.normalize("NFKC", value).strip().replace("/", "-").replace(".", "-")
     match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value) or re.fullmatch(
         r"(\d{4})年(\d{1,2})月(\d{1,2})日", value)
     if not match:
@@ -93,12 +113,58 @@ def _parse_date(value: str) -> date:
     return date(int(match[1]), int(match[2]), int(match[3]))
 
 
-def _parse_time(value: str) -> time:
-    match = re.fullmatch(r"(\d{1,2})[:：](\d{2})(?:[:：]\d{2})?", value.strip())
-    if not match or int(match[1]) > 24 or int(match[2]) > 59:
-        raise ValueError(f"not a time: {value!r} (use HH:MM)")
-    hours = int(match[1])
-    return time(23, 59) if hours == 24 else time(hours, int(match[2]))
+def _parse_clock(value: str) -> tuple[int, int] | None:
+    """HH:MM (H:MM, HH:MM:SS, full-width digits); None when blank; 24:00 ends the day."""
+    written = value.strip()
+    if not written:
+        return None
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})(?::\d{2})?", unicodedata.normalize("NFKC", written))
+    if not match or int(match[2]) > 59 or (int(match[1]), int(match[2])) > END_OF_DAY:
+        raise ValueError(f"not a time: {written!r} (use HH:MM)")
+    return int(match[1]), int(match[2])
+
+
+def _at(day: date, clock: tuple[int, int], zone: ZoneInfo) -> datetime:
+    return datetime.combine(day + timedelta(days=clock[0] // 24), time(clock[0] % 24, clock[1]),
+                            zone)
+
+
+def _schedule(row: dict[str, str], zone: ZoneInfo) -> tuple[datetime, datetime, bool]:
+    """(start, end, all day). Blank times: all day, every day from 開始日 to 終了日. A start
+    and no end: two hours, or to the end of 終了日 when that is a later day."""
+    start_day = _parse_date(row["開始日"])
+    end_day = _parse_date(row["終了日"]) if row.get("終了日", "").strip() else start_day
+    if end_day < start_day:
+        raise ValueError(f"終了日 {end_day} is before 開始日 {start_day}")
+    start_clock = _parse_clock(row.get("開始時間", ""))
+    end_clock = _parse_clock(row.get("終了時間", ""))
+    if start_clock is None and end_clock is None:
+        return _at(start_day, (0, 0), zone), _at(end_day, END_OF_DAY, zone), True
+    starts_at = _at(start_day, start_clock or (0, 0), zone)
+    if end_clock is not None:
+        ends_at = _at(end_day, end_clock, zone)
+    elif end_day > start_day:
+        ends_at = _at(end_day, END_OF_DAY, zone)
+    else:
+        ends_at = starts_at + timedelta(hours=2)
+    if ends_at <= starts_at:
+        raise ValueError("the end is not after the start")
+    return starts_at, ends_at, False
+
+
+def _capacity(value: str) -> tuple[int | None, str | None]:
+    """定員 as (limit, note). Blank or 0: no limit. A number of people ("20", "20名"): that
+    limit. Other text ("先着順", "定員なし", "各回10名（先着順）"): the number of people it
+    names, if any (else no limit), and the text as written, to show."""
+    written = value.strip()
+    plain = unicodedata.normalize("NFKC", written).replace(",", "")
+    if not plain:
+        return None, None
+    number = re.fullmatch(rf"(?:定員)?\s*(\d+)\s*{PEOPLE}?", plain)
+    if number:
+        return int(number[1]) or None, None
+    people = re.search(rf"(\d+)\s*{PEOPLE}", plain)
+    return (int(people[1]) or None) if people else None, written[:200]
 
 
 def _parse_float(value: str, low: float, high: float, name: str) -> float | None:
@@ -143,23 +209,14 @@ def _row_values(row: dict[str, str], tz: ZoneInfo, areas: list[str]) -> dict[str
     missing = [c for c in REQUIRED if not row.get(c, "").strip()]
     if missing:
         raise ValueError(f"missing {', '.join(missing)}")
-    start_day = _parse_date(row["開始日"])
-    end_day = _parse_date(row["終了日"]) if row.get("終了日", "").strip() else start_day
-    start_clock = _parse_time(row["開始時間"])
-    end_clock = _parse_time(row["終了時間"]) if row.get("終了時間", "").strip() else None
-    starts_at = datetime.combine(start_day, start_clock, tz)
-    ends_at = (datetime.combine(end_day, end_clock, tz) if end_clock
-               else starts_at + timedelta(hours=2))
-    if ends_at <= starts_at:
-        raise ValueError("the end is not after the start")
-    capacity_raw = row.get("定員", "").strip()
-    capacity = DEFAULT_CAPACITY
-    if capacity_raw:
-        digits = re.sub(r"[^\d]", "", capacity_raw)
-        if not digits:
-            raise ValueError(f"定員 is not a number: {capacity_raw!r}")
-        capacity = int(digits)
-    deadline = row.get("参加申込終了日", "").strip()
+    starts_at, ends_at, all_day = _schedule(row, tz)
+    capacity, capacity_note = _capacity(row.get("定員", ""))
+    deadline_day = row.get("参加申込終了日", "").strip()
+    deadline_clock = _parse_clock(row.get("参加申込終了時間", ""))
+    deadline = None
+    if deadline_day or deadline_clock:  # a time alone: on the first day
+        deadline = _at(_parse_date(deadline_day) if deadline_day else starts_at.date(),
+                       deadline_clock or DEADLINE_CLOCK, tz)
     area = row.get("area", "").strip() or None
     if area and areas and area not in areas:
         raise ValueError(f"unknown area {area!r} (areas: {', '.join(areas)})")
@@ -170,31 +227,35 @@ def _row_values(row: dict[str, str], tz: ZoneInfo, areas: list[str]) -> dict[str
         "source_key": f"{row['都道府県コード又は市区町村コード'].strip()}:{row['NO'].strip()}",
         "activity": {
             "title": row["イベント名"].strip()[:200],
-            "title_kana": row.get("イベント名_カナ", "").strip() or None,
-            "title_en": row.get("イベント名_英語", "").strip() or None,
+            "title_kana": _cell(row, "イベント名_カナ"),
+            "title_en": _cell(row, "イベント名_英語"),
             "description": row.get("説明", "").strip(),
-            "when_note": row.get("開始日時特記事項", "").strip() or None,
-            "fee": row.get("料金(基本)", "").strip() or None,
-            "fee_detail": row.get("料金(詳細)", "").strip() or None,
-            "contact_name": row.get("連絡先名称", "").strip() or None,
-            "contact_phone": row.get("連絡先電話番号", "").strip() or None,
-            "how_to_apply": row.get("参加申込方法", "").strip() or None,
-            "url": row.get("URL", "").strip() or None,
-            "note": row.get("備考", "").strip() or None,
+            "when_note": _cell(row, "開始日時特記事項"),
+            "fee": _cell(row, "料金(基本)"),
+            "fee_detail": _cell(row, "料金(詳細)"),
+            "contact_name": _cell(row, "連絡先名称"),
+            "contact_phone": _cell(row, "連絡先電話番号"),
+            "contact_extension": _cell(row, "連絡先内線番号", 40),
+            "how_to_apply": _cell(row, "参加申込方法"),
+            "url": _cell(row, "URL"),
+            "note": _cell(row, "備考"),
             "category": _category(row.get("category", "")),
             "styles": _styles(row.get("style", "")),
             "area": area,
         },
-        "organiser": row.get("主催者", "").strip() or None,
+        "organiser": _cell(row, "主催者"),
         "slot": {
-            "starts_at": as_utc(starts_at), "ends_at": as_utc(ends_at),
-            "place": row.get("場所名称", "").strip() or None,
-            "address": row.get("住所", "").strip() or None,
+            "starts_at": as_utc(starts_at), "ends_at": as_utc(ends_at), "all_day": all_day,
+            "place": _cell(row, "場所名称"),
+            "address": _cell(row, "住所"),
+            "address_detail": _cell(row, "方書", 200),
             "lat": _parse_float(row.get("緯度", ""), -90, 90, "緯度"),
             "lon": _parse_float(row.get("経度", ""), -180, 180, "経度"),
+            "access": _cell(row, "アクセス方法"),
+            "parking": _cell(row, "駐車場情報"),
             "capacity": capacity,
-            "signup_deadline": (as_utc(datetime.combine(_parse_date(deadline), time(23, 59), tz))
-                                if deadline else None),
+            "capacity_note": capacity_note,
+            "signup_deadline": as_utc(deadline) if deadline else None,
         },
         "code": code,
     }
@@ -210,11 +271,11 @@ def _same(obj: Any, values: dict[str, Any]) -> bool:
     return True
 
 
-def import_csv(session: Session, raw: bytes, *, tz: str = "Asia/Tokyo",
-               areas: Iterable[str] = ()) -> ImportReport:
-    """Import every row or none: raises ImportFailed listing each bad row."""
-    zone, areas = ZoneInfo(tz), list(areas)
-    text = decode(raw)
+def _parse_rows(text: str, zone: ZoneInfo,
+                areas: list[str]) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, str]]]:
+    """Every row as (its line in the file, its values), and every bad one as (line, why).
+    A cell may span lines (a description of several paragraphs): the line is where the
+    row starts, as a spreadsheet or an editor shows it."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [_norm_header(h) for h in next(reader)]
@@ -223,39 +284,44 @@ def import_csv(session: Session, raw: bytes, *, tz: str = "Asia/Tokyo",
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise ImportFailed([f"line 1: missing columns: {', '.join(missing)}"])
-    errors: list[str] = []
+    errors: list[tuple[int, str]] = []
     parsed: list[tuple[int, dict[str, Any]]] = []
     seen_keys: dict[str, int] = {}
     seen_codes: dict[str, int] = {}
-    for number, cells in enumerate(reader, start=2):
+    starts = reader.line_num + 1
+    for cells in reader:
+        number, starts = starts, reader.line_num + 1
         if not any(c.strip() for c in cells):
             continue
         if len(cells) > len(header):
-            errors.append(f"line {number}: {len(cells)} cells but {len(header)} columns")
+            errors.append((number, f"{len(cells)} cells but {len(header)} columns"))
             continue
         row = dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True))
         try:
             values = _row_values(row, zone, areas)
         except ValueError as exc:
-            errors.append(f"line {number}: {exc}")
+            errors.append((number, str(exc)))
             continue
         key = values["source_key"]
         if key in seen_keys:
-            errors.append(f"line {number}: NO {row['NO'].strip()} repeats line {seen_keys[key]}")
+            errors.append((number, f"NO {row['NO'].strip()} repeats line {seen_keys[key]}"))
             continue
         seen_keys[key] = number
         if values["code"]:
             if values["code"] in seen_codes:
-                errors.append(f"line {number}: slot code {values['code']} repeats line "
-                              f"{seen_codes[values['code']]}")
+                errors.append((number, f"slot code {values['code']} repeats line "
+                                       f"{seen_codes[values['code']]}"))
                 continue
             seen_codes[values["code"]] = number
         parsed.append((number, values))
-    if errors:
-        raise ImportFailed(errors)
+    return parsed, errors
 
-    report = ImportReport()
-    organisations = {o.name: o for o in session.scalars(select(Organisation))}
+
+def import_csv(session: Session, raw: bytes, *, tz: str = "Asia/Tokyo",
+               areas: Iterable[str] = ()) -> ImportReport:
+    """Import every row or none: raises ImportFailed listing each bad row."""
+    parsed, errors = _parse_rows(decode(raw), ZoneInfo(tz), list(areas))
+    found: list[tuple[dict[str, Any], Activity | None, Slot | None]] = []
     for number, values in parsed:
         activity = session.scalar(select(Activity).where(
             Activity.source_key == values["source_key"]))
@@ -263,11 +329,18 @@ def import_csv(session: Session, raw: bytes, *, tz: str = "Asia/Tokyo",
         if values["code"]:
             slot = session.scalar(select(Slot).where(Slot.code == values["code"]))
             if slot is not None and (activity is None or slot.activity_id != activity.id):
-                errors.append(f"line {number}: slot code {values['code']} belongs to "
-                              "another activity")
+                errors.append((number, f"slot code {values['code']} belongs to another "
+                                       "activity"))
                 continue
         elif activity is not None and activity.slots:
             slot = activity.slots[0]
+        found.append((values, activity, slot))
+    if errors:
+        raise ImportFailed([f"line {number}: {why}" for number, why in sorted(errors)])
+
+    report = ImportReport()
+    organisations = {o.name: o for o in session.scalars(select(Organisation))}
+    for values, activity, slot in found:
         organisation = None
         if values["organiser"]:
             organisation = organisations.get(values["organiser"])
@@ -308,8 +381,6 @@ def import_csv(session: Session, raw: bytes, *, tz: str = "Asia/Tokyo",
             report.updated += 1
         else:
             report.unchanged += 1
-    if errors:
-        raise ImportFailed(errors)
     _announce_new(session, report.new_activity_ids)
     return report
 
@@ -323,9 +394,21 @@ def _announce_new(session: Session, activity_ids: list[int]) -> None:
                             category=activity.category, area=activity.area)
 
 
+def _schedule_cells(slot: Slot, zone: ZoneInfo) -> list[str]:
+    """開始日, 終了日, 開始時間, 終了時間 as the import reads them back: blank times for an
+    all-day slot, 24:00 for an end at midnight."""
+    start, end = as_utc(slot.starts_at).astimezone(zone), as_utc(slot.ends_at).astimezone(zone)
+    at_midnight = end.time() == time(0, 0) and end > start
+    last_day = (end - timedelta(days=1)).date() if at_midnight else end.date()
+    if slot.all_day:
+        return [start.date().isoformat(), last_day.isoformat(), "", ""]
+    return [start.date().isoformat(), last_day.isoformat(), start.strftime("%H:%M"),
+            "24:00" if at_midnight else end.strftime("%H:%M")]
+
+
 def export_csv(session: Session, *, tz: str = "Asia/Tokyo", municipality: str = "131156",
                prefecture: str = "東京都", city: str = "杉並区") -> bytes:
-    """Every slot as one row, UTF-8 with BOM so Excel opens it; no personal data."""
+    """Every slot that is on as one row, UTF-8 with BOM so Excel opens it; no personal data."""
     zone = ZoneInfo(tz)
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
@@ -334,23 +417,27 @@ def export_csv(session: Session, *, tz: str = "Asia/Tokyo", municipality: str = 
     reverse_style = {}
     for ja, code in STYLE_JA.items():
         reverse_style.setdefault(code, ja)
-    slots = session.scalars(select(Slot).join(Activity).order_by(Activity.id, Slot.starts_at))
+    slots = session.scalars(select(Slot).join(Activity).where(Slot.status != SLOT_CANCELLED)
+                            .order_by(Activity.id, Slot.starts_at))
     for slot in slots.unique():
         a = slot.activity
-        start, end = as_utc(slot.starts_at).astimezone(zone), as_utc(slot.ends_at).astimezone(zone)
         code, _, no = (a.source_key or "").partition(":")
         if not no or len(a.slots) > 1:
             code, no = municipality, f"{a.id}-{slot.code}" if len(a.slots) > 1 else str(a.id)
-        deadline = (as_utc(slot.signup_deadline).astimezone(zone).date().isoformat()
-                    if slot.signup_deadline else "")
+        deadline = (as_utc(slot.signup_deadline).astimezone(zone) if slot.signup_deadline
+                    else None)
+        capacity = slot.capacity_note or ("" if slot.capacity is None else str(slot.capacity))
         writer.writerow([
             code, no, prefecture, city, a.title, a.title_kana or "", a.title_en or "",
-            start.date().isoformat(), end.date().isoformat(), start.strftime("%H:%M"),
-            end.strftime("%H:%M"), a.when_note or "", a.description or "", a.fee or "",
-            a.fee_detail or "", a.contact_name or "", a.contact_phone or "",
-            a.organisation.name if a.organisation else "", slot.place or "", slot.address or "",
+            *_schedule_cells(slot, zone), a.when_note or "", a.description or "",
+            a.fee or "", a.fee_detail or "", a.contact_name or "", a.contact_phone or "",
+            a.contact_extension or "", a.organisation.name if a.organisation else "",
+            slot.place or "", slot.address or "", slot.address_detail or "",
             "" if slot.lat is None else f"{slot.lat:.6f}",
-            "" if slot.lon is None else f"{slot.lon:.6f}", slot.capacity, deadline,
+            "" if slot.lon is None else f"{slot.lon:.6f}",
+            slot.access or "", slot.parking or "", capacity,
+            deadline.date().isoformat() if deadline else "",
+            deadline.strftime("%H:%M") if deadline else "",
             a.how_to_apply or "", a.url or "", a.note or "",
             reverse_category.get(a.category, "その他"),
             "・".join(reverse_style.get(s, s) for s in a.styles or []), a.area or "", slot.code,

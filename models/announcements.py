@@ -17,11 +17,12 @@ from sqlalchemy import JSON, ForeignKey, String, func, select, true
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, utcnow
+from models.categories import CATEGORIES
 from models.locales import N_, SUPPORTED_LOCALES
 from models.outbox import CANCELLED, FAILED, SENT, as_utc, cancel, counts, enqueue_select
 from models.segments import Segment
 from models.signups import PARTICIPANTS
-from models.subscriptions import AREA, CATEGORIES, CATEGORY, SubscriptionTopic
+from models.subscriptions import AREA, CATEGORY, SubscriptionTopic
 from models.timing import config_of
 from models.users import User
 

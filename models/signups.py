@@ -13,7 +13,7 @@ Capacity: `Slot.seats_taken` counts confirmed and offered sign-ups. It only move
 conditional UPDATE (`seats_taken < capacity`), which row-locks the slot on PostgreSQL and
 takes the database write lock on SQLite until the commit, and whose RETURNING says whether
 it took a seat, so simultaneous sign-ups for the last seat can never confirm more people
-than the capacity.
+than the capacity. A slot without a capacity (None) has no limit.
 
 A confirmed sign-up has its reminders and a "how did it go?" in the outbox
 (models/outbox.py); an offer has its message and its expiry. The participants of a slot are
@@ -133,7 +133,7 @@ def _take_seat(session: Session, slot: Slot) -> bool:
     UPDATE's RETURNING: no read of its own), and the row stays locked until the commit."""
     row = session.execute(
         update(Slot).where(Slot.id == slot.id, Slot.status == OPEN,
-                           Slot.seats_taken < Slot.capacity)
+                           or_(Slot.capacity.is_(None), Slot.seats_taken < Slot.capacity))
         .values(seats_taken=Slot.seats_taken + 1)
         .returning(*(getattr(Slot, name) for name in _SLOT_NOW)),
         execution_options={"synchronize_session": False}).first()
@@ -219,7 +219,7 @@ def sign_up(session: Session, slot: Slot, user: User, *, now: datetime,
     if not taken and waiting is None:
         return SignupResult("closed")  # the slot is gone
     reason = why_closed(slot, now)
-    if not taken and reason is None and waiting == 0 and slot.seats_left > 0:
+    if not taken and reason is None and waiting == 0 and not slot.full:
         taken = _take_seat(session, slot)  # a seat was freed since: nobody waits for it
     if reason is not None:
         if taken:

@@ -37,16 +37,6 @@ FREQUENCIES = ("instant", "digest", "off")
 CATEGORY = "category"
 AREA = "area"
 
-# code -> msgid; codes are stored, labels are translated when shown
-CATEGORIES: dict[str, str] = {
-    "welfare": N_("Welfare and care"),
-    "children": N_("Children and youth"),
-    "environment": N_("Environment"),
-    "safety": N_("Safety and disaster"),
-    "culture": N_("Culture and sport"),
-    "town": N_("Town planning"),
-}
-
 # Groups of notification kinds a person can turn off (a renderer names its group).
 # Translators: kinds of notification a person can turn on or off
 OPT_OUT_GROUPS: dict[str, str] = {

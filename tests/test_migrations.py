@@ -6,6 +6,7 @@ database, which the other tests use).
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -176,5 +177,72 @@ def test_a_downgrade_that_rebuilds_a_table_keeps_the_rows_that_reference_it(scra
         with engine.connect() as connection:
             assert connection.exec_driver_sql("SELECT count(*) FROM gathering_rsvps").scalar() == 1
             assert connection.exec_driver_sql("SELECT sequence FROM gatherings").all() == [(0,)]
+    finally:
+        engine.dispose()
+
+
+def _insert(connection, metadata: MetaData, table: str, **values):  # type: ignore[no-untyped-def]
+    """A row with the given values; the other required columns get a plain value."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import JSON, Boolean, DateTime, Integer
+
+    plain = {DateTime: datetime(2030, 1, 1, tzinfo=UTC), JSON: {}, Boolean: True, Integer: 0}
+    target = metadata.tables[table]
+    row = dict(values)
+    for column in target.columns:
+        if column.name in row or column.nullable or column.primary_key:
+            continue
+        row[column.name] = next((v for t, v in plain.items() if isinstance(column.type, t)), "x")
+    return connection.execute(target.insert().values(**row)).inserted_primary_key[0]
+
+
+def test_followed_topics_idea_calls_and_initiatives_move_to_the_one_category_list(scratch_url):
+    """The codes of the list that followed topics, idea calls and initiatives used become the
+    activities' codes (the one list now), and back on downgrade."""
+    config = alembic_config(scratch_url)
+    command.upgrade(config, "0012")
+    metadata = reflected(scratch_url)
+    engine = make_engine(scratch_url)
+    try:
+        with engine.begin() as connection:
+            user = _insert(connection, metadata, "users", line_user_id="U" + "2" * 32)
+            for code in ("children", "town", "welfare"):
+                _insert(connection, metadata, "subscription_topics", user_id=user,
+                        dimension="category", value=code)
+            _insert(connection, metadata, "subscription_topics", user_id=user,
+                    dimension="area", value="town")  # an area named so stays
+            _insert(connection, metadata, "initiatives", presenter_id=user, category="safety")
+            _insert(connection, metadata, "idea_calls", category="culture")
+            _insert(connection, metadata, "new_items", kind="idea_call", ref="1",
+                    category="town")
+            _insert(connection, metadata, "announcements", status="scheduled",
+                    segment={"kind": "categories", "values": ["children", "welfare"]})
+
+        def stored() -> dict[str, object]:
+            with engine.connect() as connection:
+                def column(sql: str) -> list:
+                    return sorted(r[0] for r in connection.exec_driver_sql(sql))
+
+                segment = connection.exec_driver_sql("SELECT segment FROM announcements").scalar()
+                return {
+                    "topics": column("SELECT value FROM subscription_topics "
+                                     "WHERE dimension = 'category'"),
+                    "areas": column("SELECT value FROM subscription_topics "
+                                    "WHERE dimension = 'area'"),
+                    "initiatives": column("SELECT category FROM initiatives"),
+                    "calls": column("SELECT category FROM idea_calls"),
+                    "items": column("SELECT category FROM new_items"),
+                    "segment": (segment if isinstance(segment, dict)
+                                else json.loads(segment))["values"],
+                }
+
+        before = stored()
+        command.upgrade(config, "head")
+        assert stored() == {"topics": ["childcare", "community", "welfare"], "areas": ["town"],
+                            "initiatives": ["disaster"], "calls": ["sports_culture"],
+                            "items": ["community"], "segment": ["childcare", "welfare"]}
+        command.downgrade(config, "0012")
+        assert stored() == before
     finally:
         engine.dispose()

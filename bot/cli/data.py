@@ -36,7 +36,8 @@ def _areas() -> list[str]:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
 def data_import(file: str) -> None:
-    """Import FILE (UTF-8 or Shift_JIS CSV); all rows or, when any is bad, none."""
+    """Import FILE (the standard event list as UTF-8 or Shift_JIS CSV); all rows or, when
+    any is bad, none, and every bad row reported at its line."""
 
     try:
         with session_scope() as session:
@@ -56,7 +57,8 @@ def data_import(file: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @with_appcontext
 def data_export(file: str) -> None:
-    """Write every slot to FILE (UTF-8 with BOM); no personal data."""
+    """Write every slot that is on to FILE (the standard's 32 columns, then ours; UTF-8
+    with BOM); no personal data."""
 
     with session_scope() as session:
         Path(file).write_bytes(export_csv(session, tz=current_app.config["BOT_TIMEZONE"]))

@@ -16,8 +16,6 @@ from sqlalchemy.orm import Session
 
 from bot.kernel.i18n import SUPPORTED_LOCALES, babel_locale, gettext
 from models.activities import (
-    CATEGORIES,
-    CATEGORY_JA,
     OPEN,
     STYLE_JA,
     STYLES,
@@ -26,6 +24,7 @@ from models.activities import (
     as_utc,
     distance_m,
 )
+from models.categories import CATEGORIES, CATEGORY_JA
 
 WHENS = ("today", "weekend", "date")
 

@@ -11,7 +11,7 @@ from bot.line import ContentTooLarge, LineError
 from dialogs.menu import main_menu
 from models import photos
 from models.base import TooLong, bounded
-from models.subscriptions import CATEGORIES
+from models.categories import CATEGORIES
 from models.users import audit
 
 

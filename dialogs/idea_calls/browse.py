@@ -10,9 +10,9 @@ from dialogs.common.gathering_text import gathering_lines
 from dialogs.idea_calls.cards import call_lines, named_call
 from dialogs.menu import main_menu
 from models import ideas as ide
+from models.categories import CATEGORIES
 from models.gatherings import upcoming
 from models.ideas import IDEA_STATUSES
-from models.subscriptions import CATEGORIES
 
 PAGE = 10
 SIMPLE_PAGE = 2  # two calls, "More" and "back to menu"

@@ -22,8 +22,8 @@ from dialogs.idea_calls.cards import named_call
 from dialogs.menu import main_menu
 from models import ideas as ide
 from models.base import TooLong
+from models.categories import CATEGORIES
 from models.ideas import IDEA_STATUSES, Idea, IdeaError
-from models.subscriptions import CATEGORIES
 from models.users import audit
 
 ASK_THEME = "ideas.ask_theme"

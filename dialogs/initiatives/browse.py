@@ -15,9 +15,9 @@ from dialogs.initiatives.cards import (
     photo_url,
 )
 from models import initiatives as ini
+from models.categories import CATEGORIES
 from models.gatherings import upcoming
 from models.initiatives import HELP_KINDS, STATUSES, Initiative
-from models.subscriptions import CATEGORIES
 
 PAGE = 10
 

@@ -10,8 +10,8 @@ from dialogs.common.answers import category_label, int_arg
 from dialogs.initiatives.kinds import help_labels
 from dialogs.menu import main_menu
 from models import initiatives as ini
+from models.categories import CATEGORIES
 from models.initiatives import STATUSES, Initiative
-from models.subscriptions import CATEGORIES
 
 
 def named_initiative(ctx: Context, inp: Input, name: str = "i") -> Initiative | None:

@@ -18,7 +18,7 @@ from dialogs.initiatives.kinds import ask_kinds, help_labels, take_kinds
 from dialogs.menu import main_menu
 from models import initiatives as ini
 from models import photos
-from models.subscriptions import CATEGORIES
+from models.categories import CATEGORIES
 from models.users import audit
 
 ASK_TITLE = "initiative.ask_title"

@@ -4,13 +4,31 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from bot.db import session_scope
 from models.activities import Activity, Slot
 from models.activity_data import COLUMNS, STANDARD_COLUMNS
+from models.outbox import as_utc
 from models.signups import Signup
+from tests.collab_helpers import deliver
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+# a file as a ward publishes it: the standard's 32 columns and nothing else, with an all-day
+# exhibition, a five-day festival, capacities written as text and cells that span lines
+STANDARD_FILE = Path(__file__).resolve().parent.parent / "data" / "events_standard.csv"
+# 自治体標準オープンデータセット「イベント一覧」, its 32 items in their order
+STANDARD_32 = (
+    "都道府県コード又は市区町村コード", "NO", "都道府県名", "市区町村名", "イベント名",
+    "イベント名_カナ", "イベント名_英語", "開始日", "終了日", "開始時間", "終了時間",
+    "開始日時特記事項", "説明", "料金(基本)", "料金(詳細)", "連絡先名称", "連絡先電話番号",
+    "連絡先内線番号", "主催者", "場所名称", "住所", "方書", "緯度", "経度", "アクセス方法",
+    "駐車場情報", "定員", "参加申込終了日", "参加申込終了時間", "参加申込方法", "URL", "備考",
+)
 
 ROW = {
     "都道府県コード又は市区町村コード": "131156", "NO": "1", "都道府県名": "東京都",
@@ -100,6 +118,126 @@ def test_export_has_the_standard_columns_first_and_no_personal_data(app, tmp_pat
     # and it imports back unchanged
     again = _import(app, tmp_path, raw)
     assert "0 new, 0 updated, 1 unchanged" in again.output, again.output
+
+
+def _slot_of(session, no: str) -> Slot:
+    return session.scalar(select(Slot).join(Activity).where(
+        Activity.source_key == f"131156:{no}"))
+
+
+def _span(slot: Slot) -> tuple[datetime, datetime]:
+    return as_utc(slot.starts_at), as_utc(slot.ends_at)
+
+
+def test_a_file_in_the_standards_32_columns_imports_every_column(app, tmp_path):
+    result = _import(app, tmp_path, STANDARD_FILE.read_bytes())
+    assert result.exit_code == 0, result.output
+    assert "5 new" in result.output
+    with session_scope(app) as session:
+        river = _slot_of(session, "101")
+        assert river.activity.contact_extension == "3456"
+        assert (river.address, river.address_detail) == ("東京都杉並区成田西1丁目", "管理事務所前")
+        assert river.access == "JR荻窪駅から関東バス「成田西」下車、徒歩3分"
+        assert river.parking == "駐車場はありません。自転車は緑地の駐輪場へ"
+        assert (river.capacity, river.capacity_note) == (20, None)
+        assert as_utc(river.signup_deadline) == datetime(2030, 5, 8, 17, 0, tzinfo=TOKYO)
+        assert river.activity.description.count("\n") == 2
+
+        festival = _slot_of(session, "102")  # five days, 10:00 to 18:00
+        assert _span(festival) == (datetime(2030, 8, 4, 10, 0, tzinfo=TOKYO),
+                                   datetime(2030, 8, 8, 18, 0, tzinfo=TOKYO))
+        assert not festival.all_day
+        assert (festival.capacity, festival.capacity_note) == (None, "先着順")
+
+        gallery = _slot_of(session, "103")  # blank times: all day, a week
+        assert gallery.all_day
+        assert _span(gallery) == (datetime(2030, 6, 1, 0, 0, tzinfo=TOKYO),
+                                  datetime(2030, 6, 8, 0, 0, tzinfo=TOKYO))
+        assert (gallery.capacity, gallery.capacity_note) == (None, "定員なし")
+
+        fair = _slot_of(session, "104")  # all day, one day, no 定員: no limit
+        assert fair.all_day and _span(fair)[1] == datetime(2030, 9, 2, 0, 0, tzinfo=TOKYO)
+        assert (fair.capacity, fair.capacity_note) == (None, None)
+
+        kitchen = _slot_of(session, "105")
+        assert (kitchen.capacity, kitchen.capacity_note) == (10, "各回10名（先着順）")
+        # no 参加申込終了時間: the end of the day
+        assert as_utc(kitchen.signup_deadline) == datetime(2030, 5, 15, 23, 59, tzinfo=TOKYO)
+
+
+def test_export_writes_the_32_columns_in_the_standards_order_and_reads_back(app, tmp_path):
+    assert _import(app, tmp_path, STANDARD_FILE.read_bytes()).exit_code == 0
+    target = tmp_path / "out.csv"
+    assert app.test_cli_runner().invoke(args=["data", "export", str(target)]).exit_code == 0
+    raw = target.read_bytes()
+    header, *cells = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert tuple(header[:32]) == STANDARD_32
+    assert header[32:] == ["category", "style", "area", "slot_code"]
+    rows = {row["NO"]: row for row in (dict(zip(header, c, strict=True)) for c in cells)}
+    river = rows["101"]
+    assert (river["連絡先内線番号"], river["方書"]) == ("3456", "管理事務所前")
+    assert river["アクセス方法"] == "JR荻窪駅から関東バス「成田西」下車、徒歩3分"
+    assert river["駐車場情報"] == "駐車場はありません。自転車は緑地の駐輪場へ"
+    assert (river["参加申込終了日"], river["参加申込終了時間"]) == ("2030-05-08", "17:00")
+    assert river["定員"] == "20"
+    festival = rows["102"]
+    assert [festival[c] for c in ("開始日", "終了日", "開始時間", "終了時間", "定員")] == [
+        "2030-08-04", "2030-08-08", "10:00", "18:00", "先着順"]
+    gallery = rows["103"]
+    assert [gallery[c] for c in ("開始日", "終了日", "開始時間", "終了時間", "定員")] == [
+        "2030-06-01", "2030-06-07", "", "", "定員なし"]
+    assert rows["104"]["定員"] == ""
+    again = _import(app, tmp_path, raw)
+    assert "0 new, 0 updated, 5 unchanged" in again.output, again.output
+    twice = _import(app, tmp_path, STANDARD_FILE.read_bytes())
+    assert "0 new, 0 updated, 5 unchanged" in twice.output, twice.output
+
+
+def test_every_bad_row_is_reported_at_its_line_in_the_file_in_one_report(app, tmp_path):
+    assert _import(app, tmp_path, _csv([ROW])).exit_code == 0  # slot 5511 is NO 1's
+    rows = [{**ROW, "NO": "7", "説明": "一行目\n二行目\n三行目", "slot_code": ""},  # lines 2-4
+            {**ROW, "NO": "8", "開始日": "5月11日", "slot_code": ""},  # line 5: no year
+            {**ROW, "NO": "9", "slot_code": "5511"},  # line 6: another activity's slot
+            {**ROW, "NO": "10", "開始時間": "25:00", "slot_code": ""}]  # line 7
+    result = _import(app, tmp_path, _csv(rows))
+    assert result.exit_code != 0
+    reported = [line.split(":")[0] for line in result.output.splitlines()
+                if line.startswith("line ")]
+    assert reported == ["line 5", "line 6", "line 7"], result.output
+    assert "5511" in result.output and "25:00" in result.output
+    assert _counts(app) == (1, 1)
+
+
+def test_cancelled_slots_are_not_exported(app, tmp_path):
+    rows = [ROW, {**ROW, "NO": "2", "イベント名": "子ども食堂", "slot_code": "5512"}]
+    assert _import(app, tmp_path, _csv(rows)).exit_code == 0
+    with session_scope(app) as session:
+        session.scalar(select(Slot).where(Slot.code == "5512")).status = "cancelled"
+    target = tmp_path / "out.csv"
+    assert app.test_cli_runner().invoke(args=["data", "export", str(target)]).exit_code == 0
+    text = target.read_bytes().decode("utf-8-sig")
+    header, *cells = list(csv.reader(io.StringIO(text, newline="")))
+    assert [c[header.index("slot_code")] for c in cells] == ["5511"]
+    assert "子ども食堂" not in text
+
+
+def test_a_person_following_a_category_hears_of_a_new_activity_imported_in_it(
+        app, resident, tmp_path):
+    resident.says(gettext_ja("menu"))
+    resident.taps(gettext_ja("Notifications"))
+    resident.taps(gettext_ja("Topics"))
+    resident.taps("✗ " + gettext_ja("Child-care support"))
+    resident.taps(gettext_ja("Done"))
+    rows = [{**ROW, "NO": "31", "イベント名": "子ども食堂の調理補助", "category": "子育て支援",
+             "slot_code": ""},
+            {**ROW, "NO": "32", "イベント名": "公園の花壇づくり", "category": "環境",
+             "slot_code": ""}]
+    assert _import(app, tmp_path, _csv(rows)).exit_code == 0
+    deliver(app)
+    resident.new_messages()
+    heard = " ".join(resident.texts())
+    assert "子ども食堂の調理補助" in heard
+    assert "公園の花壇づくり" not in heard
 
 
 def test_demo_loads_a_varied_set_once(app):

@@ -204,6 +204,49 @@ def test_details_and_not_interested(app, resident):
     assert _("Noted: we will suggest fewer activities like this one.") in resident.last_text()
 
 
+def test_details_say_how_to_get_there_and_where_to_park(app, resident):
+    make_slot(app, title="善福寺川の清掃", code="123", address="杉並区成田西1丁目",
+              address_detail="管理事務所前", access="荻窪駅からバスで10分",
+              parking="駐車場はありません")
+    resident.says("menu")
+    resident.taps(_("Find activities"))
+    resident.taps(_("By category"))
+    resident.taps(_("Environment"))
+    resident.taps(_("Details"))
+    text = resident.last_text()
+    assert "杉並区成田西1丁目 管理事務所前" in text
+    assert _("Access: {access}", access="荻窪駅からバスで10分") in text
+    assert _("Parking: {parking}", parking="駐車場はありません") in text
+
+
+def test_a_slot_without_a_limit_says_so_instead_of_counting_seats(app, resident):
+    make_slot(app, title="写真展の受付", code="123", capacity=None, capacity_note="先着順")
+    make_slot(app, title="防災フェア", code="124", capacity=None)
+    _find(resident, _("By category"), _("Environment"))
+    cards = {texts[0]: "\n".join(texts) for texts in _cards(resident)}
+    assert _("Capacity: {note}", note="先着順") in cards["写真展の受付"]
+    assert _("No limit on numbers") in cards["防災フェア"]
+    # no seat count of a limit that is not there, and never "full"
+    seats = _("Seats left: {n}", n="@").split("@")[0]
+    assert seats not in "".join(cards.values())
+    assert _("Full (waitlist open)") not in "".join(cards.values())
+
+
+def test_an_all_day_slot_shows_its_days_without_times(app, resident):
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(ZoneInfo("Asia/Tokyo"))
+    first = (now + timedelta(days=3)).replace(hour=0, minute=0, second=0, microsecond=0)
+    make_slot(app, title="写真展の受付", code="123", starts_in=first - now, hours=7 * 24,
+              all_day=True)
+    _find(resident, _("By category"), _("Environment"))
+    [card] = _cards(resident)
+    [when] = [line for line in card if line.startswith("📅")]
+    last = first + timedelta(days=6)
+    assert when == f"📅 {first.month}月{first.day}日({'月火水木金土日'[first.weekday()]})–" \
+                   f"{last.month}月{last.day}日({'月火水木金土日'[last.weekday()]}) " + _("All day")
+
+
 def test_imported_english_titles_are_shown_to_readers_of_other_languages(app, make_user,
                                                                          tmp_path):
     from tests.bot.test_data_import import ROW, _csv

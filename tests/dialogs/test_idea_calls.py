@@ -37,7 +37,7 @@ def post_call(staff, day="2031-02-28"):
     staff.says(THEME)
     staff.says(ISSUE)
     staff.taps(ja("Pick a date"), date=day)
-    staff.taps(ja("Town planning"))
+    staff.taps(ja("Community building"))
     staff.taps(ja("Publish"))
 
 
@@ -221,7 +221,7 @@ def test_followers_get_the_call_and_a_deadline_reminder(app, staff, resident):
 
     with session_scope(app) as session:
         user = get_by_line_id(session, resident.user_id)
-        session.add(SubscriptionTopic(user_id=user.id, dimension="category", value="town"))
+        session.add(SubscriptionTopic(user_id=user.id, dimension="category", value="community"))
     post_call(staff, day="2031-02-28")
     with session_scope(app) as session:
         rows = {n.kind: n for n in session.scalars(select(Notification).where(

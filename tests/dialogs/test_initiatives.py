@@ -26,7 +26,7 @@ def present(person, title="こども食堂を一緒に", summary="毎月第2土�
     person.taps(ja("People"))
     person.taps(ja("A venue"))
     person.taps(ja("Done"))
-    person.taps(ja("Welfare and care"))
+    person.taps(ja("Welfare"))
     person.taps("阿佐谷")
     person.taps(ja("Skip"))
     person.taps(ja("Publish"))

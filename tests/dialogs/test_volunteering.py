@@ -116,6 +116,24 @@ def test_organisers_see_their_slots_and_who_signed_up_by_name_only(app, resident
     assert resident.user_id not in organiser.last_text()
 
 
+def test_the_roster_of_a_slot_without_a_limit_says_so(app, resident, make_user):
+    make_slot(app, title="写真展の受付", code="123", capacity=None)
+    resident.says("参加 123")
+    resident.taps(_("Sign up"))
+    organiser = make_user("主催者", "ja")
+    organiser.follow()
+    organiser.taps(_("I agree"))
+    organiser.taps(_("Standard"))
+    with session_scope(app) as session:
+        grant_role(session, get_by_line_id(session, organiser.user_id), "organiser",
+                   scope=str(organisation_id(app)))
+    organiser.says("menu")
+    organiser.taps(_("Organiser: my slots"))
+    organiser.taps(_("Who signed up"))
+    assert _("Signed up: {taken} / {capacity}", taken=1,
+             capacity=_("no limit")) in organiser.last_text()
+
+
 def test_the_venue_qr_checks_a_signed_up_person_in_when_its_message_is_sent(app, resident,
                                                                             tmp_path):
     from urllib.parse import unquote

@@ -62,6 +62,15 @@ def test_simultaneous_sign_ups_never_exceed_the_capacity(app):
         assert session.get(Slot, slot_id).seats_taken == 3
 
 
+def test_a_slot_without_a_limit_confirms_everyone(app):
+    slot_id = make_slot(app, capacity=None)
+    with session_scope(app) as session:
+        slot = session.get(Slot, slot_id)
+        for user_id in _users(app, 30):
+            sign_up(session, slot, session.get(User, user_id), now=datetime.now(UTC))
+    assert _statuses(app, slot_id) == ["confirmed"] * 30
+
+
 def test_cancelling_offers_the_seat_in_waitlist_order_and_expiry_passes_it_on(app):
     slot_id = make_slot(app, capacity=1)
     first, second, third = _users(app, 3)
@@ -160,6 +169,24 @@ def test_check_in_and_feedback_record_hours_and_points_once(app):
         record = volunteer_record(session, user)
     assert record.hours == 2 and record.points == 22 and record.activities == 1
     assert record.badges == ("first",)
+
+
+def test_a_slot_over_several_days_counts_one_days_hours(app):
+    festival = make_slot(app, code="201", starts_in=timedelta(days=-5), hours=4 * 24 + 8)
+    gallery = make_slot(app, code="202", starts_in=timedelta(days=-7), hours=7 * 24,
+                        all_day=True)
+    [user_id] = _users(app, 1)
+    now = datetime.now(UTC)
+    with session_scope(app) as session:
+        for slot_id in (festival, gallery):
+            signup = Signup(slot_id=slot_id, user_id=user_id, status="confirmed")
+            session.add(signup)
+            session.flush()
+            record_feedback(session, signup, 5, None, now=now)
+        record = volunteer_record(session, session.get(User, user_id))
+    # a day of the festival, 10:00 to 18:00 say, is 8 hours (80 points); an all-day slot's
+    # hours are not known: the fewest points (5); and 2 for each word of feedback
+    assert record.hours == 8 and record.points == 80 + 5 + 2 * 2
 
 
 def test_delete_my_data_removes_sign_ups_feedback_and_points_and_frees_seats(app):
