@@ -48,7 +48,7 @@ from models.base import Base, utcnow
 from models.locales import N_
 from models.outbox import cancel, enqueue, enqueue_many
 from models.segments import Segment
-from models.timing import config_of, reminder_times
+from models.timing import config_of, in_quiet_hours, reminder_times
 from models.users import User
 
 CONFIRMED, WAITLISTED, OFFERED, CANCELLED, ATTENDED, NO_SHOW = (
@@ -240,7 +240,7 @@ def sign_up(session: Session, slot: Slot, user: User, *, now: datetime,
         mine.status, mine.queued_at, mine.offered_until = status, now, None
         mine.checked_in_at = None
     session.flush()
-    _schedule_notices(session, mine, slot, first=first)
+    _schedule_notices(session, mine, slot, first=first, now=now)
     # joining at the back of the queue: the number waiting before, plus this person
     return SignupResult(status, mine, None if taken else (waiting or 0) + 1)
 
@@ -298,7 +298,7 @@ def accept_offer(session: Session, signup: Signup, *, now: datetime) -> str:
     signup.status, signup.offered_until = CONFIRMED, None
     session.flush()
     _cancel_notices(session, signup, kinds=("waitlist.offer_expiry",))
-    _schedule_notices(session, signup, signup.slot)
+    _schedule_notices(session, signup, signup.slot, now=now)
     return CONFIRMED
 
 
@@ -346,7 +346,7 @@ def slot_roster(session: Session, slot: Slot) -> list[tuple[str, str]]:
 
 
 def _schedule_notices(session: Session, signup: Signup, slot: Slot, *,
-                      first: bool = False) -> None:
+                      first: bool = False, now: datetime | None = None) -> None:
     """Reminders before a confirmed slot and the "how did it go?" after it.
 
     `first`: a new sign-up, which has no notices yet, so they go in with one INSERT;
@@ -354,14 +354,16 @@ def _schedule_notices(session: Session, signup: Signup, slot: Slot, *,
     if signup.status != CONFIRMED:
         return
 
-    now = utcnow()
-    times = reminder_times(config_of(session), as_utc(slot.starts_at))
+    config = config_of(session)
+    times = reminder_times(config, as_utc(slot.starts_at), as_utc(now or utcnow()))
+    # a reminder due at once in quiet hours (signed up late for an early start) goes now
     rows = [{"user_id": signup.user_id, "kind": "activity.reminder", "ref": str(signup.id),
-             "due_at": due, "dedupe_key": f"activity.reminder:{signup.id}:{suffix}"}
-            for suffix, due in times if due > now]
+             "due_at": due, "dedupe_key": f"activity.reminder:{signup.id}:{suffix}",
+             "urgent": in_quiet_hours(config, due)}
+            for suffix, due in times]
     rows.append({"user_id": signup.user_id, "kind": "activity.feedback",
                  "ref": str(signup.id), "due_at": as_utc(slot.ends_at) + timedelta(minutes=30),
-                 "dedupe_key": f"activity.feedback:{signup.id}"})
+                 "dedupe_key": f"activity.feedback:{signup.id}", "urgent": False})
     if first:
         enqueue_many(session, rows)
         return

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from bot.db import session_factory, session_scope
+from bot.notify.dispatch import dispatch
 from models.activities import Slot
 from models.attendance import Feedback, PointEntry, check_in, record_feedback, volunteer_record
 from models.erasure import delete_personal_data
@@ -207,3 +209,29 @@ def test_delete_my_data_removes_sign_ups_feedback_and_points_and_frees_seats(app
         for model in (Signup, Feedback, PointEntry):
             assert session.scalar(select(func.count()).select_from(model)) == 0
         assert session.get(Slot, slot_id).seats_taken == 0
+
+
+def test_a_late_sign_up_for_an_early_start_still_gets_its_reminder(app):
+    tokyo = ZoneInfo("Asia/Tokyo")
+    evening = (datetime.now(tokyo) + timedelta(days=3)).replace(hour=20, minute=0, second=0,
+                                                                microsecond=0)
+    starts = (evening + timedelta(days=1)).replace(hour=7, minute=30)
+    slot_id = make_slot(app, capacity=5)
+    first, second = _users(app, 2)
+    with session_scope(app) as session:
+        slot = session.get(Slot, slot_id)
+        slot.starts_at = starts.astimezone(UTC)
+        slot.ends_at = slot.starts_at + timedelta(hours=2)
+        session.flush()
+        sign_up(session, slot, session.get(User, first), now=evening)  # 18:00 has passed
+        late = evening.replace(hour=23)  # 20:59, the last time before quiet hours, too
+        sign_up(session, slot, session.get(User, second), now=late)
+    with session_scope(app) as session:
+        due = {user_id: [n.due_at.replace(tzinfo=UTC) for n in session.scalars(
+                   select(Notification).where(Notification.user_id == user_id,
+                                              Notification.kind == "activity.reminder"))]
+               for user_id in (first, second)}
+    assert due[first] == [evening.replace(minute=59).astimezone(UTC)]
+    assert due[second] == [late.astimezone(UTC)]
+    # due at once in quiet hours: sent then, not held until the morning after the start
+    assert dispatch(app, late + timedelta(minutes=1)).sent == 1
