@@ -2,7 +2,7 @@
 
     confirmed ──cancel──▶ cancelled            waitlisted ──seat freed──▶ offered
         │                                          ▲                      │   │
-        ├─check-in / feedback──▶ attended          └────offer expires─────┘   accept
+        ├─check-in────────────▶ attended          └────offer expires─────┘   accept
         └─(organiser)──▶ attended | no_show              (passes on)           ▼
                                                                             confirmed
 

@@ -11,7 +11,14 @@ from sqlalchemy import func, select
 from bot.db import session_factory, session_scope
 from bot.notify.dispatch import dispatch
 from models.activities import Slot
-from models.attendance import Feedback, PointEntry, check_in, record_feedback, volunteer_record
+from models.attendance import (
+    Feedback,
+    PointEntry,
+    check_in,
+    mark_attendance,
+    record_feedback,
+    volunteer_record,
+)
 from models.erasure import delete_personal_data
 from models.outbox import Notification
 from models.signups import Signup, cancel_signup, expire_offers, sign_up
@@ -184,6 +191,7 @@ def test_a_slot_over_several_days_counts_one_days_hours(app):
             signup = Signup(slot_id=slot_id, user_id=user_id, status="confirmed")
             session.add(signup)
             session.flush()
+            assert mark_attendance(session, signup, "attended", now=now) == "marked"
             record_feedback(session, signup, 5, None, now=now)
         record = volunteer_record(session, session.get(User, user_id))
     # a day of the festival, 10:00 to 18:00 say, is 8 hours (80 points); an all-day slot's
@@ -235,3 +243,18 @@ def test_a_late_sign_up_for_an_early_start_still_gets_its_reminder(app):
     assert due[second] == [late.astimezone(UTC)]
     # due at once in quiet hours: sent then, not held until the morning after the start
     assert dispatch(app, late + timedelta(minutes=1)).sent == 1
+
+
+def test_rating_from_home_leaves_attendance_to_check_in_and_the_organiser(app):
+    slot_id = make_slot(app, starts_in=timedelta(hours=-3), hours=2)
+    [user_id] = _users(app, 1)
+    now = datetime.now(UTC)
+    with session_scope(app) as session:
+        signup = Signup(slot_id=slot_id, user_id=user_id, status="confirmed")
+        session.add(signup)
+        session.flush()
+        record_feedback(session, signup, 5, "行けませんでした", now=now)
+        assert signup.status == "confirmed"
+        assert volunteer_record(session, session.get(User, user_id)).activities == 0
+        assert mark_attendance(session, signup, "no_show", now=now) == "marked"
+        assert signup.status == "no_show"
