@@ -21,7 +21,13 @@ from models.attendance import (
 )
 from models.erasure import delete_personal_data
 from models.outbox import Notification
-from models.signups import Signup, cancel_signup, expire_offers, sign_up
+from models.signups import (
+    Signup,
+    cancel_signup,
+    expire_offers,
+    pass_on_offers_of,
+    sign_up,
+)
 from models.users import User
 from tests.activity_factory import make_slot
 
@@ -80,7 +86,8 @@ def test_a_slot_without_a_limit_confirms_everyone(app):
     assert _statuses(app, slot_id) == ["confirmed"] * 30
 
 
-def test_cancelling_offers_the_seat_in_waitlist_order_and_expiry_passes_it_on(app):
+def test_cancelling_offers_the_seat_in_waitlist_order_and_expiry_passes_it_on(app, monkeypatch):
+    monkeypatch.setitem(app.config, "QUIET_HOURS", "")  # whatever the hour the test runs at
     slot_id = make_slot(app, capacity=1)
     first, second, third = _users(app, 3)
     now = datetime.now(UTC)
@@ -103,7 +110,8 @@ def test_cancelling_offers_the_seat_in_waitlist_order_and_expiry_passes_it_on(ap
         assert session.get(Slot, slot_id).seats_taken == 1
 
 
-def test_an_expired_offer_passes_on_when_someone_else_signs_up(app):
+def test_an_expired_offer_passes_on_when_someone_else_signs_up(app, monkeypatch):
+    monkeypatch.setitem(app.config, "QUIET_HOURS", "")  # whatever the hour the test runs at
     slot_id = make_slot(app, capacity=1)
     first, second, third = _users(app, 3)
     now = datetime.now(UTC)
@@ -258,3 +266,136 @@ def test_rating_from_home_leaves_attendance_to_check_in_and_the_organiser(app):
         assert volunteer_record(session, session.get(User, user_id)).activities == 0
         assert mark_attendance(session, signup, "no_show", now=now) == "marked"
         assert signup.status == "no_show"
+
+
+def _sign_up_together(app, slot_id: int, user_ids: list[int]) -> dict[int, int | None]:
+    """Everyone taps at once; the waitlist position each is told."""
+    start = threading.Barrier(len(user_ids))
+    told: dict[int, int | None] = {}
+    errors: list[BaseException] = []
+    factory = session_factory(app)
+
+    def join(user_id: int) -> None:
+        try:
+            start.wait(10)  # more people than the pool has connections: some wait
+            now = datetime.now(UTC)  # when the person tapped, before any lock
+            session = factory()
+            try:
+                slot, user = session.get(Slot, slot_id), session.get(User, user_id)
+                result = sign_up(session, slot, user, now=now)
+                session.commit()
+                told[user_id] = result.position
+            finally:
+                session.close()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=join, args=(u,)) for u in user_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    return told
+
+
+def test_waitlist_positions_told_under_concurrency_match_the_offer_order(app):
+    for round_ in range(3):
+        slot_id = make_slot(app, code=f"9{round_}", capacity=1)
+        told = _sign_up_together(app, slot_id, _users_from(app, 20, start=100 * (round_ + 1)))
+        with session_scope(app) as session:
+            slot = session.get(Slot, slot_id)
+            offered_in_turn = []
+            holder = session.scalar(select(Signup).where(Signup.slot_id == slot_id,
+                                                         Signup.status == "confirmed"))
+            while holder is not None:
+                holder = cancel_signup(session, holder, now=datetime.now(UTC))
+                if holder is not None:
+                    offered_in_turn.append(holder.user_id)
+            assert slot.seats_taken == 0
+        assert [told[user_id] for user_id in offered_in_turn] == list(range(1, 20))
+
+
+def _users_from(app, n: int, *, start: int) -> list[int]:
+    with session_scope(app) as session:
+        users = [User(line_user_id=f"U{i:032x}", locale="ja", mode="standard",
+                      notification_prefs={}) for i in range(start, start + n)]
+        session.add_all(users)
+        session.flush()
+        return [u.id for u in users]
+
+
+def _queue_of_three(app, slot_id: int, now: datetime) -> list[int]:
+    users = _users_from(app, 3, start=900)
+    with session_scope(app) as session:
+        for user_id in users:
+            sign_up(session, session.get(Slot, slot_id), session.get(User, user_id), now=now)
+    return users
+
+
+def test_a_seat_is_never_offered_to_someone_who_blocked_the_bot(app):
+    slot_id = make_slot(app, capacity=1)
+    now = datetime.now(UTC)
+    holder, blocked, next_one = _queue_of_three(app, slot_id, now)
+    with session_scope(app) as session:
+        session.get(User, blocked).active = False
+    with session_scope(app) as session:
+        mine = session.scalar(select(Signup).where(Signup.user_id == holder))
+        assert cancel_signup(session, mine, now=now).user_id == next_one
+    with session_scope(app) as session:
+        by_user = dict(session.execute(select(Signup.user_id, Signup.status)).all())
+    assert by_user == {holder: "cancelled", blocked: "cancelled", next_one: "offered"}
+
+
+def test_a_seat_offered_to_someone_who_then_blocks_the_bot_passes_on_at_once(app):
+    slot_id = make_slot(app, capacity=1)
+    now = datetime.now(UTC)
+    holder, offered, next_one = _queue_of_three(app, slot_id, now)
+    with session_scope(app) as session:
+        mine = session.scalar(select(Signup).where(Signup.user_id == holder))
+        assert cancel_signup(session, mine, now=now).user_id == offered
+    with session_scope(app) as session:
+        user = session.get(User, offered)
+        user.active = False
+        assert pass_on_offers_of(session, user, now=now) == 1
+    with session_scope(app) as session:
+        by_user = dict(session.execute(select(Signup.user_id, Signup.status)).all())
+    assert by_user == {holder: "cancelled", offered: "cancelled", next_one: "offered"}
+
+
+def test_the_scheduler_passes_on_offers_whose_time_ran_out(app, monkeypatch):
+    from bot.registries import JOBS
+
+    monkeypatch.setitem(app.config, "QUIET_HOURS", "")
+    slot_id = make_slot(app, capacity=1)
+    now = datetime.now(UTC)
+    holder, offered, next_one = _queue_of_three(app, slot_id, now)
+    with session_scope(app) as session:
+        mine = session.scalar(select(Signup).where(Signup.user_id == holder))
+        signup = cancel_signup(session, mine, now=now - timedelta(hours=3))
+        assert signup.user_id == offered
+        session.get(User, offered).active = False  # so no expiry notice will pass it on
+    [job] = [job for job in JOBS if job.name == "waitlist.expire"]
+    job.run(app)
+    with session_scope(app) as session:
+        by_user = dict(session.execute(select(Signup.user_id, Signup.status)).all())
+    assert by_user == {holder: "cancelled", offered: "cancelled", next_one: "offered"}
+
+
+def test_an_offer_made_at_night_holds_the_seat_from_the_morning(app, monkeypatch):
+    monkeypatch.setitem(app.config, "QUIET_HOURS", "21:00-08:00")
+    tokyo = ZoneInfo("Asia/Tokyo")
+    slot_id = make_slot(app, capacity=1, starts_in=timedelta(days=3))
+    night = (datetime.now(tokyo) + timedelta(days=1)).replace(hour=23, minute=0, second=0,
+                                                              microsecond=0)
+    holder, offered, _next = _queue_of_three(app, slot_id, datetime.now(UTC))
+    with session_scope(app) as session:
+        mine = session.scalar(select(Signup).where(Signup.user_id == holder))
+        signup = cancel_signup(session, mine, now=night, offer_minutes=120)
+        assert signup.user_id == offered
+        morning = (night + timedelta(days=1)).replace(hour=8, minute=0)
+        assert signup.offered_until.replace(tzinfo=UTC) == (
+            morning + timedelta(hours=2)).astimezone(UTC)
+        offer = session.scalar(select(Notification).where(
+            Notification.kind == "waitlist.offer", Notification.user_id == offered))
+        assert offer.due_at.replace(tzinfo=UTC) == morning.astimezone(UTC)
