@@ -227,3 +227,25 @@ def test_a_sign_up_step_takes_at_most_six_sql_statements(app, resident, capacity
     assert len(_signups(app, status)) == 1
     assert len(asked) <= 6, "\n".join(asked)
     assert len(signed) <= 6, "\n".join(signed)
+
+
+def test_simple_mode_schedule_pages_five_sign_ups_four_choices_at_most(app, make_user):
+    titles = [f"活動{n}" for n in range(5)]
+    for n, title in enumerate(titles):
+        make_slot(app, code=f"{300 + n}", title=title, starts_in=timedelta(days=n + 1))
+    person = make_user("佐藤", "ja")
+    person.follow()
+    person.taps(_("I agree"))
+    person.taps(_("Simple"))
+    for n in range(5):
+        person.says(f"参加 {300 + n}")
+        person.taps(_("Sign up"))
+    assert len(_signups(app, "confirmed")) == 5
+    person.taps(_("My schedule"))
+    seen = []
+    for _page in range(5):
+        assert len(person.choices()) <= 4, person.choices()
+        assert _("Back to menu") in person.choices()
+        seen += [t for t in titles if t in str(person.last)]
+        person.taps(_("More"))
+    assert sorted(seen) == titles
