@@ -10,6 +10,7 @@ translations. やさしい日本語 has its own catalog, `ja_easy`; it formats d
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
@@ -17,7 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -107,8 +109,22 @@ def match_locale(bcp47: str | None, default: str = "ja") -> str:
 
 
 def format_when(value: datetime, locale: str, tz: str = "Asia/Tokyo") -> str:
-    """A date and time as a person reads it in their language, in the ward's time zone."""
-    return format_datetime(value, "medium", tzinfo=ZoneInfo(tz), locale=babel_locale(locale))
+    """A date and time as a person reads it in their language, in the ward's time zone: the
+    locale's medium date with its short time (a medium time would show seconds)."""
+    where, zone = babel_locale(locale), ZoneInfo(tz)
+    return get_datetime_format("medium", locale=where).format(
+        format_time(value, "short", tzinfo=zone, locale=where),
+        format_date(value.astimezone(zone), "medium", locale=where))
+
+
+def format_names(names: Iterable[str], locale: str) -> str:
+    """Names in a sentence, with the language's own separators ("環境、福祉", "a, b, and c")."""
+    return format_list(list(names), style="standard", locale=babel_locale(locale))
+
+
+def format_short_day(value: date, locale: str) -> str:
+    """A day as a filter or a card shows it: "12月13日(日)", "Sun, Dec 13"."""
+    return format_skeleton("MMMEd", value, locale=babel_locale(locale))
 
 
 def format_day(value: date, locale: str) -> str:

@@ -186,7 +186,8 @@ def test_help_request_reaches_on_duty_helpers_with_its_context(app, resident, su
     resident.taps(_("Ask a supporter"))
     [card] = supporter.new_messages()
     text = str(card)
-    assert "山田花子" in text and "settings.ask_mode" in text
+    assert "山田花子" in text and _("Where: {where}", where=_("Settings")) in text
+    assert "settings.ask_mode" not in text  # a person reads names, never internal keys
     assert resident.user_id not in text
     supporter.taps(_("Accept"))
     told = "\n".join(str(m) for m in resident.new_messages())
