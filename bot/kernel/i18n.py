@@ -97,15 +97,16 @@ def language_name(locale: str) -> str:
 
 
 def match_locale(bcp47: str | None, default: str = "ja") -> str:
-    """The supported locale for a LINE profile language tag such as 'en-US' or 'zh-Hans'."""
+    """The supported locale closest to a LINE profile language tag such as 'en-US' or
+    'zh-Hant-TW': the one of the same language (script and region aside: Chinese in
+    traditional characters is read far better in simplified Chinese than in Japanese), else
+    `default`. やさしい日本語 is chosen by people, never from a profile."""
     if not bcp47:
         return default
-    tag = bcp47.replace("_", "-").lower()
-    if tag.startswith("zh"):
-        simplified = tag in ("zh", "zh-cn", "zh-sg") or tag.startswith("zh-hans")
-        return "zh_Hans" if simplified else default
-    primary = tag.split("-")[0]
-    return primary if primary in SUPPORTED_LOCALES and primary != "ja_easy" else default
+    language = bcp47.replace("_", "-").split("-")[0].lower()
+    by_language = {Locale.parse(tag).language: code
+                   for code, (tag, _name) in SUPPORTED_LOCALES.items() if code != "ja_easy"}
+    return by_language.get(language, default)
 
 
 def format_when(value: datetime, locale: str, tz: str = "Asia/Tokyo") -> str:

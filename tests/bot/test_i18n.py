@@ -22,7 +22,9 @@ def test_line_profile_languages_map_to_supported_locales():
     assert match_locale("en-US") == "en"
     assert match_locale("zh-Hans") == "zh_Hans"
     assert match_locale("zh-CN") == "zh_Hans"
-    assert match_locale("zh-TW") == "ja"  # traditional Chinese is not supported: Japanese
+    # traditional Chinese is not supported: simplified Chinese is closer than Japanese
+    for tag in ("zh-TW", "zh-Hant", "zh-Hant-TW", "zh-HK", "zh_Hant"):
+        assert match_locale(tag) == "zh_Hans", tag
     assert match_locale("ko") == "ko"
     assert match_locale("ne-NP") == "ne"
     assert match_locale(None) == "ja"
