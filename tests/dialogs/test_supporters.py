@@ -279,3 +279,11 @@ def test_call_the_help_desk_offers_a_tel_link(app, resident):
     resident.taps(_("Call the help desk"))
     action = resident.find_action(_("Call"))
     assert action["type"] == "uri" and action["uri"].startswith("tel:")
+
+
+def test_every_step_a_resident_can_be_at_has_a_name_a_helper_can_read():
+    from dialogs.supporters.asking import FLOW_NAMES
+    from handlers import build_router
+
+    flows = {name.split(".")[0] for name in build_router().steps}
+    assert flows <= set(FLOW_NAMES), flows - set(FLOW_NAMES)
