@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 from bot.kernel.composer import SIMPLE_CHOICE_LIMIT, Choice, page_of
 from bot.kernel.engine import Context, Dialog, Input, Reply, Step
-from bot.kernel.i18n import SUPPORTED_LOCALES, format_when, language_name
+from bot.kernel.i18n import SUPPORTED_LOCALES, format_names, format_when, language_name
 from bot.notify.pacing import monthly_limit_reached
 from bot.notify.renderers import announcement_messages
 from dialogs.menu import main_menu
@@ -249,7 +249,7 @@ def preview(ctx: Context, data: dict) -> Reply:
     count = count_recipients(ctx.session, data["segment"])
     data["count"] = count
     sample = Announcement(id=0, texts=data["texts"], segment=data["segment"], status="draft")
-    languages = ", ".join(language_name(c) for c in data["texts"])
+    languages = format_names((language_name(c) for c in data["texts"]), ctx.locale)
     summary = "\n".join([
         ctx._("Recipients: {count}", count=count),
         ctx._("Languages: {languages}", languages=languages),

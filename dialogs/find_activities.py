@@ -21,14 +21,16 @@ stateDiagram-v2
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
 from bot.kernel.composer import Choice, page_of
 from bot.kernel.engine import Context, Dialog, Input, Reply
-from bot.kernel.i18n import N_
+from bot.kernel.i18n import N_, format_short_day
 from dialogs.common.activity_search import Filters, Hit, alternatives, interpret_keyword, search
 from dialogs.menu import on_invalid
 from dialogs.signup import match_signup, on_signup_code
@@ -226,7 +228,8 @@ def describe(ctx: Context, filters: Filters) -> str:
     if filters.when in WHEN_LABELS:
         parts.append(_(WHEN_LABELS[filters.when]))
     elif filters.when == "date" and filters.day:
-        parts.append(filters.day)
+        with suppress(ValueError):  # not a day: nothing to show
+            parts.append(format_short_day(date.fromisoformat(filters.day), ctx.locale))
     if filters.style:
         parts.append(_(STYLES[filters.style]))
     if filters.keyword:

@@ -18,6 +18,7 @@ import re
 
 from bot.kernel.composer import Choice
 from bot.kernel.engine import Context, Dialog, Input, Prompt, Reply
+from bot.kernel.i18n import format_names
 from dialogs.common.activity_search import format_distance
 from models.activities import STYLES
 from models.categories import CATEGORIES
@@ -59,7 +60,7 @@ def reason_text(ctx: Context, ranked: Ranked) -> str:
             words.append(ctx._("uses your skills"))
         elif kind == "similar":
             words.append(ctx._("joined by people like you"))
-    return ", ".join(words) or ctx._("coming up soon")
+    return format_names(words, ctx.locale) or ctx._("coming up soon")
 
 
 def on_recommend(ctx: Context, inp: Input) -> Reply:

@@ -23,7 +23,7 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from bot.kernel.composer import Choice
+from bot.kernel.composer import Choice, page_of
 from bot.kernel.engine import Context, Dialog, Input, Reply
 from bot.kernel.i18n import N_, SUPPORTED_LOCALES, gettext
 from dialogs.menu import main_menu, on_invalid
@@ -46,6 +46,9 @@ from .activity_cards import clock_text, slot_bubble, slot_lines, when_text
 
 CONFIRM = "signup.confirm"
 CONFIRM_CANCEL = "signup.confirm_cancel"
+# "My schedule": cards a message; in simple mode one (its two buttons, "More" and the way
+# back make four choices)
+PAGE, SIMPLE_PAGE = 10, 1
 
 # Translators: words that sign a person up when typed with a slot's code ("参加 123",
 # "123に参加"), separated by "|". Keep the English words and add your language's own.
@@ -231,8 +234,14 @@ def on_schedule(ctx: Context, inp: Input) -> Reply:
     if not signups:
         text = _("You have no upcoming sign-ups.")
         return Reply([ctx.out.text(text, [Choice.go(_("Find activities"), "find")])])
+    try:
+        page = int(inp.args.get("p", 0))
+    except ValueError:
+        page = 0
+    shown, page, pages = page_of(signups, page, SIMPLE_PAGE if ctx.out.simple else PAGE)
+    more = [Choice.go(_("More"), "schedule", p=page + 1)] if pages > 1 else []
     bubbles = []
-    for signup in signups[:12]:
+    for signup in shown:
         buttons = []
         if signup.status == OFFERED:
             buttons.append(Choice(_("Take the seat"), "accept", {"g": signup.id},
@@ -243,7 +252,7 @@ def on_schedule(ctx: Context, inp: Input) -> Reply:
                              reason=status_line(ctx, signup))
         bubbles.append(bubble)
     lead = _("Your upcoming activities: {count}", count=len(signups))
-    return Reply([ctx.out.text(lead, back=False), ctx.out.carousel(bubbles, lead)])
+    return Reply([ctx.out.text(lead, back=False), ctx.out.carousel(bubbles, lead, more)])
 
 
 def _own_signup(ctx: Context, raw: object) -> Signup | None:

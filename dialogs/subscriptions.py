@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from bot.kernel.composer import Choice, page_of
 from bot.kernel.engine import Context, Dialog, Input, Reply
+from bot.kernel.i18n import format_names
 from models.announcements import area_names
 from models.categories import CATEGORIES
 from models.subscriptions import (
@@ -65,10 +66,10 @@ def overview(ctx: Context, lead: str | None = None) -> Reply:
     none = ctx._("none")
     lines = [
         lead or ctx._("Notifications"),
-        ctx._("Topics: {names}", names=", ".join(categories) or none),
-        ctx._("Areas: {names}", names=", ".join(areas) or none),
+        ctx._("Topics: {names}", names=format_names(categories, ctx.locale) or none),
+        ctx._("Areas: {names}", names=format_names(areas, ctx.locale) or none),
         ctx._("New items: {how}", how=_frequency_label(ctx)),
-        ctx._("Turned off: {names}", names=", ".join(off) or none),
+        ctx._("Turned off: {names}", names=format_names(off, ctx.locale) or none),
     ]
     choices = [Choice.answer(OVERVIEW, ctx._("Topics"), "topics")]
     if area_names(ctx.config):

@@ -32,6 +32,7 @@ from bot.richmenu.deployment import IDS_KEY, menu_for
 from dialogs.onboarding import greet
 from dialogs.supporters import live, proxy
 from handlers.router import Router
+from models.signups import pass_on_offers_of
 from models.users import get_by_line_id, unfollow, welcome
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,10 @@ def handle_event(app: Flask, client: redis.Redis, turn: Turn) -> None:
     if kind == "unfollow":
         with session_scope(app) as session:
             unfollow(session, user_id)
+            blocked = get_by_line_id(session, user_id)
+            if blocked is not None:  # a seat held for them would wait for nobody
+                pass_on_offers_of(session, blocked, now=datetime.now(UTC),
+                                  offer_minutes=int(app.config["WAITLIST_OFFER_MINUTES"]))
         return acknowledge(app, client, turn, state="")
     if kind == "unsend":
         _on_unsend(app, user_id, event)

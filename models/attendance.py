@@ -1,10 +1,11 @@
 """What happened at a slot: check-in, the organiser's attendance marks, feedback, and the
 volunteer points and record they earn.
 
-A confirmed person who checks in with the slot's word or tells us how it went counts as
-attended; after the slot has started its organiser marks each confirmed person attended or
-no_show (and may correct a mark, except for people who checked in or gave feedback
-themselves). Attending earns points for the slot's hours, feedback a few more.
+Attendance comes from the venue or the organiser: a confirmed person who checks in with the
+slot's word counts as attended; after the slot has started its organiser marks each
+confirmed person attended or no_show (and may correct a mark, except for people who checked
+in). Telling us how it went (which anyone can do from home) attends nobody. Attending earns
+points for the slot's hours, feedback a few more.
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ def award_attendance(session: Session, signup: Signup) -> int:
 
 def record_feedback(session: Session, signup: Signup, rating: int, comment: str | None,
                     *, now: datetime) -> Feedback:
-    """How it went (1 to 5). A confirmed person who tells us is counted as attended."""
+    """How it went (1 to 5). It says nothing about attendance: a rating from home is no
+    check-in, and the organiser may still mark the person as not having come."""
     if not 1 <= rating <= 5:
         raise ValueError("rating is 1 to 5")
     found = session.scalar(select(Feedback).where(Feedback.signup_id == signup.id))
@@ -99,10 +101,6 @@ def record_feedback(session: Session, signup: Signup, rating: int, comment: str 
         found.rating = rating
         if comment is not None:
             found.comment = comment
-    if signup.status == CONFIRMED:
-        signup.status, signup.checked_in_at = ATTENDED, signup.checked_in_at or as_utc(now)
-    if signup.status == ATTENDED:
-        award_attendance(session, signup)
     session.flush()
     return found
 
@@ -154,15 +152,14 @@ def attendance_list(session: Session, slot: Slot) -> list[tuple[Signup, str]]:
 
 
 def came_by_themselves(session: Session, signup: Signup) -> bool:
-    """The person checked in or told us how it went: they stay attended."""
-    return signup.status == ATTENDED and (signup.checked_in_at is not None or session.scalar(
-        select(Feedback.id).where(Feedback.signup_id == signup.id)) is not None)
+    """The person checked in at the venue: they stay attended."""
+    return signup.status == ATTENDED and signup.checked_in_at is not None
 
 
 def mark_attendance(session: Session, signup: Signup, status: str, *, now: datetime) -> str:
     """An organiser's mark once the slot has started: attended (earns the attendance
     points, once) or no_show (earns none; points of an earlier "attended" mark are taken
-    back). A person who checked in or gave feedback stays attended.
+    back). A person who checked in stays attended.
 
     Returns marked, unchanged, not_started, not_participant or came (checked in)."""
     if status not in (ATTENDED, NO_SHOW):

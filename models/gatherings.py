@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models.base import Base, utcnow
 from models.outbox import as_utc, cancel, enqueue
 from models.outbox import waiting as unsent
-from models.timing import reminder_times
+from models.timing import in_quiet_hours, reminder_times
 
 PREPARATION = "preparation"
 IDEA_MEETING = "idea_meeting"
@@ -148,11 +148,14 @@ def answer(session: Session, gathering: Gathering, user_id: int, value: str, *,
 
 def _set_reminders(session: Session, gathering: Gathering, user_id: int, attending: bool, *,
                    config: dict[str, Any], now: datetime | None) -> None:
-    for name, due in reminder_times(config, as_utc(gathering.starts_at)):
+    due_at = dict(reminder_times(config, as_utc(gathering.starts_at), as_utc(now or utcnow())))
+    for name in ("day_before", "hours_before"):
         key = reminder_key(gathering, user_id, name)
-        if attending and due > as_utc(now or utcnow()):
+        due = due_at.get(name)
+        if attending and due is not None:
+            # due at once in quiet hours (answered late for an early start): it goes now
             enqueue(session, user_id=user_id, kind="gathering.reminder", ref=gathering.ref,
-                    due_at=due, dedupe_key=key)
+                    due_at=due, dedupe_key=key, urgent=in_quiet_hours(config, due))
         else:
             cancel(session, dedupe_key=key)
 

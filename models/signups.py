@@ -2,7 +2,7 @@
 
     confirmed ──cancel──▶ cancelled            waitlisted ──seat freed──▶ offered
         │                                          ▲                      │   │
-        ├─check-in / feedback──▶ attended          └────offer expires─────┘   accept
+        ├─check-in────────────▶ attended          └────offer expires─────┘   accept
         └─(organiser)──▶ attended | no_show              (passes on)           ▼
                                                                             confirmed
 
@@ -48,7 +48,7 @@ from models.base import Base, utcnow
 from models.locales import N_
 from models.outbox import cancel, enqueue, enqueue_many
 from models.segments import Segment
-from models.timing import config_of, reminder_times
+from models.timing import config_of, in_quiet_hours, quiet_hours_end, reminder_times
 from models.users import User
 
 CONFIRMED, WAITLISTED, OFFERED, CANCELLED, ATTENDED, NO_SHOW = (
@@ -112,20 +112,32 @@ def _lock_slot(session: Session, slot_id: int) -> Slot | None:
 _SLOT_NOW = ("status", "starts_at", "ends_at", "signup_deadline", "capacity", "seats_taken")
 
 
-def _read_locked(session: Session, slot: Slot) -> int | None:
+def _read_locked(session: Session, slot: Slot) -> tuple[int, datetime | None] | None:
     """Read the slot as it is now into `slot`, row-locked until the transaction ends (as
-    `_lock_slot`, but keeping what is loaded with it), with the number of people on its
-    waitlist; None when the slot is gone."""
-    waiting = (select(func.count(Signup.id))
-               .where(Signup.slot_id == slot.id, Signup.status == WAITLISTED)
-               .scalar_subquery())
-    row = session.execute(select(*(getattr(Slot, name) for name in _SLOT_NOW), waiting)
+    `_lock_slot`, but keeping what is loaded with it), then its waitlist under that lock:
+    how many wait and when the last of them joined. None when the slot is gone.
+
+    Two statements: on PostgreSQL a statement that waited for the lock still reads with the
+    snapshot it started with, and would miss the people queued by the one it waited for."""
+    row = session.execute(select(*(getattr(Slot, name) for name in _SLOT_NOW))
                           .where(Slot.id == slot.id).with_for_update()).first()
     if row is None:
         return None
-    for name, value in zip(_SLOT_NOW, row[:-1], strict=True):
+    for name, value in zip(_SLOT_NOW, row, strict=True):
         set_committed_value(slot, name, value)
-    return int(row[-1])
+    waiting, last = session.execute(
+        select(func.count(Signup.id), func.max(Signup.queued_at))
+        .where(Signup.slot_id == slot.id, Signup.status == WAITLISTED)).one()
+    return int(waiting), None if last is None else as_utc(last)
+
+
+def _back_of_the_queue(now: datetime, last: datetime | None) -> datetime:
+    """When a person joins the waitlist, read under the slot's lock: after everyone already
+    on it (whose turns may have started earlier and taken the lock later), so the order of
+    the offers is the order of the positions people are told."""
+    if last is None or last < now:
+        return now
+    return last + timedelta(microseconds=1)
 
 
 def _take_seat(session: Session, slot: Slot) -> bool:
@@ -215,9 +227,10 @@ def sign_up(session: Session, slot: Slot, user: User, *, now: datetime,
     # on SQLite the first write of a transaction takes the database write lock, and on
     # PostgreSQL the UPDATE locks the slot's row: what it hands back is current
     taken = _take_seat(session, slot) if why_closed(slot, now) is None else False
-    waiting = None if taken else _read_locked(session, slot)
-    if not taken and waiting is None:
+    queue = None if taken else _read_locked(session, slot)
+    if not taken and queue is None:
         return SignupResult("closed")  # the slot is gone
+    waiting, last = queue or (0, None)
     reason = why_closed(slot, now)
     if not taken and reason is None and waiting == 0 and not slot.full:
         taken = _take_seat(session, slot)  # a seat was freed since: nobody waits for it
@@ -232,17 +245,18 @@ def sign_up(session: Session, slot: Slot, user: User, *, now: datetime,
     else:
         return SignupResult("full")
     first = mine is None
+    queued_at = now if taken else _back_of_the_queue(now, last)
     if mine is None:
         mine = Signup(slot_id=slot.id, user_id=user.id, status=status, created_at=now,
-                      queued_at=now)
+                      queued_at=queued_at)
         session.add(mine)
     else:
-        mine.status, mine.queued_at, mine.offered_until = status, now, None
+        mine.status, mine.queued_at, mine.offered_until = status, queued_at, None
         mine.checked_in_at = None
     session.flush()
-    _schedule_notices(session, mine, slot, first=first)
+    _schedule_notices(session, mine, slot, first=first, now=now)
     # joining at the back of the queue: the number waiting before, plus this person
-    return SignupResult(status, mine, None if taken else (waiting or 0) + 1)
+    return SignupResult(status, mine, None if taken else waiting + 1)
 
 
 def cancel_signup(session: Session, signup: Signup, *, now: datetime,
@@ -263,23 +277,33 @@ def cancel_signup(session: Session, signup: Signup, *, now: datetime,
 
 def _pass_seat_on(session: Session, slot_id: int, *, now: datetime,
                   offer_minutes: int) -> Signup | None:
-    """A held seat became free: offer it to the first waitlisted person, or free it."""
+    """A held seat became free: offer it to the first waitlisted person who can hear of it,
+    or free it. People on the waitlist who have blocked the bot lose their turn at once.
+
+    An offer made in quiet hours is sent when they end, and holds the seat for
+    `offer_minutes` from then (never past the start)."""
     slot = session.get(Slot, slot_id)
     nxt = None
     if slot is not None and why_closed(slot, now) is None:
-        nxt = session.scalar(select(Signup).where(Signup.slot_id == slot_id,
-                                                  Signup.status == WAITLISTED)
-                             .order_by(Signup.queued_at, Signup.id).limit(1))
+        for signup, active in session.execute(
+                select(Signup, User.active).join(User, User.id == Signup.user_id)
+                .where(Signup.slot_id == slot_id, Signup.status == WAITLISTED)
+                .order_by(Signup.queued_at, Signup.id)):
+            if active:
+                nxt = signup
+                break
+            signup.status = CANCELLED  # blocked the bot: the offer would reach nobody
     if nxt is None:
         _free_seat(session, slot_id)
         session.flush()
         if slot is not None:
             session.refresh(slot)
         return None
-    until = min(now + timedelta(minutes=offer_minutes), as_utc(slot.starts_at))  # type: ignore[union-attr]
+    begins = quiet_hours_end(config_of(session), now)
+    until = min(begins + timedelta(minutes=offer_minutes), as_utc(slot.starts_at))  # type: ignore[union-attr]
     nxt.status, nxt.offered_until = OFFERED, until
     session.flush()
-    _offer_notices(session, nxt, until)
+    _offer_notices(session, nxt, min(begins, until), until)
     return nxt
 
 
@@ -298,7 +322,7 @@ def accept_offer(session: Session, signup: Signup, *, now: datetime) -> str:
     signup.status, signup.offered_until = CONFIRMED, None
     session.flush()
     _cancel_notices(session, signup, kinds=("waitlist.offer_expiry",))
-    _schedule_notices(session, signup, signup.slot)
+    _schedule_notices(session, signup, signup.slot, now=now)
     return CONFIRMED
 
 
@@ -317,11 +341,26 @@ def expire_offer(session: Session, signup: Signup, *, now: datetime,
 
 
 def expire_offers(session: Session, *, now: datetime, offer_minutes: int = 120) -> int:
-    """Pass on every offer past its time (the scheduler's expiry notice also does this)."""
+    """Pass on every offer past its time (the scheduler runs this; the expiry notice does it
+    too, but never reaches people who have blocked the bot)."""
     count = 0
     for signup in session.scalars(select(Signup).where(Signup.status == OFFERED,
-                                                       Signup.offered_until < as_utc(now))):
+                                                       Signup.offered_until < as_utc(now))
+                                  .order_by(Signup.offered_until, Signup.id)):
         expire_offer(session, signup, now=now, offer_minutes=offer_minutes)
+        count += 1
+    return count
+
+
+def pass_on_offers_of(session: Session, user: User, *, now: datetime,
+                      offer_minutes: int = 120) -> int:
+    """The person blocked the bot: the seats held for them pass on at once."""
+    count = 0
+    for signup in session.scalars(select(Signup).where(Signup.user_id == user.id,
+                                                       Signup.status == OFFERED)):
+        signup.offered_until = as_utc(now)
+        expire_offer(session, signup, now=now, offer_minutes=offer_minutes)
+        _cancel_notices(session, signup, kinds=("waitlist.offer", "waitlist.offer_expiry"))
         count += 1
     return count
 
@@ -346,7 +385,7 @@ def slot_roster(session: Session, slot: Slot) -> list[tuple[str, str]]:
 
 
 def _schedule_notices(session: Session, signup: Signup, slot: Slot, *,
-                      first: bool = False) -> None:
+                      first: bool = False, now: datetime | None = None) -> None:
     """Reminders before a confirmed slot and the "how did it go?" after it.
 
     `first`: a new sign-up, which has no notices yet, so they go in with one INSERT;
@@ -354,14 +393,16 @@ def _schedule_notices(session: Session, signup: Signup, slot: Slot, *,
     if signup.status != CONFIRMED:
         return
 
-    now = utcnow()
-    times = reminder_times(config_of(session), as_utc(slot.starts_at))
+    config = config_of(session)
+    times = reminder_times(config, as_utc(slot.starts_at), as_utc(now or utcnow()))
+    # a reminder due at once in quiet hours (signed up late for an early start) goes now
     rows = [{"user_id": signup.user_id, "kind": "activity.reminder", "ref": str(signup.id),
-             "due_at": due, "dedupe_key": f"activity.reminder:{signup.id}:{suffix}"}
-            for suffix, due in times if due > now]
+             "due_at": due, "dedupe_key": f"activity.reminder:{signup.id}:{suffix}",
+             "urgent": in_quiet_hours(config, due)}
+            for suffix, due in times]
     rows.append({"user_id": signup.user_id, "kind": "activity.feedback",
                  "ref": str(signup.id), "due_at": as_utc(slot.ends_at) + timedelta(minutes=30),
-                 "dedupe_key": f"activity.feedback:{signup.id}"})
+                 "dedupe_key": f"activity.feedback:{signup.id}", "urgent": False})
     if first:
         enqueue_many(session, rows)
         return
@@ -376,9 +417,10 @@ def reschedule_notices(session: Session, slot: Slot) -> None:
         _schedule_notices(session, signup, slot)
 
 
-def _offer_notices(session: Session, signup: Signup, until: datetime) -> None:
+def _offer_notices(session: Session, signup: Signup, begins: datetime,
+                   until: datetime) -> None:
     enqueue(session, user_id=signup.user_id, kind="waitlist.offer", ref=str(signup.id),
-            due_at=utcnow(), urgent=True,
+            due_at=begins, urgent=True,
             dedupe_key=f"waitlist.offer:{signup.id}:{until.isoformat()}")
     enqueue(session, user_id=signup.user_id, kind="waitlist.offer_expiry", ref=str(signup.id),
             due_at=until, urgent=True,

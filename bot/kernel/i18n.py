@@ -10,6 +10,7 @@ translations. やさしい日本語 has its own catalog, `ja_easy`; it formats d
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
@@ -17,7 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -95,20 +97,35 @@ def language_name(locale: str) -> str:
 
 
 def match_locale(bcp47: str | None, default: str = "ja") -> str:
-    """The supported locale for a LINE profile language tag such as 'en-US' or 'zh-Hans'."""
+    """The supported locale closest to a LINE profile language tag such as 'en-US' or
+    'zh-Hant-TW': the one of the same language (script and region aside: Chinese in
+    traditional characters is read far better in simplified Chinese than in Japanese), else
+    `default`. やさしい日本語 is chosen by people, never from a profile."""
     if not bcp47:
         return default
-    tag = bcp47.replace("_", "-").lower()
-    if tag.startswith("zh"):
-        simplified = tag in ("zh", "zh-cn", "zh-sg") or tag.startswith("zh-hans")
-        return "zh_Hans" if simplified else default
-    primary = tag.split("-")[0]
-    return primary if primary in SUPPORTED_LOCALES and primary != "ja_easy" else default
+    language = bcp47.replace("_", "-").split("-")[0].lower()
+    by_language = {Locale.parse(tag).language: code
+                   for code, (tag, _name) in SUPPORTED_LOCALES.items() if code != "ja_easy"}
+    return by_language.get(language, default)
 
 
 def format_when(value: datetime, locale: str, tz: str = "Asia/Tokyo") -> str:
-    """A date and time as a person reads it in their language, in the ward's time zone."""
-    return format_datetime(value, "medium", tzinfo=ZoneInfo(tz), locale=babel_locale(locale))
+    """A date and time as a person reads it in their language, in the ward's time zone: the
+    locale's medium date with its short time (a medium time would show seconds)."""
+    where, zone = babel_locale(locale), ZoneInfo(tz)
+    return get_datetime_format("medium", locale=where).format(
+        format_time(value, "short", tzinfo=zone, locale=where),
+        format_date(value.astimezone(zone), "medium", locale=where))
+
+
+def format_names(names: Iterable[str], locale: str) -> str:
+    """Names in a sentence, with the language's own separators ("環境、福祉", "a, b, and c")."""
+    return format_list(list(names), style="standard", locale=babel_locale(locale))
+
+
+def format_short_day(value: date, locale: str) -> str:
+    """A day as a filter or a card shows it: "12月13日(日)", "Sun, Dec 13"."""
+    return format_skeleton("MMMEd", value, locale=babel_locale(locale))
 
 
 def format_day(value: date, locale: str) -> str:

@@ -8,11 +8,12 @@ from collections.abc import Callable
 
 from bot.kernel.composer import Choice, Composer
 from bot.kernel.engine import Context, Input, Reply
+from bot.kernel.i18n import format_names
 from models.initiatives import HELP_KINDS
 
 
 def help_labels(out: Composer, codes: list[str]) -> str:
-    return ", ".join(out._(HELP_KINDS[c]) for c in codes if c in HELP_KINDS)
+    return format_names((out._(HELP_KINDS[c]) for c in codes if c in HELP_KINDS), out.locale)
 
 
 def ask_kinds(ctx: Context, step: str, key: str, question: str, data: dict,

@@ -8,7 +8,7 @@ import secrets
 
 from bot.kernel.composer import Choice, Composer
 from bot.kernel.engine import Context, Input, Reply
-from bot.kernel.i18n import gettext
+from bot.kernel.i18n import N_, gettext
 from dialogs.supporters.live import (
     CODE_DIGITS,
     CODE_SECONDS,
@@ -18,6 +18,25 @@ from dialogs.supporters.live import (
 )
 from models.supporters import on_duty, open_help_request
 from models.users import User, audit
+
+# where a resident is stuck, as the helper reads it: the part of the bot the step belongs to
+# (the step names themselves are internal keys)
+FLOW_NAMES = {
+    "announce": N_("Announcements"),
+    "checkin": N_("Check in"),
+    "find": N_("Find activities"),
+    "gathering": N_("Initiatives"),
+    "ideas": N_("Idea calls"),
+    "initiative": N_("Initiatives"),
+    # Translators: where a resident asking for help is: the first questions after adding the bot
+    "onboarding": N_("Getting started"),
+    "recommend": N_("Recommended"),
+    "settings": N_("Settings"),
+    "signup": N_("Sign up"),
+    "subscriptions": N_("Notifications"),
+    "supporters": N_("Supporter tools"),
+}
+THE_MENU = N_("the menu")  # no dialog: the resident was at the menu
 
 
 def on_ask_supporter(ctx: Context, inp: Input) -> Reply:
@@ -56,7 +75,7 @@ def _request_card(ctx: Context, helper: User, resident: User, request_id: int,
     """The help request as an on-duty helper reads it: who, and where they are stuck."""
     locale = helper.locale
     out = Composer(locale, "standard", ctx.codec)
-    where = step or gettext(locale, "the menu")
+    where = gettext(locale, FLOW_NAMES.get(step.split(".")[0], THE_MENU))
     return out.card(
         gettext(locale, "{name} asks for help", name=display_name(resident, locale)),
         [gettext(locale, "Where: {where}", where=where)],

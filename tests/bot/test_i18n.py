@@ -1,3 +1,4 @@
+import re
 import shutil
 from datetime import UTC, datetime
 
@@ -21,7 +22,9 @@ def test_line_profile_languages_map_to_supported_locales():
     assert match_locale("en-US") == "en"
     assert match_locale("zh-Hans") == "zh_Hans"
     assert match_locale("zh-CN") == "zh_Hans"
-    assert match_locale("zh-TW") == "ja"  # traditional Chinese is not supported: Japanese
+    # traditional Chinese is not supported: simplified Chinese is closer than Japanese
+    for tag in ("zh-TW", "zh-Hant", "zh-Hant-TW", "zh-HK", "zh_Hant"):
+        assert match_locale(tag) == "zh_Hans", tag
     assert match_locale("ko") == "ko"
     assert match_locale("ne-NP") == "ne"
     assert match_locale(None) == "ja"
@@ -35,6 +38,14 @@ def test_times_are_shown_in_tokyo_time_in_each_language():
     assert "10:30" in format_when(moment, "ko")
     for locale in SUPPORTED_LOCALES:
         assert "2026" in format_when(moment, locale)
+
+
+def test_dates_and_times_are_shown_without_seconds():
+    moment = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)  # 14:00 in Tokyo
+    for locale in SUPPORTED_LOCALES:
+        shown = format_when(moment, locale)
+        assert not re.search(r"\d:\d\d:\d\d", shown), (locale, shown)
+        assert re.search(r"(14|2):00", shown), (locale, shown)
 
 
 @pytest.fixture

@@ -84,6 +84,21 @@ def test_an_early_start_gets_no_reminder_in_the_night(app):
     assert in_quiet_hours(app.config, datetime(2030, 5, 3, 5, 0, tzinfo=TOKYO))
 
 
+def test_a_reminder_due_in_quiet_hours_moves_to_just_before_them(app):
+    starts = datetime(2030, 5, 3, 7, 30, tzinfo=TOKYO)  # signed up at 20:00 the evening before
+    signed_up = datetime(2030, 5, 2, 20, 0, tzinfo=TOKYO)
+    assert reminder_times(app.config, starts, signed_up) == [
+        ("hours_before", datetime(2030, 5, 2, 20, 59, tzinfo=TOKYO))]
+
+
+def test_a_reminder_whose_allowed_time_has_passed_is_due_at_once(app):
+    starts = datetime(2030, 5, 3, 7, 30, tzinfo=TOKYO)
+    signed_up = datetime(2030, 5, 2, 22, 15, tzinfo=TOKYO)
+    assert reminder_times(app.config, starts, signed_up) == [("hours_before", signed_up)]
+    after_the_start = datetime(2030, 5, 3, 7, 45, tzinfo=TOKYO)
+    assert reminder_times(app.config, starts, after_the_start) == []
+
+
 def test_a_due_reminder_is_pushed_once_with_the_details(app, sim, events):
     users = add_users(app, sim, 1)
     event = add_event(app)

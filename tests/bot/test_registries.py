@@ -34,5 +34,5 @@ def test_a_scheduler_app_has_every_renderer_and_job(instance_dir, redis_url, dat
                       "DATABASE_URL": database_url, "REDIS_URL": redis_url,
                       "LINE_CHANNEL_SECRET": None, "LINE_CHANNEL_ACCESS_TOKEN": None})
     assert set(app.extensions["machibot.renderers"]) == set(outbox.KINDS)
-    assert {job.name for job in app.extensions["machibot.jobs"]} == {"notify.dispatch",
-                                                                   "photos.sweep"}
+    assert {job.name for job in app.extensions["machibot.jobs"]} == {
+        "notify.dispatch", "photos.sweep", "waitlist.expire"}

@@ -100,6 +100,9 @@ def test_a_picked_date_finds_that_day(app, resident):
     resident.taps(_("Find activities"))
     resident.taps(_("Pick a date"), date=day.isoformat())
     assert _titles(resident) == ["十日後"]
+    lead = resident.texts()[0]
+    assert day.isoformat() not in lead  # the day as people write it: "12月13日(日)"
+    assert f"{day.month}月{day.day}日" in lead
 
 
 def test_a_keyword_in_any_language_finds_by_category_or_text(app, resident):

@@ -162,6 +162,31 @@ def test_a_freed_seat_is_offered_to_the_first_on_the_waitlist(app, resident, mak
     assert sorted(s.status for s in _signups(app)) == ["cancelled", "confirmed"]
 
 
+def test_blocking_the_bot_passes_a_seat_held_for_you_on_at_once(app, resident, make_user):
+    make_slot(app, code="123", capacity=1)
+    resident.says("参加 123")
+    resident.taps(_("Sign up"))
+    waiting = []
+    for name in ("鈴木", "田中"):
+        person = make_user(name, "ja")
+        person.follow()
+        person.taps(_("I agree"))
+        person.taps(_("Standard"))
+        person.says("参加 123")
+        person.taps(_("Join the waitlist"))
+        waiting.append(person)
+    resident.taps(_("My schedule"))
+    resident.taps(_("Cancel sign-up"))
+    resident.taps(_("Cancel it"))
+    assert sorted(s.status for s in _signups(app)) == ["cancelled", "offered", "waitlisted"]
+    waiting[0].unfollow()
+    assert sorted(s.status for s in _signups(app)) == ["cancelled", "cancelled", "offered"]
+    waiting[1].says("menu")
+    waiting[1].taps(_("My schedule"))
+    waiting[1].taps(_("Take the seat"))
+    assert sorted(s.status for s in _signups(app)) == ["cancelled", "cancelled", "confirmed"]
+
+
 def test_simple_mode_signs_up_by_taps_alone(app, make_user):
     make_slot(app, code="123")
     person = make_user("佐藤", "ja")
@@ -202,3 +227,25 @@ def test_a_sign_up_step_takes_at_most_six_sql_statements(app, resident, capacity
     assert len(_signups(app, status)) == 1
     assert len(asked) <= 6, "\n".join(asked)
     assert len(signed) <= 6, "\n".join(signed)
+
+
+def test_simple_mode_schedule_pages_five_sign_ups_four_choices_at_most(app, make_user):
+    titles = [f"活動{n}" for n in range(5)]
+    for n, title in enumerate(titles):
+        make_slot(app, code=f"{300 + n}", title=title, starts_in=timedelta(days=n + 1))
+    person = make_user("佐藤", "ja")
+    person.follow()
+    person.taps(_("I agree"))
+    person.taps(_("Simple"))
+    for n in range(5):
+        person.says(f"参加 {300 + n}")
+        person.taps(_("Sign up"))
+    assert len(_signups(app, "confirmed")) == 5
+    person.taps(_("My schedule"))
+    seen = []
+    for _page in range(5):
+        assert len(person.choices()) <= 4, person.choices()
+        assert _("Back to menu") in person.choices()
+        seen += [t for t in titles if t in str(person.last)]
+        person.taps(_("More"))
+    assert sorted(seen) == titles

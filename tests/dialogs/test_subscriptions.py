@@ -31,6 +31,19 @@ def test_following_a_topic_brings_new_items_of_it(app, resident):
     assert (row.kind, row.ref) == ("new_item", "idea_call:7")
 
 
+def test_a_japanese_list_of_topics_reads_with_the_japanese_comma(app, resident):
+    resident.says(ja("menu"))
+    resident.taps(ja("Notifications"))
+    resident.taps(ja("Topics"))
+    resident.taps("✗ " + ja("Environment"))
+    resident.taps("✗ " + ja("Welfare"))
+    resident.taps(ja("Done"))
+    said = resident.last_text()
+    assert ja("Environment") + "、" + ja("Welfare") in said or (
+        ja("Welfare") + "、" + ja("Environment") in said), said
+    assert ", " not in said
+
+
 def test_a_daily_digest_waits_for_the_chosen_hour(app, resident):
     resident.says(ja("menu"))
     resident.taps(ja("Notifications"))

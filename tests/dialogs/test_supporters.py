@@ -186,7 +186,8 @@ def test_help_request_reaches_on_duty_helpers_with_its_context(app, resident, su
     resident.taps(_("Ask a supporter"))
     [card] = supporter.new_messages()
     text = str(card)
-    assert "山田花子" in text and "settings.ask_mode" in text
+    assert "山田花子" in text and _("Where: {where}", where=_("Settings")) in text
+    assert "settings.ask_mode" not in text  # a person reads names, never internal keys
     assert resident.user_id not in text
     supporter.taps(_("Accept"))
     told = "\n".join(str(m) for m in resident.new_messages())
@@ -278,3 +279,11 @@ def test_call_the_help_desk_offers_a_tel_link(app, resident):
     resident.taps(_("Call the help desk"))
     action = resident.find_action(_("Call"))
     assert action["type"] == "uri" and action["uri"].startswith("tel:")
+
+
+def test_every_step_a_resident_can_be_at_has_a_name_a_helper_can_read():
+    from dialogs.supporters.asking import FLOW_NAMES
+    from handlers import build_router
+
+    flows = {name.split(".")[0] for name in build_router().steps}
+    assert flows <= set(FLOW_NAMES), flows - set(FLOW_NAMES)

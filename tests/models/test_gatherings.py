@@ -56,6 +56,18 @@ def test_changing_an_answer_moves_the_reminders(app, gathering_id):
         assert {r.status for r in session.scalars(select(Notification))} == {"cancelled"}
 
 
+def test_an_answer_late_in_the_evening_still_gets_a_reminder(app, gathering_id):
+    with session_scope(app) as session:
+        gathering = session.get(gat.Gathering, gathering_id)
+        user_id = gathering.created_by_id or session.scalars(select(User.id)).one()
+        gathering.starts_at = datetime(2031, 1, 14, 22, 30, tzinfo=UTC)  # 07:30 in Tokyo
+        answered = datetime(2031, 1, 14, 11, 0, tzinfo=UTC)  # 20:00 the evening before
+        gat.answer(session, gathering, user_id, gat.ATTEND, config=app.config, now=answered)
+        rows = session.scalars(select(Notification)).all()
+        assert [r.due_at.replace(tzinfo=UTC) for r in rows] == [
+            datetime(2031, 1, 14, 11, 59, tzinfo=UTC)]
+
+
 def test_the_calendar_file(app, client, gathering_id):
     with session_scope(app) as session:
         token = session.get(gat.Gathering, gathering_id).ics_token
