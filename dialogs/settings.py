@@ -17,7 +17,7 @@ from __future__ import annotations
 from bot.kernel.composer import Choice, page_of
 from bot.kernel.engine import Context, Dialog, Input, Reply
 from bot.kernel.i18n import SUPPORTED_LOCALES, language_name
-from dialogs.common.consent import ask_consent, privacy_notice
+from dialogs.common.consent import ask_consent, kept_of, privacy_notice
 from dialogs.menu import main_menu
 from models.erasure import delete_personal_data
 
@@ -42,7 +42,7 @@ def on_settings(ctx: Context, inp: Input) -> Reply:
 
 def ask_language(ctx: Context, *, then: str = "menu", page: int = 0) -> Reply:
     codes = list(SUPPORTED_LOCALES)
-    data = {"then": then, "page": page}
+    data = {"then": then, "page": page, **kept_of(ctx.state.data)}
     if ctx.out.simple:
         shown, page, _pages = page_of(codes, page, LANGUAGES_PER_SIMPLE_PAGE)
         data["page"] = page
@@ -72,7 +72,8 @@ def on_language(ctx: Context, inp: Input) -> Reply:
     lead = ctx._("The language is now {language}.", language=language_name(inp.value))
     if then == "consent":
         reply = ask_consent(ctx)
-        return Reply([ctx.out.text(lead, back=False), *reply.messages], next=reply.next, data={})
+        return Reply([ctx.out.text(lead, back=False), *reply.messages], next=reply.next,
+                     data=kept_of(ctx.state.data))
     return main_menu(ctx, inp, lead=lead)
 
 
