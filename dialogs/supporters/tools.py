@@ -10,6 +10,7 @@ from bot.kernel.composer import Choice, Composer
 from bot.kernel.engine import Context, Input, Reply
 from bot.kernel.i18n import gettext
 from dialogs.menu import main_menu
+from dialogs.supporters.asking import request_card
 from dialogs.supporters.live import (
     PAIR_SECONDS,
     acting_key,
@@ -27,6 +28,7 @@ from models.supporters import (
     end_session,
     is_on_duty,
     my_residents,
+    open_help_requests,
     set_on_duty,
     start_session,
 )
@@ -81,7 +83,16 @@ def on_duty_toggle(ctx: Context, inp: Input) -> Reply:
     on = inp.args.get("on") == "1"
     set_on_duty(ctx.session, ctx.user, on, ctx.now)
     audit(ctx.session, "support.duty", actor=ctx.user, on=on)
-    return support_menu(ctx)
+    menu = support_menu(ctx)
+    if not on:
+        return menu
+    # requests made while no one was on duty are still open: show them to accept
+    cards = []
+    for request in open_help_requests(ctx.session, ctx.now):
+        resident = ctx.session.get(User, request.resident_id)
+        if resident is not None and resident.id != ctx.user.id:
+            cards.append(request_card(ctx, ctx.user, resident, request.id, request.step))
+    return Reply([*cards, *menu.messages])
 
 
 @supporter_only

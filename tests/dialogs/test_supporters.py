@@ -278,3 +278,59 @@ def test_call_the_help_desk_offers_a_tel_link(app, resident):
     resident.taps(_("Call the help desk"))
     action = resident.find_action(_("Call"))
     assert action["type"] == "uri" and action["uri"].startswith("tel:")
+
+
+def test_nobody_on_duty_says_so_and_gives_the_help_desk_at_once(app, resident):
+    resident.says("menu")
+    resident.taps(_("Ask a supporter"))
+    text = resident.last_text()
+    assert _("No supporter is on duty right now.") in text
+    assert _("We have also asked the supporters on duty. We will tell you who will help.") \
+        not in text
+    assert _("Help desk: {phone} ({hours})", phone=app.config["HELP_DESK_PHONE"],
+             hours=app.config["HELP_DESK_HOURS"]) in text
+    assert _("Call") in resident.choices()
+    with session_scope(app) as session:
+        assert session.scalars(select(HelpRequest.status)).one() == "open"
+
+
+def test_a_supporter_coming_on_duty_sees_the_open_request_and_can_accept(app, resident,
+                                                                       supporter):
+    resident.says("menu")
+    resident.taps(_("Ask a supporter"))
+    supporter.says("menu")
+    supporter.taps(_("Supporter tools"))
+    supporter.taps(_("Go on duty"))
+    assert _("{name} asks for help", name="山田花子") in supporter.last_text()
+    supporter.taps(_("Accept"))
+    assert _("{name} will help you now.", name="佐藤サポーター") in \
+        "\n".join(str(m) for m in resident.new_messages())
+
+
+def test_the_resident_is_told_when_no_one_accepted_in_time(app, resident):
+    from bot.notify.dispatch import dispatch
+
+    resident.says("menu")
+    resident.taps(_("Ask a supporter"))
+    dispatch(app, datetime.now(UTC) + timedelta(minutes=5))
+    assert resident.new_messages() == []
+    dispatch(app, datetime.now(UTC) + timedelta(minutes=31))
+    told = "\n".join(str(m) for m in resident.new_messages())
+    assert _("No supporter could accept your request. Please call the help desk: "
+             "{phone} ({hours})", phone=app.config["HELP_DESK_PHONE"],
+             hours=app.config["HELP_DESK_HOURS"]) in told
+
+
+def test_an_accepted_request_sends_no_such_notice(app, resident, supporter):
+    from bot.notify.dispatch import dispatch
+
+    supporter.says("menu")
+    supporter.taps(_("Supporter tools"))
+    supporter.taps(_("Go on duty"))
+    resident.says("menu")
+    resident.taps(_("Ask a supporter"))
+    supporter.new_messages()
+    supporter.taps(_("Accept"))
+    resident.new_messages()
+    dispatch(app, datetime.now(UTC) + timedelta(minutes=31))
+    assert resident.new_messages() == []
