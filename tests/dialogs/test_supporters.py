@@ -334,3 +334,36 @@ def test_an_accepted_request_sends_no_such_notice(app, resident, supporter):
     resident.new_messages()
     dispatch(app, datetime.now(UTC) + timedelta(minutes=31))
     assert resident.new_messages() == []
+
+
+def test_a_paired_supporter_deleting_their_data_ends_the_help_first(app, resident, supporter):
+    pair_by_code(resident, supporter)
+    resident.new_messages()
+    supporter.says("settings")
+    supporter.taps(_("Delete my data"))
+    assert _("The help session in progress ends first.") in supporter.last_text()
+    supporter.taps(_("Delete"))
+    assert _("Your data has been deleted. Thank you for using the bot. To start again, just "
+             "send a message.") in supporter.last_text()
+    assert supporter.user_row() is None
+    row = resident.user_row()
+    assert row is not None and row.consented_at is not None  # the resident's data is theirs
+    assert _("The help session with {name} has ended.", name="佐藤サポーター") in \
+        "\n".join(str(m) for m in resident.new_messages())
+    assert get_redis(app).get(live.helped_key(resident.user_id)) is None
+    assert get_redis(app).get(live.acting_key(supporter.user_id)) is None
+    resident.says("menu")  # the resident's own turn, no longer helped
+    assert _("What would you like to do?") in resident.last_text()
+
+
+def test_a_helped_resident_deleting_their_data_ends_the_help_first(app, resident, supporter):
+    pair_by_code(resident, supporter)
+    supporter.new_messages()
+    resident.says("settings")
+    resident.taps(_("Delete my data"))
+    resident.taps(_("Delete"))
+    assert resident.user_row() is None
+    assert get_redis(app).get(live.acting_key(supporter.user_id)) is None
+    supporter.new_messages()
+    supporter.says("simple mode")  # their own turn again
+    assert supporter.user_row().mode == "simple"
