@@ -336,6 +336,8 @@ def results(ctx: Context) -> Reply:
                                      "announce", v="cancel", n=announcement.id))
     if len(lines) == (1 if month else 0):
         lines.append(ctx._("No announcements yet."))
+    if ctx.out.simple:  # room beside "back to menu"
+        choices = choices[:SIMPLE_CHOICE_LIMIT - 1]
     return Reply([ctx.out.text("\n".join(lines), choices)])
 
 

@@ -282,3 +282,19 @@ def test_machibot_announce_cancel(app, staff, readers):
 def _announcement_ids(app) -> list[int]:  # type: ignore[no-untyped-def]
     with session_scope(app) as session:
         return list(session.scalars(select(Announcement.id)))
+
+
+def test_simple_mode_results_with_many_scheduled_keep_to_four_choices(app, staff, tmp_path):
+    path = tmp_path / "notice.txt"
+    path.write_text("断水のお知らせ", encoding="utf-8")
+    runner = app.test_cli_runner()
+    for _number in range(5):
+        result = runner.invoke(args=["announce", str(path), "--at", "2031-01-05T09:30",
+                                     "--yes"])
+        assert result.exit_code == 0, result.output
+    staff.says("simple mode")
+    staff.says("お知らせ配信")
+    staff.taps(ja("Results"))
+    assert "断水のお知らせ" in staff.last_text()
+    assert len(staff.choices()) <= SIMPLE_CHOICE_LIMIT
+    assert ja("Back to menu") in staff.choices()
