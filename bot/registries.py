@@ -19,6 +19,7 @@ from bot.scheduler import Job
 from dialogs import gatherings, volunteering
 from dialogs.idea_calls import notices as idea_call_notices
 from dialogs.initiatives import notices as initiative_notices
+from dialogs.supporters import asking as support_asking
 from models import ideas
 from models import initiatives as initiative_rows
 from models import photos as photo_rows
@@ -51,6 +52,7 @@ RENDERERS: dict[str, Renderer] = {
     "idea.status": Renderer(idea_call_notices.render_status, "personal"),
     "idea.adopted": Renderer(idea_call_notices.render_adopted, "new_items", per_user=False),
     "idea_call.deadline": Renderer(idea_call_notices.render_deadline, "reminders"),
+    "support.unanswered": Renderer(support_asking.render_unanswered, "personal"),
 }
 
 JOBS: tuple[Job, ...] = (

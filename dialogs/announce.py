@@ -4,7 +4,9 @@
 stateDiagram-v2
     [*] --> start: "announce" / postback announce (staff only)
     start --> ask_text: New announcement
-    start --> [*]: Results (targeted, sent, failed)
+    start --> [*]: Results (targeted, sent, failed; Cancel No. N for one not yet due)
+    [*] --> confirm_cancel: Cancel No. N (staff only)
+    confirm_cancel --> [*]: Cancel it (outbox rows cancelled, audit-logged) / Keep it
     ask_text --> ask_more: Japanese text typed
     ask_more --> ask_more: More (simple mode: the next languages)
     ask_more --> ask_translation: a language
@@ -43,6 +45,8 @@ from dialogs.menu import main_menu
 from models.announcements import (
     SEGMENTS,
     Announcement,
+    cancel_announcement,
+    cancellable,
     count_recipients,
     create,
     recent,
@@ -59,6 +63,7 @@ ASK_SEGMENT = "announce.ask_segment"
 ASK_VALUES = "announce.ask_values"
 PREVIEW = "announce.preview"
 CONFIRM = "announce.confirm"
+CONFIRM_CANCEL = "announce.confirm_cancel"
 WORDS = re.compile(r"(?i)announce|announcement|お知らせ配信")
 MORE = "__more"
 
@@ -312,6 +317,7 @@ def on_confirm(ctx: Context, inp: Input) -> Reply:
 
 def results(ctx: Context) -> Reply:
     lines = []
+    choices: list[Choice] = []
     month = monthly_limit_reached(ctx.app)
     if month:
         lines.append(ctx._("LINE's monthly message limit was reached ({month}): only urgent "
@@ -325,15 +331,63 @@ def results(ctx: Context) -> Reply:
             when=format_when(announcement.send_at or announcement.created_at, ctx.locale,
                              ctx.config["BOT_TIMEZONE"]),
             targeted=announcement.targeted, sent=announcement.sent, failed=announcement.failed))
+        if cancellable(ctx.session, announcement.id, ctx.now) is not None:
+            choices.append(Choice.go(ctx._("Cancel No. {number}", number=announcement.id),
+                                     "announce", v="cancel", n=announcement.id))
     if len(lines) == (1 if month else 0):
         lines.append(ctx._("No announcements yet."))
-    return Reply([ctx.out.text("\n".join(lines))])
+    if ctx.out.simple:  # room beside "back to menu"
+        choices = choices[:SIMPLE_CHOICE_LIMIT - 1]
+    return Reply([ctx.out.text("\n".join(lines), choices)])
+
+
+def ask_cancel(ctx: Context, inp: Input) -> Reply:
+    try:
+        number = int(inp.args.get("n", ""))
+    except ValueError:
+        return results(ctx)
+    announcement = cancellable(ctx.session, number, ctx.now)
+    if announcement is None:
+        return Reply([ctx.out.text(ctx._(
+            "Announcement {number} can no longer be cancelled: it is being sent, was sent "
+            "or was cancelled.", number=number))])
+    text = next(iter(announcement.texts.values()), "")
+    question = ctx._("Cancel announcement {number} ({start}), due {when} for {count} people?",
+                     number=number, start=text[:15], count=announcement.targeted,
+                     when=format_when(announcement.send_at, ctx.locale,
+                                      ctx.config["BOT_TIMEZONE"]))
+    yes = Choice.answer(CONFIRM_CANCEL, ctx._("Cancel it"), "yes")
+    # Translators: leaves a scheduled announcement as it is
+    no = Choice.answer(CONFIRM_CANCEL, ctx._("Keep it"), "no")
+    return Reply([ctx.out.confirm(question, yes, no)], next=CONFIRM_CANCEL,
+                 data={"id": number})
+
+
+@staff_only
+def on_confirm_cancel(ctx: Context, inp: Input) -> Reply:
+    number = int(ctx.state.data.get("id", 0))
+    if inp.value != "yes":
+        return main_menu(ctx, inp, lead=ctx._("Nothing changed: announcement {number} will be "
+                                               "sent as planned.", number=number))
+    announcement = cancellable(ctx.session, number, ctx.now)
+    if announcement is None:
+        return Reply([ctx.out.text(ctx._(
+            "Announcement {number} can no longer be cancelled: it is being sent, was sent "
+            "or was cancelled.", number=number))])
+    stopped = cancel_announcement(ctx.session, announcement)
+    audit(ctx.session, "announce.cancel", actor=ctx.user, announcement=number,
+          cancelled=stopped)
+    return Reply([ctx.out.text(ctx._(
+        "Announcement {number} is cancelled: {count} messages will not be sent.",
+        number=number, count=stopped))])
 
 
 @staff_only
 def on_entry(ctx: Context, inp: Input) -> Reply:
     if inp.args.get("v") == "results":
         return results(ctx)
+    if inp.args.get("v") == "cancel":
+        return ask_cancel(ctx, inp)
     return on_start(ctx, inp)
 
 
@@ -353,6 +407,7 @@ dialog = Dialog(
         ASK_VALUES: on_values,
         PREVIEW: on_preview,
         CONFIRM: on_confirm,
+        CONFIRM_CANCEL: on_confirm_cancel,
     },
     prompts={
         START: lambda ctx: on_start(ctx, Input("postback", action="announce")),

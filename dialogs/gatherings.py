@@ -201,8 +201,14 @@ def on_confirm(ctx: Context, inp: Input) -> Reply:
     invited = invite_everyone(ctx, gathering, initiative, call)
     audit(ctx.session, "gathering.schedule", actor=ctx.user, gathering=gathering.id,
           invited=invited)
-    text = ctx._("Scheduled. {count} people were invited; you will see who attends here.",
-                 count=invited)
+    if invited:
+        text = ctx._("Scheduled. {count} people were invited; you will see who attends here.",
+                     count=invited)
+    elif initiative is not None:
+        text = ctx._("Scheduled. No one is interested yet: whoever expresses interest will be "
+                     "invited.")
+    else:
+        text = ctx._("Scheduled. No one has sent an idea yet; anyone can join.")
     return Reply([ctx.out.text(text, [Choice.go(ctx._("Details"), "gathering", g=gathering.id)])])
 
 

@@ -9,17 +9,22 @@ stateDiagram-v2
     settings.ask_language --> ask_consent: language chosen
     ask_consent --> ask_mode: agree
     ask_mode --> menu: standard / simple
+    ask_mode --> resumed: standard / simple, with a kept first message
 ```
 
 Until a person agrees to the privacy notice, everything but help and language brings them
 back to the notice: the bot keeps nothing about them beyond their LINE id and settings.
+What they typed meanwhile (a QR code's link types "参加 1013" for them) is kept in the
+dialog's data, not stored: once the mode is chosen, the router handles it as if typed
+again when it starts something (`kept_message` and `resumed`, called by handlers.events),
+so the sign-up goes on where it began.
 """
 
 from __future__ import annotations
 
 from bot.kernel.composer import Choice
 from bot.kernel.engine import Context, Dialog, Input, Reply
-from dialogs.common.consent import ASK_CONSENT, ask_consent
+from dialogs.common.consent import ASK_CONSENT, KEPT, KEPT_MAX, ask_consent, kept_of
 from dialogs.menu import main_menu
 from dialogs.settings import ask_language
 from models.users import audit, record_consent
@@ -27,8 +32,9 @@ from models.users import audit, record_consent
 ASK_MODE = "onboarding.ask_mode"
 
 
-def greet(ctx: Context, *, is_new: bool) -> Reply:
-    """Answer a follow event."""
+def greet(ctx: Context, *, is_new: bool, inp: Input | None = None) -> Reply:
+    """Answer a follow event, or the first message of someone the bot did not know yet
+    (`inp`: kept to be handled after the consent and the mode)."""
     name = ctx.user.display_name or ""
     if ctx.user.consented_at is not None:
         lead = ctx._("Welcome back, {name}! Your settings are as you left them.", name=name)
@@ -37,7 +43,22 @@ def greet(ctx: Context, *, is_new: bool) -> Reply:
                   "activities and volunteering, and share your ideas for the town.", name=name)
     consent = ask_consent(ctx)
     return Reply([ctx.out.text(hello, back=False), *consent.messages], next=ASK_CONSENT,
-                 data={})
+                 data=_keep({}, inp))
+
+
+def _keep(data: dict, inp: Input | None) -> dict:
+    """`data` with the typed text of `inp` kept (the latest one wins)."""
+    if inp is not None and inp.kind == "text" and inp.text.strip():
+        return {**data, KEPT: inp.text.strip()[:KEPT_MAX]}
+    return data
+
+
+def kept_message(ctx: Context, inp: Input, reply: Reply) -> str | None:
+    """The first message to handle now: the one kept through onboarding, when `reply` (to
+    `inp`) has just ended it. Read before the reply is applied to the state."""
+    if inp.answers(ASK_MODE) and reply.next is None and ctx.user.consented_at is not None:
+        return kept_of(ctx.state.data).get(KEPT)
+    return None
 
 
 def on_consent(ctx: Context, inp: Input) -> Reply:
@@ -52,10 +73,16 @@ def on_consent(ctx: Context, inp: Input) -> Reply:
                      "tap \"I agree\".")
         reply = ask_consent(ctx)
         return Reply([ctx.out.text(lead, back=False), *reply.messages], next=ASK_CONSENT)
-    return ask_consent(ctx)
+    return _ask_keeping(ctx, inp)
+
+
+def _ask_keeping(ctx: Context, inp: Input) -> Reply:
+    reply = ask_consent(ctx)
+    return Reply(reply.messages, next=ASK_CONSENT, data=_keep(kept_of(ctx.state.data), inp))
 
 
 def ask_mode(ctx: Context) -> Reply:
+    """The look; the data keeps the first message kept so far."""
     text = "\n".join([
         ctx._("How would you like the bot to look?"),
         ctx._("Standard: all features."),
@@ -65,7 +92,8 @@ def ask_mode(ctx: Context) -> Reply:
         Choice.answer(ASK_MODE, ctx._("Standard"), "standard"),
         Choice.answer(ASK_MODE, ctx._("Simple"), "simple", style="primary"),
     ]
-    return Reply([ctx.out.choices(text, choices, back=False)], next=ASK_MODE)
+    return Reply([ctx.out.choices(text, choices, back=False)], next=ASK_MODE,
+                 data=kept_of(ctx.state.data))
 
 
 def on_mode(ctx: Context, inp: Input) -> Reply:
@@ -77,6 +105,14 @@ def on_mode(ctx: Context, inp: Input) -> Reply:
     return main_menu(ctx, inp, lead=lead)
 
 
+def resumed(ctx: Context, answer: Reply) -> Reply:
+    """The end of onboarding when the kept first message starts something: "All set!",
+    then `answer`, the router's answer to that message, in place of the menu."""
+    lead = ctx.out.text(ctx._("All set! Now, about the message you sent:"), back=False)
+    messages = answer.messages if len(answer.messages) >= 5 else [lead, *answer.messages]
+    return Reply(messages, next=answer.next, data=answer.data, keep=answer.keep)
+
+
 def gate(ctx: Context, inp: Input) -> Reply | None:
     """Before consent, bring every input back to the privacy notice."""
     if ctx.user.consented_at is not None:
@@ -85,7 +121,9 @@ def gate(ctx: Context, inp: Input) -> Reply | None:
     in_onboarding = step.startswith("onboarding.") or step == "settings.ask_language"
     if in_onboarding and inp.action in ("", "ans"):
         return None
-    return ask_consent(ctx)
+    if in_onboarding:
+        return ask_consent(ctx)
+    return _ask_keeping(ctx, inp)
 
 
 dialog = Dialog(

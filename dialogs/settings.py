@@ -17,8 +17,9 @@ from __future__ import annotations
 from bot.kernel.composer import Choice, page_of
 from bot.kernel.engine import Context, Dialog, Input, Reply
 from bot.kernel.i18n import SUPPORTED_LOCALES, language_name
-from dialogs.common.consent import ask_consent, privacy_notice
+from dialogs.common.consent import ask_consent, kept_of, privacy_notice
 from dialogs.menu import main_menu
+from dialogs.supporters.tools import end_help, in_help
 from models.erasure import delete_personal_data
 
 ASK_LANGUAGE = "settings.ask_language"
@@ -42,7 +43,7 @@ def on_settings(ctx: Context, inp: Input) -> Reply:
 
 def ask_language(ctx: Context, *, then: str = "menu", page: int = 0) -> Reply:
     codes = list(SUPPORTED_LOCALES)
-    data = {"then": then, "page": page}
+    data = {"then": then, "page": page, **kept_of(ctx.state.data)}
     if ctx.out.simple:
         shown, page, _pages = page_of(codes, page, LANGUAGES_PER_SIMPLE_PAGE)
         data["page"] = page
@@ -72,7 +73,8 @@ def on_language(ctx: Context, inp: Input) -> Reply:
     lead = ctx._("The language is now {language}.", language=language_name(inp.value))
     if then == "consent":
         reply = ask_consent(ctx)
-        return Reply([ctx.out.text(lead, back=False), *reply.messages], next=reply.next, data={})
+        return Reply([ctx.out.text(lead, back=False), *reply.messages], next=reply.next,
+                     data=kept_of(ctx.state.data))
     return main_menu(ctx, inp, lead=lead)
 
 
@@ -124,6 +126,8 @@ def on_privacy(ctx: Context, inp: Input) -> Reply:
 def ask_delete(ctx: Context) -> Reply:
     question = ctx._("Delete all your data? Your settings, sign-ups and history will be "
                      "removed and cannot be restored.")
+    if in_help(ctx):
+        question += "\n" + ctx._("The help session in progress ends first.")
     yes = Choice.answer(CONFIRM_DELETE, ctx._("Delete"), "yes")
     no = Choice.answer(CONFIRM_DELETE, ctx._("Keep my data"), "no")
     return Reply([ctx.out.confirm(question, yes, no)], next=CONFIRM_DELETE, data={})
@@ -138,6 +142,7 @@ def on_delete(ctx: Context, inp: Input) -> Reply:
         farewell = ctx._("Your data has been deleted. Thank you for using the bot. To start "
                          "again, just send a message.")
         message = ctx.out.text(farewell, back=False)
+        end_help(ctx)  # a pairing names the person: it ends first, the other side is told
         delete_personal_data(ctx.session, ctx.user)
         return Reply([message])
     if inp.value == "no":

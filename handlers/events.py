@@ -29,7 +29,7 @@ from bot.kernel.postback import InvalidPostback, PostbackCodec
 from bot.line import LineClient, LineError, describe, get_line
 from bot.redis_store import LuaScript
 from bot.richmenu.deployment import IDS_KEY, menu_for
-from dialogs.onboarding import greet
+from dialogs import onboarding
 from dialogs.supporters import live, proxy
 from handlers.router import Router
 from models.signups import pass_on_offers_of
@@ -260,10 +260,15 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
             look = (ctx.user.locale, ctx.user.mode)
             if inp.kind == "follow" or is_new:
                 state.step, state.data = None, {}
-                reply = greet(ctx, is_new=is_new)
+                reply = onboarding.greet(ctx, is_new=is_new, inp=inp)
             else:
                 reply = router.dispatch(ctx, inp)
+            kept = onboarding.kept_message(ctx, inp, reply)
             state.apply(reply)
+            if kept is not None and router.starts_something(kept):
+                # the message a new friend sent before agreeing, answered now
+                reply = onboarding.resumed(ctx, router.dispatch(ctx, Input("text", text=kept)))
+                state.apply(reply)
             messages = reply.messages
             if resident is not None:
                 session.flush()

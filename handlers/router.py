@@ -103,6 +103,11 @@ class Router:
             return inp.action
         return None
 
+    def starts_something(self, text: str) -> bool:
+        """Whether typed `text` is an entry trigger (such as "参加 123")."""
+        text = unicodedata.normalize("NFKC", text).strip()
+        return any(pattern.regex.fullmatch(text) for pattern in self.patterns)
+
     # -- dispatch ---------------------------------------------------------------------------
 
     def dispatch(self, ctx: Context, inp: Input) -> Reply:

@@ -145,8 +145,18 @@ def refresh_counts(session: Session, announcement: Announcement) -> dict[str, in
 
 
 def cancel_announcement(session: Session, announcement: Announcement) -> int:
+    """Stop what is still to be sent; returns how many messages will not be sent."""
     announcement.status = CANCELLED_ANN
     return cancel(session, ref=str(announcement.id), kind=KIND)
+
+
+def cancellable(session: Session, announcement_id: int, now: datetime) -> Announcement | None:
+    """The announcement, while it is scheduled and not yet due (else None)."""
+    announcement = session.get(Announcement, announcement_id)
+    if announcement is None or announcement.status != SCHEDULED \
+            or announcement.send_at is None or as_utc(announcement.send_at) <= as_utc(now):
+        return None
+    return announcement
 
 
 def recent(session: Session, limit: int = 5) -> list[Announcement]:
@@ -154,5 +164,5 @@ def recent(session: Session, limit: int = 5) -> list[Announcement]:
                                 .order_by(Announcement.id.desc()).limit(limit)))
 
 
-__all__ = ["Announcement", "SEGMENTS", "Segment", "schedule",
+__all__ = ["Announcement", "SEGMENTS", "Segment", "schedule", "cancellable",
            "refresh_counts", "count_recipients", "recipients", "CANCELLED"]

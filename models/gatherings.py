@@ -115,17 +115,20 @@ def schedule(session: Session, *, kind: str, starts_at: datetime, place: str = "
 
 
 def invite(session: Session, gathering: Gathering, user_ids: list[int], *,
-           now: datetime | None = None) -> int:
-    """Invite people (an outbox row each, due now); returns how many were new."""
+           now: datetime | None = None, shown: bool = False) -> int:
+    """Invite people (an outbox row each, due now; none when `shown`: the invitation is
+    in the reply they are reading); returns how many were new."""
     known = set(session.scalars(select(Rsvp.user_id).where(Rsvp.gathering_id == gathering.id)))
     new = 0
     for user_id in dict.fromkeys(user_ids):
         if user_id in known:
             continue
         session.add(Rsvp(gathering_id=gathering.id, user_id=user_id, answer=""))
+        new += 1
+        if shown:
+            continue
         enqueue(session, user_id=user_id, kind="gathering.invite", ref=gathering.ref,
                 due_at=now or utcnow(), dedupe_key=f"gathering:{gathering.id}:invite:{user_id}")
-        new += 1
     session.flush()
     return new
 

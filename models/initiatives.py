@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, bounded, utcnow
-from models.gatherings import Gathering, Rsvp
+from models.gatherings import Gathering, Rsvp, invite, upcoming
 from models.locales import N_
 from models.outbox import cancel, enqueue
 from models.photos import Photo, owners_of_sent
@@ -240,9 +240,12 @@ class NotOpen(ValueError):
 
 
 def express_interest(session: Session, initiative: Initiative, user: User, *,
-                     offers: list[str], message: str = "",
-                     now: datetime | None = None) -> Interest:
-    """Record interest (again: the answers are updated) and tell the presenter at once."""
+                     offers: list[str], message: str = "", now: datetime | None = None,
+                     invitation_shown: bool = False) -> Interest:
+    """Record interest (again: the answers are updated), tell the presenter at once (once
+    per interested person: a second time updates the answers without a second message),
+    and invite the person to the initiative's gatherings already scheduled (without a
+    message when `invitation_shown`: the caller shows the invitation itself)."""
     if initiative.status not in ACTIVE:
         raise NotOpen(initiative.status)
     message = bounded("message", message, MESSAGE_MAX, required=False)
@@ -255,7 +258,9 @@ def express_interest(session: Session, initiative: Initiative, user: User, *,
     session.flush()
     enqueue(session, user_id=initiative.presenter_id, kind="initiative.interest",
             ref=str(interest.id), due_at=now or utcnow(), urgent=True,
-            dedupe_key=f"interest:{interest.id}:{int((now or utcnow()).timestamp())}")
+            dedupe_key=f"interest:{interest.id}")
+    for gathering in upcoming(session, initiative_id=initiative.id, now=now):
+        invite(session, gathering, [user.id], now=now, shown=invitation_shown)
     return interest
 
 

@@ -157,6 +157,7 @@ KINDS: frozenset[str] = frozenset({
     "initiative.interest", "initiative.message", "initiative.contact_request",
     "initiative.contacts",
     "idea.status", "idea.adopted", "idea_call.deadline",
+    "support.unanswered",
 })
 
 

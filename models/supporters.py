@@ -14,11 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, utcnow
+from models.outbox import cancel, enqueue
 from models.users import User
 
 SUPPORT_ROLES = ("supporter", "staff")
 MY_RESIDENTS_DAYS = 30
-HELP_REQUEST_MINUTES = 30
+HELP_REQUEST_MINUTES = 30  # a request can be accepted this long; then the resident is told
+UNANSWERED = "support.unanswered"  # the notification kind: no one accepted in time
 
 
 class SupportSession(Base):
@@ -92,10 +94,32 @@ def end_session(session: Session, session_id: int, *, by: str, now: datetime) ->
 
 def open_help_request(session: Session, resident: User, *, flow: str, step: str,
                       now: datetime) -> HelpRequest:
+    """A new request, with the notice the resident gets if no one accepts it in time."""
     row = HelpRequest(resident_id=resident.id, flow=flow[:64], step=step[:64], created_at=now)
     session.add(row)
     session.flush()
+    enqueue(session, user_id=resident.id, kind=UNANSWERED, ref=str(row.id),
+            due_at=now + timedelta(minutes=HELP_REQUEST_MINUTES),
+            dedupe_key=_unanswered_key(row.id), urgent=True)
     return row
+
+
+def _unanswered_key(request_id: int) -> str:
+    return f"help:{request_id}:unanswered"
+
+
+def open_help_requests(session: Session, now: datetime, limit: int = 4) -> list[HelpRequest]:
+    """Requests no one has accepted yet that can still be accepted, newest first."""
+    since = now - timedelta(minutes=HELP_REQUEST_MINUTES)
+    return list(session.scalars(select(HelpRequest).where(
+        HelpRequest.status == "open", HelpRequest.created_at >= since)
+        .order_by(HelpRequest.created_at.desc()).limit(limit)))
+
+
+def unanswered(session: Session, request_id: int) -> HelpRequest | None:
+    """The request, when no one accepted it (for the notice that says so)."""
+    row = session.get(HelpRequest, request_id)
+    return row if row is not None and row.status == "open" else None
 
 
 def claim_help_request(session: Session, request_id: int, helper: User,
@@ -108,6 +132,7 @@ def claim_help_request(session: Session, request_id: int, helper: User,
         status="accepted", accepted_by_id=helper.id, accepted_at=now))
     if result.rowcount != 1:
         return None
+    cancel(session, dedupe_key=_unanswered_key(request_id))
     return session.get(HelpRequest, request_id)
 
 

@@ -1,4 +1,4 @@
-"""`machibot notify dispatch` and `machibot announce FILE`."""
+"""`machibot notify dispatch`, `machibot announce FILE` and `machibot announce cancel ID`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,15 @@ from flask.cli import with_appcontext
 
 from bot.db import session_scope
 from bot.notify.dispatch import dispatch, get_dispatcher
-from models.announcements import SEGMENTS, count_recipients, create, schedule
+from models.announcements import (
+    SEGMENTS,
+    cancel_announcement,
+    cancellable,
+    count_recipients,
+    create,
+    schedule,
+)
+from models.users import audit
 
 
 def parse_when(value: str, tz: str) -> datetime:
@@ -51,7 +59,40 @@ def _segment(value: str) -> dict:
     return {"kind": kind, "values": [v for v in values.split(",") if v]}
 
 
-@click.command()
+class _SendByDefault(click.Group):
+    """A group whose first argument, when it names no command, is the FILE of `send`: so
+    `machibot announce FILE` sends as it always did beside `machibot announce cancel ID`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["send", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_SendByDefault)
+def announce() -> None:
+    """Staff announcements: `announce FILE` sends one, `announce cancel ID` stops one."""
+
+
+@announce.command("cancel")
+@click.argument("number", type=int)
+@with_appcontext
+def announce_cancel(number: int) -> None:
+    """Cancel a scheduled announcement that is not yet due (its number: `announce` prints
+    it, and the chat's Results show it)."""
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with session_scope(app) as session:
+        announcement = cancellable(session, number, datetime.now(UTC))
+        if announcement is None:
+            raise click.ClickException(f"announcement {number} is not scheduled for later: "
+                                       "nothing to cancel")
+        stopped = cancel_announcement(session, announcement)
+        audit(session, "announce.cancel", announcement=number, cancelled=stopped, via="cli")
+    click.echo(f"announcement {number}: {stopped} messages cancelled")
+
+
+@announce.command("send")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--segment", "segment_text", default=None,
               help="everyone (default), areas:A,B, categories:welfare, languages:en,vi, "
@@ -59,7 +100,8 @@ def _segment(value: str) -> dict:
 @click.option("--at", "at_text", default=None, help="send at this ISO time (default: now)")
 @click.option("--yes", is_flag=True, help="send without asking")
 @with_appcontext
-def announce(file: str, segment_text: str | None, at_text: str | None, yes: bool) -> None:
+def announce_send(file: str, segment_text: str | None, at_text: str | None,
+                  yes: bool) -> None:
     """Send a staff announcement. FILE is plain Japanese text, or JSON:
     {"texts": {"ja": "...", "en": "..."}, "segment": {"kind": "areas", "values": ["..."]},
     "at": "2026-12-01T10:00"}."""

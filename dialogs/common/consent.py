@@ -7,6 +7,16 @@ from bot.kernel.composer import Choice
 from bot.kernel.engine import Context, Reply
 
 ASK_CONSENT = "onboarding.ask_consent"
+# The dialog data's key for what a new friend typed before agreeing (a QR code's "参加 1013"):
+# kept through the notice, the language and the mode, then handled as if typed again.
+KEPT = "kept_text"
+KEPT_MAX = 200
+
+
+def kept_of(data: dict) -> dict:
+    """The kept first message of `data`, as data to carry into the next step's."""
+    text = data.get(KEPT)
+    return {KEPT: text} if isinstance(text, str) and text else {}
 
 
 def privacy_notice(ctx: Context) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.kernel.composer import Choice
 from bot.kernel.engine import Context, Input, Reply
 from dialogs.common.answers import areas, category_label, int_arg
-from dialogs.common.gathering_text import gathering_lines
+from dialogs.common.gathering_text import gathering_lines, rsvp_choices
 from dialogs.initiatives.cards import (
     gone,
     initiative_bubble,
@@ -95,9 +95,12 @@ def on_detail(ctx: Context, inp: Input) -> Reply:
         lines.append(ctx._("The presenter asks for opinions: {question}",
                            question=initiative.opinion_question))
 
+    buttons = []
     for gathering in upcoming(ctx.session, initiative_id=initiative.id, now=ctx.now)[:1]:
         lines += gathering_lines(ctx, gathering)
-    buttons = []
+        if ini.can_manage(ctx.user, initiative) \
+                or ini.interest_of(ctx.session, initiative, ctx.user) is not None:
+            buttons += rsvp_choices(ctx.out, gathering)  # as the invitation offers them
     if initiative.presenter_id == ctx.user.id or ctx.user.has_role("staff"):
         buttons.append(Choice.go(ctx._("Manage"), "ini_manage", i=initiative.id))
     if initiative.presenter_id != ctx.user.id and initiative.status in ini.ACTIVE:

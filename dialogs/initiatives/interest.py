@@ -6,11 +6,13 @@ from __future__ import annotations
 from bot.kernel.composer import Choice
 from bot.kernel.engine import Context, Input, Reply
 from dialogs.common.answers import ask_text, int_arg, refuse, too_long
+from dialogs.common.gathering_text import gathering_lines, gathering_title, rsvp_choices
 from dialogs.initiatives.cards import gone, named_initiative
 from dialogs.initiatives.kinds import ask_kinds, take_kinds
 from dialogs.menu import main_menu
 from models import initiatives as ini
 from models.base import TooLong
+from models.gatherings import upcoming
 from models.initiatives import Initiative, Interest
 
 ASK_OFFERS = "initiative.ask_offers"
@@ -62,15 +64,28 @@ def on_message(ctx: Context, inp: Input) -> Reply:
         return gone(ctx, inp)
     try:
         ini.express_interest(ctx.session, initiative, ctx.user, offers=data["offers"],
-                             message=message, now=ctx.now)
+                             message=message, now=ctx.now, invitation_shown=True)
     except TooLong as exc:
         return ask_message(ctx, data, too_long(ctx, exc))
     except ini.NotOpen:
         return gone(ctx, inp)
-    text = ctx._("Thank you! The presenter of “{title}” has been told and can answer you "
-                 "here. You will be invited to the preparation gathering.",
-                 title=initiative.title)
-    return Reply([ctx.out.text(text, [Choice.go(ctx._("Initiatives"), "initiatives")])])
+    more = [Choice.go(ctx._("Initiatives"), "initiatives")]
+    planned = upcoming(ctx.session, initiative_id=initiative.id, now=ctx.now)
+    if not planned:
+        text = ctx._("Thank you! The presenter of “{title}” has been told and can answer you "
+                     "here. You will be invited to the preparation gathering.",
+                     title=initiative.title)
+        return Reply([ctx.out.text(text, more)])
+    # the gathering is already scheduled: the invitation is this reply
+    thanks = ctx._("Thank you! The presenter of “{title}” has been told and can answer you "
+                   "here.", title=initiative.title)
+    cards = [ctx.out.card(gathering_title(ctx.out, ctx.session, gathering),
+                          [*gathering_lines(ctx, gathering),
+                           ctx._("You are invited. Will you attend?")],
+                          rsvp_choices(ctx.out, gathering))
+             for gathering in planned[:3]]
+    return Reply([ctx.out.text(thanks, back=False), *cards,
+                  ctx.out.choices(ctx._("Anything else?"), more)])
 
 
 # -- talking through the bot, and contacts ---------------------------------------------------

@@ -15,9 +15,12 @@ from dialogs.supporters.live import acting_key, display_name, end_choice, read_j
 from models.supporters import can_support
 from models.users import AuditLog, User, audit
 
-# actions a paired supporter takes as themselves (everything else acts for the resident)
+# actions a paired supporter takes as themselves (everything else acts for the resident):
+# deleting data among them, which only ever deletes one's own (and ends the pairing first)
 OWN_ACTIONS = frozenset({"support", "support_code", "support_end", "support_duty",
-                         "my_residents", "help_accept", "grant_supporter", "tab"})
+                         "my_residents", "help_accept", "grant_supporter", "tab",
+                         "delete_data"})
+OWN_STEPS = frozenset({"settings.confirm_delete"})
 
 
 def acting_target(session: Session, supporter: User, inp: Input, step: str | None,
@@ -26,7 +29,8 @@ def acting_target(session: Session, supporter: User, inp: Input, step: str | Non
     pair = read_json(fetched.get(acting_key(supporter.line_user_id)))
     if pair is None or inp.kind == "follow" or not can_support(supporter):
         return None
-    if inp.action in OWN_ACTIONS or (step or "").startswith("supporters."):
+    if inp.action in OWN_ACTIONS or step in OWN_STEPS \
+            or (step or "").startswith("supporters."):
         return None
     resident = session.get(User, int(pair.get("n", 0) or 0))
     if resident is None or resident.line_user_id != pair.get("r") or not resident.active:

@@ -10,6 +10,7 @@ from bot.kernel.composer import Choice, Composer
 from bot.kernel.engine import Context, Input, Reply
 from bot.kernel.i18n import gettext
 from dialogs.menu import main_menu
+from dialogs.supporters.asking import request_card
 from dialogs.supporters.live import (
     PAIR_SECONDS,
     acting_key,
@@ -27,6 +28,7 @@ from models.supporters import (
     end_session,
     is_on_duty,
     my_residents,
+    open_help_requests,
     set_on_duty,
     start_session,
 )
@@ -81,7 +83,16 @@ def on_duty_toggle(ctx: Context, inp: Input) -> Reply:
     on = inp.args.get("on") == "1"
     set_on_duty(ctx.session, ctx.user, on, ctx.now)
     audit(ctx.session, "support.duty", actor=ctx.user, on=on)
-    return support_menu(ctx)
+    menu = support_menu(ctx)
+    if not on:
+        return menu
+    # requests made while no one was on duty are still open: show them to accept
+    cards = []
+    for request in open_help_requests(ctx.session, ctx.now):
+        resident = ctx.session.get(User, request.resident_id)
+        if resident is not None and resident.id != ctx.user.id:
+            cards.append(request_card(ctx, ctx.user, resident, request.id, request.step))
+    return Reply([*cards, *menu.messages])
 
 
 @supporter_only
@@ -172,6 +183,23 @@ def pair(ctx: Context, resident: User, *, ticket: str, via: str) -> Reply:
 
 def on_end(ctx: Context, inp: Input) -> Reply:
     """Either side ends the session; the other side is told."""
+    if not end_help(ctx):
+        if inp.action == "support_end" and not can_support(ctx.user):
+            audit(ctx.session, "support.end_without_session", actor=ctx.user)
+        return main_menu(ctx, inp, lead=ctx._("No one is helping right now."))
+    return main_menu(ctx, inp, lead=ctx._("The help session has ended. Thank you!"))
+
+
+def in_help(ctx: Context) -> bool:
+    """Whether the person is paired now, on either side."""
+    line_id = ctx.user.line_user_id
+    return bool(ctx.effects.fetched.get(acting_key(line_id))
+                or ctx.effects.fetched.get(helped_key(line_id)))
+
+
+def end_help(ctx: Context) -> bool:
+    """End the person's pairing, on either side, and tell the other side; False when there
+    was none. (Also before a person's data is deleted: the pairing names them.)"""
     me = ctx.user
     as_supporter = read_json(ctx.effects.fetched.get(acting_key(me.line_user_id)))
     as_resident = read_json(ctx.effects.fetched.get(helped_key(me.line_user_id)))
@@ -183,9 +211,7 @@ def on_end(ctx: Context, inp: Input) -> Reply:
         other_line, session_id, by = str(as_resident.get("h")), as_resident.get("s"), "resident"
         keys_ = [helped_key(me.line_user_id), acting_key(other_line)]
     else:
-        if inp.action == "support_end" and not can_support(me):
-            audit(ctx.session, "support.end_without_session", actor=me)
-        return main_menu(ctx, inp, lead=ctx._("No one is helping right now."))
+        return False
     end_session(ctx.session, int(session_id or 0), by=by, now=ctx.now)
     ctx.effects.redis_delete += keys_
     other = get_by_line_id(ctx.session, other_line)
@@ -195,4 +221,4 @@ def on_end(ctx: Context, inp: Input) -> Reply:
         ctx.effects.pushes.append((other.line_user_id, [told.text(gettext(
             other.locale, "The help session with {name} has ended.",
             name=display_name(me, other.locale)), back=False)]))
-    return main_menu(ctx, inp, lead=ctx._("The help session has ended. Thank you!"))
+    return True

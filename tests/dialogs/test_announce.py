@@ -220,3 +220,81 @@ def test_simple_mode_staff_page_through_segments_four_choices_at_a_time(app, sta
     staff.taps(ja("Send"))
     dispatch(app, noon_tomorrow())
     assert "The park clean-up is cancelled" in readers[0].new_messages()[0]["text"]
+
+
+def _schedule_later(staff) -> None:  # type: ignore[no-untyped-def]
+    compose(staff)
+    staff.taps(ja("Go on"))
+    staff.taps(ja("Everyone"))
+    staff.taps(ja("Send later"), datetime="2031-01-05T09:30")
+    staff.taps(ja("Send"))
+
+
+def _statuses(app) -> set[str]:  # type: ignore[no-untyped-def]
+    with session_scope(app) as session:
+        return {row.status for row in session.scalars(select(Notification))}
+
+
+def test_staff_cancel_a_scheduled_announcement_in_the_chat(app, staff, readers):
+    _schedule_later(staff)
+    staff.says("お知らせ配信")
+    staff.taps(ja("Results"))
+    [announcement_id] = _announcement_ids(app)
+    staff.taps(ja("Cancel No. {number}", number=announcement_id))
+    staff.taps(ja("Cancel it"))
+    assert ja("Announcement {number} is cancelled: {count} messages will not be sent.",
+              number=announcement_id, count=4) in staff.last_text()
+    assert _statuses(app) == {"cancelled"}
+    assert dispatch(app, datetime(2031, 1, 6, tzinfo=UTC)).sent == 0
+    with session_scope(app) as session:
+        assert session.get(Announcement, announcement_id).status == "cancelled"
+        [logged] = session.scalars(select(AuditLog).where(
+            AuditLog.action == "announce.cancel")).all()
+        assert logged.detail["announcement"] == announcement_id
+
+
+def test_a_resident_replaying_the_cancel_button_is_refused(app, staff, readers):
+    _schedule_later(staff)
+    [announcement_id] = _announcement_ids(app)
+    ann = readers[0]
+    data = app.extensions["machibot.codec"].encode("announce", v="cancel",
+                                                   n=str(announcement_id))
+    ann.send(ev.postback(ann.user_id, data, reply_token=ann.token()))
+    assert gettext("en", "Sorry, this is for ward staff only.") in ann.last_text()
+    assert "cancelled" not in _statuses(app)
+
+
+def test_machibot_announce_cancel(app, staff, readers):
+    _schedule_later(staff)
+    [announcement_id] = _announcement_ids(app)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["announce", "cancel", str(announcement_id)])
+    assert result.exit_code == 0, result.output
+    assert f"announcement {announcement_id}: 4 messages cancelled" in result.output
+    assert "cancelled" in _statuses(app)
+    again = runner.invoke(args=["announce", "cancel", str(announcement_id)])
+    assert again.exit_code != 0 and "not scheduled" in again.output
+    with session_scope(app) as session:
+        assert session.scalars(select(AuditLog).where(
+            AuditLog.action == "announce.cancel")).one().actor_id is None
+
+
+def _announcement_ids(app) -> list[int]:  # type: ignore[no-untyped-def]
+    with session_scope(app) as session:
+        return list(session.scalars(select(Announcement.id)))
+
+
+def test_simple_mode_results_with_many_scheduled_keep_to_four_choices(app, staff, tmp_path):
+    path = tmp_path / "notice.txt"
+    path.write_text("断水のお知らせ", encoding="utf-8")
+    runner = app.test_cli_runner()
+    for _number in range(5):
+        result = runner.invoke(args=["announce", str(path), "--at", "2031-01-05T09:30",
+                                     "--yes"])
+        assert result.exit_code == 0, result.output
+    staff.says("simple mode")
+    staff.says("お知らせ配信")
+    staff.taps(ja("Results"))
+    assert "断水のお知らせ" in staff.last_text()
+    assert len(staff.choices()) <= SIMPLE_CHOICE_LIMIT
+    assert ja("Back to menu") in staff.choices()

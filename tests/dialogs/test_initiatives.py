@@ -3,6 +3,7 @@ the preparation gathering with its invitations, answers and reminders."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -234,3 +235,65 @@ def test_forged_presenter_and_staff_postbacks_change_nothing(app, presenter, mak
 def _only_initiative(app) -> int:
     with session_scope(app) as session:
         return session.scalars(select(Initiative.id)).one()
+
+
+def _my_initiatives(presenter) -> None:  # type: ignore[no-untyped-def]
+    presenter.says("menu")
+    presenter.taps(ja("Initiatives"))
+    presenter.taps(ja("My initiatives"))
+    presenter.taps(ja("Manage"))
+
+
+def test_scheduling_with_no_one_interested_never_says_zero_people_were_invited(app,
+                                                                               presenter):
+    present(presenter)
+    _my_initiatives(presenter)
+    schedule_gathering(presenter, "2031-03-01T10:00", "阿佐谷地域区民センター")
+    assert ja("Scheduled. {count} people were invited; you will see who attends here.",
+              count=0) not in presenter.last_text()
+    assert ja("Scheduled. No one is interested yet: whoever expresses interest will be "
+              "invited.") in presenter.last_text()
+
+
+def test_interest_after_the_gathering_was_scheduled_is_invited_and_can_rsvp(app, presenter,
+                                                                           make_user):
+    present(presenter)
+    _my_initiatives(presenter)
+    schedule_gathering(presenter, "2031-03-01T10:00", "阿佐谷地域区民センター")
+    late = join(make_user, "遅れて来た人")
+    express_interest(late, "People")
+    assert ja("You will be invited to the preparation gathering.") not in late.last_text()
+    assert "阿佐谷地域区民センター" in late.last_text()
+    with session_scope(app) as session:
+        [rsvp] = session.scalars(select(Rsvp).where(Rsvp.user_id == late.user_row().id)).all()
+        assert rsvp.answer == ""
+    # and from the initiative's detail card later on
+    late.says("menu")
+    late.taps(ja("Initiatives"))
+    late.taps(ja("Newest"))
+    late.taps(ja("Details"))
+    assert "阿佐谷地域区民センター" in late.last_text()
+    late.taps(ja("Attend"))
+    with session_scope(app) as session:
+        assert session.scalars(select(Rsvp.answer).where(
+            Rsvp.user_id == late.user_row().id)).one() == "yes"
+    deliver(app)
+    invitations = [m for m in late.new_messages()
+                   if ja("You are invited. Will you attend?") in str(m)]
+    assert len(invitations) <= 1
+
+
+def test_expressing_interest_twice_tells_the_presenter_once(app, presenter, make_user):
+    present(presenter)
+    tanaka = join(make_user, "田中")
+    express_interest(tanaka, "People")
+    deliver(app)
+    presenter.new_messages()
+    time.sleep(1.1)  # a later second: a key made of the time would differ
+    express_interest(tanaka, "Know-how")
+    deliver(app)
+    assert presenter.new_messages() == []
+    with session_scope(app) as session:
+        told = session.scalars(select(Notification).where(
+            Notification.kind == "initiative.interest")).all()
+    assert len(told) == 1

@@ -287,3 +287,92 @@ def test_every_step_a_resident_can_be_at_has_a_name_a_helper_can_read():
 
     flows = {name.split(".")[0] for name in build_router().steps}
     assert flows <= set(FLOW_NAMES), flows - set(FLOW_NAMES)
+
+
+def test_nobody_on_duty_says_so_and_gives_the_help_desk_at_once(app, resident):
+    resident.says("menu")
+    resident.taps(_("Ask a supporter"))
+    text = resident.last_text()
+    assert _("No supporter is on duty right now.") in text
+    assert _("We have also asked the supporters on duty. We will tell you who will help.") \
+        not in text
+    assert _("Help desk: {phone} ({hours})", phone=app.config["HELP_DESK_PHONE"],
+             hours=app.config["HELP_DESK_HOURS"]) in text
+    assert _("Call") in resident.choices()
+    with session_scope(app) as session:
+        assert session.scalars(select(HelpRequest.status)).one() == "open"
+
+
+def test_a_supporter_coming_on_duty_sees_the_open_request_and_can_accept(app, resident,
+                                                                       supporter):
+    resident.says("menu")
+    resident.taps(_("Ask a supporter"))
+    supporter.says("menu")
+    supporter.taps(_("Supporter tools"))
+    supporter.taps(_("Go on duty"))
+    assert _("{name} asks for help", name="山田花子") in supporter.last_text()
+    supporter.taps(_("Accept"))
+    assert _("{name} will help you now.", name="佐藤サポーター") in \
+        "\n".join(str(m) for m in resident.new_messages())
+
+
+def test_the_resident_is_told_when_no_one_accepted_in_time(app, resident):
+    from bot.notify.dispatch import dispatch
+
+    resident.says("menu")
+    resident.taps(_("Ask a supporter"))
+    dispatch(app, datetime.now(UTC) + timedelta(minutes=5))
+    assert resident.new_messages() == []
+    dispatch(app, datetime.now(UTC) + timedelta(minutes=31))
+    told = "\n".join(str(m) for m in resident.new_messages())
+    assert _("No supporter could accept your request. Please call the help desk: "
+             "{phone} ({hours})", phone=app.config["HELP_DESK_PHONE"],
+             hours=app.config["HELP_DESK_HOURS"]) in told
+
+
+def test_an_accepted_request_sends_no_such_notice(app, resident, supporter):
+    from bot.notify.dispatch import dispatch
+
+    supporter.says("menu")
+    supporter.taps(_("Supporter tools"))
+    supporter.taps(_("Go on duty"))
+    resident.says("menu")
+    resident.taps(_("Ask a supporter"))
+    supporter.new_messages()
+    supporter.taps(_("Accept"))
+    resident.new_messages()
+    dispatch(app, datetime.now(UTC) + timedelta(minutes=31))
+    assert resident.new_messages() == []
+
+
+def test_a_paired_supporter_deleting_their_data_ends_the_help_first(app, resident, supporter):
+    pair_by_code(resident, supporter)
+    resident.new_messages()
+    supporter.says("settings")
+    supporter.taps(_("Delete my data"))
+    assert _("The help session in progress ends first.") in supporter.last_text()
+    supporter.taps(_("Delete"))
+    assert _("Your data has been deleted. Thank you for using the bot. To start again, just "
+             "send a message.") in supporter.last_text()
+    assert supporter.user_row() is None
+    row = resident.user_row()
+    assert row is not None and row.consented_at is not None  # the resident's data is theirs
+    assert _("The help session with {name} has ended.", name="佐藤サポーター") in \
+        "\n".join(str(m) for m in resident.new_messages())
+    assert get_redis(app).get(live.helped_key(resident.user_id)) is None
+    assert get_redis(app).get(live.acting_key(supporter.user_id)) is None
+    resident.says("menu")  # the resident's own turn, no longer helped
+    assert _("What would you like to do?") in resident.last_text()
+
+
+def test_a_helped_resident_deleting_their_data_ends_the_help_first(app, resident, supporter):
+    pair_by_code(resident, supporter)
+    supporter.new_messages()
+    resident.says("settings")
+    resident.taps(_("Delete my data"))
+    resident.taps(_("Delete"))
+    assert resident.user_row() is None
+    assert get_redis(app).get(live.acting_key(supporter.user_id)) is None
+    supporter.new_messages()
+    supporter.says("simple mode")  # their own turn again
+    assert supporter.user_row().mode == "simple"
