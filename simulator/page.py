@@ -173,3 +173,13 @@ def change_settings() -> Response | tuple[Response, int]:
 def reset() -> Response:
     get_store().reset()
     return jsonify(status="ok")
+
+
+@bp.get("/api/content/<message_id>")
+def sent_content(message_id: str) -> Response | tuple[Response, int]:
+    """What a page's user sent (a photo), for the page to show it in the chat."""
+    found = get_store().content(message_id)
+    if found is None:
+        return jsonify(message="no content"), 404
+    data, content_type = found
+    return Response(data, mimetype=content_type)

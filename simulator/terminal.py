@@ -1,6 +1,6 @@
 """Chat with the running bot from a terminal, through its built-in simulator.
 
-    machibot simulate --user Udemo --language en
+    machibot simulate --user Udemo --language en      (the server on PORT, as serve uses)
     you> こんにちは          plain text is a text message
     you> /tap 2              tap the 2nd button or quick reply of the last bot messages
     you> /tap 1 2025-05-01   a date/time picker takes the value after the number
@@ -267,17 +267,22 @@ class TerminalChat:
 
 
 @click.command("simulate")
-@click.option("--url", default="http://127.0.0.1:8000", show_default=True,
-              help="The running machibot server (in simulator mode).")
+@click.option("--port", type=int, envvar="PORT", default=8000, show_default=True,
+              help="The port `machibot serve` listens on (default: PORT from the environment, "
+                   "as for serve).")
+@click.option("--url", default=None,
+              help="The running machibot server (in simulator mode), if not on this machine's "
+                   "127.0.0.1:PORT.")
 @click.option("--user", "user_id", default=None, help="LINE user id (default: a new one).")
 @click.option("--name", default="ターミナル利用者", show_default=True, help="Display name.")
 @click.option("--language", default="ja", show_default=True,
               help="The LINE profile language; 'none' leaves it out of the profile.")
 @click.option("--wait", default=5.0, show_default=True,
               help="Seconds to wait for the bot's answer.")
-def simulate(url: str, user_id: str | None, name: str, language: str, wait: float) -> None:
+def simulate(port: int, url: str | None, user_id: str | None, name: str, language: str,
+             wait: float) -> None:
     """Chat with the bot in the terminal, as a LINE user of the built-in simulator."""
-    client = SimulatorClient(url)
+    client = SimulatorClient(url or f"http://127.0.0.1:{port}")
     user_id = user_id or "U" + secrets.token_hex(16)
     profile = client.register(user_id, name, None if language == "none" else language)
     chat = TerminalChat(client, user_id, wait=wait)

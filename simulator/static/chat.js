@@ -139,8 +139,10 @@ async function sendEvent(event) {
   return res.ok;
 }
 
-function remember(kind, text) {
-  const entry = { who: kind, text, at: Date.now() };
+// What the user sent is kept in the browser (the simulator records only what the bot sends):
+// `text`, or an `image` URL, or a `sticker` {packageId, stickerId}.
+function remember(kind, text, extra = {}) {
+  const entry = { who: kind, text, at: Date.now(), ...extra };
   const key = "machibot-sim:" + state.user;
   const log = JSON.parse(localStorage.getItem(key) || "[]");
   log.push(entry); localStorage.setItem(key, JSON.stringify(log.slice(-300)));
@@ -190,12 +192,45 @@ function sendImage() {
     const data = await res.json().catch(() => ({}));
     if (!res.ok) { toast(data.message || res.statusText); return; }
     clearQuickReplies();
-    remember("user", "🖼 " + file.name);
+    remember("user", file.name, { image: `${API}/content/${encodeURIComponent(data.messageId)}` });
     const ev = baseEvent("message", true);
     ev.message = { id: data.messageId, type: "image", contentProvider: { type: "line" } };
     await sendEvent(ev);
   };
   input.click();
+}
+
+// A few of the stickers LINE lets bots send too (package 11537); the page shows an emoji in
+// their place, as it cannot load LINE's sticker images.
+const STICKERS = [
+  { packageId: "11537", stickerId: "52002734", face: "😊", keywords: ["smile"] },
+  { packageId: "11537", stickerId: "52002735", face: "😍", keywords: ["love"] },
+  { packageId: "11537", stickerId: "52002739", face: "😂", keywords: ["laugh"] },
+  { packageId: "11537", stickerId: "52002740", face: "👍", keywords: ["ok"] },
+  { packageId: "11537", stickerId: "52002748", face: "😉", keywords: ["wink"] },
+  { packageId: "11537", stickerId: "52002750", face: "😢", keywords: ["sad"] },
+];
+const stickerFace = (m) => (STICKERS.find((s) => s.packageId === String(m.packageId)
+  && s.stickerId === String(m.stickerId)) || { face: "🧸" }).face;
+
+async function sendSticker(sticker) {
+  clearQuickReplies();
+  remember("user", "(sticker)", { sticker: { packageId: sticker.packageId, stickerId: sticker.stickerId } });
+  const ev = baseEvent("message", true);
+  ev.message = { id: messageId(), type: "sticker", packageId: sticker.packageId,
+    stickerId: sticker.stickerId, stickerResourceType: "STATIC", keywords: sticker.keywords,
+    quoteToken: b64(crypto.getRandomValues(new Uint8Array(18))) };
+  await sendEvent(ev);
+}
+
+function openStickers() {
+  const panel = $("sticker-panel");
+  if (!panel.childElementCount) {
+    panel.append(...STICKERS.map((s) => el("button", { type: "button", class: "sticker-choice",
+      "data-testid": "sticker", title: `sticker ${s.packageId}/${s.stickerId}`, text: s.face,
+      onclick: () => { panel.hidden = true; sendSticker(s); } })));
+  }
+  panel.hidden = !panel.hidden;
 }
 
 // ---------------------------------------------------------------- actions
@@ -250,10 +285,31 @@ function openLocation() {
 }
 
 // ---------------------------------------------------------------- rendering
+// The time beside each message, as the LINE app shows it (24-hour, the browser's time zone).
+function timeOf(ms) {
+  const at = new Date(ms || Date.now());
+  const hhmm = String(at.getHours()).padStart(2, "0") + ":" + String(at.getMinutes()).padStart(2, "0");
+  return el("time", { class: "meta", "data-testid": "message-time", datetime: at.toISOString(), text: hhmm });
+}
+
+function stickerNode(sticker, testid) {
+  return el("div", { class: "sticker", "data-testid": testid, role: "img",
+    "aria-label": `sticker ${sticker.packageId}/${sticker.stickerId}`, text: stickerFace(sticker) });
+}
+
 function renderLocal(entry) {
   const box = $("messages");
+  let content;
+  if (entry.image) {
+    content = el("img", { class: "photo", "data-testid": "user-image", src: entry.image,
+      alt: entry.text || "photo" });
+  } else if (entry.sticker) {
+    content = stickerNode(entry.sticker, "user-sticker");
+  } else {
+    content = el("div", { class: "bubble", "data-testid": "user-bubble", text: entry.text });
+  }
   box.append(el("div", { class: "msg user", dataset: { testid: "user-message" } },
-    [el("div", { class: "bubble", "data-testid": "user-bubble", text: entry.text })]));
+    [timeOf(entry.at), content]));
   box.scrollTop = box.scrollHeight;
 }
 
@@ -273,13 +329,17 @@ function renderBot(record) {
         [el("strong", { text: "📍 " + (m.title || "") }), el("div", { text: m.address || "" }),
          el("small", { text: `${m.latitude}, ${m.longitude}` })]); break;
     case "sticker":
-      content = el("div", { class: "bubble", "data-testid": "bot-bubble", text: "(sticker)" }); break;
+      content = stickerNode(m, "bot-sticker"); break;
     case "image":
-      content = el("img", { src: m.previewImageUrl, alt: "image", style: { maxWidth: "70%", borderRadius: "12px" } }); break;
+      content = el("img", { class: "photo", "data-testid": "bot-image", src: m.previewImageUrl,
+        alt: "image" });
+      content.addEventListener("click", () => window.open(m.originalContentUrl, "_blank", "noopener"));
+      break;
     default:
       content = el("div", { class: "bubble", "data-testid": "bot-bubble", text: m.altText || `(${m.type})` });
   }
-  const row = el("div", { class: "msg bot", dataset: { testid: "bot-message", seq: record.seq, via: record.via } }, [content]);
+  const row = el("div", { class: "msg bot", dataset: { testid: "bot-message", seq: record.seq, via: record.via } },
+    [content, timeOf(record.at)]);
   $("messages").append(row);
 }
 
@@ -393,12 +453,25 @@ function renderComponent(c, parentLayout, first) {
       node = el("div", { text: `(${c.type})` });
   }
   if (margin) node.style[parentLayout === "vertical" ? "marginTop" : "marginLeft"] = margin;
-  if (parentLayout !== "vertical" && c.type !== "separator") {
-    node.style.flex = c.flex !== undefined ? `${c.flex} ${c.flex} 0` : (c.type === "box" || c.type === "text" || c.type === "button" ? "1 1 0" : "none");
-  } else if (c.flex !== undefined && c.flex !== 0) node.style.flex = `${c.flex} ${c.flex} auto`;
+  const flex = flexOf(c, parentLayout);
+  if (flex !== null) node.style.flex = flex;
   if (c.offsetTop) node.style.marginTop = c.offsetTop;
   if (c.action && c.type !== "button") clickable(node, c.action);
   return node;
+}
+
+// LINE's Flex layout: `flex` N >= 1 is a component's share of the box's main axis; 0 means
+// the component keeps its content's size (it does not vanish). Defaults: 1 in a horizontal
+// or baseline box, 0 in a vertical one; a filler always grows; separators and icons keep
+// their own size.
+function flexOf(c, parentLayout) {
+  if (c.type === "separator" || c.type === "icon" || c.type === "span") return null;
+  const horizontal = parentLayout !== "vertical";
+  // a box given a width keeps it, as in LINE
+  if (horizontal && c.type === "box" && c.width && c.flex === undefined) return "0 0 auto";
+  const n = c.flex !== undefined ? Number(c.flex) : (c.type === "filler" || horizontal ? 1 : 0);
+  if (n > 0) return horizontal ? `${n} ${n} 0` : `${n} ${n} auto`;
+  return "0 0 auto";
 }
 
 function renderTemplate(t) {
@@ -579,6 +652,7 @@ $("friend-toggle").addEventListener("click", async () => {
 });
 $("location-button").addEventListener("click", openLocation);
 $("photo-button").addEventListener("click", sendImage);
+$("sticker-button").addEventListener("click", openStickers);
 $("cancel-location").addEventListener("click", () => { $("location-panel").hidden = true; });
 $("send-location").addEventListener("click", async () => {
   $("location-panel").hidden = true;

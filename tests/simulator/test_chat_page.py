@@ -250,3 +250,97 @@ def test_the_deployed_rich_menu_shows_in_the_page_and_its_help_area_answers(page
     help_area.first.wait_for(timeout=5000)
     help_area.first.click()
     _answer(page, worker, gettext("ja", "You can use this bot by tapping the buttons."))
+
+
+# -- LINE's Flex layout, what people send, stickers and times -----------------------------------
+
+
+def test_flex_0_text_in_a_horizontal_box_takes_its_content_size(page, app, client, auth):
+    """LINE: `flex: 0` in a horizontal box gives a component its content's width (the badges
+    of every card), not none; the others share what is left."""
+    from bot.kernel.composer import Composer
+
+    user_id = create_user(page)
+    out = Composer("en", "standard", app.extensions["machibot.codec"])
+    card = out.card("Park clean-up", ["Sat 10:00"], badges=["Open", "Outdoors"])
+    row = {"type": "box", "layout": "horizontal", "contents": [
+        {"type": "text", "text": "Time", "flex": 0},
+        {"type": "text", "text": "10:00-12:00"}]}
+    card["contents"]["body"]["contents"].append(row)
+    client.post(f"{API}/message/push", headers=auth, json={"to": user_id, "messages": [card]})
+    texts = page.get_by_test_id("flex-text")
+    texts.filter(has_text="Outdoors").wait_for()
+    for label in ("Open", "Outdoors", "Time"):
+        text = texts.filter(has_text=label).first
+        box = text.bounding_box()
+        assert box["width"] > 0 and box["height"] > 0, label
+        # the whole word shows: nothing clipped to an ellipsis
+        assert text.evaluate("n => n.scrollWidth <= Math.ceil(n.getBoundingClientRect().width)")
+    time_box = texts.filter(has_text="Time").first.bounding_box()
+    value_box = texts.filter(has_text="10:00-12:00").first.bounding_box()
+    assert value_box["x"] >= time_box["x"] + time_box["width"] - 1  # beside it, not over it
+    assert value_box["width"] > time_box["width"]  # flex 1 takes the rest of the row
+
+
+def test_a_sent_photo_shows_as_an_image_in_the_chat(page, app):
+    create_user(page)
+    png = io.BytesIO()
+    Image.new("RGB", (64, 48), "orange").save(png, "PNG")
+    with page.expect_file_chooser() as chooser:
+        page.get_by_test_id("photo-button").click()
+    chooser.value.set_files({"name": "park.png", "mimeType": "image/png",
+                             "buffer": png.getvalue()})
+    wait_for(lambda: [e for e in stream_events(app) if e.get("message", {}).get("type") == "image"])
+    image = page.locator("[data-testid=user-message] img")
+    image.wait_for()
+    assert image.evaluate("n => n.complete && n.naturalWidth") == 64
+    # and still after a reload (the page's history keeps where the picture is)
+    page.reload()
+    image = page.locator("[data-testid=user-message] img")
+    image.wait_for()
+    wait_for(lambda: image.evaluate("n => n.complete && n.naturalWidth") == 64)
+
+
+def test_the_sticker_button_sends_a_sticker_the_bot_answers(page, app, worker):
+    from bot.kernel.i18n import gettext
+
+    create_user(page, "Emma", "en")
+    _answer(page, worker, "Hello, Emma!")
+    _tap_chip(page, gettext("en", "I agree"))
+    _answer(page, worker, gettext("en", "How would you like the bot to look?"))
+    _tap_chip(page, gettext("en", "Simple"))
+    _answer(page, worker, gettext("en", "What would you like to do?"))
+    page.get_by_test_id("sticker-button").click()
+    page.get_by_test_id("sticker").first.click()
+    stickers = wait_for(lambda: [e for e in stream_events(app)
+                                 if e.get("message", {}).get("type") == "sticker"])
+    message = stickers[0]["message"]
+    assert message["packageId"] and message["stickerId"] and message["id"]
+    assert stickers[0]["replyToken"]
+    assert page.locator("[data-testid=user-message] [data-testid=user-sticker]").count() == 1
+    _answer(page, worker, gettext("en", "Thank you! I can only read text and buttons here."))
+
+
+def test_every_message_shows_the_time_it_was_sent(browser, live_url, client, auth):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    context = browser.new_context(viewport={"width": 400, "height": 800},
+                                  timezone_id="Asia/Tokyo")
+    try:
+        page = context.new_page()
+        page.goto(f"{live_url}/simulator/")
+        user_id = create_user(page)
+        page.get_by_test_id("text-input").fill("hello")
+        page.get_by_test_id("send-button").click()
+        client.post(f"{API}/message/push", headers=auth, json={"to": user_id, "messages": [
+            {"type": "text", "text": "a push"}]})
+        page.get_by_test_id("bot-bubble").filter(has_text="a push").wait_for()
+        now = datetime.now(ZoneInfo("Asia/Tokyo"))
+        for who in ("user-message", "bot-message"):
+            time = page.locator(f"[data-testid={who}]").last.get_by_test_id("message-time")
+            sent = datetime.fromisoformat(time.get_attribute("datetime").replace("Z", "+00:00"))
+            assert abs((now - sent).total_seconds()) < 30, who
+            assert time.inner_text() == sent.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M")
+    finally:
+        context.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -85,3 +86,26 @@ def test_render_flattens_flex_and_numbers_buttons_then_quick_replies():
     assert lines[0] == "タイトル"
     assert "[1] 参加" in lines[1] and "[2] 戻る" in lines[2]
     assert [a.get("label") for a in actions] == ["参加", "戻る"]
+
+
+def test_terminal_chat_finds_the_server_on_port_like_serve(app, live_url, echo_bot):
+    port = live_url.rsplit(":", 1)[1]
+    result = CliRunner().invoke(simulate, ["--user", USER, "--wait", "3"], input="/quit\n",
+                                env={"PORT": port})
+    assert result.exit_code == 0, result.output
+    assert "bot> echo: follow" in result.output
+    # and --port, as `machibot serve --port`
+    result = CliRunner().invoke(simulate, ["--port", port, "--user", USER, "--wait", "1"],
+                                input="hello\n/quit\n", env={"PORT": "1"})
+    assert result.exit_code == 0, result.output
+    assert "bot> echo: hello" in result.output
+
+
+def test_terminal_chat_names_the_address_it_cannot_reach():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens here once the socket closes
+    result = CliRunner().invoke(simulate, ["--user", USER], input="/quit\n",
+                                env={"PORT": str(port)})
+    assert result.exit_code != 0
+    assert f"http://127.0.0.1:{port}" in result.output
