@@ -3,11 +3,11 @@
 Per turn the Redis traffic is two round trips, each one short server-side script: the first
 takes the per-user lock and reads the dialog state (and the other keys the turn may need);
 the last, once the replies are sent, writes what the steps asked for and the state (sliding
-TTL), releases the lock, records the person's last handled event and acknowledges the
-stream entry, all in one step. The person's user row and roles are read from SQL in every
-turn, so no copy of them can be out of date. SQL rows are committed before any reply is
-sent, so a confirmation is never shown for something that was not stored.
-"""
+TTL), releases the lock, records the person's last handled event, acknowledges the stream
+entry and deletes it (it holds what the person sent), all in one step. The person's user row
+and roles are read from SQL in every turn, so no copy of them can be out of date. SQL rows
+are committed before any reply is sent, so a confirmation is never shown for something that
+was not stored. """
 
 from __future__ import annotations
 
@@ -65,7 +65,8 @@ return out
 # then the keys steps delete, then the keys steps set. ARGV: the state's JSON ('' deletes
 # it, '-' leaves it), its seconds, the lock token ('' when none was taken), this event's
 # number (0: not numbered), seconds to keep that number, the consumer group, the stream
-# entry ('' for none), how many keys to delete, then value and seconds of each key to set.
+# entry ('' for none: it is acknowledged and deleted, since it holds what the person sent),
+# how many keys to delete, then value and seconds of each key to set.
 # The lock is released only if still ours (compare-and-delete: it may have expired and
 # been taken by another worker), and the number only ever grows.
 END_EVENT = LuaScript("""
@@ -84,7 +85,10 @@ if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL'
 if tonumber(ARGV[4]) > tonumber(redis.call('GET', KEYS[3]) or '0') then
   redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[5])
 end
-if ARGV[7] ~= '' then redis.call('XACK', KEYS[4], ARGV[6], ARGV[7]) end
+if ARGV[7] ~= '' then
+  redis.call('XACK', KEYS[4], ARGV[6], ARGV[7])
+  redis.call('XDEL', KEYS[4], ARGV[7])
+end
 return 0
 """)
 
@@ -141,7 +145,7 @@ def acknowledge(app: Flask, client: redis.Redis, turn: Turn, *, state: str = "-"
     user_id = _line_id(source.get("userId"))
     if user_id is None:
         if turn.entry_id:
-            client.xack(keys.EVENT_STREAM, keys.WORKER_GROUP, turn.entry_id)
+            forget_entries(client, [turn.entry_id])
         return
     deletes = effects.redis_delete if effects else []
     sets = effects.redis_set if effects else []
@@ -153,6 +157,15 @@ def acknowledge(app: Flask, client: redis.Redis, turn: Turn, *, state: str = "-"
     END_EVENT(client, [keys.dialog_state(user_id), keys.user_lock(user_id),
                        keys.user_done(user_id), keys.EVENT_STREAM, *deletes,
                        *(key for key, _value, _seconds in sets)], args)
+
+
+def forget_entries(client: redis.Redis, entry_ids: list[str]) -> None:
+    """Acknowledge stream entries and delete them, in one round trip: a handled entry is
+    of no more use, and it holds what a person sent."""
+    pipe = client.pipeline(transaction=False)
+    pipe.xack(keys.EVENT_STREAM, keys.WORKER_GROUP, *entry_ids)
+    pipe.xdel(keys.EVENT_STREAM, *entry_ids)
+    pipe.execute()
 
 
 def apologise(app: Flask, turn: Turn) -> None:
