@@ -138,6 +138,7 @@ def on_delete(ctx: Context, inp: Input) -> Reply:
         farewell = ctx._("Your data has been deleted. Thank you for using the bot. To start "
                          "again, just send a message.")
         message = ctx.out.text(farewell, back=False)
+        ctx.effects.forget.append(ctx.user.line_user_id)
         delete_personal_data(ctx.session, ctx.user)
         return Reply([message])
     if inp.value == "no":

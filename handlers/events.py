@@ -7,7 +7,8 @@ TTL), releases the lock, records the person's last handled event, acknowledges t
 entry and deletes it (it holds what the person sent), all in one step. The person's user row
 and roles are read from SQL in every turn, so no copy of them can be out of date. SQL rows
 are committed before any reply is sent, so a confirmation is never shown for something that
-was not stored. """
+was not stored.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from bot.redis_store import LuaScript
 from bot.richmenu.deployment import IDS_KEY, menu_for
 from dialogs.onboarding import greet
 from dialogs.supporters import live, proxy
+from handlers.forget import forget_in_redis
 from handlers.router import Router
 from models.users import get_by_line_id, unfollow, welcome
 
@@ -45,11 +47,16 @@ SORRY = N_("Sorry, something went wrong on our side. Please try again in a momen
            "or type \"menu\".")
 
 
-# The start of a turn. KEYS: the person's lock, their last handled event number, their dialog
-# state, then the other keys the turn reads. ARGV: lock token, lock ms, this event's number,
-# 1 to wait while an earlier event of theirs is unhandled, 1 to read even without the lock.
-# Returns {0} to try again, else {1 if locked else 0, state, the other keys' values...}.
+# The start of a turn. KEYS: the person's lock, their last handled event number, the event
+# stream, their dialog state, then the other keys the turn reads. ARGV: lock token, lock ms,
+# this event's number, 1 to wait while an earlier event of theirs is unhandled, 1 to read
+# even without the lock, the stream entry ('' for none). Returns {2} when the entry is no
+# longer in the stream (the person deleted their data: it is not handled), {0} to try
+# again, else {1 if locked else 0, state, the other keys' values...}.
 BEGIN_TURN = LuaScript("""
+if ARGV[6] ~= '' and #redis.call('XRANGE', KEYS[3], ARGV[6], ARGV[6]) == 0 then
+  return {2}
+end
 local locked = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
 if locked and ARGV[4] == '1'
     and tonumber(ARGV[3]) > tonumber(redis.call('GET', KEYS[2]) or '0') + 1 then
@@ -58,7 +65,7 @@ if locked and ARGV[4] == '1'
 end
 if not locked and ARGV[5] ~= '1' then return {0} end
 local out = {locked and 1 or 0}
-for i = 3, #KEYS do out[#out + 1] = redis.call('GET', KEYS[i]) end
+for i = 4, #KEYS do out[#out + 1] = redis.call('GET', KEYS[i]) end
 return out
 """)
 # The end of an event. KEYS: dialog state, lock, last handled event number, event stream,
@@ -234,7 +241,11 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
     # what a turn may need besides its state (the rich menu map, a pairing, a typed code)
     # is read in the same first round trip: still two Redis round trips a turn
     extra = [IDS_KEY, *live.prefetch_keys(user_id, inp)]
-    state, fetched = _lock_and_load(client, user_id, token, extra, seq=turn.seq)
+    loaded = _lock_and_load(client, user_id, token, extra, seq=turn.seq,
+                            entry_id=turn.entry_id)
+    if loaded is None:  # dropped while it waited: its sender deleted their data
+        return
+    state, fetched = loaded
     line = get_line(app)
     reply_token = turn.event.get("replyToken")
     reply_token = reply_token if isinstance(reply_token, str) else None
@@ -294,26 +305,32 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
         _carry_out(line, turn, effects, relink)
         acknowledge(app, client, turn, state=state.dump() or "", lock_token=token,
                     effects=effects)
+        for person in effects.forget:
+            forget_in_redis(client, person)
 
 
 def _lock_and_load(client: redis.Redis, user_id: str, token: str, extra: list[str], *,
-                   seq: int = 0) -> tuple[DialogState, dict[str, str | None]]:
-    """Take the per-user lock, read the state and the `extra` keys in one round trip.
+                   seq: int = 0, entry_id: str | None = None,
+                   ) -> tuple[DialogState, dict[str, str | None]] | None:
+    """Take the per-user lock, read the state and the `extra` keys in one round trip; None
+    when the stream entry `entry_id` is gone (see handlers.forget).
 
     Retries while the lock is held, and also while an earlier event of the same person
     (by the webhook's numbering) is still unhandled, so that two workers never answer one
     person's messages out of order. An earlier event that never comes (trimmed away) holds
     the turn up for at most ORDER_WAIT_SECONDS.
     """
-    names = [keys.user_lock(user_id), keys.user_done(user_id), keys.dialog_state(user_id),
-             *extra]
+    names = [keys.user_lock(user_id), keys.user_done(user_id), keys.EVENT_STREAM,
+             keys.dialog_state(user_id), *extra]
     now = time.monotonic()
     deadline, order_deadline = now + LOCK_MS / 1000 + 5, now + ORDER_WAIT_SECONDS
     while True:
         now = time.monotonic()
         in_order = 1 if seq and now < order_deadline else 0
         answer = BEGIN_TURN(client, names, [token, LOCK_MS, seq, in_order,
-                                            1 if now > deadline else 0])
+                                            1 if now > deadline else 0, entry_id or ""])
+        if answer == [2]:
+            return None
         if len(answer) > 1:  # {0} alone: try again
             raw, *fetched = answer[1:]
             return DialogState.load(raw), dict(zip(extra, fetched, strict=True))
