@@ -218,7 +218,7 @@ def to_input(event: dict[str, Any], codec: PostbackCodec) -> Input | None:
     mtype = _str_or_none(message.get("type"))
     if mtype == "text":
         text = message.get("text")
-        return Input("text", text=text if isinstance(text, str) else "")
+        return Input("text", text=clean_text(text) if isinstance(text, str) else "")
     if mtype == "location":
         try:
             lat, lon = float(message["latitude"]), float(message["longitude"])
@@ -227,13 +227,27 @@ def to_input(event: dict[str, Any], codec: PostbackCodec) -> Input | None:
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             return None
         return Input("location", latitude=lat, longitude=lon,
-                     title=_str_or_none(message.get("title")),
-                     address=_str_or_none(message.get("address")))
+                     title=_clean_or_none(message.get("title")),
+                     address=_clean_or_none(message.get("address")))
     if mtype in MEDIA_TYPES:
         return Input("media", args={"type": mtype, "id": str(message.get("id", ""))})
     if mtype == "sticker":
         return Input("sticker")
     return None
+
+
+def clean_text(text: str) -> str:
+    """What a person typed, without the characters no store takes: NUL (PostgreSQL refuses
+    it in text) and lone surrogates (JSON can carry an escaped half of a pair; UTF-8, and
+    so Redis and the database, cannot)."""
+    if text.isascii():
+        return text.replace("\x00", "")
+    return text.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8")
+
+
+def _clean_or_none(value: object) -> str | None:
+    found = _str_or_none(value)
+    return clean_text(found) if found is not None else None
 
 
 def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: Input) -> None:

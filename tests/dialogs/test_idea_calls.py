@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -348,3 +349,15 @@ def test_a_failing_sql_statement_never_logs_what_the_person_typed(app, staff, re
     assert "INSERT INTO ideas" in caplog.text, "the failing statement should reach the log"
     assert phone not in caplog.text
     assert resident.user_id not in caplog.text
+
+
+@pytest.mark.parametrize("typed", ["駐輪場を\u0000増やす", "駐輪場を\ud800増やす",
+                                   "\udfff駐輪場を増やす"])
+def test_nul_and_lone_surrogates_are_cleaned_and_the_step_goes_on(app, staff, resident, typed):
+    post_call(staff)
+    started = time.monotonic()
+    submit(resident, typed)
+    assert time.monotonic() - started < 10  # no person's lock left held for 30 s
+    assert ja(SORRY) not in resident.texts()
+    with session_scope(app) as session:
+        assert session.scalars(select(Idea.body)).one() == "駐輪場を増やす"
