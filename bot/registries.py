@@ -12,7 +12,7 @@ from functools import partial
 
 from flask import Flask
 
-from bot import photos
+from bot import departures, photos
 from bot.notify import dispatch, renderers
 from bot.notify.renderers import Renderer, Summarise
 from bot.scheduler import Job
@@ -56,6 +56,7 @@ RENDERERS: dict[str, Renderer] = {
 JOBS: tuple[Job, ...] = (
     Job("notify.dispatch", dispatch.POLL_SECONDS, dispatch.dispatch),
     Job("photos.sweep", 3600, photos.sweep),
+    Job("departures.sweep", 3600, departures.sweep),
 )
 
 # the photo rows go last: the other hooks find the photo's owners through them

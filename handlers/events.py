@@ -278,7 +278,7 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
             if inp.kind == "follow" or user is None:
                 user, is_new = _follow(app, session, user_id, user)
             elif not user.active:
-                user.active = True  # a message from someone marked inactive: they are back
+                user.active, user.left_at = True, None  # they wrote again: they are back
             locale = user.locale
             step_before = state.step
             # a paired digital supporter's turn runs as the resident they help
