@@ -262,7 +262,10 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
     state, fetched = loaded
     line = get_line(app)
     reply_token = turn.event.get("replyToken")
-    reply_token = reply_token if isinstance(reply_token, str) else None
+    # LINE's reply tokens are short ASCII; anything else cannot be sent back (the person is
+    # answered by push instead)
+    reply_token = reply_token if isinstance(reply_token, str) and reply_token.isascii() \
+        and 0 < len(reply_token) <= 256 else None
     age_ms = time.time() * 1000 - turn.received_at_ms
     fresh = age_ms < app.config["REPLY_TOKEN_FRESH_SECONDS"] * 1000
     router: Router = app.extensions["machibot.router"]
