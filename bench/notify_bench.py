@@ -130,7 +130,8 @@ def main() -> int:
             now = datetime.now(UTC)
             session.execute(User.__table__.insert(), [
                 {"line_user_id": u, "locale": "ja", "mode": "standard", "active": True,
-                 "notification_prefs": {}, "created_at": now, "updated_at": now}
+                 "notification_prefs": {}, "consented_at": now, "created_at": now,
+                 "updated_at": now}
                 for u in line_ids])
         with r.pipeline(transaction=False) as pipe:
             for start in range(0, n, 5000):

@@ -63,6 +63,12 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_BASE_URL": "",
     # the largest photo a person may send with an initiative or as an idea (bytes)
     "PHOTO_MAX_BYTES": 3_000_000,
+    # people who left and places people shared (models/departures.py): the future seats of
+    # someone who unfollowed go to the waitlist after this many hours; their personal data
+    # is purged after this many days; a shared location is forgotten after this many days
+    "DEPARTED_SEATS_AFTER_HOURS": 48,
+    "DEPARTED_PURGE_AFTER_DAYS": 180,
+    "LOCATION_KEEP_DAYS": 30,
 }
 
 _INT_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, int)}

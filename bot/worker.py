@@ -1,10 +1,11 @@
 """The worker: reads the event stream through a consumer group and handles each event.
 
-Delivery is at-least-once: an entry is acknowledged only after its turn is saved and its
-replies are sent. Entries left pending by a worker that died (even by kill -9) are claimed
-by another worker once they have been idle for WORKER_CLAIM_IDLE_MS. Re-handling is safe:
-the webhook never enqueues an event twice, and pushes carry a retry key derived from the
-event, so LINE delivers a re-sent push only once.
+Delivery is at-least-once: an entry is acknowledged (and deleted: it holds what the person
+sent) only after its turn is saved and its replies are sent. Entries left pending by a
+worker that died (even by kill -9) are claimed by another worker once they have been idle
+for WORKER_CLAIM_IDLE_MS. Re-handling is safe: the webhook never enqueues an event twice,
+and pushes carry a retry key derived from the event, so LINE delivers a re-sent push only
+once.
 
 An entry that keeps failing is not retried forever: once it has been delivered
 WORKER_MAX_DELIVERIES times, the next claim moves it to a dead-letter stream

@@ -203,6 +203,7 @@ def on_location(ctx: Context, inp: Input) -> Reply:
                                    free_times=[], styles=[])
         ctx.session.add(profile)
     profile.lat, profile.lon = round(inp.latitude, 4), round(inp.longitude, 4)
+    profile.location_at = ctx.now
     filters = replace(current_filters(ctx), lat=round(inp.latitude, 5),
                       lon=round(inp.longitude, 5))
     return show_results(ctx, filters)

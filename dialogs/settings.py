@@ -143,6 +143,7 @@ def on_delete(ctx: Context, inp: Input) -> Reply:
                          "again, just send a message.")
         message = ctx.out.text(farewell, back=False)
         end_help(ctx)  # a pairing names the person: it ends first, the other side is told
+        ctx.effects.forget.append(ctx.user.line_user_id)
         delete_personal_data(ctx.session, ctx.user)
         return Reply([message])
     if inp.value == "no":

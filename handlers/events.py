@@ -3,10 +3,11 @@
 Per turn the Redis traffic is two round trips, each one short server-side script: the first
 takes the per-user lock and reads the dialog state (and the other keys the turn may need);
 the last, once the replies are sent, writes what the steps asked for and the state (sliding
-TTL), releases the lock, records the person's last handled event and acknowledges the
-stream entry, all in one step. The person's user row and roles are read from SQL in every
-turn, so no copy of them can be out of date. SQL rows are committed before any reply is
-sent, so a confirmation is never shown for something that was not stored.
+TTL), releases the lock, records the person's last handled event, acknowledges the stream
+entry and deletes it (it holds what the person sent), all in one step. The person's user row
+and roles are read from SQL in every turn, so no copy of them can be out of date. SQL rows
+are committed before any reply is sent, so a confirmation is never shown for something that
+was not stored.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bot.redis_store import LuaScript
 from bot.richmenu.deployment import IDS_KEY, menu_for
 from dialogs import onboarding
 from dialogs.supporters import live, proxy
+from handlers.forget import forget_in_redis
 from handlers.router import Router
 from models.signups import pass_on_offers_of
 from models.users import get_by_line_id, unfollow, welcome
@@ -46,11 +48,16 @@ SORRY = N_("Sorry, something went wrong on our side. Please try again in a momen
            "or type \"menu\".")
 
 
-# The start of a turn. KEYS: the person's lock, their last handled event number, their dialog
-# state, then the other keys the turn reads. ARGV: lock token, lock ms, this event's number,
-# 1 to wait while an earlier event of theirs is unhandled, 1 to read even without the lock.
-# Returns {0} to try again, else {1 if locked else 0, state, the other keys' values...}.
+# The start of a turn. KEYS: the person's lock, their last handled event number, the event
+# stream, their dialog state, then the other keys the turn reads. ARGV: lock token, lock ms,
+# this event's number, 1 to wait while an earlier event of theirs is unhandled, 1 to read
+# even without the lock, the stream entry ('' for none). Returns {2} when the entry is no
+# longer in the stream (the person deleted their data: it is not handled), {0} to try
+# again, else {1 if locked else 0, state, the other keys' values...}.
 BEGIN_TURN = LuaScript("""
+if ARGV[6] ~= '' and #redis.call('XRANGE', KEYS[3], ARGV[6], ARGV[6]) == 0 then
+  return {2}
+end
 local locked = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
 if locked and ARGV[4] == '1'
     and tonumber(ARGV[3]) > tonumber(redis.call('GET', KEYS[2]) or '0') + 1 then
@@ -59,14 +66,15 @@ if locked and ARGV[4] == '1'
 end
 if not locked and ARGV[5] ~= '1' then return {0} end
 local out = {locked and 1 or 0}
-for i = 3, #KEYS do out[#out + 1] = redis.call('GET', KEYS[i]) end
+for i = 4, #KEYS do out[#out + 1] = redis.call('GET', KEYS[i]) end
 return out
 """)
 # The end of an event. KEYS: dialog state, lock, last handled event number, event stream,
 # then the keys steps delete, then the keys steps set. ARGV: the state's JSON ('' deletes
 # it, '-' leaves it), its seconds, the lock token ('' when none was taken), this event's
 # number (0: not numbered), seconds to keep that number, the consumer group, the stream
-# entry ('' for none), how many keys to delete, then value and seconds of each key to set.
+# entry ('' for none: it is acknowledged and deleted, since it holds what the person sent),
+# how many keys to delete, then value and seconds of each key to set.
 # The lock is released only if still ours (compare-and-delete: it may have expired and
 # been taken by another worker), and the number only ever grows.
 END_EVENT = LuaScript("""
@@ -85,7 +93,10 @@ if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL'
 if tonumber(ARGV[4]) > tonumber(redis.call('GET', KEYS[3]) or '0') then
   redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[5])
 end
-if ARGV[7] ~= '' then redis.call('XACK', KEYS[4], ARGV[6], ARGV[7]) end
+if ARGV[7] ~= '' then
+  redis.call('XACK', KEYS[4], ARGV[6], ARGV[7])
+  redis.call('XDEL', KEYS[4], ARGV[7])
+end
 return 0
 """)
 
@@ -146,7 +157,7 @@ def acknowledge(app: Flask, client: redis.Redis, turn: Turn, *, state: str = "-"
     user_id = _line_id(source.get("userId"))
     if user_id is None:
         if turn.entry_id:
-            client.xack(keys.EVENT_STREAM, keys.WORKER_GROUP, turn.entry_id)
+            forget_entries(client, [turn.entry_id])
         return
     deletes = effects.redis_delete if effects else []
     sets = effects.redis_set if effects else []
@@ -158,6 +169,15 @@ def acknowledge(app: Flask, client: redis.Redis, turn: Turn, *, state: str = "-"
     END_EVENT(client, [keys.dialog_state(user_id), keys.user_lock(user_id),
                        keys.user_done(user_id), keys.EVENT_STREAM, *deletes,
                        *(key for key, _value, _seconds in sets)], args)
+
+
+def forget_entries(client: redis.Redis, entry_ids: list[str]) -> None:
+    """Acknowledge stream entries and delete them, in one round trip: a handled entry is
+    of no more use, and it holds what a person sent."""
+    pipe = client.pipeline(transaction=False)
+    pipe.xack(keys.EVENT_STREAM, keys.WORKER_GROUP, *entry_ids)
+    pipe.xdel(keys.EVENT_STREAM, *entry_ids)
+    pipe.execute()
 
 
 def apologise(app: Flask, turn: Turn) -> None:
@@ -203,7 +223,7 @@ def to_input(event: dict[str, Any], codec: PostbackCodec) -> Input | None:
     mtype = _str_or_none(message.get("type"))
     if mtype == "text":
         text = message.get("text")
-        return Input("text", text=text if isinstance(text, str) else "")
+        return Input("text", text=clean_text(text) if isinstance(text, str) else "")
     if mtype == "location":
         try:
             lat, lon = float(message["latitude"]), float(message["longitude"])
@@ -212,8 +232,8 @@ def to_input(event: dict[str, Any], codec: PostbackCodec) -> Input | None:
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             return None
         return Input("location", latitude=lat, longitude=lon,
-                     title=_str_or_none(message.get("title")),
-                     address=_str_or_none(message.get("address")))
+                     title=_clean_or_none(message.get("title")),
+                     address=_clean_or_none(message.get("address")))
     if mtype in MEDIA_TYPES:
         return Input("media", args={"type": mtype, "id": str(message.get("id", ""))})
     if mtype == "sticker":
@@ -221,15 +241,36 @@ def to_input(event: dict[str, Any], codec: PostbackCodec) -> Input | None:
     return None
 
 
+def clean_text(text: str) -> str:
+    """What a person typed, without the characters no store takes: NUL (PostgreSQL refuses
+    it in text) and lone surrogates (JSON can carry an escaped half of a pair; UTF-8, and
+    so Redis and the database, cannot)."""
+    if text.isascii():
+        return text.replace("\x00", "")
+    return text.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8")
+
+
+def _clean_or_none(value: object) -> str | None:
+    found = _str_or_none(value)
+    return clean_text(found) if found is not None else None
+
+
 def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: Input) -> None:
     token = uuid.uuid4().hex
     # what a turn may need besides its state (the rich menu map, a pairing, a typed code)
     # is read in the same first round trip: still two Redis round trips a turn
     extra = [IDS_KEY, *live.prefetch_keys(user_id, inp)]
-    state, fetched = _lock_and_load(client, user_id, token, extra, seq=turn.seq)
+    loaded = _lock_and_load(client, user_id, token, extra, seq=turn.seq,
+                            entry_id=turn.entry_id)
+    if loaded is None:  # dropped while it waited: its sender deleted their data
+        return
+    state, fetched = loaded
     line = get_line(app)
     reply_token = turn.event.get("replyToken")
-    reply_token = reply_token if isinstance(reply_token, str) else None
+    # LINE's reply tokens are short ASCII; anything else cannot be sent back (the person is
+    # answered by push instead)
+    reply_token = reply_token if isinstance(reply_token, str) and reply_token.isascii() \
+        and 0 < len(reply_token) <= 256 else None
     age_ms = time.time() * 1000 - turn.received_at_ms
     fresh = age_ms < app.config["REPLY_TOKEN_FRESH_SECONDS"] * 1000
     router: Router = app.extensions["machibot.router"]
@@ -245,7 +286,7 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
             if inp.kind == "follow" or user is None:
                 user, is_new = _follow(app, session, user_id, user)
             elif not user.active:
-                user.active = True  # a message from someone marked inactive: they are back
+                user.active, user.left_at = True, None  # they wrote again: they are back
             locale = user.locale
             step_before = state.step
             # a paired digital supporter's turn runs as the resident they help
@@ -291,26 +332,32 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
         _carry_out(line, turn, effects, relink)
         acknowledge(app, client, turn, state=state.dump() or "", lock_token=token,
                     effects=effects)
+        for person in effects.forget:
+            forget_in_redis(client, person)
 
 
 def _lock_and_load(client: redis.Redis, user_id: str, token: str, extra: list[str], *,
-                   seq: int = 0) -> tuple[DialogState, dict[str, str | None]]:
-    """Take the per-user lock, read the state and the `extra` keys in one round trip.
+                   seq: int = 0, entry_id: str | None = None,
+                   ) -> tuple[DialogState, dict[str, str | None]] | None:
+    """Take the per-user lock, read the state and the `extra` keys in one round trip; None
+    when the stream entry `entry_id` is gone (see handlers.forget).
 
     Retries while the lock is held, and also while an earlier event of the same person
     (by the webhook's numbering) is still unhandled, so that two workers never answer one
     person's messages out of order. An earlier event that never comes (trimmed away) holds
     the turn up for at most ORDER_WAIT_SECONDS.
     """
-    names = [keys.user_lock(user_id), keys.user_done(user_id), keys.dialog_state(user_id),
-             *extra]
+    names = [keys.user_lock(user_id), keys.user_done(user_id), keys.EVENT_STREAM,
+             keys.dialog_state(user_id), *extra]
     now = time.monotonic()
     deadline, order_deadline = now + LOCK_MS / 1000 + 5, now + ORDER_WAIT_SECONDS
     while True:
         now = time.monotonic()
         in_order = 1 if seq and now < order_deadline else 0
         answer = BEGIN_TURN(client, names, [token, LOCK_MS, seq, in_order,
-                                            1 if now > deadline else 0])
+                                            1 if now > deadline else 0, entry_id or ""])
+        if answer == [2]:
+            return None
         if len(answer) > 1:  # {0} alone: try again
             raw, *fetched = answer[1:]
             return DialogState.load(raw), dict(zip(extra, fetched, strict=True))

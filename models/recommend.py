@@ -51,6 +51,7 @@ class VolunteerProfile(Base):
     styles: Mapped[list[str]] = mapped_column(JSON, default=list)
     lat: Mapped[float | None]  # the last location the person shared, to rank by distance
     lon: Mapped[float | None]
+    location_at: Mapped[datetime | None]  # when it was shared: it expires (models.departures)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

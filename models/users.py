@@ -25,6 +25,8 @@ class User(Base):
     consented_at: Mapped[datetime | None]
     notification_prefs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(default=True)
+    # when they unfollowed (None while they follow): models.departures counts from it
+    left_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -104,16 +106,17 @@ def welcome(
         session.add(user)
         session.flush()
         return user, True
-    user.active = True
+    user.active, user.left_at = True, None
     if display_name:
         user.display_name = display_name
     return user, False
 
 
-def unfollow(session: Session, line_user_id: str) -> None:
+def unfollow(session: Session, line_user_id: str, now: datetime | None = None) -> None:
     user = get_by_line_id(session, line_user_id)
     if user is not None:
         user.active = False
+        user.left_at = user.left_at or now or datetime.now(UTC)
 
 
 def record_consent(user: User, now: datetime | None = None) -> None:

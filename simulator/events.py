@@ -101,8 +101,11 @@ def new_message_id() -> str:
 
 
 def body(events: list[dict], destination: str = "Usimulatorbot") -> bytes:
-    return json.dumps({"destination": destination, "events": events},
-                      ensure_ascii=False, separators=(",", ":")).encode()
+    payload = {"destination": destination, "events": events}
+    try:
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    except UnicodeEncodeError:  # a lone surrogate: JSON carries it escaped, as "\ud800"
+        return json.dumps(payload, separators=(",", ":")).encode()
 
 
 def sign(secret: str, body: bytes) -> str:

@@ -97,13 +97,17 @@ class Effects:
 
     `fetched` holds the extra Redis keys read in the turn's first pipeline (a supporter's
     pairing, a typed 6-digit code); `pushes`, `redis_set` and `redis_delete` are carried
-    out after the replies are sent, the Redis writes in the turn's last pipeline.
+    out after the replies are sent, the Redis writes in the turn's last pipeline; `forget`
+    after that.
     """
 
     fetched: dict[str, str | None] = field(default_factory=dict)
     pushes: list[tuple[str, list[dict]]] = field(default_factory=list)  # (LINE id, messages)
     redis_set: list[tuple[str, str, int]] = field(default_factory=list)  # key, value, seconds
     redis_delete: list[str] = field(default_factory=list)
+    # LINE ids of people who deleted their data this turn: after the turn the worker removes
+    # what Redis holds about them too (their keys, their entries still waiting in the stream)
+    forget: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -5,7 +5,8 @@ Features write rows with `models.outbox.enqueue`; how each kind reads is its ren
 
 One dispatch pass (`Dispatcher.run_pass(now)`): claim due batches atomically (rows travel in
 batches of up to 500, each with its X-Line-Retry-Key: models/outbox.py); skip rows of
-unfollowed or opted-out users; render (a shared renderer once per language and mode for the
+unfollowed or opted-out users (and announcements to people who have not agreed to the
+privacy notice); render (a shared renderer once per language and mode for the
 whole pass); a batch whose rows read differently is split, identical content staying
 together, so that each batch is one multicast (a single recipient goes by push); hand the
 batches to a thread pool paced by a token bucket per endpoint, while the pass claims the next
@@ -56,6 +57,9 @@ from models.users import User
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 5
+# what reaches only people who agreed to the privacy notice (models.announcements.recipients
+# selects the same people, so a preview's count is what is sent)
+CONSENT_NEEDED = frozenset({"announcements"})
 
 
 # -- dispatch ------------------------------------------------------------------------------
@@ -64,7 +68,8 @@ POLL_SECONDS = 5
 # per group of rows alike in everything a message depends on (ALIKE), which are decided and
 # rendered once, with the group's rows as one string "id:user id:LINE id,...".
 ALIKE = (Notification.batch_key, Notification.kind, Notification.ref, Notification.urgent,
-         User.locale, User.mode, User.active, cast(User.notification_prefs, String))
+         User.locale, User.mode, User.active, cast(User.notification_prefs, String),
+         User.consented_at.is_not(None))
 MEMBERS = func.aggregate_strings(
     cast(Notification.id, String).concat(":").concat(cast(Notification.user_id, String))
     .concat(":").concat(User.line_user_id), ",")
@@ -236,7 +241,7 @@ class Dispatcher:
                 unsent: dict[tuple[str, str], list[int]]) -> list[tuple[str, list[dict], list]]:
         """(content key, messages, rows) to send for rows alike in `fields`; the rows not to
         send go into `unsent` with the reason."""
-        _key, kind, ref, _urgent, locale, mode, active, prefs = fields
+        _key, kind, ref, _urgent, locale, mode, active, prefs, consented = fields
         renderer = self.renderers.get(kind)
         if renderer is None:
             unsent[FAILED, f"no renderer for {kind}"].extend(row[ROW_ID] for row in members)
@@ -244,6 +249,9 @@ class Dispatcher:
         if not active or renderer.group in _turned_off(prefs):
             why = "opted out" if active else "unfollowed"
             unsent[SKIPPED, why].extend(row[ROW_ID] for row in members)
+            return []
+        if renderer.group in CONSENT_NEEDED and not consented:
+            unsent[SKIPPED, "no privacy consent"].extend(row[ROW_ID] for row in members)
             return []
         codec = self.app.extensions["machibot.codec"]
         out: list[tuple[str, list[dict], list]] = []

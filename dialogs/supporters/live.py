@@ -37,6 +37,23 @@ def helped_key(resident_line_id: str) -> str:
     return key("support", "helped", resident_line_id)
 
 
+def keys_naming(line_user_id: str, code: str | None, acting: str | None,
+                helped: str | None) -> list[str]:
+    """Every key of supporting that names this person: their code and its key (`code`: the
+    value of their code_of key), both sides of their pairing (`acting`, `helped`: the values
+    of their acting and helped keys)."""
+    found = [code_of_key(line_user_id), acting_key(line_user_id), helped_key(line_user_id)]
+    if code:
+        found.append(code_key(code))
+    partner = (read_json(acting) or {}).get("r")
+    if isinstance(partner, str):
+        found.append(helped_key(partner))
+    partner = (read_json(helped) or {}).get("h")
+    if isinstance(partner, str):
+        found.append(acting_key(partner))
+    return found
+
+
 def typed_code(inp: Input) -> str | None:
     if inp.kind != "text":
         return None

@@ -184,6 +184,25 @@ def test_opted_out_and_unfollowed_people_receive_nothing(app, sim, events):
     assert reasons == ["opted out", "unfollowed"]
 
 
+def test_an_announcement_row_for_who_has_not_agreed_to_the_privacy_notice_is_skipped(
+        app, sim):
+    from models.announcements import KIND, create
+
+    declined = add_users(app, sim, 1)
+    agreed = add_users(app, sim, 1, consented_at=MORNING)
+    with session_scope(app) as session:
+        announcement = create(session, texts={"ja": "区からのお知らせです"},
+                              segment={"kind": "everyone"})
+        announcement_id = announcement.id
+    remind(app, declined + agreed, announcement_id, MORNING, kind=KIND)
+    stats = dispatch(app, MORNING)
+    assert (stats.sent, stats.skipped) == (1, 1)
+    assert inbox(sim, declined[0][1]) == [] and len(inbox(sim, agreed[0][1])) == 1
+    with session_scope(app) as session:
+        assert session.scalars(select(Notification.last_error).where(
+            Notification.status == "skipped")).one() == "no privacy consent"
+
+
 def test_a_cancelled_or_vanished_item_is_not_sent(app, sim, events):
     users = add_users(app, sim, 2)
     remind(app, users[:1], 999_999, MORNING)  # the row is gone: renderer says None
@@ -300,7 +319,7 @@ def test_the_monthly_limit_pauses_sending_tells_staff_once_and_loses_nothing(app
 def test_an_announcement_to_everyone_goes_out_in_multicasts_of_500_each_once(app, sim):
     from models.announcements import create, refresh_counts, schedule
 
-    users = add_users(app, sim, 1001)
+    users = add_users(app, sim, 1001, consented_at=MORNING)
     with session_scope(app) as session:
         announcement = create(session, texts={"ja": "区からのお知らせです"},
                               segment={"kind": "everyone"})

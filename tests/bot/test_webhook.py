@@ -197,12 +197,14 @@ def test_redelivered_event_is_queued_once_and_answered_once(user, redis_client):
     user.follow()
     before = user.sim.delivery_count(user.user_id)
     event = ev.text(user.user_id, "help", reply_token=user.token())
-    user.send(event)
     redelivery = copy.deepcopy(event)
     redelivery["deliveryContext"]["isRedelivery"] = True
-    user.send(redelivery)
+    for body in (ev.body([event]), ev.body([redelivery])):  # read before it is handled
+        assert post(user.app, user.client, body).status_code == 200
     ids = [e["webhookEventId"] for e in queued_events(redis_client)]
     assert ids.count(event["webhookEventId"]) == 1
+    user.worker.drain()
+    user.send(redelivery)  # and once more after it was handled (and left the stream)
     assert user.sim.delivery_count(user.user_id) == before + 1
 
 

@@ -123,6 +123,24 @@ def test_entry_is_acknowledged_only_after_it_was_handled(app, resident, worker, 
     assert texts(resident.sim, resident.user_id)[-1] == "looked"
 
 
+def test_a_handled_entry_leaves_the_stream(app, resident, worker, redis_client):
+    """What people send (their id, their text) is kept only until it is handled."""
+    post(resident, ev.text(resident.user_id, "menu", reply_token=resident.token()))
+    assert redis_client.xlen(keys.EVENT_STREAM) >= 1
+    worker.drain()
+    assert redis_client.xlen(keys.EVENT_STREAM) == 0
+    assert pending(redis_client) == 0
+
+
+def test_an_entry_without_a_person_leaves_the_stream_once_handled(app, resident, worker,
+                                                                  redis_client):
+    event = ev.text(resident.user_id, "hello")
+    event["source"] = {"type": "group", "groupId": "C" + "0" * 32}
+    post(resident, event)
+    worker.drain()
+    assert redis_client.xlen(keys.EVENT_STREAM) == 0
+
+
 # -- a worker that died ------------------------------------------------------------------------
 
 
@@ -402,6 +420,7 @@ def test_an_entry_that_always_fails_is_given_up_on_after_the_cap(
     assert pending(redis_client) == 0
     [(_entry, dead)] = redis_client.xrange(keys.DEAD_LETTER_STREAM)
     assert json.loads(dead["event"])["webhookEventId"] == event["webhookEventId"]
+    assert redis_client.xlen(keys.EVENT_STREAM) == 0  # the dead letter keeps the only copy
     assert dead["deliveries"] == "4"
     sorry = gettext("ja", SORRY)
     answers = [m["message"].get("text") for m in resident.sim.messages(resident.user_id, seen)]

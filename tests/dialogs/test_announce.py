@@ -11,6 +11,7 @@ from bot.db import session_scope
 from bot.kernel.composer import SIMPLE_CHOICE_LIMIT
 from bot.kernel.i18n import gettext
 from bot.notify.dispatch import dispatch
+from dialogs.subscriptions import OFF, ON
 from models.announcements import SEGMENTS, Announcement
 from models.outbox import Notification
 from models.users import AuditLog, get_by_line_id, grant_role
@@ -298,3 +299,29 @@ def test_simple_mode_results_with_many_scheduled_keep_to_four_choices(app, staff
     assert "断水のお知らせ" in staff.last_text()
     assert len(staff.choices()) <= SIMPLE_CHOICE_LIMIT
     assert ja("Back to menu") in staff.choices()
+
+
+def test_no_announcement_for_who_declined_the_privacy_notice_or_turned_news_off(
+        app, staff, readers, make_user):
+    declined = make_user("未同意", "ja")
+    declined.follow()
+    declined.taps(ja("Not now"))
+    muted = make_user("お知らせオフ", "ja")
+    muted.follow()
+    muted.taps(ja("I agree"))
+    muted.says("menu")
+    muted.taps(ja("Notifications"))
+    muted.taps(ja("On / off"))
+    muted.taps(f"{ON} {ja('Ward news')}")
+    assert f"{OFF} {ja('Ward news')}" in muted.choices()
+    compose(staff)
+    staff.taps(ja("Go on"))
+    staff.taps(ja("Everyone"))
+    assert ja("Recipients: {count}", count=4) in staff.last_text()  # staff and the readers
+    staff.taps(ja("Send now"))
+    staff.taps(ja("Send"))
+    stats = dispatch(app, noon_tomorrow())
+    assert stats.sent == 4
+    assert declined.new_messages() == [] and muted.new_messages() == []
+    with session_scope(app) as session:
+        assert session.scalars(select(Announcement.targeted)).one() == 4

@@ -4,14 +4,17 @@ mode and as a photo), staff review, the submitter is told; limits, deadline, for
 from __future__ import annotations
 
 import json
+import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from bot.db import session_scope
+from bot.db import get_engine, session_scope
 from bot.kernel.i18n import format_day
 from dialogs.idea_calls.cards import deadline_day
+from handlers.events import SORRY
 from models import ideas as ide
 from models.erasure import ERASERS
 from models.ideas import Idea, IdeaCall
@@ -322,3 +325,39 @@ def test_staff_schedule_an_idea_meeting_and_people_who_sent_ideas_are_invited(
     assert "第4会議室" in resident.last_text()
     resident.taps(ja("Attend"))
     assert ja("Add to calendar") in resident.choices()
+
+
+def test_a_failing_sql_statement_never_logs_what_the_person_typed(app, staff, resident,
+                                                                   caplog):
+    post_call(staff)
+    phone = "090-1234-5678"
+    resident.says("menu")
+    resident.taps(ja("Idea calls"))
+    resident.taps(ja("Submit an idea"))
+    resident.says(f"駐輪場を増やしたいです。連絡は {phone} まで")
+    resident.taps(ja("Yes"))
+    engine = get_engine(app)
+    with engine.begin() as conn:  # a column is away: storing the idea fails
+        conn.exec_driver_sql("ALTER TABLE ideas RENAME COLUMN announced TO announced_away")
+    try:
+        caplog.set_level(logging.INFO)
+        resident.taps(ja("Send"))
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE ideas RENAME COLUMN announced_away TO announced")
+    assert resident.last_text() == ja(SORRY)
+    assert "INSERT INTO ideas" in caplog.text, "the failing statement should reach the log"
+    assert phone not in caplog.text
+    assert resident.user_id not in caplog.text
+
+
+@pytest.mark.parametrize("typed", ["駐輪場を\u0000増やす", "駐輪場を\ud800増やす",
+                                   "\udfff駐輪場を増やす"])
+def test_nul_and_lone_surrogates_are_cleaned_and_the_step_goes_on(app, staff, resident, typed):
+    post_call(staff)
+    started = time.monotonic()
+    submit(resident, typed)
+    assert time.monotonic() - started < 10  # no person's lock left held for 30 s
+    assert ja(SORRY) not in resident.texts()
+    with session_scope(app) as session:
+        assert session.scalars(select(Idea.body)).one() == "駐輪場を増やす"

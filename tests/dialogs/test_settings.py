@@ -10,7 +10,9 @@ from sqlalchemy import select
 from bot import keys
 from bot.db import session_scope
 from bot.kernel.i18n import SUPPORTED_LOCALES, gettext, language_name
+from dialogs.supporters import live
 from models.users import AuditLog, UserRole, get_by_line_id, grant_role
+from simulator import events as ev
 
 
 def _(msgid: str, locale: str = "ja", **params: str) -> str:
@@ -172,3 +174,30 @@ def test_delete_removes_the_person_and_a_later_message_starts_afresh(resident, r
     assert _("Before we start: privacy notice") in resident.last_text()
     row = resident.user_row()
     assert row is not None and row.consented_at is None
+
+
+def test_delete_also_removes_what_redis_holds_about_the_person(resident, make_user,
+                                                               redis_client):
+    supporter = make_user("支援者", "ja")
+    pairing = json.dumps({"h": supporter.user_id, "n": 1, "s": 1})
+    redis_client.set(live.helped_key(resident.user_id), pairing, ex=600)
+    redis_client.set(live.acting_key(supporter.user_id),
+                     json.dumps({"r": resident.user_id, "n": 2, "s": 1}), ex=600)
+    redis_client.set(live.code_of_key(resident.user_id), "123456", ex=600)
+    redis_client.set(live.code_key("123456"), json.dumps({"r": resident.user_id}), ex=600)
+    resident.taps(_("Settings"))
+    resident.taps(_("Delete my data"))
+    delete = resident.find_action(_("Delete"))
+    # the confirming tap and a message typed right after it, in one webhook body
+    resident.send(ev.postback(resident.user_id, delete["data"], reply_token=resident.token()),
+                  ev.text(resident.user_id, "電話は 090-1234-5678 です"))
+
+    assert resident.texts() == [_("Your data has been deleted. Thank you for using the bot. "
+                                  "To start again, just send a message.")]
+    assert resident.user_row() is None  # the message after it was dropped, not answered
+    assert redis_client.xlen(keys.EVENT_STREAM) == 0
+    left = [name for name in redis_client.scan_iter("*")  # LINE's side (the simulator) aside
+            if (resident.user_id in name and not name.startswith(keys.key("sim")))
+            or name == live.code_key("123456")
+            or name == live.acting_key(supporter.user_id)]
+    assert left == []

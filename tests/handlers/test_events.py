@@ -171,3 +171,10 @@ def test_event_without_a_user_id_is_not_answered(resident):
     event = ev.text(resident.user_id, "x", reply_token=resident.token())
     event["source"] = {"type": "user"}
     assert resident.send(event) == []
+
+
+def test_a_reply_token_that_is_no_token_gets_an_answer_by_push(resident, caplog):
+    caplog.set_level(logging.INFO)
+    resident.send(ev.text(resident.user_id, _("menu"), reply_token="\ud800"))
+    assert _(MENU_QUESTION) in resident.last_text()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
