@@ -27,8 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from models.activities import STYLES, distance_m  # noqa: E402
-from models.activity_data import AREA_CENTRES  # noqa: E402
 from models.categories import CATEGORIES  # noqa: E402
+from models.demo_data import AREA_CENTRES  # noqa: E402
 from models.recommend import FREE_TIMES, Candidate, Taste, rank, time_bucket  # noqa: E402
 
 TZ = "Asia/Tokyo"

@@ -112,7 +112,7 @@ def test_every_simple_flow_can_be_done_by_taps_with_activities_to_join(app, simp
     """With the demo activities the walk goes on into finding, signing up and my schedule."""
     from datetime import UTC, datetime
 
-    from models.activity_data import load_demo
+    from models.demo_data import load_demo
 
     with session_scope(app) as session:
         load_demo(session, now=datetime.now(UTC))

@@ -1,4 +1,4 @@
-"""`machibot data import|export|demo` and `machibot activities qr` (issue 3)."""
+"""`machibot data import|export|demo` and `machibot activities qr`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+import segno
 from flask import current_app
 from flask.cli import with_appcontext
 
@@ -13,14 +14,8 @@ from bot.db import session_scope
 from dialogs.signup import prefilled_link, signup_link
 from dialogs.volunteering import CHECKIN_WORDS
 from models.activities import slot_by_code
-from models.activity_data import (
-    ImportFailed,
-    export_csv,
-    has_activities,
-    import_csv,
-    load_demo,
-    write_qr,
-)
+from models.activity_data import ImportFailed, export_csv, import_csv
+from models.demo_data import has_activities, load_demo
 
 
 @click.group()
@@ -111,3 +106,7 @@ def activities_qr(slot_code: str, out: str | None, locale: str | None, checkin: 
     target = Path(out or f"{kind}-{slot_code}.png")
     write_qr(link, target)
     click.echo(f"wrote {target} ({link})")
+
+
+def write_qr(link: str, path: Path, scale: int = 8) -> None:
+    segno.make(link, error="m").save(str(path), scale=scale, border=4)
