@@ -12,6 +12,8 @@ import re
 from io import BytesIO
 from typing import Any
 
+from PIL import Image, UnidentifiedImageError
+
 MAX_MESSAGES = 5
 MAX_TEXT_UTF16 = 5_000
 MAX_QUICK_REPLY_ITEMS = 13
@@ -371,9 +373,6 @@ def check_rich_menu_image(data: bytes, content_type: str, menu: dict) -> str | N
         return "Content-Type must be image/jpeg or image/png"
     if len(data) > MAX_RICH_MENU_IMAGE_BYTES:
         return "The image must be at most 1 MB"
-
-    from PIL import Image, UnidentifiedImageError
-
     try:
         with Image.open(BytesIO(data)) as image:
             fmt, (width, height) = image.format, image.size

@@ -48,30 +48,7 @@ def _statuses(app, slot_id: int) -> list[str]:
 
 def test_simultaneous_sign_ups_never_exceed_the_capacity(app):
     slot_id = make_slot(app, capacity=3)
-    user_ids = _users(app, 12)
-    start = threading.Barrier(len(user_ids))
-    errors: list[BaseException] = []
-    factory = session_factory(app)
-
-    def join(user_id: int) -> None:
-        try:
-            session = factory()
-            try:
-                slot, user = session.get(Slot, slot_id), session.get(User, user_id)
-                start.wait(10)
-                sign_up(session, slot, user, now=datetime.now(UTC))
-                session.commit()
-            finally:
-                session.close()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=join, args=(u,)) for u in user_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors
+    _sign_up_together(app, slot_id, _users(app, 12))
     assert _statuses(app, slot_id) == ["confirmed"] * 3 + ["waitlisted"] * 9
     with session_scope(app) as session:
         assert session.get(Slot, slot_id).seats_taken == 3
