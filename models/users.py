@@ -135,6 +135,32 @@ def grant_role(session: Session, user: User, role: str, *, scope: str = "",
     return True
 
 
+def revoke_role(session: Session, user: User, role: str, *, scope: str = "",
+                actor: User | None = None) -> bool:
+    """Take a role away; False when the user did not have it. Everyone stays a resident."""
+    if role not in ROLES or role == "resident":
+        raise ValueError(f"cannot revoke {role!r}; roles that can be are "
+                         f"{', '.join(r for r in ROLES if r != 'resident')}")
+    held = [r for r in user.roles if r.role == role and r.scope == scope]
+    if not held:
+        return False
+    for found in held:
+        user.roles.remove(found)
+    audit(session, "role.revoke", actor=actor, subject=user, role=role, scope=scope)
+    return True
+
+
+def find_users(session: Session, *, role: str | None = None, name: str | None = None,
+               limit: int = 100) -> list[User]:
+    """People by role and by a part of their LINE display name, newest first."""
+    query = select(User).order_by(User.id.desc()).limit(limit)
+    if role:
+        query = query.where(User.roles.any(UserRole.role == role))
+    if name:
+        query = query.where(User.display_name.contains(name, autoescape=True))
+    return list(session.scalars(query))
+
+
 def audit(session: Session, action: str, *, actor: User | None = None,
           subject: User | None = None, **detail: Any) -> None:
     session.add(AuditLog(action=action, actor_id=actor.id if actor else None,

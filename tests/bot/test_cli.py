@@ -9,6 +9,7 @@ from sqlalchemy import Column, Integer, Table, inspect, select
 from bot.app import create_app, main
 from bot.cli import db as cli
 from bot.db import make_engine, session_scope
+from bot.kernel.i18n import gettext
 from models import AuditLog, Base
 
 
@@ -31,6 +32,46 @@ def test_grant_role_refuses_unknown_roles_and_users(app, resident):
     unknown = runner.invoke(args=["users", "grant-role", "U" + "0" * 32, "staff"])
     assert unknown.exit_code != 0
     assert "no such user" in unknown.output
+
+
+def test_revoke_role_takes_staff_away_by_the_next_message_and_audits_it(app, resident):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["users", "grant-role", resident.user_id, "staff"])
+    resident.says(gettext("ja", "menu"))
+    assert gettext("ja", "Announcements") in resident.choices()
+    result = runner.invoke(args=["users", "revoke-role", resident.user_id, "staff"])
+    assert result.exit_code == 0, result.output
+    assert "revoked staff" in result.output
+    resident.says(gettext("ja", "menu"))
+    assert gettext("ja", "Announcements") not in resident.choices()
+    with session_scope(app) as session:
+        assert "role.revoke" in session.scalars(select(AuditLog.action)).all()
+    again = runner.invoke(args=["users", "revoke-role", resident.user_id, "staff"])
+    assert "did not have staff" in again.output
+
+
+def test_revoke_role_keeps_everyone_a_resident_and_refuses_unknown_users(app, resident):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["users", "revoke-role", resident.user_id,
+                               "resident"]).exit_code != 0
+    assert resident.user_row().has_role("resident")
+    unknown = runner.invoke(args=["users", "revoke-role", "U" + "0" * 32, "staff"])
+    assert unknown.exit_code != 0 and "no such user" in unknown.output
+
+
+def test_users_list_finds_people_by_role_and_name_with_their_line_ids(app, make_user):
+    sato, suzuki = make_user("佐藤花子"), make_user("鈴木一郎")
+    sato.follow()
+    suzuki.follow()
+    runner = app.test_cli_runner()
+    runner.invoke(args=["users", "grant-role", suzuki.user_id, "supporter"])
+    by_name = runner.invoke(args=["users", "list", "--name", "佐藤"])
+    assert by_name.exit_code == 0, by_name.output
+    assert sato.user_id in by_name.output and suzuki.user_id not in by_name.output
+    by_role = runner.invoke(args=["users", "list", "--role", "supporter"]).output
+    assert suzuki.user_id in by_role and "supporter" in by_role
+    assert sato.user_id not in by_role
+    assert "nobody matches" in runner.invoke(args=["users", "list", "--name", "山田"]).output
 
 
 def test_machibot_command_lists_its_commands():
