@@ -6,11 +6,19 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
 
 from bot.db import session_scope
-from models.users import ROLES, find_users, get_by_line_id
+from models.users import ROLES, User, find_users, get_by_line_id
 from models.users import grant_role as grant
 from models.users import revoke_role as revoke
+
+
+def _person(session: Session, user_id: str) -> User:
+    user = get_by_line_id(session, user_id)
+    if user is None:
+        raise click.ClickException("no such user: they must add the bot as a friend first")
+    return user
 
 
 @click.group()
@@ -28,10 +36,7 @@ def grant_role(user_id: str, role: str, scope: str) -> None:
     if role not in ROLES:
         raise click.BadParameter(f"choose one of {', '.join(ROLES)}", param_hint="ROLE")
     with session_scope() as session:
-        user = get_by_line_id(session, user_id)
-        if user is None:
-            raise click.ClickException("no such user: they must add the bot as a friend first")
-        changed = grant(session, user, role, scope=scope)
+        changed = grant(session, _person(session, user_id), role, scope=scope)
     click.echo(f"granted {role}" if changed else f"already had {role}")
 
 
@@ -47,10 +52,7 @@ def revoke_role(user_id: str, role: str, scope: str) -> None:
         choices = ", ".join(r for r in ROLES if r != "resident")
         raise click.BadParameter(f"choose one of {choices}", param_hint="ROLE")
     with session_scope() as session:
-        user = get_by_line_id(session, user_id)
-        if user is None:
-            raise click.ClickException("no such user")
-        changed = revoke(session, user, role, scope=scope)
+        changed = revoke(session, _person(session, user_id), role, scope=scope)
     click.echo(f"revoked {role}" if changed else f"did not have {role}")
 
 
