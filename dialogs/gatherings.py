@@ -24,10 +24,11 @@ refused attempt changes nothing and is audit-logged.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
 from sqlalchemy import select
 
 from bot.kernel.composer import Choice, Composer
@@ -48,6 +49,7 @@ from models.base import TooLong
 from models.gatherings import ATTEND, DECLINE, Gathering, GatheringError
 from models.ideas import Idea, IdeaCall
 from models.initiatives import Initiative, Interest
+from models.timing import config_of
 from models.users import audit
 
 ASK_WHEN = "gathering.ask_when"
@@ -260,13 +262,13 @@ def on_rsvp(ctx: Context, inp: Input) -> Reply:
 
 
 def calendar_choices(ctx: Context, gathering: Gathering) -> list[Choice]:
-    return calendar_choice(ctx.out, ctx.app, gathering)
+    return calendar_choice(ctx.out, ctx.config, gathering)
 
 
-def calendar_choice(out: Composer, app: Flask, gathering: Gathering) -> list[Choice]:
+def calendar_choice(out: Composer, config: Mapping[str, Any], gathering: Gathering
+                    ) -> list[Choice]:
     """"Add to calendar" (the .ics file), when this server has an address for phones."""
-
-    url = public_url(app, gathering.ics_token, out.locale)  # the file reads in their language
+    url = public_url(config, gathering.ics_token, out.locale)  # the file reads in their language
     if not url:
         return []
     # Translators: opens a calendar file to add the gathering to the phone's calendar
@@ -406,8 +408,8 @@ def on_confirm_cancel(ctx: Context, inp: Input) -> Reply:
 # -- notifications -------------------------------------------------------------------------
 
 
-# the dispatcher renders inside the app's context (bot.notify.dispatch.Dispatcher.run_pass),
-# so the renderers read the configuration from current_app
+# a renderer has no dialog context: it reads the configuration from the session
+# (models.timing.config_of)
 
 
 def live(session, notification):  # type: ignore[no-untyped-def]
@@ -416,20 +418,25 @@ def live(session, notification):  # type: ignore[no-untyped-def]
         return None
     return gathering
 
-def where(composer, gathering):  # type: ignore[no-untyped-def]
-    return place_lines(composer, gathering, current_app.config["BOT_TIMEZONE"])
 
-def calendar(composer, gathering):  # type: ignore[no-untyped-def]
-    return calendar_choice(composer, current_app, gathering)
+def where(session, composer, gathering):  # type: ignore[no-untyped-def]
+    return place_lines(composer, gathering, config_of(session)["BOT_TIMEZONE"])
+
+
+def calendar(session, composer, gathering):  # type: ignore[no-untyped-def]
+    return calendar_choice(composer, config_of(session), gathering)
+
 
 # an invitation is a message to this person, not a reminder they can turn off
 def render_invite(session, user, notification, composer):  # type: ignore[no-untyped-def]
     gathering = live(session, notification)
     if gathering is None:
         return None
-    lines = [*where(composer, gathering), composer._("You are invited. Will you attend?")]
-    return [composer.card(gathering_title(composer, session, gathering), lines,
-                          rsvp_choices(composer, gathering) + calendar(composer, gathering))]
+    lines = [*where(session, composer, gathering),
+             composer._("You are invited. Will you attend?")]
+    buttons = rsvp_choices(composer, gathering) + calendar(session, composer, gathering)
+    return [composer.card(gathering_title(composer, session, gathering), lines, buttons)]
+
 
 def render_reminder(session, user, notification, composer):  # type: ignore[no-untyped-def]
     gathering = live(session, notification)
@@ -438,8 +445,9 @@ def render_reminder(session, user, notification, composer):  # type: ignore[no-u
     title = composer._("Reminder: {title}",
                        title=gathering_title(composer, session, gathering))
     buttons = [Choice.go(composer._("Details"), "gathering", g=gathering.id),
-               *calendar(composer, gathering)]
-    return [composer.card(title, where(composer, gathering), buttons)]
+               *calendar(session, composer, gathering)]
+    return [composer.card(title, where(session, composer, gathering), buttons)]
+
 
 # news of a change is about a gathering this person was invited to: not switched off
 def render_changed(session, user, notification, composer):  # type: ignore[no-untyped-def]
@@ -449,9 +457,10 @@ def render_changed(session, user, notification, composer):  # type: ignore[no-un
     # Translators: the first line of a message about a gathering whose time or place changed
     lead = composer._("The gathering has changed. Will you attend?")
     title = gathering_title(composer, session, gathering)
-    return [composer.card(title, [lead, *where(composer, gathering)],
-                          rsvp_choices(composer, gathering) + calendar(composer, gathering),
+    buttons = rsvp_choices(composer, gathering) + calendar(session, composer, gathering)
+    return [composer.card(title, [lead, *where(session, composer, gathering)], buttons,
                           alt_text=f"{lead} {title}")]
+
 
 def render_cancelled(session, user, notification, composer):  # type: ignore[no-untyped-def]
     gathering = session.get(Gathering, int(notification.ref))
@@ -459,7 +468,7 @@ def render_cancelled(session, user, notification, composer):  # type: ignore[no-
         return None
     text = composer._("{title} is cancelled.",
                       title=gathering_title(composer, session, gathering))
-    return [composer.text(f"{text}\n{where(composer, gathering)[0]}", back=False)]
+    return [composer.text(f"{text}\n{where(session, composer, gathering)[0]}", back=False)]
 
 
 

@@ -7,18 +7,17 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask
 from sqlalchemy.orm import Session
 
 from models.photos import token_of
 
 
-def public_url(app: Flask, token: str, locale: str | None = None) -> str | None:
+def public_url(config: Mapping[str, Any], token: str, locale: str | None = None) -> str | None:
     """The .ics address for people's phones (in `locale`, the reader's), or None when this
     server has no public one."""
-    base = str(app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    if not base and app.config.get("SIMULATOR"):
-        base = str(app.config["LINE_API_BASE_URL"]).removesuffix("/simulator")
+    base = str(config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    if not base and config.get("SIMULATOR"):
+        base = str(config["LINE_API_BASE_URL"]).removesuffix("/simulator")
     if not base:
         return None
     query = f"?{urlencode({'lang': locale})}" if locale else ""
