@@ -37,3 +37,8 @@ def user_done(line_user_id: str) -> str:
     """The number of this user's last handled event."""
     return key("done", line_user_id)
 
+
+
+def worker_alive(process: str) -> str:
+    """Present while the worker process `process` runs (bot/worker.py's heartbeat)."""
+    return key("alive", process)

@@ -172,23 +172,37 @@ class LineClient:
         *,
         reply_token: str | None,
         retry_key_base: str,
+        token_fresh_until: float | None = None,
     ) -> None:
         """Reply while the token is fresh, push the rest (and everything, without a token).
 
-        LINE takes five messages a call: the first five go by reply, any more by push. When
-        the reply token turns out to be stale, the same messages go by push. Each push has a
-        retry key derived from `retry_key_base`, so re-handling an event never pushes twice.
+        LINE takes five messages a call: the first five go by reply, any more by push, each
+        push with a retry key derived from `retry_key_base`, so re-handling an event never
+        pushes twice.
+
+        A reply token is single-use, and LINE may take a reply and still answer 5xx or not
+        at all: such a reply is retried with the same token (`_call`), never by push. While
+        the token is known to be fresh (before `token_fresh_until`, a time.time() value;
+        LINE keeps a token about a minute), "Invalid reply token" means an earlier attempt, this
+        handling's or an earlier handling's of the same event, was taken: the messages
+        count as delivered. A token that may be stale goes by push instead; a reply
+        never answered after every retry raises LineError (LINE may have taken it).
         """
         batches = chunks(messages)
         for index, batch in enumerate(batches):
-            if index == 0 and reply_token:
+            if index == 0 and reply_token and _before(token_fresh_until):
                 try:
                     self.reply(reply_token, batch)
                     continue
                 except LineError as exc:
-                    if exc.status != 400:
+                    # no answer at all (5xx, timeouts) after every retry: LINE may have
+                    # taken it, and a push would then be a second copy
+                    if exc.status != 400 or "reply token" not in exc.reason.lower():
                         raise
-                    log.info("reply token refused; sending by push instead")
+                    if token_fresh_until is not None and _before(token_fresh_until):
+                        log.info("reply token already used: the reply was delivered")
+                        continue
+                    log.info("reply token expired; sending by push instead")
             self.push(user_id, batch, retry_key_for(retry_key_base, index))
 
     def show_loading(self, user_id: str, seconds: int = 5) -> None:
@@ -340,6 +354,10 @@ def _model(endpoint: str, model: type[M], data: dict[str, Any]) -> M:
         return model.from_dict(data)  # type: ignore[attr-defined]
     except ValueError:  # pydantic's ValidationError: LINE would refuse it as well
         raise LineError(endpoint, None, f"not a valid {model.__name__}") from None
+
+
+def _before(deadline: float | None) -> bool:
+    return deadline is None or time.time() < deadline
 
 
 def _batch(messages: Sequence[dict]) -> list[dict]:

@@ -1,11 +1,16 @@
 """The worker: reads the event stream through a consumer group and handles each event.
 
-Delivery is at-least-once: an entry is acknowledged (and deleted: it holds what the person
-sent) only after its turn is saved and its replies are sent. Entries left pending by a
-worker that died (even by kill -9) are claimed by another worker once they have been idle
-for WORKER_CLAIM_IDLE_MS. Re-handling is safe: the webhook never enqueues an event twice,
-and pushes carry a retry key derived from the event, so LINE delivers a re-sent push only
-once.
+Delivery is at-least-once, handling exactly once: an entry is acknowledged (and deleted: it
+holds what the person sent) only after its turn is saved and its replies are sent, and an
+entry handed out again finds what its turn did kept with its writes (models/turns.py), so
+nothing is done twice. Replies count as delivered when their token was already used, pushes
+carry a retry key derived from the event, so LINE shows each answer once.
+
+A worker process keeps a heartbeat key while it runs (`Heartbeat`). Entries a dead process
+left (even by kill -9) are taken over by another worker within seconds, and so are the
+per-user locks it held (handlers/events.py); entries of a live worker that seems stuck, once
+idle for WORKER_CLAIM_IDLE_MS. A worker that lost Redis mid-turn handles its own unfinished
+entries first when Redis is back.
 
 An entry that keeps failing is not retried forever: once it has been delivered
 WORKER_MAX_DELIVERIES times, the next claim moves it to a dead-letter stream
@@ -15,6 +20,7 @@ where there is one, that something went wrong.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -32,13 +38,65 @@ from handlers.events import Turn, acknowledge, apologise, handle_event
 
 log = logging.getLogger(__name__)
 
+HEARTBEAT_SECONDS = 1.0
+# how long a process's heartbeat key outlives its last beat: a process silent this long is
+# taken for dead (a false alarm costs nothing: its turns are recorded and replies deduped)
+HEARTBEAT_LEASE_MS = 3_000
+DEAD_CLAIM_IDLE_MS = 1_000  # a dead worker's entry idle this long is taken over
+DEAD_CHECK_SECONDS = 1.0
+
+
+def process_id() -> str:
+    """This process, as the heartbeat names it (a consumer name starts with it)."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def process_of(consumer: str) -> str | None:
+    """The process of a consumer name ("host-pid/thread"); None for other names."""
+    process, slash, _thread = consumer.rpartition("/")
+    return process if slash and process else None
+
+
+class Heartbeat:
+    """Keeps keys.worker_alive(process) present while the process runs: one thread a
+    process, started by its first worker, stopped (and the key removed) with `stop`."""
+
+    _lock = threading.Lock()
+    _running: dict[int, threading.Thread] = {}
+
+    @classmethod
+    def ensure(cls, client: redis.Redis, stop: threading.Event) -> None:
+        with cls._lock:
+            thread = cls._running.get(os.getpid())
+            if thread is not None and thread.is_alive():
+                return
+            name = keys.worker_alive(process_id())
+            cls._beat(client, name)  # at once: a new worker is alive before it reads
+            thread = threading.Thread(target=cls._run, args=(client, name, stop),
+                                      name="heartbeat", daemon=True)
+            cls._running[os.getpid()] = thread
+            thread.start()
+
+    @staticmethod
+    def _beat(client: redis.Redis, name: str) -> None:
+        # Redis away: the workers log it; the beat resumes with it
+        with contextlib.suppress(redis.RedisError):
+            client.set(name, "1", px=HEARTBEAT_LEASE_MS)
+
+    @classmethod
+    def _run(cls, client: redis.Redis, name: str, stop: threading.Event) -> None:
+        while not stop.wait(HEARTBEAT_SECONDS):
+            cls._beat(client, name)
+        with contextlib.suppress(redis.RedisError):  # a clean stop: others take over at once
+            client.delete(name)
+
 
 class Worker:
     # One entry a read: an event waits on LINE for tens of milliseconds, so a thread holding
     # a batch would keep events queued behind it while other threads sit idle.
     def __init__(self, app: Flask, name: str | None = None, batch: int = 1) -> None:
         self.app = app
-        self.name = name or f"{socket.gethostname()}-{os.getpid()}-{threading.get_ident()}"
+        self.name = name or f"{process_id()}/{threading.get_ident()}"
         self.batch = batch
         # a connection of its own, held for the worker's life: taking one from the shared
         # pool and giving it back costs about a third of each Redis call
@@ -46,6 +104,8 @@ class Worker:
                                  single_connection_client=True)
         self._group_ready = False
         self._last_claim = 0.0
+        self._last_dead_check = 0.0
+        self._own_pending = False  # set when Redis failed mid-turn
 
     def ensure_group(self) -> None:
         if self._group_ready:
@@ -60,6 +120,7 @@ class Worker:
     def run(self, stop: threading.Event | None = None) -> None:
         """Handle events until `stop` is set (or forever)."""
         stop = stop or threading.Event()
+        Heartbeat.ensure(get_redis(self.app), stop)
         log.info("worker %s started", self.name)
         while not stop.is_set():
             try:
@@ -67,12 +128,18 @@ class Worker:
             except redis.RedisError as exc:
                 log.error("worker cannot reach Redis (%s); retrying", type(exc).__name__)
                 self._group_ready = False
-                stop.wait(1.0)
+                self._own_pending = True
+                stop.wait(0.2)
 
     def poll(self, block_ms: int | None = None, count: int | None = None) -> int:
         """One read of new entries (and, now and then, of abandoned ones). Returns the count."""
         self.ensure_group()
         handled = 0
+        if self._own_pending:
+            handled += self.resume_own()
+        if time.monotonic() - self._last_dead_check > DEAD_CHECK_SECONDS:
+            self._last_dead_check = time.monotonic()
+            handled += self.take_over_dead()
         idle_ms = self.app.config["WORKER_CLAIM_IDLE_MS"]
         if time.monotonic() - self._last_claim > min(idle_ms / 1000, 15):
             self._last_claim = time.monotonic()
@@ -87,37 +154,86 @@ class Worker:
                 handled += 1
         return handled
 
-    def handle(self, entry_id: str, fields: dict[str, Any]) -> None:
-        """Handle one entry; on an unexpected failure leave it pending to be claimed again."""
+    def handle(self, entry_id: str, fields: dict[str, Any], *, again: bool = False) -> None:
+        """Handle one entry (`again`: it was handed out before); on an unexpected failure
+        leave it pending to be claimed again."""
         try:
-            self._handle(entry_id, fields)
+            self._handle(entry_id, fields, again)
         except redis.RedisError:
             raise
         except Exception:
             log.exception("event left pending after an unexpected failure")
 
     def reclaim(self, min_idle_ms: int) -> int:
-        """Take over entries a worker read but never acknowledged (it died, or the handling
-        failed); move those delivered too often to the dead letters."""
+        """Take over entries a worker read but never acknowledged for `min_idle_ms` (it died
+        without a heartbeat, or seems stuck); move those delivered too often to the dead
+        letters."""
         handled, start = 0, "0-0"
-        limit = self.app.config["WORKER_MAX_DELIVERIES"]
         while True:
             result = self.redis.xautoclaim(keys.EVENT_STREAM, keys.WORKER_GROUP, self.name,
                                            min_idle_time=min_idle_ms, start_id=start, count=50)
             start, entries = result[0], result[1]
-            deliveries = self._deliveries([entry_id for entry_id, fields in entries if fields])
-            for entry_id, fields in entries:
-                if not fields:  # trimmed away before it was claimed
-                    self.redis.xack(keys.EVENT_STREAM, keys.WORKER_GROUP, entry_id)
-                    continue
-                if deliveries.get(entry_id, 0) > limit:
-                    self.dead_letter(entry_id, fields, deliveries[entry_id])
-                    continue
-                log.info("reclaimed an event left pending (its worker died or failed)")
-                self.handle(entry_id, fields)
-                handled += 1
+            handled += self._take(entries)
             if start in ("0-0", b"0-0") or not entries:
                 return handled
+
+    def take_over_dead(self) -> int:
+        """Take over at once the entries of consumers whose process has no heartbeat (it
+        died, or stopped), and forget such consumers once nothing of theirs is left."""
+        consumers = self.redis.xinfo_consumers(keys.EVENT_STREAM, keys.WORKER_GROUP)
+        others = [(c["name"], c["pending"], process_of(c["name"])) for c in consumers
+                  if c["name"] != self.name and process_of(c["name"])]
+        if not others:
+            return 0
+        pipe = self.redis.pipeline(transaction=False)
+        for _name, _pending, process in others:
+            pipe.exists(keys.worker_alive(process))
+        handled = 0
+        for (name, pending, _process), alive in zip(others, pipe.execute(), strict=True):
+            if alive:
+                continue
+            if not pending:
+                self.redis.xgroup_delconsumer(keys.EVENT_STREAM, keys.WORKER_GROUP, name)
+                continue
+            rows = self.redis.xpending_range(keys.EVENT_STREAM, keys.WORKER_GROUP, min="-",
+                                             max="+", count=100, consumername=name)
+            if not rows:
+                continue
+            log.info("taking over what a stopped worker left")
+            # min_idle_time: of workers doing this at once, one wins each entry
+            entries = self.redis.xclaim(keys.EVENT_STREAM, keys.WORKER_GROUP, self.name,
+                                        min_idle_time=DEAD_CLAIM_IDLE_MS,
+                                        message_ids=[row["message_id"] for row in rows])
+            handled += self._take(entries)
+        return handled
+
+    def resume_own(self) -> int:
+        """After losing Redis: the entries this worker read and did not finish, first."""
+        handled = 0
+        response = self.redis.xreadgroup(keys.WORKER_GROUP, self.name,
+                                         {keys.EVENT_STREAM: "0"}, count=100)
+        for _stream, entries in response or []:
+            handled += self._take(entries)
+        self._own_pending = False
+        return handled
+
+    def _take(self, entries: list) -> int:
+        """Handle entries handed out before; an entry delivered too often goes to the dead
+        letters, one trimmed away (no fields) is only acknowledged."""
+        limit = self.app.config["WORKER_MAX_DELIVERIES"]
+        deliveries = self._deliveries([entry_id for entry_id, fields in entries if fields])
+        handled = 0
+        for entry_id, fields in entries:
+            if not fields:  # trimmed away, or deleted with its sender's data
+                self.redis.xack(keys.EVENT_STREAM, keys.WORKER_GROUP, entry_id)
+                continue
+            if deliveries.get(entry_id, 0) > limit:
+                self.dead_letter(entry_id, fields, deliveries[entry_id])
+                continue
+            log.info("handling an event again (its worker died or failed)")
+            self.handle(entry_id, fields, again=True)
+            handled += 1
+        return handled
 
     def _deliveries(self, entry_ids: list[str]) -> dict[str, int]:
         """How many times each entry was delivered, this claim included (one round trip)."""
@@ -158,8 +274,9 @@ class Worker:
                 break
         return total
 
-    def _handle(self, entry_id: str, fields: dict[str, Any]) -> None:
+    def _handle(self, entry_id: str, fields: dict[str, Any], again: bool) -> None:
         turn = self._turn(entry_id, fields)
+        turn.redelivered, turn.consumer = again, self.name
         with self.app.app_context():
             handle_event(self.app, self.redis, turn)
 

@@ -21,6 +21,8 @@ from typing import Any
 
 import redis
 from flask import Flask
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot import keys
 from bot.db import session_scope
@@ -33,7 +35,9 @@ from bot.richmenu.deployment import IDS_KEY, menu_for
 from dialogs import onboarding
 from dialogs.supporters import live, proxy
 from handlers.forget import forget_in_redis
+from handlers.outcome import Outcome
 from handlers.router import Router
+from models import turns
 from models.signups import pass_on_offers_of
 from models.users import get_by_line_id, unfollow, welcome
 
@@ -51,14 +55,26 @@ SORRY = N_("Sorry, something went wrong on our side. Please try again in a momen
 # The start of a turn. KEYS: the person's lock, their last handled event number, the event
 # stream, their dialog state, then the other keys the turn reads. ARGV: lock token, lock ms,
 # this event's number, 1 to wait while an earlier event of theirs is unhandled, 1 to read
-# even without the lock, the stream entry ('' for none). Returns {2} when the entry is no
-# longer in the stream (the person deleted their data: it is not handled), {0} to try
-# again, else {1 if locked else 0, state, the other keys' values...}.
+# even without the lock, the stream entry ('' for none), the heartbeat keys' prefix. Returns
+# {2} when the entry is no longer in the stream (the person deleted their data: it is not
+# handled), {0} to try again, else {1 if locked else 0, state, the other keys' values...}.
+# A lock token is "<worker> <random>", the worker "<process>/<thread>" (bot/worker.py): a
+# lock left by this same worker (it lost Redis mid-turn) or by a process without heartbeat
+# (it died) is taken over at once, instead of stalling the person until it expires.
 BEGIN_TURN = LuaScript("""
 if ARGV[6] ~= '' and #redis.call('XRANGE', KEYS[3], ARGV[6], ARGV[6]) == 0 then
   return {2}
 end
 local locked = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+if not locked then
+  local holder = redis.call('GET', KEYS[1])
+  local worker = holder and string.match(holder, '^(%S+) ')
+  local process = worker and string.match(worker, '^(.+)/[^/]*$')
+  if worker and (worker == string.match(ARGV[1], '^(%S+) ')
+      or (process and redis.call('EXISTS', ARGV[7] .. process) == 0)) then
+    locked = redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  end
+end
 if locked and ARGV[4] == '1'
     and tonumber(ARGV[3]) > tonumber(redis.call('GET', KEYS[2]) or '0') + 1 then
   redis.call('DEL', KEYS[1])
@@ -110,6 +126,8 @@ class Turn:
     received_at_ms: int
     seq: int = 0  # this event's number among its user's events (0: not numbered)
     entry_id: str | None = None  # the stream entry acknowledged at the end (None: none)
+    redelivered: bool = False  # handed out before: its turn may have run (models/turns.py)
+    consumer: str = ""  # the worker handling it (its locks name it)
 
 
 def handle_event(app: Flask, client: redis.Redis, turn: Turn) -> None:
@@ -256,7 +274,7 @@ def _clean_or_none(value: object) -> str | None:
 
 
 def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: Input) -> None:
-    token = uuid.uuid4().hex
+    token = f"{turn.consumer} {uuid.uuid4().hex}" if turn.consumer else uuid.uuid4().hex
     # what a turn may need besides its state (the rich menu map, a pairing, a typed code)
     # is read in the same first round trip: still two Redis round trips a turn
     extra = [IDS_KEY, *live.prefetch_keys(user_id, inp)]
@@ -266,74 +284,113 @@ def _run_turn(app: Flask, client: redis.Redis, turn: Turn, user_id: str, inp: In
         return
     state, fetched = loaded
     line = get_line(app)
-    reply_token = turn.event.get("replyToken")
-    # LINE's reply tokens are short ASCII; anything else cannot be sent back (the person is
-    # answered by push instead)
-    reply_token = reply_token if isinstance(reply_token, str) and reply_token.isascii() \
-        and 0 < len(reply_token) <= 256 else None
-    age_ms = time.time() * 1000 - turn.received_at_ms
-    fresh = age_ms < app.config["REPLY_TOKEN_FRESH_SECONDS"] * 1000
-    router: Router = app.extensions["machibot.router"]
-    now = datetime.now(UTC)
-    messages: list[dict] = []
     locale = app.config["BOT_DEFAULT_LOCALE"]
-    effects = Effects()
-    relink: tuple[str, str | None] | None = None
     try:
-        with session_scope(app) as session:
-            user = get_by_line_id(session, user_id)
-            is_new = user is None
-            if inp.kind == "follow" or user is None:
-                user, is_new = _follow(app, session, user_id, user)
-            elif not user.active:
-                user.active, user.left_at = True, None  # they wrote again: they are back
-            locale = user.locale
-            step_before = state.step
-            # a paired digital supporter's turn runs as the resident they help
-            resident = proxy.acting_target(session, user, inp, state.step, fetched)
-            changed = proxy.track_changes(session) if resident is not None else set()
-            ctx = Context(app, session, resident or user, state, now,
-                          codec=app.extensions["machibot.codec"],
-                          on_loading=lambda: line.show_loading(user_id),
-                          fetch_content=lambda mid, limit: line.content(mid, max_bytes=limit),
-                          acting_for=resident, supporter=user if resident is not None else None)
-            ctx.effects.fetched = fetched
-            look = (ctx.user.locale, ctx.user.mode)
-            if inp.kind == "follow" or is_new:
-                state.step, state.data = None, {}
-                reply = onboarding.greet(ctx, is_new=is_new, inp=inp)
-            else:
-                reply = router.dispatch(ctx, inp)
-            kept = onboarding.kept_message(ctx, inp, reply)
-            state.apply(reply)
-            if kept is not None and router.starts_something(kept):
-                # the message a new friend sent before agreeing, answered now
-                reply = onboarding.resumed(ctx, router.dispatch(ctx, Input("text", text=kept)))
-                state.apply(reply)
-            messages = reply.messages
-            if resident is not None:
-                session.flush()
-                messages = proxy.after_proxy_turn(ctx, inp, step_before, messages, changed)
-            if is_new or inp.kind == "follow" or (ctx.user.locale, ctx.user.mode) != look:
-                relink = (ctx.user.line_user_id,
-                          menu_for(fetched.get(IDS_KEY), ctx.user.mode, ctx.user.locale))
-            effects = ctx.effects
+        outcome = _outcome(app, turn, user_id, inp, state, fetched, line)
     except Exception:
         log.exception("turn failed for a %s event", inp.kind)
-        state, effects, relink = DialogState(), Effects(), None
-        messages = [{"type": "text", "text": gettext(locale, SORRY)}]
+        outcome = Outcome([{"type": "text", "text": gettext(locale, SORRY)}])
     try:
-        if messages:
-            line.send(user_id, messages, reply_token=reply_token if fresh else None,
-                      retry_key_base=turn.event_key)
+        if outcome.messages:
+            line.send(user_id, outcome.messages, reply_token=_reply_token(turn.event),
+                      retry_key_base=turn.event_key, token_fresh_until=_fresh_until(app, turn))
     except LineError as exc:
-        log.error("could not deliver %s to a user: %s", describe(messages), exc.status)
+        log.error("could not deliver %s to a user: %s", describe(outcome.messages), exc.status)
     finally:
-        _carry_out(line, turn, effects, relink)
-        acknowledge(app, client, turn, state=state.dump() or "", lock_token=token,
-                    effects=effects)
-        for person in effects.forget:
+        _carry_out(line, turn, outcome.effects, outcome.relink)
+        acknowledge(app, client, turn, state=outcome.state, lock_token=token,
+                    effects=outcome.effects)
+        for person in outcome.effects.forget:
             forget_in_redis(client, person)
+
+
+def _reply_token(event: dict[str, Any]) -> str | None:
+    """LINE's reply tokens are short ASCII; anything else cannot be sent back (the person is
+    answered by push instead)."""
+    token = event.get("replyToken")
+    return token if isinstance(token, str) and token.isascii() and 0 < len(token) <= 256 \
+        else None
+
+
+def _fresh_until(app: Flask, turn: Turn) -> float | None:
+    """Until when the event's reply token is known to be fresh (time.time()); None when
+    that is not known: LINE redelivers an event with the reply token it had when it was
+    first sent, perhaps long ago."""
+    context = turn.event.get("deliveryContext")
+    if isinstance(context, dict) and context.get("isRedelivery") is not False:
+        return None
+    return turn.received_at_ms / 1000 + app.config["REPLY_TOKEN_FRESH_SECONDS"]
+
+
+def _outcome(app: Flask, turn: Turn, user_id: str, inp: Input, state: DialogState,
+             fetched: dict[str, str | None], line: LineClient) -> Outcome:
+    """The turn's outcome: decided now, or, for an event handled before whose turn changed
+    something, the one recorded then (models/turns.py). Recording it in the turn's own
+    transaction makes a second handling that runs at the same time fail on its key; it then
+    takes the first one's outcome."""
+    try:
+        with session_scope(app) as session:
+            if turn.redelivered:
+                done = turns.outcome_of(session, turn.event_key)
+                if done is not None:
+                    log.info("event handled before: its outcome is delivered again")
+                    return Outcome.from_dict(done)
+            outcome = _decide(app, session, user_id, inp, state, fetched, line)
+            if turns.wrote(session):
+                turns.record(session, turn.event_key, user_id, outcome.to_dict())
+            return outcome
+    except IntegrityError:
+        with session_scope(app) as session:
+            done = turns.outcome_of(session, turn.event_key)
+        if done is None:
+            raise
+        log.info("event handled at the same time elsewhere: its outcome is delivered")
+        return Outcome.from_dict(done)
+
+
+def _decide(app: Flask, session: Session, user_id: str, inp: Input, state: DialogState,
+            fetched: dict[str, str | None], line: LineClient) -> Outcome:
+    """Run the turn: the person's step (or a supporter's for the resident they help), with
+    the onboarding's welcome for a new friend."""
+    router: Router = app.extensions["machibot.router"]
+    user = get_by_line_id(session, user_id)
+    is_new = user is None
+    if inp.kind == "follow" or user is None:
+        user, is_new = _follow(app, session, user_id, user)
+    elif not user.active:
+        user.active, user.left_at = True, None  # they wrote again: they are back
+    step_before = state.step
+    # a paired digital supporter's turn runs as the resident they help
+    resident = proxy.acting_target(session, user, inp, state.step, fetched)
+    changed = proxy.track_changes(session) if resident is not None else set()
+    ctx = Context(app, session, resident or user, state, datetime.now(UTC),
+                  codec=app.extensions["machibot.codec"],
+                  on_loading=lambda: line.show_loading(user_id),
+                  fetch_content=lambda mid, limit: line.content(mid, max_bytes=limit),
+                  acting_for=resident, supporter=user if resident is not None else None)
+    ctx.effects.fetched = fetched
+    look = (ctx.user.locale, ctx.user.mode)
+    if inp.kind == "follow" or is_new:
+        state.step, state.data = None, {}
+        reply = onboarding.greet(ctx, is_new=is_new, inp=inp)
+    else:
+        reply = router.dispatch(ctx, inp)
+    kept = onboarding.kept_message(ctx, inp, reply)
+    state.apply(reply)
+    if kept is not None and router.starts_something(kept):
+        # the message a new friend sent before agreeing, answered now
+        reply = onboarding.resumed(ctx, router.dispatch(ctx, Input("text", text=kept)))
+        state.apply(reply)
+    messages = reply.messages
+    if resident is not None:
+        session.flush()
+        messages = proxy.after_proxy_turn(ctx, inp, step_before, messages, changed)
+    relink = None
+    if is_new or inp.kind == "follow" or (ctx.user.locale, ctx.user.mode) != look:
+        relink = (ctx.user.line_user_id,
+                  menu_for(fetched.get(IDS_KEY), ctx.user.mode, ctx.user.locale))
+    ctx.effects.fetched = {}  # read this turn: not part of what is carried out
+    return Outcome(messages, state.dump() or "", ctx.effects, relink)
 
 
 def _lock_and_load(client: redis.Redis, user_id: str, token: str, extra: list[str], *,
@@ -355,7 +412,8 @@ def _lock_and_load(client: redis.Redis, user_id: str, token: str, extra: list[st
         now = time.monotonic()
         in_order = 1 if seq and now < order_deadline else 0
         answer = BEGIN_TURN(client, names, [token, LOCK_MS, seq, in_order,
-                                            1 if now > deadline else 0, entry_id or ""])
+                                            1 if now > deadline else 0, entry_id or "",
+                                            keys.worker_alive("")])
         if answer == [2]:
             return None
         if len(answer) > 1:  # {0} alone: try again

@@ -14,6 +14,7 @@ from models import (  # noqa: F401
     signups,
     subscriptions,
     supporters,
+    turns,
 )
 from models.base import Base
 from models.users import AuditLog, User, UserRole

@@ -19,6 +19,7 @@ from models import (
     recommend,
     signups,
     supporters,
+    turns,
 )
 from models.users import User, audit
 
@@ -31,6 +32,7 @@ ERASERS: tuple[Callable[[Session, User], None], ...] = (
     ideas.erase,
     supporters.erase,
     photos.erase,
+    turns.erase,
 )
 
 

@@ -110,6 +110,33 @@ def test_a_used_reply_token_falls_back_to_push(app, sim, friend):
         ("reply", "message 1"), ("push", "message 2")]
 
 
+def test_a_token_used_while_known_fresh_counts_as_delivered(app, sim, friend):
+    """Within its lifetime only an earlier attempt of the same answer can have used the
+    token (a reply LINE took and answered 5xx, a worker killed mid-reply): no second copy."""
+    import time
+
+    token = sim.issue_reply_token(friend)
+    line = get_line(app)
+    fresh = time.time() + 30
+    line.send(friend, [_text(1)], reply_token=token, retry_key_base="event-1",
+              token_fresh_until=fresh)
+    line.send(friend, [_text(1)], reply_token=token, retry_key_base="event-1",
+              token_fresh_until=fresh)
+    assert [(m["via"], m["message"]["text"]) for m in sim.messages(friend)] == [
+        ("reply", "message 1")]
+
+
+def test_a_used_token_past_its_known_lifetime_goes_by_push(app, sim, friend):
+    import time
+
+    token = sim.issue_reply_token(friend)
+    line = get_line(app)
+    line.send(friend, [_text(1)], reply_token=token, retry_key_base="event-1")
+    line.send(friend, [_text(2)], reply_token=token, retry_key_base="event-2",
+              token_fresh_until=time.time() - 1)
+    assert [m["via"] for m in sim.messages(friend)] == ["reply", "push"]
+
+
 def test_an_expired_reply_token_falls_back_to_push(app, sim, friend):
     import time
 

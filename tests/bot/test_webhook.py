@@ -416,11 +416,14 @@ def test_unknown_event_types_are_ignored(app, client, worker, sim, make_user, ca
     assert _bot_errors(caplog) == []
 
 
-def test_reply_to_a_refused_sample_token_falls_back_to_push_with_the_event_retry_key(
+def test_a_redelivered_events_refused_token_falls_back_to_push_with_the_event_retry_key(
         sample_available, app, client, worker, sim, make_user):
+    """LINE redelivers an event it could not deliver earlier with its old reply token, which
+    may have expired long ago: refused, the answer goes by push."""
     person = make_user()
     event = _with_unique_ids(_sample())["events"][0]  # a text message from a user
     event["source"]["userId"] = person.user_id
+    event["deliveryContext"] = {"isRedelivery": True}
     assert event["replyToken"] == "nHuyWiB7yP5Zw52FIkcQobQuGDXCTA"
     assert post(app, client, json.dumps({"destination": "U1", "events": [event]}).encode()
                 ).status_code == 200

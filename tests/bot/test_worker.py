@@ -315,8 +315,10 @@ def test_fresh_reply_token_is_used_for_the_answer(resident):
 # -- replies LINE refuses or answers late ------------------------------------------------
 
 
-def test_a_reply_line_refuses_goes_by_push_and_the_turn_ends(app, resident, worker,
-                                                             redis_client, sim):
+def test_a_fresh_token_line_calls_used_counts_as_delivered_and_the_turn_ends(
+        app, resident, worker, redis_client, sim):
+    """LINE refuses a used token; within its lifetime only an earlier handling of the same
+    event can have used it, so the answer was delivered then: no push (a second copy)."""
     token = resident.token()
     post(resident, ev.text(resident.user_id, "menu", reply_token=token))
     worker.drain()  # the answer to "menu" used the token
@@ -324,9 +326,24 @@ def test_a_reply_line_refuses_goes_by_push_and_the_turn_ends(app, resident, work
     seen, requests_before = resident.seen, len(sim.requests())
     post(resident, ev.text(resident.user_id, "help", reply_token=token))
     worker.drain()
+    assert sim.messages(resident.user_id, seen) == []
+    assert [(r["endpoint"], r["status"]) for r in sim.requests()[requests_before:]] == [
+        ("reply", 400)]
+    assert pending(redis_client) == 0
+
+
+def test_a_used_token_past_its_lifetime_goes_by_push(app, resident, worker, redis_client,
+                                                     sim, monkeypatch):
+    token = resident.token()
+    post(resident, ev.text(resident.user_id, "menu", reply_token=token))
+    worker.drain()
+    resident.new_messages()
+    seen = resident.seen
+    post(resident, ev.text(resident.user_id, "help", reply_token=token))
+    monkeypatch.setitem(app.config, "REPLY_TOKEN_FRESH_SECONDS", 0)  # known to be stale
+    worker.drain()
     answers = sim.messages(resident.user_id, seen)
     assert answers and {a["via"] for a in answers} == {"push"}
-    assert [r["endpoint"] for r in sim.requests()[requests_before:]] == ["reply", "push"]
     assert pending(redis_client) == 0
     resident.says("menu")  # the person's lock was released
     assert gettext("ja", "What would you like to do?") in resident.last_text()
@@ -376,16 +393,16 @@ def test_loading_animation_is_not_requested_by_default(resident):
 
 
 def _unsaveable(calls: list[str], failures: int):  # type: ignore[no-untyped-def]
-    """A step with a bug that fails its first `failures` turns after the reply went out: the
-    data it keeps for the next step cannot be stored. (A step's own exception is answered
-    within the turn, and its entry acknowledged: this failure escapes the turn.)"""
+    """A step with a bug that fails its first `failures` turns after the reply went out: a
+    push it asks for cannot even be written down. (A step's own exception is answered within
+    the turn, and its entry acknowledged: this failure escapes the turn.)"""
 
     def step(ctx, inp, match):  # type: ignore[no-untyped-def]
         calls.append(match.group(1))
         if len(calls) > failures:
             return Reply([{"type": "text", "text": f"saved {match.group(1)}"}])
-        return Reply([{"type": "text", "text": "half done"}], next="menu.broken",
-                     data={"when": object()})
+        ctx.effects.pushes.append((ctx.user.line_user_id, [{"type": "text", "text": object()}]))
+        return Reply([{"type": "text", "text": "half done"}], next="menu.broken")
 
     return step
 
