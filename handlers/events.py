@@ -337,7 +337,9 @@ def _outcome(app: Flask, turn: Turn, user_id: str, inp: Input, state: DialogStat
                     return Outcome.from_dict(done)
             outcome = _decide(app, session, user_id, inp, state, fetched, line)
             if turns.wrote(session):
-                turns.record(session, turn.event_key, user_id, outcome.to_dict())
+                # a person who deleted their data this turn is not named in the record
+                owner = "" if user_id in outcome.effects.forget else user_id
+                turns.record(session, turn.event_key, owner, outcome.to_dict())
             return outcome
     except IntegrityError:
         with session_scope(app) as session:

@@ -87,3 +87,19 @@ def test_deleting_ones_data_leaves_no_copy_of_the_person_in_redis(resident, redi
         if name.startswith("machibot:sim:") or redis_client.type(name) != "string":
             continue  # the simulator is LINE's side; streams hold events until handled
         assert "山田花子" not in (redis_client.get(name) or ""), name
+
+
+def test_deleting_ones_data_leaves_no_record_of_the_person_in_the_turn_outcomes(app,
+                                                                               resident):
+    from sqlalchemy import select
+
+    from bot.db import session_scope
+    from models.turns import HandledTurn
+
+    resident.says(_("menu"))
+    resident.taps(_("Settings"))
+    resident.taps(_("Delete my data"))
+    resident.taps(_("Delete"))
+    with session_scope(app) as session:
+        kept = session.scalars(select(HandledTurn.line_user_id)).all()
+    assert resident.user_id not in kept
