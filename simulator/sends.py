@@ -7,8 +7,9 @@ routing and request/response objects, and with one Redis round trip per call
 (`SimulatorStore.send`), a call costs about half as much. The rules are the ones
 `api.line_api` applies to the other endpoints, in the same order: bearer token (401),
 failure injection and rate limits, the X-Line-Retry-Key header, LINE's body checks, then
-the retry key's uniqueness and the send. Every answer carries `x-line-request-id`; the
-latency setting delays answers as it does elsewhere.
+the retry key's uniqueness and the send, and last the faults that strike a request LINE
+accepted (answered 500, or too late for the client). Every answer carries
+`x-line-request-id`; the latency setting delays answers as it does elsewhere.
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ class SendEndpoints:
             to = body["to"]
         status, latency, detail = store.send(
             endpoint, messages_json, len(messages), request_id=request_id, to=to,
-            retry_key=retry_key, reply_token=body.get("replyToken"), rand=random.random())
+            retry_key=retry_key, reply_token=body.get("replyToken"), rand=random.random(),
+            accepted_rand=random.random())
         if status == 200:
             if endpoint in ("reply", "push"):
                 sent = [{"id": str(random.randint(10**17, 10**18 - 1)),

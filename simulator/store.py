@@ -30,6 +30,9 @@ REQUEST_LOG_CAP = 10_000
 CONTENT_TTL_SECONDS = 7 * 86_400  # LINE, too, deletes what people sent after a while
 RETRY_KEY_TTL_SECONDS = 86_400
 DEFAULT_REPLY_TOKEN_TTL = 60.0
+# an accepted request answered late waits this long by default: past the bot's default
+# LINE_TIMEOUT_SECONDS (10), so that its client gives up on a request that was delivered
+DEFAULT_ACCEPTED_DELAY_MS = 15_000
 
 # endpoint name -> (requests, per seconds); "default" covers every other endpoint
 DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {
@@ -88,13 +91,17 @@ return {0, latency}
 # One call per message-sending request: the gate (failure injection, rate limit), then a
 # refusal found in Python (bad body or header: answered only once the gate let it through,
 # as LINE checks the rate first), the retry key, the recipients, the monthly quota, the
-# delivery and the request log. Returns {status, latency ms, detail}: the request id (200),
-# the accepted request id (409) or LINE's message.
+# delivery, the faults that come after acceptance and the request log. Returns {status,
+# latency ms, detail}: the request id (200), the accepted request id (409) or LINE's message.
 # ARGV: prefix, endpoint, random 0..1 (or '' to skip the gate), now ms, default limit,
 #       default window s, request id, retry key or '', reply token or '', refusal status or 0,
 #       month ("2026-11"), log cap, retry ttl, number of messages, the messages as one JSON
-#       array, then recipient ids (push, multicast); broadcast and narrowcast reach every
-#       friend.
+#       array, random 0..1 for the faults after acceptance (or '' to skip them), then
+#       recipient ids (push, multicast); broadcast and narrowcast reach every friend.
+# Faults after acceptance (settings accepted_failure_rate, accepted_timeout_rate, drawn from
+# one number, the first range first): the request is delivered in full (reply token used,
+# retry key recorded, quota counted), then answered 500 as if it had failed (LINE's answer
+# lost on its way), or answered only after accepted_delay_ms, past the client's timeout.
 # A delivery is one JSON entry per request (its "ord" orders it among every delivery): in
 # the user's inbox list for a reply or push; stored once with the list of its recipients
 # (friends, in the order given, repeats kept) for a multicast, narrowcast or broadcast, so
@@ -105,11 +112,14 @@ SEND_LUA = OVER_RATE_LUA + """
 local p, via, now, rid, rkey = ARGV[1], ARGV[2], ARGV[4], ARGV[7], ARGV[8]
 local n = tonumber(ARGV[14])
 local s = redis.call('HMGET', p .. ':settings', 'latency_ms', 'failure_rate', 'rate_limiting',
-                     'limit:' .. via, 'monthly_quota')
+                     'limit:' .. via, 'monthly_quota', 'accepted_failure_rate',
+                     'accepted_timeout_rate', 'accepted_delay_ms')
 local latency = s[1] or '0'
-local function answer(status, recipients, delivered, messages, detail)
+local FAILED = 'An internal error occurred (simulated)'
+local function answer(status, recipients, delivered, messages, detail, fault)
   local entry = {at = tonumber(now), endpoint = via, status = status, requestId = rid,
-                 recipients = recipients, delivered = delivered, messages = messages}
+                 recipients = recipients, delivered = delivered, messages = messages,
+                 fault = fault}
   if rkey ~= '' then entry.retryKey = rkey end
   if status == 409 then entry.acceptedRequestId = detail end
   redis.call('RPUSH', p .. ':requests', cjson.encode(entry))
@@ -119,7 +129,7 @@ end
 if ARGV[3] ~= '' then
   local rate, r = tonumber(s[2]) or 0, tonumber(ARGV[3])
   if rate > 0 and r < rate then
-    if r < rate / 2 then return answer(500, 0, 0, 0, 'An internal error occurred (simulated)') end
+    if r < rate / 2 then return answer(500, 0, 0, 0, FAILED) end
     return answer(429, 0, 0, 0, 'Too Many Requests')
   end
   if over_rate(p, via, s, now) then return answer(429, 0, 0, 0, 'Too Many Requests') end
@@ -129,7 +139,7 @@ if rkey ~= '' then
   local accepted = redis.call('GET', p .. ':retry:' .. rkey)
   if accepted then return answer(409, 0, 0, n, accepted) end
 end
-local recipients, first = ARGV, 16
+local recipients, first = ARGV, 17
 if via == 'reply' then
   local user = redis.call('GETDEL', p .. ':token:' .. ARGV[9])
   if not user then return answer(400, 0, 0, n, 'Invalid reply token') end
@@ -179,8 +189,16 @@ if #friends > 0 then
   end
 end
 if rkey ~= '' then redis.call('SET', p .. ':retry:' .. rkey, rid, 'EX', ARGV[13]) end
+if ARGV[16] ~= '' then
+  local r, failing = tonumber(ARGV[16]), tonumber(s[6] or '0') or 0
+  if r < failing then return answer(500, asked, #friends, n, FAILED, 'accepted_failure') end
+  if r < failing + (tonumber(s[7] or '0') or 0) then
+    latency = tostring(tonumber(latency) + (tonumber(s[8] or '') or DEFAULT_ACCEPTED_DELAY_MS))
+    return answer(200, asked, #friends, n, rid, 'accepted_timeout')
+  end
+end
 return answer(200, asked, #friends, n, rid)
-"""
+""".replace("DEFAULT_ACCEPTED_DELAY_MS", str(DEFAULT_ACCEPTED_DELAY_MS))
 
 # A user's deliveries: {their inbox entries, {copies, entry} of each fan-out reaching them}.
 # Every fan-out is looked at: fine for a development stand-in, whose readers are the chat
@@ -308,11 +326,20 @@ class SimulatorStore:
         reply_token_ttl: float | None = None,
         rate_limiting: bool | None = None,
         monthly_quota: int | None = None,
+        accepted_failure_rate: float | None = None,
+        accepted_timeout_rate: float | None = None,
+        accepted_delay_ms: float | None = None,
     ) -> dict:
         """Change behaviour knobs for every process. `rate_limits=False` switches limits off;
         a dict maps an endpoint to a limit (keeping its window) or `(limit, window_seconds)`.
         `monthly_quota`: messages a month (one per recipient; replies are free) before LINE
-        answers 429 "You have reached your monthly limit."; 0 for none."""
+        answers 429 "You have reached your monthly limit."; 0 for none.
+
+        Faults after acceptance, on the message-sending endpoints: the share of requests
+        delivered in full (reply token used, retry key recorded) and then answered 500
+        (`accepted_failure_rate`), or answered only after `accepted_delay_ms`, default 15 s,
+        past the bot's client timeout (`accepted_timeout_rate`). One draw decides both, the
+        failure first: their sum is the share of requests that meet either."""
         mapping: dict[str, Any] = {}
         if monthly_quota is not None:
             if monthly_quota < 0:
@@ -326,6 +353,16 @@ class SimulatorStore:
             if not 0 <= failure_rate <= 1:
                 raise ValueError("failure_rate must be between 0 and 1")
             mapping["failure_rate"] = failure_rate
+        for name, rate in (("accepted_failure_rate", accepted_failure_rate),
+                           ("accepted_timeout_rate", accepted_timeout_rate)):
+            if rate is not None:
+                if not 0 <= rate <= 1:
+                    raise ValueError(f"{name} must be between 0 and 1")
+                mapping[name] = rate
+        if accepted_delay_ms is not None:
+            if accepted_delay_ms < 0:
+                raise ValueError("accepted_delay_ms must be >= 0")
+            mapping["accepted_delay_ms"] = accepted_delay_ms
         if reply_token_ttl is not None:
             if reply_token_ttl <= 0:
                 raise ValueError("reply_token_ttl must be > 0")
@@ -364,6 +401,9 @@ class SimulatorStore:
             "rate_limiting": raw.get("rate_limiting", "1") != "0",
             "rate_limits": limits,
             "monthly_quota": int(raw.get("monthly_quota", 0)),
+            "accepted_failure_rate": float(raw.get("accepted_failure_rate", 0)),
+            "accepted_timeout_rate": float(raw.get("accepted_timeout_rate", 0)),
+            "accepted_delay_ms": float(raw.get("accepted_delay_ms", DEFAULT_ACCEPTED_DELAY_MS)),
             "monthly_usage": self.monthly_usage(),
         }
 
@@ -382,11 +422,13 @@ class SimulatorStore:
 
     def send(self, endpoint: str, messages_json: str, count: int, *, request_id: str,
              to: list[str] = (), retry_key: str | None = None, reply_token: str | None = None,
-             refusal: int = 0, rand: float | None = None) -> tuple[int, float, str]:
+             refusal: int = 0, rand: float | None = None,
+             accepted_rand: float | None = None) -> tuple[int, float, str]:
         """One message-sending request in one round trip: (status, latency ms, detail).
 
         `messages_json` is the request's messages as one JSON array (`count` of them).
         `rand` (0..1) draws failure injection and counts the rate limit; None skips both.
+        `accepted_rand` (0..1) draws the faults after acceptance; None skips them.
         `refusal`: the status of a refusal found in the request itself, answered (and
         logged) only if the gate lets the request through. Detail: the request id (200),
         the accepted request id (409) or LINE's message (400, 429, 500)."""
@@ -396,7 +438,8 @@ class SimulatorStore:
             self.prefix, endpoint, "" if rand is None else repr(rand), int(now * 1000), limit,
             window, request_id, retry_key or "", reply_token or "", refusal,
             time.strftime("%Y-%m", time.localtime(now)), REQUEST_LOG_CAP, RETRY_KEY_TTL_SECONDS,
-            count, messages_json, *to], client=self.redis)
+            count, messages_json, "" if accepted_rand is None else repr(accepted_rand), *to],
+            client=self.redis)
         return int(status), float(latency), detail
 
     def deliver(self, via: str, messages: list[dict], *, request_id: str, to: list[str] = (),

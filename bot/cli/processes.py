@@ -32,6 +32,7 @@ DEPLOY_GRACE_SECONDS = 15
 def serve(host: str, port: int | None, worker_threads: int) -> None:
     """All in one process: the web app, worker thread(s) and the scheduler."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    redis_store.warn_if_volatile(redis_store.get_redis(app))
     port = port or app.config["PORT"]
     if app.config["SIMULATOR"] and port != app.config["PORT"]:
         app.config["LINE_API_BASE_URL"] = f"http://127.0.0.1:{port}/simulator"
@@ -73,6 +74,7 @@ def worker(threads: int) -> None:
     """Handle events from the stream (run as many as you like)."""
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    redis_store.warn_if_volatile(redis_store.get_redis(app))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -90,6 +92,7 @@ def scheduler() -> None:
     """Push due notifications (one leader at a time; extra copies wait)."""
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    redis_store.warn_if_volatile(redis_store.get_redis(app))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 import random
 import time
+import urllib.error
+import urllib.request
 import uuid
 
 import pytest
@@ -378,6 +381,88 @@ def test_latency_is_added(client, auth, store, friend):
     started = time.perf_counter()
     push(client, auth, [text()])
     assert time.perf_counter() - started >= 0.15
+
+
+# -- faults after acceptance: delivered, yet the answer says otherwise or comes too late -----
+
+
+def reply(client, auth, token, messages):
+    return client.post(f"{API}/message/reply", json={"replyToken": token, "messages": messages},
+                       headers=auth)
+
+
+def test_a_reply_accepted_then_failed_is_delivered_and_its_token_used(client, auth, store,
+                                                                      friend):
+    store.configure(accepted_failure_rate=1.0)
+    token = store.issue_reply_token(USER)
+    failed = reply(client, auth, token, [text("once")])
+    assert failed.status_code == 500
+    assert failed.json == {"message": "An internal error occurred (simulated)"}
+    assert failed.headers["x-line-request-id"]
+    retried = reply(client, auth, token, [text("once")])
+    assert retried.status_code == 400
+    assert retried.json == {"message": "Invalid reply token"}
+    assert [m["message"]["text"] for m in store.messages(USER)] == ["once"]
+
+
+def test_a_push_accepted_then_failed_keeps_its_retry_key(client, auth, store, friend):
+    store.configure(accepted_failure_rate=1.0)
+    key = str(uuid.uuid4())
+    failed = push(client, auth, [text("once")], retry_key=key)
+    assert failed.status_code == 500
+    retried = push(client, auth, [text("once")], retry_key=key)
+    assert retried.status_code == 409
+    assert retried.headers["x-line-accepted-request-id"] == failed.headers["x-line-request-id"]
+    assert store.delivery_count(USER, retry_key=key) == 1
+    assert [(r["status"], r["delivered"], r.get("fault")) for r in store.requests()] == [
+        (500, 1, "accepted_failure"), (409, 0, None)]
+
+
+def test_the_accepted_failure_rate_is_roughly_honoured(client, auth, store, friend):
+    store.configure(accepted_failure_rate=0.5, rate_limiting=False)
+    statuses = [push(client, auth, [text()]).status_code for _ in range(200)]
+    assert 60 <= statuses.count(500) <= 140 and set(statuses) == {200, 500}
+    assert len(store.messages(USER)) == 200  # every one of them delivered
+
+
+def test_a_reply_accepted_late_is_delivered_though_the_client_gave_up(live_url, auth, store,
+                                                                      friend):
+    store.configure(accepted_timeout_rate=1.0, accepted_delay_ms=400)
+    token = store.issue_reply_token(USER)
+
+    def send() -> urllib.request.Request:
+        body = json.dumps({"replyToken": token, "messages": [text("late")]}).encode()
+        return urllib.request.Request(f"{live_url}{API}/message/reply", data=body, headers={
+            **auth, "Content-Type": "application/json"})
+
+    with pytest.raises(TimeoutError):
+        urllib.request.urlopen(send(), timeout=0.1)
+    assert [m["message"]["text"] for m in store.messages(USER)] == ["late"]
+    with pytest.raises(urllib.error.HTTPError) as retried:
+        urllib.request.urlopen(send(), timeout=5)
+    assert retried.value.code == 400
+    assert json.loads(retried.value.read()) == {"message": "Invalid reply token"}
+
+
+def test_an_accepted_request_answered_late_is_answered_in_full(client, auth, store, friend):
+    store.configure(accepted_timeout_rate=1.0, accepted_delay_ms=200)
+    started = time.perf_counter()
+    answer = push(client, auth, [text()])
+    assert time.perf_counter() - started >= 0.2
+    assert answer.status_code == 200 and len(answer.json["sentMessages"]) == 1
+    assert store.requests()[-1]["fault"] == "accepted_timeout"
+
+
+def test_the_faults_after_acceptance_are_set_over_http(client, auth, store, friend):
+    changed = client.post("/simulator/admin/settings", json={
+        "accepted_failure_rate": 0.25, "accepted_timeout_rate": 0.5, "accepted_delay_ms": 12000})
+    assert changed.status_code == 200
+    assert {k: changed.json[k] for k in ("accepted_failure_rate", "accepted_timeout_rate",
+                                         "accepted_delay_ms")} == {
+        "accepted_failure_rate": 0.25, "accepted_timeout_rate": 0.5, "accepted_delay_ms": 12000}
+    refused = client.post("/simulator/admin/settings", json={"accepted_failure_rate": 1.5})
+    assert refused.status_code == 400
+    assert "accepted_failure_rate" in refused.json["message"]
 
 
 # -- recording -----------------------------------------------------------------------------
