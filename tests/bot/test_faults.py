@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -188,3 +189,96 @@ def test_the_embedded_style_server_keeps_what_it_acknowledged(killable_redis):
     client = redis.Redis(unix_socket_path=killable_redis.socket)
     assert client.xlen("s") == 1
     client.close()
+
+
+# -- LINE taking a reply and answering 5xx, a worker killed mid-reply ------------------------
+
+
+def test_replies_line_took_but_answered_500_are_not_sent_again(app, make_user, worker, sim,
+                                                               monkeypatch):
+    """One reply in five is taken by LINE, which then answers 500: the retry with the same
+    token is refused as used, and that counts as delivered (no push, no second copy)."""
+    from tests.bot.test_worker import add_pattern, consented_user, echo, post, texts
+
+    add_pattern(app, monkeypatch, r"echo (\S+)", echo)
+    people = [consented_user(app, make_user) for _ in range(10)]
+    sim.configure(accepted_failure_rate=0.2)
+    try:
+        for n in range(20):
+            for person in people:
+                post(person, ev.text(person.user_id, f"echo {n}",
+                                     reply_token=person.token()))
+            worker.drain()
+    finally:
+        sim.configure(accepted_failure_rate=0)
+    retried = [r for r in sim.requests() if r["endpoint"] == "reply" and r["status"] == 500]
+    assert len(retried) > 10  # the fault happened often enough to mean something
+    for person in people:
+        answers = [t for t in texts(sim, person.user_id) if t.startswith("echo ")]
+        assert answers == [f"echo {n}" for n in range(20)]
+
+
+def test_a_worker_killed_mid_reply_with_line_faults_answers_everything_once(
+        app, make_user, worker, sim, redis_client, monkeypatch):
+    """LINE takes replies and answers late or 500, and the worker is killed while replies
+    are in flight: 0 lost, 0 twice."""
+    from bot import keys
+    from tests.bot.test_worker import (
+        _VICTIM,
+        ROOT,
+        _wait_for_line,
+        add_pattern,
+        consented_user,
+        echo,
+        post,
+        texts,
+    )
+
+    add_pattern(app, monkeypatch, r"echo (\S+)", echo)
+
+    people = [consented_user(app, make_user) for _ in range(4)]
+    sent = {p.user_id: [f"{i}-{n}" for n in range(12)] for i, p in enumerate(people)}
+    for n in range(12):
+        for person in people:
+            post(person, ev.text(person.user_id, f"echo {sent[person.user_id][n]}",
+                                 reply_token=person.token()))
+    # a reply taken, then answered only after 300 ms: the kill lands between the two
+    sim.configure(accepted_failure_rate=0.2, accepted_timeout_rate=0.5, accepted_delay_ms=300)
+    config = {
+        "TESTING": True, "INSTANCE_PATH": app.config["INSTANCE_PATH"],
+        "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"],
+        "LINE_CHANNEL_SECRET": None, "LINE_CHANNEL_ACCESS_TOKEN": None,
+        "LINE_API_BASE_URL": app.config["LINE_API_BASE_URL"], "WORKER_BLOCK_MS": 100,
+    }
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("LINE_") and k not in ("REDIS_URL", "DATABASE_URL")}
+    victim = subprocess.Popen([sys.executable, "-c", _VICTIM, json.dumps(config)], cwd=ROOT,
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              text=True)
+    try:
+        assert _wait_for_line(victim, "ready", timeout=20)
+        deadline = time.monotonic() + 20
+        while sim.delivery_count() < 6 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.15)  # a reply taken, its answer not yet back
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait(5)
+    finally:
+        if victim.poll() is None:
+            os.kill(victim.pid, signal.SIGKILL)
+            victim.wait(5)
+        victim.stdout.close()  # type: ignore[union-attr]
+    total = sum(len(v) for v in sent.values())
+    assert sim.delivery_count() < total, "the victim finished before it was killed"
+    try:
+        deadline = time.monotonic() + 60
+        while redis_client.xlen(keys.EVENT_STREAM) and time.monotonic() < deadline:
+            worker.poll(block_ms=None)
+            time.sleep(0.05)
+    finally:
+        sim.configure(accepted_failure_rate=0, accepted_timeout_rate=0)
+    for person in people:
+        answers = texts(sim, person.user_id)
+        missing = [t for t in sent[person.user_id] if f"echo {t}" not in answers]
+        twice = [t for t in sent[person.user_id] if answers.count(f"echo {t}") > 1]
+        assert (missing, twice) == ([], [])
