@@ -20,13 +20,13 @@ def ask_grant_code(ctx: Context) -> Reply:
 
 
 def on_grant_entry(ctx: Context, inp: Input) -> Reply:
-    if not ctx.user.is_staff:
+    if not ctx.has_role("staff"):
         return refuse_support(ctx, inp)
     return ask_grant_code(ctx)
 
 
 def on_grant_code(ctx: Context, inp: Input) -> Reply:
-    if not ctx.user.is_staff:
+    if not ctx.has_role("staff"):
         return refuse_support(ctx, inp)
     person, _ticket = code_owner(ctx, inp)
     if person is None:
@@ -45,7 +45,7 @@ def ask_grant_confirm(ctx: Context, person_id: int, name: str) -> Reply:
 
 
 def on_grant_confirm(ctx: Context, inp: Input) -> Reply:
-    if not ctx.user.is_staff:
+    if not ctx.has_role("staff"):
         return refuse_support(ctx, inp)
     person = ctx.session.get(User, int(ctx.state.data.get("person", 0) or 0))
     if inp.value != "yes" or person is None:

@@ -9,6 +9,7 @@ import json
 from bot.kernel.composer import Choice, Composer
 from bot.kernel.engine import Context, Input, Reply
 from bot.kernel.i18n import gettext
+from dialogs.common.refusals import log_refusal, why_refused
 from dialogs.menu import main_menu
 from dialogs.supporters.asking import request_card
 from dialogs.supporters.live import (
@@ -39,13 +40,13 @@ ASK_CODE = "supporters.ask_code"
 
 def refuse_support(ctx: Context, inp: Input) -> Reply:
     """A support action by someone without the role: nothing changes; it is logged."""
-    audit(ctx.session, "support.forbidden", actor=ctx.user, tried=inp.action[:50])
-    return main_menu(ctx, inp, lead=ctx._("This button is no longer valid."))
+    log_refusal(ctx, inp, "support.forbidden")
+    return main_menu(ctx, inp, lead=why_refused(ctx, ctx._("This button is no longer valid.")))
 
 
 def supporter_only(step):  # type: ignore[no-untyped-def]
     def guarded(ctx: Context, inp: Input) -> Reply:
-        if not can_support(ctx.user):
+        if not can_support(ctx.rights):
             return refuse_support(ctx, inp)
         return step(ctx, inp)
 
@@ -64,7 +65,7 @@ def support_menu(ctx: Context, lead: str | None = None) -> Reply:
                   on="0" if on else "1"),
         Choice.go(ctx._("My residents"), "my_residents"),
     ]
-    if ctx.user.is_staff and not ctx.out.simple:
+    if ctx.has_role("staff") and not ctx.out.simple:
         choices.append(Choice.go(ctx._("Make a supporter"), "grant_supporter"))
     if ctx.effects.fetched.get(acting_key(ctx.user.line_user_id)):
         choices.insert(0, end_choice(ctx.locale))
@@ -118,7 +119,7 @@ def on_code_entry(ctx: Context, inp: Input) -> Reply:
 
 
 def on_code(ctx: Context, inp: Input) -> Reply:
-    if not can_support(ctx.user):
+    if not can_support(ctx.rights):
         return refuse_support(ctx, inp)
     if typed_code(inp) is None:
         return ask_code(ctx)
@@ -184,7 +185,7 @@ def pair(ctx: Context, resident: User, *, ticket: str, via: str) -> Reply:
 def on_end(ctx: Context, inp: Input) -> Reply:
     """Either side ends the session; the other side is told."""
     if not end_help(ctx):
-        if inp.action == "support_end" and not can_support(ctx.user):
+        if inp.action == "support_end" and not can_support(ctx.rights):
             audit(ctx.session, "support.end_without_session", actor=ctx.user)
         return main_menu(ctx, inp, lead=ctx._("No one is helping right now."))
     return main_menu(ctx, inp, lead=ctx._("The help session has ended. Thank you!"))
@@ -203,7 +204,7 @@ def end_help(ctx: Context) -> bool:
     me = ctx.user
     as_supporter = read_json(ctx.effects.fetched.get(acting_key(me.line_user_id)))
     as_resident = read_json(ctx.effects.fetched.get(helped_key(me.line_user_id)))
-    if as_supporter and can_support(me):
+    if as_supporter and can_support(ctx.rights):
         other_line, session_id, by = str(as_supporter.get("r")), as_supporter.get("s"), \
             "supporter"
         keys_ = [acting_key(me.line_user_id), helped_key(other_line)]
