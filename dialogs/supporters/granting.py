@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from bot.kernel.composer import Choice
 from bot.kernel.engine import Context, Input, Reply
-from dialogs.supporters.live import code_key, code_owner, display_name, typed_code
-from dialogs.supporters.tools import refuse_support, support_menu
+from dialogs.supporters.live import (
+    code_key,
+    code_owner,
+    code_wait_minutes,
+    count_wrong_code,
+    display_name,
+    typed_code,
+)
+from dialogs.supporters.tools import refuse_support, support_menu, too_many_codes
 from models.users import User, grant_role
 
 GRANT_CODE = "supporters.grant_code"
@@ -28,8 +35,12 @@ def on_grant_entry(ctx: Context, inp: Input) -> Reply:
 def on_grant_code(ctx: Context, inp: Input) -> Reply:
     if not ctx.has_role("staff"):
         return refuse_support(ctx, inp)
+    if typed_code(inp) is not None and code_wait_minutes(ctx):
+        return too_many_codes(ctx, inp)
     person, _ticket = code_owner(ctx, inp)
     if person is None:
+        if typed_code(inp) is not None:
+            count_wrong_code(ctx, "grant")
         lead = ctx.out.text(ctx._("That code is not valid. It may have expired."), back=False)
         return Reply([lead, *ask_grant_code(ctx).messages], next=GRANT_CODE, data={})
     ctx.effects.redis_delete.append(code_key(typed_code(inp) or ""))

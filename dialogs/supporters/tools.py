@@ -17,6 +17,8 @@ from dialogs.supporters.live import (
     acting_key,
     code_key,
     code_owner,
+    code_wait_minutes,
+    count_wrong_code,
     display_name,
     end_choice,
     helped_key,
@@ -123,13 +125,28 @@ def on_code(ctx: Context, inp: Input) -> Reply:
         return refuse_support(ctx, inp)
     if typed_code(inp) is None:
         return ask_code(ctx)
+    if code_wait_minutes(ctx):
+        return too_many_codes(ctx, inp)
     resident, ticket = code_owner(ctx, inp)
     if resident is None or not ticket:
+        count_wrong_code(ctx, "pair")
         reply = ask_code(ctx)
         lead = ctx.out.text(ctx._("That code is not valid. It may have expired."), back=False)
         return Reply([lead, *reply.messages], next=ASK_CODE, data={})
     ctx.effects.redis_delete.append(code_key(typed_code(inp) or ""))
     return pair(ctx, resident, ticket=ticket, via="code")
+
+
+def too_many_codes(ctx: Context, inp: Input) -> Reply:
+    """Codes are refused for a while after too many wrong ones, even a right one (nothing
+    about the code is revealed); the attempt is audit-logged."""
+    minutes = code_wait_minutes(ctx)
+    audit(ctx.session, "support.code_locked", actor=ctx.user, step=ctx.state.step or "",
+          minutes=minutes)
+    # Translators: after too many wrong 6-digit codes; any code is refused for a while
+    text = ctx._("Too many wrong codes. For safety, please try again in {minutes} minutes.",
+                 minutes=minutes)
+    return Reply([ctx.out.text(text, [Choice.go(ctx._("Supporter tools"), "support")])])
 
 
 @supporter_only
