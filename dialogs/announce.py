@@ -21,7 +21,7 @@ stateDiagram-v2
     confirm --> [*]: Send (rows written to the outbox) / Cancel
 ```
 
-Every entry and every step checks `user.has_role("staff")` on the server: a postback is user
+Every entry and every step checks `ctx.has_role("staff")` on the server: a postback is user
 input, so a resident replaying a staff button is refused and the attempt is audit-logged.
 
 In simple mode a step shows its fixed choices (Go on, Done), a page of its options and "More"
@@ -41,6 +41,7 @@ from bot.kernel.engine import Context, Dialog, Input, Reply, Step
 from bot.kernel.i18n import SUPPORTED_LOCALES, format_names, format_when, language_name
 from bot.notify.pacing import monthly_limit_reached
 from bot.notify.renderers import announcement_messages
+from dialogs.common.refusals import log_refusal, why_refused
 from dialogs.menu import main_menu
 from models.announcements import (
     SEGMENTS,
@@ -71,10 +72,10 @@ MORE = "__more"
 def staff_only(step: Step) -> Step:
     @functools.wraps(step)
     def guarded(ctx: Context, inp: Input) -> Reply:
-        if not ctx.user.has_role("staff"):
-            audit(ctx.session, "announce.refused", actor=ctx.user,
-                  step=ctx.state.step or "", postback=inp.action)
-            return main_menu(ctx, inp, lead=ctx._("Sorry, this is for ward staff only."))
+        if not ctx.has_role("staff"):
+            log_refusal(ctx, inp, "announce.refused")
+            return main_menu(ctx, inp, lead=why_refused(
+                ctx, ctx._("Sorry, this is for ward staff only.")))
         return step(ctx, inp)
 
     return guarded

@@ -65,8 +65,8 @@ URL = re.compile(r"https?://\S+")
 
 def may_schedule(ctx: Context, initiative: Initiative | None, call: IdeaCall | None) -> bool:
     if initiative is not None:
-        return ini.can_manage(ctx.user, initiative)
-    return call is not None and ctx.user.has_role("staff")
+        return ini.can_manage(ctx.rights, initiative)
+    return call is not None and ctx.has_role("staff")
 
 
 def may_answer(ctx: Context, gathering: Gathering) -> bool:
@@ -79,7 +79,7 @@ def may_answer(ctx: Context, gathering: Gathering) -> bool:
     initiative = ctx.session.get(Initiative, gathering.initiative_id)
     if initiative is None:
         return False
-    return ini.can_manage(ctx.user, initiative) or ini.interest_of(
+    return ini.can_manage(ctx.rights, initiative) or ini.interest_of(
         ctx.session, initiative, ctx.user) is not None
 
 

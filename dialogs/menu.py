@@ -21,7 +21,7 @@ class MenuItem:
     roles: tuple[str, ...] = ()  # shown only to people with one of these roles (empty: all)
 
     def shown_to(self, ctx: Context) -> bool:
-        return not self.roles or any(ctx.user.has_role(role) for role in self.roles)
+        return not self.roles or any(ctx.has_role(role) for role in self.roles)
 
 
 MENU_ITEMS: tuple[MenuItem, ...] = (

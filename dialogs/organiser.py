@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from bot.kernel.composer import Choice, page_of
 from bot.kernel.engine import Context, Dialog, Input, Reply
+from dialogs.common.refusals import log_refusal, why_refused
 from dialogs.menu import on_invalid
 from models.activities import Slot, as_utc, is_organiser_of, organiser_slots
 from models.attendance import attendance_list, came_by_themselves, mark_attendance
@@ -32,16 +33,12 @@ from .activity_cards import slot_bubble, when_text
 ATTENDANCE_PAGE = 10  # cards a message; LINE takes 12
 
 
-def _not_organiser(ctx: Context) -> Reply:
-    text = ctx._("This is for organisers of activities. Ask the ward office if you run one.")
-    return Reply([ctx.out.text(text)])
-
-
 def _refused(ctx: Context, inp: Input) -> Reply:
-    """A tap on a slot the person does not organise: change nothing, log who tried what."""
-    audit(ctx.session, "organiser.refused", actor=ctx.user, postback=inp.action,
-          args={k: str(v)[:40] for k, v in inp.args.items()})
-    return _not_organiser(ctx)
+    """A tap by someone who does not organise the slot (or any): change nothing, log who
+    tried what."""
+    log_refusal(ctx, inp, "organiser.refused")
+    text = ctx._("This is for organisers of activities. Ask the ward office if you run one.")
+    return Reply([ctx.out.text(why_refused(ctx, text))])
 
 
 def _int(inp: Input, name: str) -> int | None:
@@ -55,7 +52,7 @@ def _own_slot(ctx: Context, inp: Input) -> Slot | None:
     """The slot the button names, when this person organises it."""
     ident = _int(inp, "s")
     slot = ctx.session.get(Slot, ident) if ident is not None else None
-    if slot is None or not is_organiser_of(ctx.user, slot.activity.organisation_id):
+    if slot is None or not is_organiser_of(ctx.rights, slot.activity.organisation_id):
         return None
     return slot
 
@@ -65,9 +62,9 @@ def _started(ctx: Context, slot: Slot) -> bool:
 
 
 def on_my_slots(ctx: Context, inp: Input) -> Reply:
-    if not ctx.user.has_role("organiser"):
-        return _not_organiser(ctx)
-    slots = organiser_slots(ctx.session, ctx.user, now=ctx.now)
+    if not ctx.has_role("organiser"):
+        return _refused(ctx, inp)
+    slots = organiser_slots(ctx.session, ctx.rights, now=ctx.now)
     if not slots:
         return Reply([ctx.out.text(ctx._("Your organisation has no upcoming slots."))])
     tz = ctx.config["BOT_TIMEZONE"]
@@ -154,7 +151,8 @@ def on_attendance(ctx: Context, inp: Input) -> Reply:
 def on_mark(ctx: Context, inp: Input) -> Reply:
     ident, status = _int(inp, "g"), inp.args.get("v")
     signup = ctx.session.get(Signup, ident) if ident is not None else None
-    if signup is None or not is_organiser_of(ctx.user, signup.slot.activity.organisation_id):
+    if signup is None \
+            or not is_organiser_of(ctx.rights, signup.slot.activity.organisation_id):
         return _refused(ctx, inp)
     if status not in (ATTENDED, NO_SHOW):
         return on_invalid(ctx, inp)

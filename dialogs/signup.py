@@ -26,6 +26,7 @@ from urllib.parse import quote
 from bot.kernel.composer import Choice, page_of
 from bot.kernel.engine import Context, Dialog, Input, Reply
 from bot.kernel.i18n import N_, SUPPORTED_LOCALES, gettext
+from dialogs.common.refusals import log_refusal
 from dialogs.menu import main_menu, on_invalid
 from models.activities import Slot, slot_by_code
 from models.signups import (
@@ -263,9 +264,17 @@ def _own_signup(ctx: Context, raw: object) -> Signup | None:
     return signup if signup is not None and signup.user_id == ctx.user.id else None
 
 
+def _not_own(ctx: Context, inp: Input) -> Reply:
+    """A button naming a sign-up that is not the person's: change nothing, log who tried."""
+    log_refusal(ctx, inp, "signup.refused")
+    return on_invalid(ctx, inp)
+
+
 def on_unsign(ctx: Context, inp: Input) -> Reply:
     signup = _own_signup(ctx, inp.args.get("g", ""))
-    if signup is None or signup.status not in (CONFIRMED, WAITLISTED, OFFERED):
+    if signup is None:
+        return _not_own(ctx, inp)
+    if signup.status not in (CONFIRMED, WAITLISTED, OFFERED):
         return on_invalid(ctx, inp)
     return ask_cancel(ctx, signup)
 
@@ -301,7 +310,7 @@ def on_accept(ctx: Context, inp: Input) -> Reply:
     _ = ctx._
     signup = _own_signup(ctx, inp.args.get("g", ""))
     if signup is None:
-        return on_invalid(ctx, inp)
+        return _not_own(ctx, inp)
     outcome = accept_offer(ctx.session, signup, now=ctx.now)
     title = signup.slot.activity.title_for(ctx.locale)
     if outcome in (CONFIRMED, "already"):

@@ -22,6 +22,7 @@ from bot.kernel.composer import Choice, Composer
 from bot.kernel.engine import Context, Dialog, Input, Reply
 from bot.kernel.i18n import N_, SUPPORTED_LOCALES, gettext
 from bot.notify.renderers import ItemSummary
+from dialogs.common.refusals import log_refusal
 from dialogs.menu import on_invalid
 from models.activities import Activity, as_utc
 from models.attendance import BADGES, check_in, record_feedback, volunteer_record
@@ -102,8 +103,10 @@ def on_rate(ctx: Context, inp: Input) -> Reply:
         rating = int(inp.args.get("r", ""))
     except ValueError:
         signup, rating = None, 0
-    if (signup is None or signup.user_id != ctx.user.id or not 1 <= rating <= 5
-            or signup.status not in (CONFIRMED, ATTENDED)
+    if signup is None or signup.user_id != ctx.user.id:
+        log_refusal(ctx, inp, "rating.refused")  # not their sign-up: a forged button
+        return on_invalid(ctx, inp)
+    if (not 1 <= rating <= 5 or signup.status not in (CONFIRMED, ATTENDED)
             or as_utc(signup.slot.starts_at) > ctx.now):
         return on_invalid(ctx, inp)
     record_feedback(ctx.session, signup, rating, None, now=ctx.now)

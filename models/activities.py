@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, utcnow
 from models.locales import N_
-from models.users import User
+from models.users import Rights
 
 # -- vocabularies: stable codes in the database, msgids for people ----------------------------
 
@@ -176,14 +176,14 @@ def slot_by_code(session: Session, code: str) -> Slot | None:
     return session.scalar(select(Slot).where(Slot.code == code.strip()))
 
 
-def is_organiser_of(user: User, organisation_id: int | None) -> bool:
-    return organisation_id is not None and user.has_role("organiser", str(organisation_id))
+def is_organiser_of(rights: Rights, organisation_id: int | None) -> bool:
+    return organisation_id is not None and rights.has_role("organiser", str(organisation_id))
 
 
-def organiser_slots(session: Session, user: User, *, now: datetime,
+def organiser_slots(session: Session, rights: Rights, *, now: datetime,
                     limit: int = 12) -> list[Slot]:
     """The slots of the organisations the person organises, from a week ago on."""
-    org_ids = [int(r.scope) for r in user.roles if r.role == "organiser" and r.scope.isdigit()]
+    org_ids = [int(scope) for scope in rights.scopes("organiser") if scope.isdigit()]
     if not org_ids:
         return []
     return list(session.scalars(

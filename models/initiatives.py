@@ -32,7 +32,7 @@ from models.gatherings import Gathering, Rsvp, invite, upcoming
 from models.locales import N_
 from models.outbox import cancel, enqueue
 from models.photos import Photo, owners_of_sent
-from models.users import User
+from models.users import Rights, User
 
 REVIEW, OPEN, PREPARING, RUNNING, DONE, REJECTED = (
     "review", "open", "preparing", "running", "done", "rejected")
@@ -193,9 +193,9 @@ def close(session: Session, initiative: Initiative) -> None:
     initiative.status = DONE  # opinions may still be asked for afterwards
 
 
-def can_manage(user: User, initiative: Initiative) -> bool:
+def can_manage(rights: Rights, initiative: Initiative) -> bool:
     """The presenter, or ward staff (who may facilitate, seeds/004)."""
-    return initiative.presenter_id == user.id or user.has_role("staff")
+    return initiative.presenter_id == rights.user_id or rights.is_staff
 
 
 # -- browsing ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, utcnow
 from models.outbox import cancel, enqueue
-from models.users import User
+from models.users import Rights, User
 
 SUPPORT_ROLES = ("supporter", "staff")
 MY_RESIDENTS_DAYS = 30
@@ -68,8 +68,8 @@ class SupporterDuty(Base):
     since: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-def can_support(user: User) -> bool:
-    return any(user.has_role(role) for role in SUPPORT_ROLES)
+def can_support(rights: Rights) -> bool:
+    return any(rights.has_role(role) for role in SUPPORT_ROLES)
 
 
 def start_session(session: Session, *, ticket: str, supporter: User, resident: User,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,8 @@ from models.base import Base, utcnow
 
 MODES = ("standard", "simple")
 ROLES = ("resident", "staff", "supporter", "organiser")
+# what acting for someone lends of their roles: only what any resident may do (issue 13)
+LENT_WHEN_ACTING = frozenset({"resident"})
 
 
 class User(Base):
@@ -43,6 +46,41 @@ class User(Base):
 
     def __repr__(self) -> str:  # never the LINE id in logs
         return f"<User {self.id}>"
+
+
+@dataclass(frozen=True)
+class Rights:
+    """The roles one turn may use, and whose turn it is (`user_id`, the person acted for).
+
+    Authorisation asks this, never a User's roles: a digital supporter's turn runs as the
+    person they help, yet must not use that person's staff, organiser or supporter roles
+    (see `rights_of`).
+    """
+
+    user_id: int
+    roles: frozenset[tuple[str, str]]  # (role, scope)
+
+    def has_role(self, role: str, scope: str | None = None) -> bool:
+        return any(r == role and (scope is None or s == scope) for r, s in self.roles)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.has_role("staff")
+
+    def scopes(self, role: str) -> list[str]:
+        """The scopes this role is held in (organisation ids for organisers)."""
+        return sorted(s for r, s in self.roles if r == role)
+
+
+def rights_of(user: User, *, acting: User | None = None) -> Rights:
+    """What `user` may do by role in a turn: all their roles, or, when a digital supporter
+    (`acting`) acts for them, only a resident's and never more than the supporter holds.
+    Acting for a staff member, an organiser or another supporter lends none of their roles."""
+    held = {(r.role, r.scope) for r in user.roles}
+    if acting is not None:
+        held &= {(r.role, r.scope) for r in acting.roles}
+        held = {(role, scope) for role, scope in held if role in LENT_WHEN_ACTING}
+    return Rights(user.id, frozenset(held))
 
 
 class UserRole(Base):

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.kernel.composer import Composer
 from bot.kernel.i18n import gettext
 from bot.kernel.postback import PostbackCodec
-from models.users import User
+from models.users import Rights, User, rights_of
 
 STATE_VERSION = 1
 
@@ -126,7 +126,8 @@ class Context:
     fetch_content: Callable[[str, int], Any] | None = None
     out: Composer = field(init=False)
     # the person this turn acts for, when a digital supporter acts on their behalf: then
-    # `user` is that person too, and `supporter` is the supporter whose turn it is
+    # `user` is that person too, and `supporter` is the supporter whose turn it is; the
+    # turn may use a resident's rights only (`rights`)
     acting_for: User | None = None
     supporter: User | None = None
     effects: Effects = field(default_factory=Effects)
@@ -144,6 +145,26 @@ class Context:
 
     def _(self, message: str, **params: Any) -> str:
         return gettext(self.user.locale, message, **params)
+
+    @property
+    def rights(self) -> Rights:
+        """What this turn may do by role: every role check of a step goes through here (or
+        `has_role`), never through `user`'s roles. A supporter acting for someone gets a
+        resident's rights only (models.users.rights_of); read afresh, so a role granted or
+        taken during the turn counts at once."""
+        if self.acting_for is None:
+            return rights_of(self.user)
+        # without a supporter to compare with, the narrowest: the person's resident rights
+        return rights_of(self.user, acting=self.supporter or self.user)
+
+    def has_role(self, role: str, scope: str | None = None) -> bool:
+        return self.rights.has_role(role, scope)
+
+    @property
+    def rights_withheld(self) -> bool:
+        """Whether acting for someone withholds roles they hold (staff, organiser,
+        supporter): a refusal then says so rather than blaming the button."""
+        return self.acting_for is not None and self.rights != rights_of(self.user)
 
     def refresh_look(self) -> None:
         """Call after changing the user's locale or mode, so the replies follow at once."""

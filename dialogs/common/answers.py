@@ -8,11 +8,11 @@ from collections.abc import Callable
 from bot.kernel.composer import Composer
 from bot.kernel.engine import Context, Input, Reply
 from bot.line import ContentTooLarge, LineError
+from dialogs.common.refusals import log_refusal, why_refused
 from dialogs.menu import main_menu
 from models import photos
 from models.base import TooLong, bounded
 from models.categories import CATEGORIES
-from models.users import audit
 
 
 def areas(ctx: Context) -> list[str]:
@@ -26,11 +26,10 @@ def too_long(ctx: Context, exc: TooLong) -> str:
 
 def refuse(ctx: Context, inp: Input, what: str, *, staff: bool = False) -> Reply:
     """Someone sent a postback for an action that is not theirs: log it, change nothing."""
-    audit(ctx.session, f"{what}.refused", actor=ctx.user, postback=inp.action,
-          step=ctx.state.step or "", args={k: str(v)[:40] for k, v in inp.args.items()})
+    log_refusal(ctx, inp, f"{what}.refused")
     lead = (ctx._("Sorry, this is for ward staff only.") if staff
             else ctx._("Sorry, only the person who presented it can do that."))
-    return main_menu(ctx, inp, lead=lead)
+    return main_menu(ctx, inp, lead=why_refused(ctx, lead))
 
 
 def ask_text(ctx: Context, step: str, text: str, data: dict, lead: str | None = None) -> Reply:

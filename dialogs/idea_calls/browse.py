@@ -20,7 +20,7 @@ SIMPLE_PAGE = 2  # two calls, "More" and "back to menu"
 
 def on_calls(ctx: Context, inp: Input) -> Reply:
     offset = max(0, int_arg(inp, "o") or 0)
-    staff = ctx.user.has_role("staff")
+    staff = ctx.has_role("staff")
     if ctx.out.simple:
         found, more = ide.open_calls(ctx.session, now=ctx.now, offset=offset,
                                      limit=SIMPLE_PAGE + (0 if offset else 1))
@@ -73,7 +73,7 @@ def on_call(ctx: Context, inp: Input) -> Reply:
         lines.append(ctx._("Idea meeting:"))
         lines += gathering_lines(ctx, meeting)
         buttons.append(Choice.go(ctx._("Join idea meeting"), "gathering", g=meeting.id))
-    if ctx.user.has_role("staff") and not ctx.out.simple:
+    if ctx.has_role("staff") and not ctx.out.simple:
         buttons += [Choice.go(ctx._("Review ideas"), "idea_list", c=call.id),
                     Choice.go(ctx._("Idea meeting"), "gathering_new", c=call.id)]
         if call.is_open(ctx.now):

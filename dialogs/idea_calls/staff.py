@@ -40,7 +40,7 @@ REVIEW_PAGE = 10
 def staff_only(step: Step) -> Step:
     @functools.wraps(step)
     def guarded(ctx: Context, inp: Input) -> Reply:
-        if not ctx.user.has_role("staff"):
+        if not ctx.has_role("staff"):
             return refuse(ctx, inp, "ideas.staff", staff=True)
         return step(ctx, inp)
 

@@ -34,7 +34,7 @@ def on_top(ctx: Context, inp: Input) -> Reply:
         Choice.go(_("Present one"), "ini_present"),
         Choice.go(_("My initiatives"), "ini_list", f="mine"),
     ]
-    if ctx.user.has_role("staff") and ini.awaiting_review(ctx.session, 1):
+    if ctx.has_role("staff") and ini.awaiting_review(ctx.session, 1):
         choices.append(Choice.go(_("To review"), "ini_review"))
     if ctx.out.simple:
         choices = [choices[0], choices[4]]
@@ -98,10 +98,10 @@ def on_detail(ctx: Context, inp: Input) -> Reply:
     buttons = []
     for gathering in upcoming(ctx.session, initiative_id=initiative.id, now=ctx.now)[:1]:
         lines += gathering_lines(ctx, gathering)
-        if ini.can_manage(ctx.user, initiative) \
+        if ini.can_manage(ctx.rights, initiative) \
                 or ini.interest_of(ctx.session, initiative, ctx.user) is not None:
             buttons += rsvp_choices(ctx.out, gathering)  # as the invitation offers them
-    if initiative.presenter_id == ctx.user.id or ctx.user.has_role("staff"):
+    if ini.can_manage(ctx.rights, initiative):
         buttons.append(Choice.go(ctx._("Manage"), "ini_manage", i=initiative.id))
     if initiative.presenter_id != ctx.user.id and initiative.status in ini.ACTIVE:
         buttons.append(Choice(ctx._("I'm interested"), "ini_interest", {"i": initiative.id},
@@ -118,4 +118,4 @@ def on_detail(ctx: Context, inp: Input) -> Reply:
 
 
 def _visible(ctx: Context, initiative: Initiative) -> bool:
-    return initiative.status in ini.PUBLIC or ini.can_manage(ctx.user, initiative)
+    return initiative.status in ini.PUBLIC or ini.can_manage(ctx.rights, initiative)

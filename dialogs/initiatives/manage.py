@@ -30,7 +30,7 @@ def presenter_only(step: Callable[[Context, Input, Initiative], Reply]):  # type
         initiative = named_initiative(ctx, inp)
         if initiative is None:
             return gone(ctx, inp)
-        if not ini.can_manage(ctx.user, initiative):
+        if not ini.can_manage(ctx.rights, initiative):
             return refuse(ctx, inp, "initiative.manage")
         return step(ctx, inp, initiative)
 
@@ -174,7 +174,7 @@ def on_close(ctx: Context, inp: Input, initiative: Initiative) -> Reply:
 
 
 def on_review(ctx: Context, inp: Input) -> Reply:
-    if not ctx.user.has_role("staff"):
+    if not ctx.has_role("staff"):
         return refuse(ctx, inp, "initiative.review", staff=True)
     ident, verdict = int_arg(inp, "i"), inp.args.get("v")
     if ident is not None and verdict in ("yes", "no"):

@@ -17,8 +17,10 @@ stateDiagram-v2
 Live state is in Redis with TTLs (keys in `live`): a code lives 10 minutes, a pairing at most
 60. Steps never touch Redis: what they need is read in the turn's first pipeline
 (`prefetch_keys`) and what they write goes out in its last (`ctx.effects`). While paired,
-the supporter's turns run with `ctx.user` = the resident (handlers/events.py); each turn
-that changed something is audit-logged and announced in the resident's own chat
+the supporter's turns run with `ctx.user` = the resident (handlers/events.py), but with a
+resident's rights only (`ctx.rights`): acting for a staff member, an organiser or another
+supporter lends none of their roles, and such an attempt is refused and audit-logged. Each
+turn that changed something is audit-logged and announced in the resident's own chat
 (`after_proxy_turn`). Every supporter action checks the role on the server: a forged
 postback changes nothing and is audit-logged.
 

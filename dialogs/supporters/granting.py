@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from bot.kernel.composer import Choice
 from bot.kernel.engine import Context, Input, Reply
-from dialogs.supporters.live import code_key, code_owner, display_name, typed_code
-from dialogs.supporters.tools import refuse_support, support_menu
+from dialogs.supporters.live import (
+    code_key,
+    code_owner,
+    code_wait_minutes,
+    count_wrong_code,
+    display_name,
+    typed_code,
+)
+from dialogs.supporters.tools import refuse_support, support_menu, too_many_codes
 from models.users import User, grant_role
 
 GRANT_CODE = "supporters.grant_code"
@@ -20,16 +27,20 @@ def ask_grant_code(ctx: Context) -> Reply:
 
 
 def on_grant_entry(ctx: Context, inp: Input) -> Reply:
-    if not ctx.user.is_staff:
+    if not ctx.has_role("staff"):
         return refuse_support(ctx, inp)
     return ask_grant_code(ctx)
 
 
 def on_grant_code(ctx: Context, inp: Input) -> Reply:
-    if not ctx.user.is_staff:
+    if not ctx.has_role("staff"):
         return refuse_support(ctx, inp)
+    if typed_code(inp) is not None and code_wait_minutes(ctx):
+        return too_many_codes(ctx, inp)
     person, _ticket = code_owner(ctx, inp)
     if person is None:
+        if typed_code(inp) is not None:
+            count_wrong_code(ctx, "grant")
         lead = ctx.out.text(ctx._("That code is not valid. It may have expired."), back=False)
         return Reply([lead, *ask_grant_code(ctx).messages], next=GRANT_CODE, data={})
     ctx.effects.redis_delete.append(code_key(typed_code(inp) or ""))
@@ -45,7 +56,7 @@ def ask_grant_confirm(ctx: Context, person_id: int, name: str) -> Reply:
 
 
 def on_grant_confirm(ctx: Context, inp: Input) -> Reply:
-    if not ctx.user.is_staff:
+    if not ctx.has_role("staff"):
         return refuse_support(ctx, inp)
     person = ctx.session.get(User, int(ctx.state.data.get("person", 0) or 0))
     if inp.value != "yes" or person is None:

@@ -13,7 +13,7 @@ from bot.kernel.engine import Context, Input
 from bot.kernel.i18n import gettext
 from dialogs.supporters.live import acting_key, display_name, end_choice, read_json
 from models.supporters import can_support
-from models.users import AuditLog, User, audit
+from models.users import AuditLog, User, audit, rights_of
 
 # actions a paired supporter takes as themselves (everything else acts for the resident):
 # deleting data among them, which only ever deletes one's own (and ends the pairing first)
@@ -27,7 +27,7 @@ def acting_target(session: Session, supporter: User, inp: Input, step: str | Non
                   fetched: dict[str, str | None]) -> User | None:
     """The resident this supporter's turn acts for, or None when it is their own turn."""
     pair = read_json(fetched.get(acting_key(supporter.line_user_id)))
-    if pair is None or inp.kind == "follow" or not can_support(supporter):
+    if pair is None or inp.kind == "follow" or not can_support(rights_of(supporter)):
         return None
     if inp.action in OWN_ACTIONS or step in OWN_STEPS \
             or (step or "").startswith("supporters."):

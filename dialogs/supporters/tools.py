@@ -9,6 +9,7 @@ import json
 from bot.kernel.composer import Choice, Composer
 from bot.kernel.engine import Context, Input, Reply
 from bot.kernel.i18n import gettext
+from dialogs.common.refusals import log_refusal, why_refused
 from dialogs.menu import main_menu
 from dialogs.supporters.asking import request_card
 from dialogs.supporters.live import (
@@ -16,6 +17,8 @@ from dialogs.supporters.live import (
     acting_key,
     code_key,
     code_owner,
+    code_wait_minutes,
+    count_wrong_code,
     display_name,
     end_choice,
     helped_key,
@@ -39,13 +42,13 @@ ASK_CODE = "supporters.ask_code"
 
 def refuse_support(ctx: Context, inp: Input) -> Reply:
     """A support action by someone without the role: nothing changes; it is logged."""
-    audit(ctx.session, "support.forbidden", actor=ctx.user, tried=inp.action[:50])
-    return main_menu(ctx, inp, lead=ctx._("This button is no longer valid."))
+    log_refusal(ctx, inp, "support.forbidden")
+    return main_menu(ctx, inp, lead=why_refused(ctx, ctx._("This button is no longer valid.")))
 
 
 def supporter_only(step):  # type: ignore[no-untyped-def]
     def guarded(ctx: Context, inp: Input) -> Reply:
-        if not can_support(ctx.user):
+        if not can_support(ctx.rights):
             return refuse_support(ctx, inp)
         return step(ctx, inp)
 
@@ -64,7 +67,7 @@ def support_menu(ctx: Context, lead: str | None = None) -> Reply:
                   on="0" if on else "1"),
         Choice.go(ctx._("My residents"), "my_residents"),
     ]
-    if ctx.user.is_staff and not ctx.out.simple:
+    if ctx.has_role("staff") and not ctx.out.simple:
         choices.append(Choice.go(ctx._("Make a supporter"), "grant_supporter"))
     if ctx.effects.fetched.get(acting_key(ctx.user.line_user_id)):
         choices.insert(0, end_choice(ctx.locale))
@@ -118,17 +121,32 @@ def on_code_entry(ctx: Context, inp: Input) -> Reply:
 
 
 def on_code(ctx: Context, inp: Input) -> Reply:
-    if not can_support(ctx.user):
+    if not can_support(ctx.rights):
         return refuse_support(ctx, inp)
     if typed_code(inp) is None:
         return ask_code(ctx)
+    if code_wait_minutes(ctx):
+        return too_many_codes(ctx, inp)
     resident, ticket = code_owner(ctx, inp)
     if resident is None or not ticket:
+        count_wrong_code(ctx, "pair")
         reply = ask_code(ctx)
         lead = ctx.out.text(ctx._("That code is not valid. It may have expired."), back=False)
         return Reply([lead, *reply.messages], next=ASK_CODE, data={})
     ctx.effects.redis_delete.append(code_key(typed_code(inp) or ""))
     return pair(ctx, resident, ticket=ticket, via="code")
+
+
+def too_many_codes(ctx: Context, inp: Input) -> Reply:
+    """Codes are refused for a while after too many wrong ones, even a right one (nothing
+    about the code is revealed); the attempt is audit-logged."""
+    minutes = code_wait_minutes(ctx)
+    audit(ctx.session, "support.code_locked", actor=ctx.user, step=ctx.state.step or "",
+          minutes=minutes)
+    # Translators: after too many wrong 6-digit codes; any code is refused for a while
+    text = ctx._("Too many wrong codes. For safety, please try again in {minutes} minutes.",
+                 minutes=minutes)
+    return Reply([ctx.out.text(text, [Choice.go(ctx._("Supporter tools"), "support")])])
 
 
 @supporter_only
@@ -184,7 +202,7 @@ def pair(ctx: Context, resident: User, *, ticket: str, via: str) -> Reply:
 def on_end(ctx: Context, inp: Input) -> Reply:
     """Either side ends the session; the other side is told."""
     if not end_help(ctx):
-        if inp.action == "support_end" and not can_support(ctx.user):
+        if inp.action == "support_end" and not can_support(ctx.rights):
             audit(ctx.session, "support.end_without_session", actor=ctx.user)
         return main_menu(ctx, inp, lead=ctx._("No one is helping right now."))
     return main_menu(ctx, inp, lead=ctx._("The help session has ended. Thank you!"))
@@ -203,7 +221,7 @@ def end_help(ctx: Context) -> bool:
     me = ctx.user
     as_supporter = read_json(ctx.effects.fetched.get(acting_key(me.line_user_id)))
     as_resident = read_json(ctx.effects.fetched.get(helped_key(me.line_user_id)))
-    if as_supporter and can_support(me):
+    if as_supporter and can_support(ctx.rights):
         other_line, session_id, by = str(as_supporter.get("r")), as_supporter.get("s"), \
             "supporter"
         keys_ = [acting_key(me.line_user_id), helped_key(other_line)]

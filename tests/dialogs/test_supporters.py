@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -376,3 +377,55 @@ def test_a_helped_resident_deleting_their_data_ends_the_help_first(app, resident
     supporter.new_messages()
     supporter.says("simple mode")  # their own turn again
     assert supporter.user_row().mode == "simple"
+
+
+def start_typing_a_code(supporter) -> None:
+    supporter.says("menu")
+    supporter.taps(_("Supporter tools"))
+    supporter.taps(_("Enter a code"))
+
+
+def test_after_five_wrong_codes_even_the_right_one_is_refused_for_a_while(app, resident,
+                                                                          supporter):
+    resident.says("menu")
+    resident.taps(_("Ask a supporter"))
+    code = code_of(resident)
+    wrong = [guess for guess in ("000000", "111111", "222222", "333333", "444444",
+                                 "555555") if guess != code][:5]
+    start_typing_a_code(supporter)
+    for guess in wrong:
+        supporter.says(guess)
+        assert _("That code is not valid. It may have expired.") in supporter.last_text()
+    supporter.says(code)  # the sixth guess, and the right one
+    assert _("Too many wrong codes. For safety, please try again in {minutes} minutes.",
+             minutes=15) in supporter.last_text()
+    assert get_redis(app).get(live.acting_key(supporter.user_id)) is None
+    assert _("{name} will help you now.", name="佐藤サポーター") not in \
+        "\n".join(str(m) for m in resident.new_messages())
+    wrong_rows = audits(app, "support.code_wrong")
+    assert len(wrong_rows) == 5
+    assert all(code not in str(row.detail) for row in wrong_rows)  # never the code itself
+    assert len(audits(app, "support.code_locked")) == 1
+    tries = live.code_tries_key(supporter.user_id)
+    assert 0 < get_redis(app).ttl(tries) <= 15 * 60
+    get_redis(app).pexpire(tries, 1)  # the window passes
+    time.sleep(0.05)
+    start_typing_a_code(supporter)
+    supporter.says(code)
+    assert _("You are now helping {name}, for up to 60 minutes.", name="山田花子") in \
+        supporter.last_text()
+
+
+def test_wrong_codes_are_counted_per_supporter(app, resident, supporter, make_user):
+    other = consented(make_user, "鈴木サポーター")
+    give_role(app, other, "supporter")
+    resident.says("menu")
+    resident.taps(_("Ask a supporter"))
+    code = code_of(resident)
+    start_typing_a_code(supporter)
+    for guess in ("000001", "000002", "000003", "000004", "000005"):
+        supporter.says(guess if guess != code else "000006")
+    start_typing_a_code(other)
+    other.says(code)
+    assert _("You are now helping {name}, for up to 60 minutes.", name="山田花子") in \
+        other.last_text()
