@@ -1,4 +1,4 @@
-"""Organisers (the organiser role, scoped to their organisation) list their slots, see who
+"""Organisers (members of an organisation, models/organisations.py) list their slots, see who
 signed up (by display name only) and, once a slot has started, mark each confirmed person
 attended or "did not come". Every tap is authorised again: a postback is user input, so a
 tap by anyone who is not an organiser of the slot's organisation changes nothing and is

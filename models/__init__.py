@@ -8,6 +8,7 @@ from models import (  # noqa: F401
     gatherings,
     ideas,
     initiatives,
+    organisations,
     outbox,
     photos,
     recommend,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, utcnow
 from models.locales import N_
+from models.organisations import Organisation
 from models.users import Rights
 
 # -- vocabularies: stable codes in the database, msgids for people ----------------------------
@@ -48,18 +49,6 @@ def as_utc(value: datetime) -> datetime:
 
 
 # -- tables -----------------------------------------------------------------------------------
-
-
-class Organisation(Base):
-    __tablename__ = "organisations"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    contact_name: Mapped[str | None] = mapped_column(String(200))
-    contact_phone: Mapped[str | None] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    activities: Mapped[list[Activity]] = relationship(back_populates="organisation")
 
 
 class Activity(Base):

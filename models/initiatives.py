@@ -73,6 +73,9 @@ class Initiative(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     presenter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
                                               index=True)
+    # the organisation that presents it, when its presenter presents it for one
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True)
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     summary: Mapped[str] = mapped_column(Text)
     # ",people,venue,": a LIKE on one column finds "wants the help I can give" everywhere

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, bindparam, select
@@ -12,7 +13,9 @@ from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relations
 from models.base import Base, utcnow
 
 MODES = ("standard", "simple")
-ROLES = ("resident", "staff", "supporter", "organiser")
+# the roles granted by staff; organising comes from an organisation's membership (as the
+# right ("organiser", organisation id), see rights_of)
+ROLES = ("resident", "staff", "supporter")
 # what acting for someone lends of their roles: only what any resident may do (issue 13)
 LENT_WHEN_ACTING = frozenset({"resident"})
 
@@ -36,6 +39,10 @@ class User(Base):
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+    # the organisations they organise (models/organisations.py): read with the roles, since
+    # a membership is what lets a person organise
+    memberships: Mapped[list[Any]] = relationship(
+        "Membership", viewonly=True, lazy="selectin")
 
     def has_role(self, role: str, scope: str | None = None) -> bool:
         return any(r.role == role and (scope is None or r.scope == scope) for r in self.roles)
@@ -77,6 +84,7 @@ def rights_of(user: User, *, acting: User | None = None) -> Rights:
     (`acting`) acts for them, only a resident's and never more than the supporter holds.
     Acting for a staff member, an organiser or another supporter lends none of their roles."""
     held = {(r.role, r.scope) for r in user.roles}
+    held |= {("organiser", str(m.organisation_id)) for m in user.memberships}
     if acting is not None:
         held &= {(r.role, r.scope) for r in acting.roles}
         held = {(role, scope) for role, scope in held if role in LENT_WHEN_ACTING}
@@ -112,14 +120,17 @@ class AuditLog(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-# Every turn starts here: the user with their roles in one SELECT, the statement built once
-# (building it per call costs more than running it on SQLite).
-_BY_LINE_ID = select(User).options(joinedload(User.roles)).where(
-    User.line_user_id == bindparam("line_user_id"))
+# Every turn starts here: the user with their roles and memberships in one SELECT, the
+# statement built once (building it per call costs more than running it on SQLite), on first
+# use: the memberships' model is defined after this one.
+@cache
+def _by_line_id() -> Any:
+    return select(User).options(joinedload(User.roles), joinedload(User.memberships)).where(
+        User.line_user_id == bindparam("line_user_id"))
 
 
 def get_by_line_id(session: Session, line_user_id: str) -> User | None:
-    result = session.execute(_BY_LINE_ID, {"line_user_id": line_user_id})
+    result = session.execute(_by_line_id(), {"line_user_id": line_user_id})
     return result.unique().scalar_one_or_none()
 
 

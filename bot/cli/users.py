@@ -29,10 +29,11 @@ def users() -> None:
 @users.command("grant-role")
 @click.argument("user_id")
 @click.argument("role")
-@click.option("--scope", default="", help="e.g. the organisation id for the organiser role")
+@click.option("--scope", default="", help="a scope, for roles that have one")
 @with_appcontext
 def grant_role(user_id: str, role: str, scope: str) -> None:
-    """Grant ROLE (staff, supporter, organiser, resident) to the user with LINE id USER_ID."""
+    """Grant ROLE (staff, supporter, resident) to the user with LINE id USER_ID. Organisers
+    are members of their organisation: `machibot orgs add-member`."""
     if role not in ROLES:
         raise click.BadParameter(f"choose one of {', '.join(ROLES)}", param_hint="ROLE")
     with session_scope() as session:
@@ -46,7 +47,7 @@ def grant_role(user_id: str, role: str, scope: str) -> None:
 @click.option("--scope", default="", help="the scope it was granted with, if any")
 @with_appcontext
 def revoke_role(user_id: str, role: str, scope: str) -> None:
-    """Take ROLE (staff, supporter, organiser) away from the user with LINE id USER_ID; it
+    """Take ROLE (staff, supporter) away from the user with LINE id USER_ID; it
     stops working on their next message."""
     if role not in ROLES or role == "resident":
         choices = ", ".join(r for r in ROLES if r != "resident")

@@ -24,10 +24,11 @@ from models import initiatives as ini
 from models.activities import Slot
 from models.announcements import create, schedule
 from models.base import Base
+from models.organisations import Organisation, add_member
 from models.signups import sign_up
 from models.supporters import HelpRequest, SupporterDuty
 from models.timing import config_of
-from models.users import AuditLog, get_by_line_id, grant_role
+from models.users import AuditLog, get_by_line_id
 from simulator import events as ev
 from tests.activity_factory import make_slot, organisation_id
 from tests.dialogs.test_supporters import _, consented, give_role, pair_by_code
@@ -249,8 +250,8 @@ def test_paired_with_an_organiser_every_organiser_button_is_refused(app, make_us
                                                                     world):
     organiser = consented(make_user, "主催者")
     with session_scope(app) as session:
-        grant_role(session, get_by_line_id(session, organiser.user_id), "organiser",
-                   scope=str(organisation_id(app)))
+        add_member(session, session.get(Organisation, organisation_id(app)),
+                   get_by_line_id(session, organiser.user_id))
     pair_by_code(organiser, supporter)
     attempts = Attempts(app, supporter, organiser, world["others"])
     for action, args in ORGANISER_BUTTONS:

@@ -10,8 +10,9 @@ from bot.db import session_scope
 from bot.kernel.i18n import gettext
 from bot.notify.dispatch import dispatch
 from models.attendance import Feedback
+from models.organisations import Organisation, add_member
 from models.signups import Signup
-from models.users import get_by_line_id, grant_role
+from models.users import get_by_line_id
 from tests.activity_factory import make_slot, organisation_id
 
 
@@ -105,8 +106,8 @@ def test_organisers_see_their_slots_and_who_signed_up_by_name_only(app, resident
     organiser.taps(_("Organiser: my slots"))
     assert "主催" not in organiser.last_text() or "善福寺川の清掃" not in organiser.last_text()
     with session_scope(app) as session:
-        grant_role(session, get_by_line_id(session, organiser.user_id), "organiser",
-                   scope=str(organisation_id(app)))
+        add_member(session, session.get(Organisation, organisation_id(app)),
+                   get_by_line_id(session, organiser.user_id))
     organiser.says("menu")
     organiser.taps(_("Organiser: my slots"))
     assert "善福寺川の清掃" in organiser.last_text()
@@ -125,8 +126,8 @@ def test_the_roster_of_a_slot_without_a_limit_says_so(app, resident, make_user):
     organiser.taps(_("I agree"))
     organiser.taps(_("Standard"))
     with session_scope(app) as session:
-        grant_role(session, get_by_line_id(session, organiser.user_id), "organiser",
-                   scope=str(organisation_id(app)))
+        add_member(session, session.get(Organisation, organisation_id(app)),
+                   get_by_line_id(session, organiser.user_id))
     organiser.says("menu")
     organiser.taps(_("Organiser: my slots"))
     organiser.taps(_("Who signed up"))
@@ -174,8 +175,8 @@ def _organiser(app, make_user, organisation: str = "荻窪みどりの会"):  # 
     person.taps(_("I agree"))
     person.taps(_("Standard"))
     with session_scope(app) as session:
-        grant_role(session, get_by_line_id(session, person.user_id), "organiser",
-                   scope=str(organisation_id(app, organisation)))
+        add_member(session, session.get(Organisation, organisation_id(app, organisation)),
+                   get_by_line_id(session, person.user_id))
     return person
 
 
