@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import notify_kind
 import pytest
+from sqlalchemy import event as sql_event
 from sqlalchemy import select
 
 from bot.db import get_engine, session_scope
@@ -268,6 +271,55 @@ def test_rows_of_a_dispatcher_that_died_are_resent_under_the_same_key(app, sim, 
     assert sim.delivery_count() == 3
     assert sim.requests()[-1]["status"] == 409
     assert statuses(app) == ["sent"] * 3
+
+
+def test_a_notification_written_while_a_pass_sends_its_batch_is_still_delivered(
+        app, sim, events):
+    (first, second) = add_users(app, sim, 2)
+    event = add_event(app)
+    remind(app, [first], event, MORNING, kind=notify_kind.SHARED_KIND)
+    # a scheduler's pass runs while the second reminder is being written into the batch of
+    # the first, which is waiting to be sent
+    with pass_runs_during_the_next_insert(app, MORNING):
+        remind(app, [second], event, MORNING, kind=notify_kind.SHARED_KIND)
+    dispatch(app, MORNING)
+    assert statuses(app) == ["sent"] * 2
+    assert [sim.delivery_count(line_id) for _, line_id in (first, second)] == [1, 1]
+
+
+def test_a_notification_written_by_a_transaction_that_failed_is_never_sent(app, sim, events):
+    [(user_id, line_id)] = add_users(app, sim, 1)
+    event = add_event(app)
+    with pytest.raises(RuntimeError), session_scope(app) as session:
+        enqueue(session, user_id=user_id, kind=notify_kind.KIND, ref=str(event), due_at=MORNING,
+                dedupe_key=f"{notify_kind.KIND}:{event}:{user_id}")
+        raise RuntimeError("the step that wrote it failed after")
+    assert dispatch(app, MORNING).claimed == 0
+    assert sim.delivery_count(line_id) == 0
+
+
+@contextmanager
+def pass_runs_during_the_next_insert(app, now):
+    """Start a dispatch pass in another thread just before the next row is inserted into
+    the outbox and let it run to its end, or for two seconds should the insert's
+    transaction keep it waiting."""
+    engine = get_engine(app)
+    passes: list[threading.Thread] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if not passes and statement.startswith("INSERT INTO notifications "):
+            passes.append(threading.Thread(target=dispatch, args=(app, now)))
+            passes[0].start()
+            passes[0].join(2)
+
+    sql_event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield
+    finally:
+        sql_event.remove(engine, "before_cursor_execute", before)
+        for thread in passes:
+            thread.join(30)
+    assert passes, "no row was inserted"
 
 
 def _raise():
