@@ -203,6 +203,20 @@ def _batch_for(session: Session, kind: str, ref: str, due_at: datetime,
                                       urgent=urgent, status=PENDING, attempts=0)
 
 
+def _still_waiting(session: Session, row: Notification) -> bool:
+    """Whether the row still waits to be sent, as its batch is now, not as this session read
+    it earlier: a pass may have claimed the batch since, and a row moved out of a batch that
+    is being sent would go out twice. The batch is locked (PostgreSQL) until this session
+    commits, so that no pass claims it in between."""
+    if row.status != QUEUED:
+        return False
+    status = session.scalar(
+        select(NotificationBatch.status).where(NotificationBatch.key == row.batch_key,
+                                               NotificationBatch.claimed_at.is_(None))
+        .with_for_update())
+    return status == PENDING
+
+
 def enqueue(session: Session, *, user_id: int, kind: str, ref: str, due_at: datetime,
             dedupe_key: str, urgent: bool = False) -> Notification:
     """Add a notification, once per `dedupe_key`.
@@ -234,7 +248,7 @@ def enqueue(session: Session, *, user_id: int, kind: str, ref: str, due_at: date
     if row.status == CANCELLED:
         row.status, row.last_error = QUEUED, None
         row.batch = _batch_for(session, kind, ref, due_at, urgent)
-    elif row.state == PENDING and (as_utc(row.due_at) != due_at or row.urgent != urgent):
+    elif (as_utc(row.due_at) != due_at or row.urgent != urgent) and _still_waiting(session, row):
         row.batch = _batch_for(session, kind, ref, due_at, urgent)
     else:
         return row

@@ -388,3 +388,20 @@ def test_an_announcement_to_everyone_goes_out_in_multicasts_of_500_each_once(app
         announcement = session.get(Announcement, announcement_id)
         assert refresh_counts(session, announcement) == {"sent": 1001}
         assert (announcement.sent, announcement.failed) == (1001, 0)
+
+
+def test_a_row_moved_to_a_new_time_while_its_batch_is_sent_goes_out_once(app, sim, events):
+    """The item's time changes (the row is enqueued again for a new time) just as the pass
+    sends the batch the row is in: the row was sent with it, and is not sent again later."""
+    [(user_id, line_id)] = add_users(app, sim, 1)
+    event = add_event(app)
+    key = f"{notify_kind.KIND}:{event}:{user_id}"
+    remind(app, [(user_id, line_id)], event, MORNING)
+    with session_scope(app) as session:
+        row = session.scalar(select(Notification).where(Notification.dedupe_key == key))
+        assert row.state == "pending"  # as this session read it, before the pass
+        dispatch(app, MORNING)  # another process sends its batch meanwhile
+        enqueue(session, user_id=user_id, kind=notify_kind.KIND, ref=str(event),
+                due_at=MORNING + timedelta(hours=1), dedupe_key=key)
+    dispatch(app, MORNING + timedelta(hours=1))
+    assert sim.delivery_count(line_id) == 1
