@@ -173,3 +173,30 @@ def test_the_console_speaks_the_person_s_language(person, browser):
     me = browser(person("Alex", locale="en"))
     page = me.get("/console/").get_data(as_text=True)
     assert 'lang="en"' in page and "Register an organisation" in page
+
+
+def _real_line_app(tmp_path, **login: str):
+    from bot.app import create_app
+
+    return create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path),
+                       "DATABASE_URL": f"sqlite:///{tmp_path / 'real.db'}",
+                       "LINE_CHANNEL_SECRET": "s3cret", "LINE_CHANNEL_ACCESS_TOKEN": "t0ken",
+                       "LINE_API_BASE_URL": None,
+                       # no Redis for this app: its counters are tested with the live app
+                       "RATELIMIT_ENABLED": False, **login})
+
+
+def test_with_a_real_channel_but_no_login_channel_the_console_says_so(tmp_path):
+    page = _real_line_app(tmp_path).test_client().get("/console/sign-in")
+    assert page.status_code == 503 and "role=\"alert\"" in page.get_data(as_text=True)
+
+
+def test_with_a_login_channel_sign_in_goes_to_line(tmp_path):
+    app = _real_line_app(tmp_path, LINE_LOGIN_CHANNEL_ID="1234567890",
+                         LINE_LOGIN_CHANNEL_SECRET="0123456789abcdef0123456789abcdef")
+    answer = app.test_client().get("/console/sign-in/line")
+    parts = urlsplit(answer.headers["Location"])
+    assert (parts.scheme, parts.netloc, parts.path) == (
+        "https", "access.line.me", "/oauth2/v2.1/authorize")
+    assert dict(parse_qsl(parts.query))["client_id"] == "1234567890"
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0  # kept for this user only
