@@ -136,11 +136,10 @@ class LineClient:
     # The sends. The message builders (bot/kernel/composer.py) make LINE's JSON, and these
     # four calls post it at the operations' own paths through bot/line_transport.py, without
     # the SDK's request models or its ApiClient. Measured with `python bench/line_send.py`
-    # (CPU of the sending thread per reply, against a local server; figures there): the
-    # models cost 2 to 6 times the ApiClient alone, and the ApiClient (urllib3) about ten
-    # times the transport. Through the SDK the sends were 40 % of a turn's worker CPU, and
-    # the end-to-end floor of events per CPU-second against the echo bot (`python -m
-    # bench.webhook`) was missed.
+    # (CPU of the sending thread per reply, against a local server; figures in
+    # bot/line_transport.py): the SDK's ApiClient (urllib3) costs 3 to 4 times the
+    # transport, and its request models 2 to 6 times the ApiClient. Through the ApiClient the
+    # sends were 40 % of a turn's worker CPU (`python -m bench.webhook`).
     # Everything else goes through MessagingApi and MessagingApiBlob. A test checks that the
     # SDK's models take every kind of message the builders make, unchanged.
 
