@@ -124,7 +124,7 @@ class LineClient:
             "User-Agent": self.api_client.user_agent,  # the SDK's, as on every other call
             "Content-Type": "application/json",
             "Accept": "application/json",
-        }, timeout=timeout, pool_size=pool_size)
+        }, pool_size=pool_size)
         self.api = MessagingApi(self.api_client)
         self.blob = MessagingApiBlob(self.data_client)
         self.timeout = timeout
@@ -165,7 +165,8 @@ class LineClient:
               retry_key: str | None = None) -> None:
         data = json.dumps(body, separators=(",", ":")).encode()  # ASCII, as the SDK sends
         headers = None if retry_key is None else {"X-Line-Retry-Key": retry_key}
-        self._call(endpoint, lambda: self.sends.post(path, data, headers))
+        self._call(endpoint, lambda: self.sends.post(path, data, headers,
+                                                      timeout=self.timeout))
 
     def send(
         self,

@@ -63,7 +63,7 @@ class KeepAliveTransport:
     """POSTs to `base_url` (its path prefixes every request path) with `headers` on every
     request, over at most `pool_size` kept connections."""
 
-    def __init__(self, base_url: str, headers: Mapping[str, str], *, timeout: float,
+    def __init__(self, base_url: str, headers: Mapping[str, str], *,
                  pool_size: int = 16) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -71,7 +71,6 @@ class KeepAliveTransport:
         self.host = parts.hostname
         self.port = parts.port or (443 if parts.scheme == "https" else 80)
         self.base_path = parts.path.rstrip("/")
-        self.timeout = timeout
         self.pool_size = pool_size
         self._tls = ssl.create_default_context() if parts.scheme == "https" else None
         name = f"[{self.host}]" if ":" in self.host else self.host
@@ -80,19 +79,21 @@ class KeepAliveTransport:
         self._idle: deque[_Connection] = deque()
         self._closed = False
 
-    def post(self, path: str, body: bytes, headers: Mapping[str, str] | None = None) -> Answer:
+    def post(self, path: str, body: bytes, headers: Mapping[str, str] | None = None, *,
+             timeout: float) -> Answer:
         """The answer to POST {base path}{path}; raises Refused for a status other than 2xx,
-        OSError (TimeoutError, ConnectionError, ssl.SSLError ...) when none came."""
+        OSError (TimeoutError, ConnectionError, ssl.SSLError ...) when none came. `timeout`
+        bounds connecting and each read and write, not the whole exchange."""
         head = (f"POST {self.base_path}{path} HTTP/1.1\r\n{self._fields}"
                 f"{_fields(headers) if headers else ''}Content-Length: {len(body)}\r\n\r\n")
         request = head.encode("latin-1") + body
-        connection = self._checkout()
+        connection = self._checkout(timeout)
         try:
             try:
                 answer = connection.exchange(request)
             except _StaleConnection:
                 connection.close()
-                connection = self._connect()
+                connection = self._connect(timeout)
                 answer = connection.exchange(request)
         except BaseException:
             connection.close()
@@ -110,18 +111,20 @@ class KeepAliveTransport:
         while self._idle:
             self._idle.pop().close()
 
-    def _checkout(self) -> _Connection:
+    def _checkout(self, timeout: float) -> _Connection:
         while True:
             try:
                 connection = self._idle.pop()  # the most recently used: the least likely closed
             except IndexError:
-                return self._connect()
+                return self._connect(timeout)
             if not connection.dropped():
+                if connection.sock.gettimeout() != timeout:
+                    connection.sock.settimeout(timeout)
                 return connection
             connection.close()
 
-    def _connect(self) -> _Connection:
-        sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+    def _connect(self, timeout: float) -> _Connection:
+        sock = socket.create_connection((self.host, self.port), timeout=timeout)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if self._tls is not None:

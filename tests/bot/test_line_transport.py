@@ -216,10 +216,10 @@ def test_the_transport_reads_chunked_and_close_delimited_answers(serve):
                b"5\r\n{\"a\":\r\n3;x=y\r\n 1}\r\n0\r\nTrailer: t\r\n\r\n")
     ended = b"HTTP/1.0 200 OK\r\nx-line-request-id: r\r\n\r\n{}"
     server = serve(lambda n: ("answer", chunked) if n == 0 else ("answer+close", ended))
-    transport = KeepAliveTransport(server.url, {}, timeout=2)
+    transport = KeepAliveTransport(server.url, {})
     try:
-        first = transport.post("/v2/bot/message/push", b"{}")
-        second = transport.post("/v2/bot/message/push", b"{}")
+        first = transport.post("/v2/bot/message/push", b"{}", timeout=2)
+        second = transport.post("/v2/bot/message/push", b"{}", timeout=2)
     finally:
         transport.close()
     assert json.loads(first.body) == {"a": 1}
@@ -229,10 +229,10 @@ def test_the_transport_reads_chunked_and_close_delimited_answers(serve):
 
 def test_the_transport_reports_a_refusal_with_what_line_said(serve):
     server = serve(lambda n: ("answer", _answer("400 Bad Request", b'{"message":"x"}')))
-    transport = KeepAliveTransport(server.url, {}, timeout=2)
+    transport = KeepAliveTransport(server.url, {})
     try:
         with pytest.raises(Refused) as refused:
-            transport.post("/v2/bot/message/reply", b"{}")
+            transport.post("/v2/bot/message/reply", b"{}", timeout=2)
     finally:
         transport.close()
     assert (refused.value.status, refused.value.headers["x-line-request-id"],
@@ -241,24 +241,24 @@ def test_the_transport_reports_a_refusal_with_what_line_said(serve):
 
 def test_the_transport_refuses_what_is_not_http(serve):
     server = serve(lambda n: ("answer+close", b"SSH-2.0-OpenSSH\r\n\r\n"))
-    transport = KeepAliveTransport(server.url, {}, timeout=2)
+    transport = KeepAliveTransport(server.url, {})
     try:
         with pytest.raises(ProtocolError):
-            transport.post("/v2/bot/message/reply", b"{}")
+            transport.post("/v2/bot/message/reply", b"{}", timeout=2)
     finally:
         transport.close()
 
 
 def test_a_header_cannot_smuggle_a_line_break():
     with pytest.raises(ValueError):
-        KeepAliveTransport("http://127.0.0.1:9", {"Authorization": "Bearer x\r\nX-Evil: 1"},
-                           timeout=1)
+        KeepAliveTransport("http://127.0.0.1:9", {"Authorization": "Bearer x\r\nX-Evil: 1"})
 
 
 def test_threads_sending_at_once_each_take_a_connection_and_all_are_kept(serve):
     server = serve(lambda n: ("slow", _answer("200 OK")), slow_seconds=0.05)
-    transport = KeepAliveTransport(server.url, {}, timeout=2, pool_size=3)
-    threads = [threading.Thread(target=transport.post, args=("/v2/bot/message/push", b"{}"))
+    transport = KeepAliveTransport(server.url, {}, pool_size=3)
+    threads = [threading.Thread(target=transport.post, args=("/v2/bot/message/push", b"{}"),
+                                kwargs={"timeout": 2})
                for _ in range(4)]
     try:
         for thread in threads:
