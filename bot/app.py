@@ -15,7 +15,6 @@ import click
 from flask import Flask, redirect, url_for
 from flask.cli import FlaskGroup
 
-import console
 import simulator
 from bot import db, ics, photos, redis_store, registries, webhook
 from bot.cli import register_commands
@@ -42,7 +41,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(ics.bp)  # "add to calendar" files for gatherings
     app.register_blueprint(photos.bp)  # initiatives' photos for Flex hero images
-    console.init_app(app)  # /console: organisers and staff, signed in with LINE Login
+    if app.config["CONSOLE"]:
+        # imported only where pages are served: its sign-in and form libraries (Authlib,
+        # Flask-WTF, Flask-Limiter) weigh about 14 MB in every process that loads them
+        import console
+
+        console.init_app(app)  # /console: organisers and staff, signed in with LINE Login
 
     if app.config["SIMULATOR"]:
         app.register_blueprint(simulator.bp)
@@ -73,9 +77,14 @@ def _configure_logging() -> None:
             chatty.setLevel(logging.WARNING)
 
 
+# the commands whose processes serve no pages: they run without the console
+PAGELESS_COMMANDS = frozenset({"worker", "scheduler"})
+
+
 def _app_for_cli() -> Flask:
+    command = click.get_current_context().info_name
     try:
-        return create_app()
+        return create_app({"CONSOLE": False} if command in PAGELESS_COMMANDS else None)
     except ConfigError as exc:
         click.echo(f"machibot: configuration error: {exc}", err=True)
         sys.exit(2)

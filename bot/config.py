@@ -37,6 +37,9 @@ DEFAULTS: dict[str, Any] = {
     "LINE_MAX_RETRIES": 4,
     "WORKER_CLAIM_IDLE_MS": 60_000,
     "WORKER_BLOCK_MS": 1_000,
+    # whether this process serves the console's pages (bot/app.py: not the worker and the
+    # scheduler, which serve no pages)
+    "CONSOLE": True,
     # deliveries of a stream entry before the workers give up on it (the dead-letter stream)
     "WORKER_MAX_DELIVERIES": 5,
     "STREAM_MAXLEN": 100_000,

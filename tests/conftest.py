@@ -20,7 +20,7 @@ from sqlalchemy import MetaData, delete
 from werkzeug.serving import make_server
 
 from bot.app import create_app
-from bot.cli.db import upgrade_database
+from bot.cli.migrations import upgrade_database
 from bot.db import get_engine, session_scope
 from bot.redis_store import get_redis
 from bot.worker import Worker

@@ -22,7 +22,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, inspect
 from sqlalchemy.engine import make_url
 
-from bot.cli.db import alembic_config
+from bot.cli.migrations import alembic_config
 from bot.config import load_config
 from bot.db import make_engine
 from models import Base

@@ -7,7 +7,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Integer, Table, inspect, select
 
 from bot.app import create_app, main
-from bot.cli import db as cli
+from bot.cli import migrations as cli
 from bot.db import make_engine, session_scope
 from bot.kernel.i18n import gettext
 from models import AuditLog, Base
@@ -153,3 +153,20 @@ def test_db_downgrade_takes_the_schema_back(tmp_path, monkeypatch):
         assert unknown.exit_code != 0 and "0999" in unknown.output
     finally:
         engine.dispose()
+
+
+def test_the_worker_and_the_scheduler_run_without_the_console(tmp_path, monkeypatch):
+    """They serve no pages: the console's sign-in and form libraries stay out of their
+    memory. The web (serve, gunicorn's create_app) has it."""
+    import click
+
+    from bot.app import _app_for_cli
+
+    monkeypatch.setenv("MACHIBOT_INSTANCE", str(tmp_path))
+    for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    for command, has_console in (("worker", False), ("scheduler", False), ("serve", True)):
+        with click.Context(main, info_name=command):
+            built = _app_for_cli()
+        assert any(rule.rule.startswith("/console") for rule in built.url_map.iter_rules()) \
+            is has_console, command
