@@ -59,6 +59,9 @@ DEFAULTS: dict[str, Any] = {
     # (1) or not (0); ideas one person may submit to one call per day; the address people
     # reach this server at, for "add to calendar" links (empty: the simulator's, or none)
     "INITIATIVE_MODERATION": 0,
+    # organisations (issue 14): "required" (staff verify a newly registered organisation
+    # before what it posts is shown to residents) or "waived" (public at once)
+    "ORGANISATION_VERIFICATION": "required",
     "IDEAS_PER_CALL_PER_DAY": 3,
     "PUBLIC_BASE_URL": "",
     # the largest photo a person may send with an initiative or as an idea (bytes)
@@ -133,6 +136,9 @@ def finish_config(config: dict) -> dict:
         raise ConfigError(f"BOT_TIMEZONE {zone!r} is not a known time zone") from None
 
 
+    if config["ORGANISATION_VERIFICATION"] not in ("required", "waived"):
+        raise ConfigError("ORGANISATION_VERIFICATION must be required or waived, got "
+                          f"{config['ORGANISATION_VERIFICATION']!r}")
     if config["BOT_DEFAULT_LOCALE"] not in SUPPORTED_LOCALES:
         raise ConfigError(
             f"BOT_DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}, "

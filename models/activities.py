@@ -181,6 +181,15 @@ def organiser_slots(session: Session, rights: Rights, *, now: datetime,
         .order_by(Slot.starts_at).limit(limit)))
 
 
+def upcoming_of_organisation(session: Session, organisation_id: int, *, now: datetime,
+                             limit: int = 3) -> list[Slot]:
+    """The organisation's next open slots, one statement (for its profile card)."""
+    return list(session.scalars(
+        select(Slot).join(Activity).where(Activity.organisation_id == organisation_id,
+                                          Slot.status == OPEN, Slot.starts_at > as_utc(now))
+        .order_by(Slot.starts_at, Slot.id).limit(limit)).unique())
+
+
 # -- distance -----------------------------------------------------------------------------------
 
 

@@ -225,6 +225,13 @@ def browse(session: Session, *, category: str | None = None, area: str | None = 
     return rows[:limit], len(rows) > limit
 
 
+def of_organisation(session: Session, organisation_id: int, limit: int = 3) -> list[Initiative]:
+    """The organisation's open (active) initiatives, newest first."""
+    return list(session.scalars(select(Initiative).where(
+        Initiative.organisation_id == organisation_id, Initiative.status.in_(ACTIVE))
+        .order_by(Initiative.id.desc()).limit(limit)))
+
+
 def awaiting_review(session: Session, limit: int = 10) -> list[Initiative]:
     return list(session.scalars(select(Initiative).where(Initiative.status == REVIEW)
                                 .order_by(Initiative.id).limit(limit)))
