@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, utcnow
 from models.locales import N_
-from models.organisations import Organisation
+from models.organisations import Organisation, is_public
 from models.users import Rights
 
 # -- vocabularies: stable codes in the database, msgids for people ----------------------------
@@ -163,6 +163,13 @@ def new_checkin_word() -> str:
 
 def slot_by_code(session: Session, code: str) -> Slot | None:
     return session.scalar(select(Slot).where(Slot.code == code.strip()))
+
+
+def is_shown(rights: Rights, activity: Activity) -> bool:
+    """Whether the activity may be shown in this turn: a verified organisation's (or staff's
+    own) to anyone; a pending organisation's only to its members and to staff."""
+    return (is_public(activity.organisation) or rights.is_staff
+            or is_organiser_of(rights, activity.organisation_id))
 
 
 def is_organiser_of(rights: Rights, organisation_id: int | None) -> bool:
