@@ -389,7 +389,8 @@ def _announce_new(session: Session, activity_ids: list[int]) -> None:
         activity = session.get(Activity, activity_id)
         if activity is not None and is_public(activity.organisation):
             notify_new_item(session, kind="activity", ref=str(activity.id),
-                            category=activity.category, area=activity.area)
+                            category=activity.category, area=activity.area,
+                            organisation_id=activity.organisation_id)
 
 
 def _schedule_cells(slot: Slot, zone: ZoneInfo) -> list[str]:
