@@ -362,3 +362,51 @@ def test_finding_among_thousands_of_organisations_reads_one_page(app, resident, 
     statements = statements_of(app, lambda: resident.taps("荻窪"))
     assert len(statements) <= 3, statements
     assert "団体00000" in resident.last_text() and ja("More") in resident.choices()
+
+
+def test_finding_in_simple_mode_keeps_to_four_choices_with_a_way_back(app, make_user):
+    owner = join(make_user, "田中")
+    make_organisation(app, owner, "荻窪みどりの会", areas=("西荻窪",),
+                      categories=("sports_culture",))
+    make_slot(app, organisation="荻窪みどりの会")
+    person = join(make_user, "簡単花子", mode="Simple")
+    person.says("団体をさがす")
+    replies = [person.last]
+    while ja("Sports and culture") not in person.choices():
+        person.taps(ja("More"))
+        replies.append(person.last)
+    person.taps(ja("Sports and culture"))
+    replies.append(person.last)
+    while "西荻窪" not in person.choices():
+        person.taps(ja("More"))
+        replies.append(person.last)
+    person.taps("西荻窪")
+    replies.append(person.last)
+    person.taps(ja("Details"))
+    replies.append(person.last)
+    assert "荻窪みどりの会" in person.last_text()
+    for messages in replies:
+        for message in messages:
+            from tests.conftest import actions_of
+
+            labels = [a.get("label", "") for a in actions_of(message)]
+            if labels:
+                assert len(labels) <= SIMPLE_CHOICE_LIMIT, labels
+    assert ja("Back to menu") in person.choices()
+
+
+def test_a_supporter_cannot_use_the_organiser_tools_of_the_person_they_help(app, make_user):
+    from tests.dialogs.test_refusals import press
+    from tests.dialogs.test_supporters import give_role, pair_by_code
+
+    helped = join(make_user, "高齢太郎")
+    organisation_id = make_organisation(app, helped)
+    supporter = join(make_user, "佐藤サポーター")
+    give_role(app, supporter, "supporter")
+    pair_by_code(helped, supporter)
+    press(app, supporter, "org_invite", i=organisation_id)
+    assert "高齢太郎" in supporter.last_text()  # told that acting lends no organiser role
+    with session_scope(app) as session:
+        assert session.scalar(select(Invitation.id)) is None
+        assert session.scalar(select(AuditLog.id).where(
+            AuditLog.action == "organisation.invite.refused")) is not None
