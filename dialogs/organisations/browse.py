@@ -112,11 +112,9 @@ def on_profile(ctx: Context, inp: Input) -> Reply:
     items = [Choice.go(clip("📅 " + s.activity.title_for(ctx.locale), 20), "slot", s=s.id)
              for s in slots]
     items += [Choice.go(clip("💡 " + i.title, 20), "ini", i=i.id) for i in initiatives]
-    items = items[:3] if ctx.out.simple else [*items,
-                                              Choice.go(_("Find organisations"), "org_find")]
-    if not items:
-        return Reply([card])
-    return Reply([card, ctx.out.choices(_("Tap one to see it."), items)])
+    question = _("Tap one to see it.") if items else _("Anything else?")
+    items = [*items[:2 if ctx.out.simple else 6], Choice.go(_("Find organisations"), "org_find")]
+    return Reply([card, ctx.out.choices(question, items)])
 
 
 def on_follow(ctx: Context, inp: Input) -> Reply:

@@ -12,7 +12,7 @@ from bot.db import session_scope
 from models import organisations as orgs
 from models.initiatives import Initiative
 from tests.collab_helpers import ja, join
-from tests.dialogs.test_organisations import make_organisation
+from tests.dialogs.test_organisation_dialogs import make_organisation
 
 
 def present(person: Any, *, presenter: str | None, title: str = "高円寺の花いっぱい計画") -> None:

@@ -15,7 +15,7 @@ from models.outbox import Notification
 from models.subscriptions import items_for_digest, notify_new_item, set_pref, toggle_topic
 from models.users import get_by_line_id
 from tests.collab_helpers import deliver, ja, join
-from tests.dialogs.test_organisations import make_organisation
+from tests.dialogs.test_organisation_dialogs import make_organisation
 
 
 def follows(app: Any, person: Any, organisation_id: int) -> None:
