@@ -20,7 +20,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot handlers dialogs models simulator migrations locales tests bench
+	$(BIN)/ruff check bot handlers dialogs models simulator console migrations locales tests bench
 	$(BIN)/lint-imports
 
 # Dependencies come from the lock (exact versions and their hashes), then the project itself.

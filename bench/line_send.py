@@ -1,16 +1,21 @@
-"""CPU per LINE send: the bot's client (the builders' JSON through the SDK's ApiClient)
-against the SDK's typed MessagingApi with its request models, for a menu text, a card and a
-five-card carousel from the project's own builders, against a local server that answers 200.
+"""CPU per LINE send: the bot's client (the builders' JSON through bot/line_transport.py)
+against the other ways to post the same JSON: the SDK's ApiClient.call_api (urllib3), the
+standard library's http.client on a kept connection, and the SDK's typed MessagingApi with
+its request models; for a menu text, a card and a five-card carousel from the project's own
+builders, against a local server that answers 200.
 
     .venv/bin/python bench/line_send.py [--calls 300]
 
 Prints CPU milliseconds per call of the sending thread only (the local server runs in
-another thread and is not counted). bot/line.py quotes these figures.
+another thread and is not counted). bot/line.py and bot/line_transport.py quote these
+figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,17 +74,44 @@ def main() -> int:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
     ours = LineClient("token", base, max_retries=0)
-    typed = MessagingApi(ApiClient(Configuration(access_token="token", host=base)))
+    sdk = ApiClient(Configuration(access_token="token", host=base))
+    typed = MessagingApi(sdk)
+    kept = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
     print(f"CPU per reply of the sending thread, ms ({args.calls} calls each)")
+    print(f"  {'':16s} {'bot client':>10} {'ApiClient':>10} {'http.client':>11} "
+          f"{'MessagingApi+models':>19}")
     for name, batch in messages().items():
-        def by_models(batch: list[dict] = batch) -> None:
-            request = ReplyMessageRequest.from_dict({"replyToken": "r", "messages": batch})
+        body = {"replyToken": "r", "messages": batch}
+
+        def by_api_client(body: dict = body) -> None:  # the bot's sends until the transport
+            sdk.call_api("/v2/bot/message/reply", "POST", {}, [], {
+                "Content-Type": "application/json", "Accept": "application/json"},
+                body=body, post_params=[], files={}, response_types_map={},
+                auth_settings=["Bearer"], _request_timeout=10)
+
+        def by_http_client(body: dict = body) -> None:
+            kept.request("POST", "/v2/bot/message/reply",
+                         json.dumps(body, separators=(",", ":")).encode(),
+                         {"Authorization": "Bearer token", "Content-Type": "application/json",
+                          "Accept": "application/json", "User-Agent": sdk.user_agent})
+            answer = kept.getresponse()
+            answer.read()
+            if answer.status != 200:
+                raise RuntimeError(answer.status)
+
+        def by_models(body: dict = body) -> None:
+            request = ReplyMessageRequest.from_dict(body)
             typed.reply_message_with_http_info(request, _request_timeout=10)
 
-        mine = cpu_per_call(lambda batch=batch: ours.reply("r", batch), args.calls)
-        theirs = cpu_per_call(by_models, args.calls)
-        print(f"  {name:16s} bot's client {mine:5.2f}   MessagingApi with models {theirs:5.2f}")
+        figures = [cpu_per_call(send, args.calls) for send in (
+            lambda batch=batch: ours.reply("r", batch), by_api_client, by_http_client,
+            by_models)]
+        print(f"  {name:16s} {figures[0]:>10.2f} {figures[1]:>10.2f} {figures[2]:>11.2f} "
+              f"{figures[3]:>19.2f}")
     server.shutdown()
+    ours.close()
+    sdk.close()
+    kept.close()
     return 0
 
 

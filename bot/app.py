@@ -15,6 +15,7 @@ import click
 from flask import Flask, redirect, url_for
 from flask.cli import FlaskGroup
 
+import console
 import simulator
 from bot import db, ics, photos, redis_store, registries, webhook
 from bot.cli import register_commands
@@ -41,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(ics.bp)  # "add to calendar" files for gatherings
     app.register_blueprint(photos.bp)  # initiatives' photos for Flex hero images
+    console.init_app(app)  # /console: organisers and staff, signed in with LINE Login
 
     if app.config["SIMULATOR"]:
         app.register_blueprint(simulator.bp)

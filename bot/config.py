@@ -18,6 +18,9 @@ from models.locales import SUPPORTED_LOCALES
 
 SIMULATOR_CHANNEL_SECRET = "simulator-channel-secret"
 SIMULATOR_ACCESS_TOKEN = "simulator-access-token"
+# the simulator's own LINE Login channel (simulator/login.py), for the console without one
+SIMULATOR_LOGIN_CHANNEL_ID = "1000000001"
+SIMULATOR_LOGIN_CHANNEL_SECRET = "simulator-login-channel-secret-0123456789"
 
 DEFAULTS: dict[str, Any] = {
     "BOT_TIMEZONE": "Asia/Tokyo",
@@ -72,6 +75,8 @@ DEFAULTS: dict[str, Any] = {
     "DEPARTED_SEATS_AFTER_HOURS": 48,
     "DEPARTED_PURGE_AFTER_DAYS": 180,
     "LOCATION_KEEP_DAYS": 30,
+    # the console (console/): sign-in attempts one address may make (Flask-Limiter's syntax)
+    "CONSOLE_SIGN_IN_RATE": "20 per minute",
 }
 
 _INT_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, int)}
@@ -119,6 +124,9 @@ def load_config(
     config["LINE_CHANNEL_ACCESS_TOKEN"] = env.get("LINE_CHANNEL_ACCESS_TOKEN") or None
     config["LINE_API_BASE_URL"] = env.get("LINE_API_BASE_URL") or None
     config["LINE_DATA_API_BASE_URL"] = env.get("LINE_DATA_API_BASE_URL") or None
+    config["LINE_LOGIN_CHANNEL_ID"] = env.get("LINE_LOGIN_CHANNEL_ID") or None
+    config["LINE_LOGIN_CHANNEL_SECRET"] = env.get("LINE_LOGIN_CHANNEL_SECRET") or None
+    config["SECRET_KEY"] = env.get("SECRET_KEY") or None
     if overrides:
         config.update(overrides)
     return finish_config(config)
@@ -164,7 +172,22 @@ def finish_config(config: dict) -> dict:
         config["LINE_API_BASE_URL"] = "https://api.line.me"
     if config.get("LINE_DATA_API_BASE_URL"):
         _check_url("LINE_DATA_API_BASE_URL", config["LINE_DATA_API_BASE_URL"], ("http", "https"))
+    config["CONSOLE_LOGIN"] = _console_login(config)
     return config
+
+
+def _console_login(config: dict) -> str | None:
+    """How the console signs people in: "line" (a LINE Login channel), "simulator" (the
+    simulator's LINE Login, when the bot talks to the simulator and has no login channel),
+    or None (a real Messaging channel without a login channel: the console says so)."""
+    channel, secret = config.get("LINE_LOGIN_CHANNEL_ID"), config.get("LINE_LOGIN_CHANNEL_SECRET")
+    if bool(channel) != bool(secret):
+        missing = "LINE_LOGIN_CHANNEL_SECRET" if channel else "LINE_LOGIN_CHANNEL_ID"
+        raise ConfigError(f"{missing} is not set: set both LINE_LOGIN_CHANNEL_ID and "
+                          "LINE_LOGIN_CHANNEL_SECRET for the console's sign-in, or neither")
+    if channel:
+        return "line"
+    return "simulator" if config.get("SIMULATOR") else None
 
 
 def data_api_base_url(config: Mapping[str, Any]) -> str:

@@ -1,8 +1,9 @@
 """The one LINE client of a process: timeouts, retries with backoff, reply-else-push.
 
-Every call goes through line-bot-sdk: its MessagingApi and MessagingApiBlob, and for the
-four sends (reply, push, multicast, broadcast) its ApiClient with the builders' JSON (why:
-LineClient's comment above `reply`). The ApiClients are built once per process (each new
+Every call goes through line-bot-sdk's MessagingApi and MessagingApiBlob, except the four
+sends (reply, push, multicast, broadcast): they post the builders' JSON through a keep-alive
+transport of their own, bot/line_transport.py (why: its docstring, and LineClient's comment
+above `reply`). The ApiClients and the transport are built once per process (each new
 client builds a new connection pool), with a timeout on every request. Retries on 429, 5xx
 and timeouts with exponential backoff and jitter; a 409 that names the request LINE accepted
 under the same X-Line-Retry-Key counts as sent. Neither the access token nor message bodies
@@ -38,6 +39,7 @@ from linebot.v3.messaging import (
 )
 
 from bot.config import data_api_base_url
+from bot.line_transport import KeepAliveTransport, Refused
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -117,6 +119,12 @@ class LineClient:
         self.api_client = ApiClient(_configuration(access_token, base_url, pool_size))
         self.data_client = ApiClient(_configuration(access_token, data_base_url or base_url,
                                                     pool_size))
+        self.sends = KeepAliveTransport(base_url, {
+            "Authorization": f"Bearer {access_token}",
+            "User-Agent": self.api_client.user_agent,  # the SDK's, as on every other call
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }, pool_size=pool_size)
         self.api = MessagingApi(self.api_client)
         self.blob = MessagingApiBlob(self.data_client)
         self.timeout = timeout
@@ -126,14 +134,12 @@ class LineClient:
     # -- sending ----------------------------------------------------------------------------
 
     # The sends. The message builders (bot/kernel/composer.py) make LINE's JSON, and these
-    # four calls post it through the SDK's own ApiClient (its connection pool, its bearer
-    # auth, its ApiException and ServiceException), at the operations' own paths, without
-    # building the SDK's request models. Measured with `python bench/line_send.py` (CPU of
-    # the sending thread per reply, against a local server): a menu text 1.0 ms this way
-    # against 2.2 ms through MessagingApi.reply_message and its models, a card 1.0 against
-    # 2.3, a five-card carousel 1.2 against 7.5. With the models, a turn's worker CPU doubled
-    # and the end-to-end floors (events/s and events per CPU-second against the echo bot,
-    # `python -m bench.webhook`) were missed.
+    # four calls post it at the operations' own paths through bot/line_transport.py, without
+    # the SDK's request models or its ApiClient. Measured with `python bench/line_send.py`
+    # (CPU of the sending thread per reply, against a local server; figures in
+    # bot/line_transport.py): the SDK's ApiClient (urllib3) costs 3 to 4 times the
+    # transport, and its request models 2 to 6 times the ApiClient. Through the ApiClient the
+    # sends were 40 % of a turn's worker CPU (`python -m bench.webhook`).
     # Everything else goes through MessagingApi and MessagingApiBlob. A test checks that the
     # SDK's models take every kind of message the builders make, unchanged.
 
@@ -157,13 +163,10 @@ class LineClient:
 
     def _post(self, endpoint: str, path: str, body: dict[str, Any],
               retry_key: str | None = None) -> None:
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if retry_key is not None:
-            headers["X-Line-Retry-Key"] = retry_key
-        self._call(endpoint, lambda: self.api_client.call_api(
-            path, "POST", {}, [], headers, body=body, post_params=[], files={},
-            response_types_map={}, auth_settings=["Bearer"],  # no model of the answer
-            _request_timeout=self.timeout))
+        data = json.dumps(body, separators=(",", ":")).encode()  # ASCII, as the SDK sends
+        headers = None if retry_key is None else {"X-Line-Retry-Key": retry_key}
+        self._call(endpoint, lambda: self.sends.post(path, data, headers,
+                                                      timeout=self.timeout))
 
     def send(
         self,
@@ -316,7 +319,9 @@ class LineClient:
         for attempt in range(attempts):
             try:
                 return request()
-            except ApiException as exc:  # ServiceException (5xx) and the others included
+            # the SDK's ApiException (ServiceException for 5xx) or the sends' Refused: both
+            # carry LINE's status, headers (read in lower case) and body
+            except (ApiException, Refused) as exc:
                 status = exc.status
                 if status == 409 and endpoint in RETRY_KEY_ENDPOINTS \
                         and (exc.headers or {}).get("x-line-accepted-request-id"):
@@ -329,7 +334,8 @@ class LineClient:
                             attempt + 1, attempts)
                 if not retryable or attempt + 1 == attempts:
                     raise LineError(endpoint, status, reason) from None
-            except (urllib3.exceptions.HTTPError, OSError) as exc:  # timeouts are OSErrors
+            # timeouts, refused or dropped connections (the sends' ProtocolError included)
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
                 log.warning("LINE %s did not answer: %s (attempt %d of %d)", endpoint,
                             type(exc).__name__, attempt + 1, attempts)
                 if attempt + 1 == attempts:
@@ -338,6 +344,7 @@ class LineClient:
         raise AssertionError("unreachable")
 
     def close(self) -> None:
+        self.sends.close()
         self.api_client.close()
         self.data_client.close()
 
@@ -366,7 +373,7 @@ def _batch(messages: Sequence[dict]) -> list[dict]:
     return list(messages)
 
 
-def _reason(exc: ApiException) -> str:
+def _reason(exc: ApiException | Refused) -> str:
     """LINE's own error message (never a message body: LINE does not echo them)."""
     try:
         return str(json.loads(exc.body or "{}").get("message", ""))[:200]

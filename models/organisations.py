@@ -166,6 +166,36 @@ def register(session: Session, owner: User, *, name: str, kind: str, description
     return organisation
 
 
+def update_profile(session: Session, editor: User, organisation: Organisation, *, name: str,
+                   kind: str, description: str = "", areas: list[str] | None = None,
+                   categories: list[str] | None = None, public_contact: str = "",
+                   website: str = "") -> list[str]:
+    """Change the profile (members only: NotAllowed); the same checks as `register`.
+    Returns the names of the fields that changed, which are audit-logged."""
+    if not can_edit(session, editor, organisation.id):
+        raise NotAllowed("member")
+    name = bounded("name", name, NAME_MAX)
+    if kind not in KINDS:
+        raise ValueError("kind")
+    same_name = find_by_name(session, name)
+    if same_name is not None and same_name.id != organisation.id:
+        raise ValueError("taken")
+    wanted = {
+        "name": name, "kind": kind,
+        "description": bounded("description", description, DESCRIPTION_MAX, required=False),
+        "areas": list(areas or []), "categories": list(categories or []),
+        "public_contact": bounded("contact", public_contact, CONTACT_MAX, required=False),
+        "website": bounded("website", website, WEBSITE_MAX, required=False)}
+    changed = [field for field, value in wanted.items()
+               if getattr(organisation, field) != value]
+    for field in changed:
+        setattr(organisation, field, wanted[field])
+    if changed:
+        audit(session, "organisation.update", actor=editor, organisation=organisation.id,
+              fields=changed)
+    return changed
+
+
 def find_by_name(session: Session, name: str) -> Organisation | None:
     return session.scalar(select(Organisation).where(
         func.lower(Organisation.name) == name.strip().lower()))

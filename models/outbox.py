@@ -40,6 +40,7 @@ from sqlalchemy import (
     cast,
     delete,
     exists,
+    false,
     func,
     insert,
     literal,
@@ -167,11 +168,30 @@ def known_kind(kind: str) -> str:
     return kind
 
 
+def _hold_off_claims(session: Session) -> None:
+    """Keep dispatchers from claiming a batch until this session commits, so that no row
+    joins a batch that has been read for sending: such a row would be marked sent with its
+    batch without ever having been sent.
+
+    PostgreSQL locks the batch a row joins (`_batch_for`, FOR UPDATE), and a claim skips it.
+    SQLite has no row locks, and its Python driver reads outside any transaction until the
+    first write: a batch found waiting could be claimed and its rows read before the row
+    joining it was written. So on SQLite the database's write lock is taken first, by a
+    write that changes nothing; it is held until the session commits, and a claim (an
+    UPDATE) waits for it. The row then also belongs to the caller's transaction, as on
+    PostgreSQL: without a transaction open, the driver committed the outermost SAVEPOINT of
+    `enqueue` at once, beyond the reach of a rollback.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(NotificationBatch).where(false()).values(status=PENDING),
+                        execution_options={"synchronize_session": False})
+
+
 def _batch_for(session: Session, kind: str, ref: str, due_at: datetime,
                urgent: bool) -> NotificationBatch:
-    """A waiting batch of rows like this one with room left, else a new one. On PostgreSQL
-    the batch is locked (FOR UPDATE): were a dispatcher claiming it, this waits, finds it
-    claimed and makes a new one, so no row joins a batch that has been read for sending."""
+    """A waiting batch of rows like this one with room left, else a new one. It cannot be
+    claimed before the session commits (`_hold_off_claims`): on PostgreSQL a claim under
+    way is waited for, and the batch, found claimed, is passed over."""
     rows = (select(func.count()).where(Notification.batch_key == NotificationBatch.key)
             .scalar_subquery())
     found = session.scalars(select(NotificationBatch).where(
@@ -181,6 +201,20 @@ def _batch_for(session: Session, kind: str, ref: str, due_at: datetime,
         .limit(1).with_for_update()).first()
     return found or NotificationBatch(key=new_key(), kind=kind, ref=ref, due_at=due_at,
                                       urgent=urgent, status=PENDING, attempts=0)
+
+
+def _still_waiting(session: Session, row: Notification) -> bool:
+    """Whether the row still waits to be sent, as its batch is now, not as this session read
+    it earlier: a pass may have claimed the batch since, and a row moved out of a batch that
+    is being sent would go out twice. The batch is locked (PostgreSQL) until this session
+    commits, so that no pass claims it in between."""
+    if row.status != QUEUED:
+        return False
+    status = session.scalar(
+        select(NotificationBatch.status).where(NotificationBatch.key == row.batch_key,
+                                               NotificationBatch.claimed_at.is_(None))
+        .with_for_update())
+    return status == PENDING
 
 
 def enqueue(session: Session, *, user_id: int, kind: str, ref: str, due_at: datetime,
@@ -197,6 +231,7 @@ def enqueue(session: Session, *, user_id: int, kind: str, ref: str, due_at: date
     """
     known_kind(kind)
     due_at = as_utc(due_at)
+    _hold_off_claims(session)
     row = session.scalar(select(Notification).where(Notification.dedupe_key == dedupe_key))
     if row is None:
         row = Notification(user_id=user_id, kind=kind, ref=ref, due_at=due_at,
@@ -213,7 +248,7 @@ def enqueue(session: Session, *, user_id: int, kind: str, ref: str, due_at: date
     if row.status == CANCELLED:
         row.status, row.last_error = QUEUED, None
         row.batch = _batch_for(session, kind, ref, due_at, urgent)
-    elif row.state == PENDING and (as_utc(row.due_at) != due_at or row.urgent != urgent):
+    elif (as_utc(row.due_at) != due_at or row.urgent != urgent) and _still_waiting(session, row):
         row.batch = _batch_for(session, kind, ref, due_at, urgent)
     else:
         return row

@@ -3,6 +3,7 @@
 - `api`: LINE's Messaging API paths under /simulator (the bot's SDK client points here),
   and those of LINE's data host (api-data.line.me) under /simulator/data,
   with LINE's validation, error format, retry keys, reply tokens and rate limits.
+- `login`: LINE Login v2.1 (authorize page, token endpoint) for the console's sign-in.
 - `page`: a phone-like chat page at /simulator/ that posts signed webhooks to /callback.
 - `store.SimulatorStore`: the state in Redis and the Python API tests assert on.
 - `events`: builders of real-looking webhook events; `terminal`: a chat in the terminal.
@@ -10,7 +11,7 @@
 
 from __future__ import annotations
 
-from simulator import api, page  # noqa: F401  (their routes attach to bp)
+from simulator import api, login, page  # noqa: F401  (their routes attach to bp)
 from simulator.blueprint import bp
 from simulator.store import SimulatorStore, get_store
 

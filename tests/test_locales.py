@@ -29,7 +29,7 @@ from handlers.router import INTERRUPT_WORDS, normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES_DIR = ROOT / "locales"
-SOURCE_DIRS = ("bot", "handlers", "dialogs", "models")  # as in babel.cfg
+SOURCE_DIRS = ("bot", "handlers", "dialogs", "models", "console")  # as in babel.cfg
 POT = LOCALES_DIR / "messages.pot"
 COMMON_KANJI_FILE = Path(__file__).resolve().parent / "data" / "common_kanji.txt"
 LOCALES = sorted(SUPPORTED_LOCALES)

@@ -246,3 +246,32 @@ def test_followed_topics_idea_calls_and_initiatives_move_to_the_one_category_lis
         assert stored() == before
     finally:
         engine.dispose()
+
+
+def test_the_organiser_role_becomes_an_owner_membership_and_back(scratch_url):
+    config = alembic_config(scratch_url)
+    command.upgrade(config, "0016")
+    metadata = reflected(scratch_url)
+    engine = make_engine(scratch_url)
+    try:
+        with engine.begin() as connection:
+            user = _insert(connection, metadata, "users", line_user_id="U" + "3" * 32)
+            org = _insert(connection, metadata, "organisations", name="荻窪みどりの会")
+            _insert(connection, metadata, "user_roles", user_id=user, role="organiser",
+                    scope=str(org))
+            _insert(connection, metadata, "user_roles", user_id=user, role="staff", scope="")
+
+        def rows(sql: str) -> list:
+            with engine.connect() as connection:
+                return [tuple(r) for r in connection.exec_driver_sql(sql)]
+
+        command.upgrade(config, "0017")
+        assert rows("SELECT organisation_id, user_id, role FROM organisation_members") == [
+            (org, user, "owner")]
+        assert rows("SELECT role FROM user_roles") == [("staff",)]
+        assert rows("SELECT status FROM organisations") == [("verified",)]  # staff's own data
+        command.downgrade(config, "0016")
+        assert sorted(rows("SELECT role, scope FROM user_roles")) == [
+            ("organiser", str(org)), ("staff", "")]
+    finally:
+        engine.dispose()

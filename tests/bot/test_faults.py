@@ -9,7 +9,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -224,50 +223,17 @@ def test_a_worker_killed_mid_reply_with_line_faults_answers_everything_once(
     are in flight: 0 lost, 0 twice."""
     from bot import keys
     from tests.bot.test_worker import (
-        _VICTIM,
-        ROOT,
-        _wait_for_line,
-        add_pattern,
-        consented_user,
-        echo,
-        post,
-        texts,
+        echo_backlog,
+        kill_when_answering,
+        lost_and_twice,
+        start_victim,
     )
 
-    add_pattern(app, monkeypatch, r"echo (\S+)", echo)
-
-    people = [consented_user(app, make_user) for _ in range(4)]
-    sent = {p.user_id: [f"{i}-{n}" for n in range(12)] for i, p in enumerate(people)}
-    for n in range(12):
-        for person in people:
-            post(person, ev.text(person.user_id, f"echo {sent[person.user_id][n]}",
-                                 reply_token=person.token()))
+    people, sent = echo_backlog(app, make_user, monkeypatch, people=4, each=12)
     # a reply taken, then answered only after 300 ms: the kill lands between the two
     sim.configure(accepted_failure_rate=0.2, accepted_timeout_rate=0.5, accepted_delay_ms=300)
-    config = {
-        "TESTING": True, "INSTANCE_PATH": app.config["INSTANCE_PATH"],
-        "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"],
-        "LINE_CHANNEL_SECRET": None, "LINE_CHANNEL_ACCESS_TOKEN": None,
-        "LINE_API_BASE_URL": app.config["LINE_API_BASE_URL"], "WORKER_BLOCK_MS": 100,
-    }
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("LINE_") and k not in ("REDIS_URL", "DATABASE_URL")}
-    victim = subprocess.Popen([sys.executable, "-c", _VICTIM, json.dumps(config)], cwd=ROOT,
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              text=True)
-    try:
-        assert _wait_for_line(victim, "ready", timeout=20)
-        deadline = time.monotonic() + 20
-        while sim.delivery_count() < 6 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(0.15)  # a reply taken, its answer not yet back
-        os.kill(victim.pid, signal.SIGKILL)
-        victim.wait(5)
-    finally:
-        if victim.poll() is None:
-            os.kill(victim.pid, signal.SIGKILL)
-            victim.wait(5)
-        victim.stdout.close()  # type: ignore[union-attr]
+    victim = start_victim(app)
+    kill_when_answering(victim, sim, after=6, linger=0.15)
     total = sum(len(v) for v in sent.values())
     assert sim.delivery_count() < total, "the victim finished before it was killed"
     try:
@@ -277,8 +243,4 @@ def test_a_worker_killed_mid_reply_with_line_faults_answers_everything_once(
             time.sleep(0.05)
     finally:
         sim.configure(accepted_failure_rate=0, accepted_timeout_rate=0)
-    for person in people:
-        answers = texts(sim, person.user_id)
-        missing = [t for t in sent[person.user_id] if f"echo {t}" not in answers]
-        twice = [t for t in sent[person.user_id] if answers.count(f"echo {t}") > 1]
-        assert (missing, twice) == ([], [])
+    assert lost_and_twice(sim, people, sent) == ([], [])

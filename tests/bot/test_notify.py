@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import notify_kind
 import pytest
+from sqlalchemy import event as sql_event
 from sqlalchemy import select
 
 from bot.db import get_engine, session_scope
@@ -270,6 +273,55 @@ def test_rows_of_a_dispatcher_that_died_are_resent_under_the_same_key(app, sim, 
     assert statuses(app) == ["sent"] * 3
 
 
+def test_a_notification_written_while_a_pass_sends_its_batch_is_still_delivered(
+        app, sim, events):
+    (first, second) = add_users(app, sim, 2)
+    event = add_event(app)
+    remind(app, [first], event, MORNING, kind=notify_kind.SHARED_KIND)
+    # a scheduler's pass runs while the second reminder is being written into the batch of
+    # the first, which is waiting to be sent
+    with pass_runs_during_the_next_insert(app, MORNING):
+        remind(app, [second], event, MORNING, kind=notify_kind.SHARED_KIND)
+    dispatch(app, MORNING)
+    assert statuses(app) == ["sent"] * 2
+    assert [sim.delivery_count(line_id) for _, line_id in (first, second)] == [1, 1]
+
+
+def test_a_notification_written_by_a_transaction_that_failed_is_never_sent(app, sim, events):
+    [(user_id, line_id)] = add_users(app, sim, 1)
+    event = add_event(app)
+    with pytest.raises(RuntimeError), session_scope(app) as session:
+        enqueue(session, user_id=user_id, kind=notify_kind.KIND, ref=str(event), due_at=MORNING,
+                dedupe_key=f"{notify_kind.KIND}:{event}:{user_id}")
+        raise RuntimeError("the step that wrote it failed after")
+    assert dispatch(app, MORNING).claimed == 0
+    assert sim.delivery_count(line_id) == 0
+
+
+@contextmanager
+def pass_runs_during_the_next_insert(app, now):
+    """Start a dispatch pass in another thread just before the next row is inserted into
+    the outbox and let it run to its end, or for two seconds should the insert's
+    transaction keep it waiting."""
+    engine = get_engine(app)
+    passes: list[threading.Thread] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if not passes and statement.startswith("INSERT INTO notifications "):
+            passes.append(threading.Thread(target=dispatch, args=(app, now)))
+            passes[0].start()
+            passes[0].join(2)
+
+    sql_event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield
+    finally:
+        sql_event.remove(engine, "before_cursor_execute", before)
+        for thread in passes:
+            thread.join(30)
+    assert passes, "no row was inserted"
+
+
 def _raise():
     raise RuntimeError("the process died")
 
@@ -336,3 +388,20 @@ def test_an_announcement_to_everyone_goes_out_in_multicasts_of_500_each_once(app
         announcement = session.get(Announcement, announcement_id)
         assert refresh_counts(session, announcement) == {"sent": 1001}
         assert (announcement.sent, announcement.failed) == (1001, 0)
+
+
+def test_a_row_moved_to_a_new_time_while_its_batch_is_sent_goes_out_once(app, sim, events):
+    """The item's time changes (the row is enqueued again for a new time) just as the pass
+    sends the batch the row is in: the row was sent with it, and is not sent again later."""
+    [(user_id, line_id)] = add_users(app, sim, 1)
+    event = add_event(app)
+    key = f"{notify_kind.KIND}:{event}:{user_id}"
+    remind(app, [(user_id, line_id)], event, MORNING)
+    with session_scope(app) as session:
+        row = session.scalar(select(Notification).where(Notification.dedupe_key == key))
+        assert row.state == "pending"  # as this session read it, before the pass
+        dispatch(app, MORNING)  # another process sends its batch meanwhile
+        enqueue(session, user_id=user_id, kind=notify_kind.KIND, ref=str(event),
+                due_at=MORNING + timedelta(hours=1), dedupe_key=key)
+    dispatch(app, MORNING + timedelta(hours=1))
+    assert sim.delivery_count(line_id) == 1

@@ -219,47 +219,13 @@ def test_kill_9_of_a_worker_mid_stream_loses_nothing_and_repeats_nothing(
         app, make_user, worker, sim, redis_client, monkeypatch):
     """Killed with its locks held and replies in flight: within seconds (its heartbeat is
     gone; not after WORKER_CLAIM_IDLE_MS) another worker answers every event, each once."""
-    add_pattern(app, monkeypatch, r"echo (\S+)", echo)
-    people = [consented_user(app, make_user) for _ in range(3)]
-    sent = {p.user_id: [f"{i}-{n}" for n in range(10)] for i, p in enumerate(people)}
-    for n in range(10):
-        for person in people:
-            post(person, ev.text(person.user_id, f"echo {sent[person.user_id][n]}",
-                                 reply_token=person.token()))
+    people, sent = echo_backlog(app, make_user, monkeypatch, people=3, each=10)
     total = sum(len(v) for v in sent.values())
     assert redis_client.xlen(keys.EVENT_STREAM) == total
 
     sim.configure(latency_ms=60)  # slow LINE: the victim is still busy when it is killed
-    config = {
-        "TESTING": True, "INSTANCE_PATH": app.config["INSTANCE_PATH"],
-        "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"],
-        "LINE_CHANNEL_SECRET": None, "LINE_CHANNEL_ACCESS_TOKEN": None,
-        "LINE_API_BASE_URL": app.config["LINE_API_BASE_URL"], "WORKER_BLOCK_MS": 100,
-    }
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("LINE_") and k not in ("REDIS_URL", "DATABASE_URL")}
-    try:
-        victim = subprocess.Popen([sys.executable, "-c", _VICTIM, json.dumps(config)], cwd=ROOT,
-                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                  text=True)
-    except OSError as exc:
-        pytest.skip(f"cannot start a worker process: {exc}")
-    try:
-        ready = _wait_for_line(victim, "ready", timeout=15)
-        if not ready:
-            pytest.skip("the worker process did not start")
-        deadline = time.monotonic() + 10
-        while sim.delivery_count() < 4:
-            if victim.poll() is not None or time.monotonic() > deadline:
-                pytest.skip("the worker process did not handle events")
-            time.sleep(0.01)
-        os.kill(victim.pid, signal.SIGKILL)
-        victim.wait(5)
-    finally:
-        if victim.poll() is None:
-            os.kill(victim.pid, signal.SIGKILL)
-            victim.wait(5)
-        victim.stdout.close()  # type: ignore[union-attr]
+    victim = start_victim(app)
+    kill_when_answering(victim, sim, after=4)
     answered_by_victim = sim.delivery_count()
     assert answered_by_victim < total, "the victim finished before it was killed"
     assert pending(redis_client) > 0, "the victim held nothing unacknowledged when killed"
@@ -270,12 +236,70 @@ def test_kill_9_of_a_worker_mid_stream_loses_nothing_and_repeats_nothing(
         worker.poll(block_ms=None)  # the dead worker's lock on someone is taken over too
         time.sleep(0.1)
     assert time.monotonic() < deadline, "the dead worker's events were not taken over"
+    assert lost_and_twice(sim, people, sent) == ([], [])
+    assert pending(redis_client) == 0
+
+
+def echo_backlog(app, make_user, monkeypatch, *, people: int, each: int):  # type: ignore[no-untyped-def]
+    """People who each sent `each` numbered "echo" messages, waiting in the stream."""
+    add_pattern(app, monkeypatch, r"echo (\S+)", echo)
+    persons = [consented_user(app, make_user) for _ in range(people)]
+    sent = {p.user_id: [f"{i}-{n}" for n in range(each)] for i, p in enumerate(persons)}
+    for n in range(each):
+        for person in persons:
+            post(person, ev.text(person.user_id, f"echo {sent[person.user_id][n]}",
+                                 reply_token=person.token()))
+    return persons, sent
+
+
+def lost_and_twice(sim, people, sent) -> tuple[list[str], list[str]]:  # type: ignore[no-untyped-def]
+    """The messages of `echo_backlog` never answered, and those answered more than once."""
+    lost, twice = [], []
     for person in people:
         answers = texts(sim, person.user_id)
-        missing = [t for t in sent[person.user_id] if f"echo {t}" not in answers]
-        twice = [t for t in sent[person.user_id] if answers.count(f"echo {t}") > 1]
-        assert (missing, twice) == ([], [])
-    assert pending(redis_client) == 0
+        lost += [t for t in sent[person.user_id] if f"echo {t}" not in answers]
+        twice += [t for t in sent[person.user_id] if answers.count(f"echo {t}") > 1]
+    return lost, twice
+
+
+def kill_when_answering(victim, sim, *, after: int, linger: float = 0.0) -> None:  # type: ignore[no-untyped-def]
+    """kill -9 the worker process once `after` answers were delivered (and `linger` seconds
+    more: a reply taken, its answer not yet back)."""
+    try:
+        if not _wait_for_line(victim, "ready", timeout=20):
+            pytest.skip("the worker process did not start")
+        deadline = time.monotonic() + 20
+        while sim.delivery_count() < after:
+            if victim.poll() is not None or time.monotonic() > deadline:
+                pytest.skip("the worker process did not handle events")
+            time.sleep(0.01)
+        time.sleep(linger)
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait(5)
+    finally:
+        if victim.poll() is None:
+            os.kill(victim.pid, signal.SIGKILL)
+            victim.wait(5)
+        victim.stdout.close()
+
+
+def start_victim(app) -> subprocess.Popen:  # type: ignore[no-untyped-def]
+    """A worker process (with an echo pattern) on the app's database, Redis and simulator,
+    to be killed: it prints "ready" once it reads the stream."""
+    config = {
+        "TESTING": True, "INSTANCE_PATH": app.config["INSTANCE_PATH"],
+        "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"],
+        "LINE_CHANNEL_SECRET": None, "LINE_CHANNEL_ACCESS_TOKEN": None,
+        "LINE_API_BASE_URL": app.config["LINE_API_BASE_URL"], "WORKER_BLOCK_MS": 100,
+    }
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("LINE_") and k not in ("REDIS_URL", "DATABASE_URL")}
+    try:
+        return subprocess.Popen([sys.executable, "-c", _VICTIM, json.dumps(config)], cwd=ROOT,
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                text=True)
+    except OSError as exc:
+        pytest.skip(f"cannot start a worker process: {exc}")
 
 
 def _wait_for_line(process: subprocess.Popen, line: str, timeout: float) -> bool:

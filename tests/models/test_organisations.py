@@ -109,3 +109,20 @@ def test_following_and_what_goes_with_a_persons_data(app):
         assert orgs.followers(session, org.id) == []
         assert session.scalars(select(orgs.Membership)).all() == []
         assert session.get(orgs.Organisation, org.id) is not None  # the organisation stays
+
+
+def test_members_update_the_profile_and_the_changed_fields_are_audit_logged(app):
+    with session_scope(app) as session:
+        owner, stranger = person(session, 1), person(session, 2)
+        org = orgs.register(session, owner, name="荻窪みどりの会", kind="npo")
+        orgs.register(session, stranger, name="よその会", kind="npo")
+        changed = orgs.update_profile(session, owner, org, name="荻窪みどりの会", kind="other",
+                                      description="花壇", website="https://m.example")
+        assert changed == ["kind", "description", "website"] and org.kind == "other"
+        detail = session.scalars(select(AuditLog.detail).where(
+            AuditLog.action == "organisation.update")).one()
+        assert detail["fields"] == changed
+        with pytest.raises(orgs.NotAllowed):
+            orgs.update_profile(session, stranger, org, name="乗っ取り", kind="npo")
+        with pytest.raises(ValueError, match="taken"):
+            orgs.update_profile(session, owner, org, name="よその会", kind="npo")

@@ -1,0 +1,192 @@
+"""Organisations in the console: registering one; staff's list with verification; an
+organisation's page for its members (profile, members, invitations, joining, leaving,
+handing over). Every route checks on the server who may (after the blueprint's own check
+that someone is signed in, console/__init__.py): members for their own
+organisation (owners for what only owners do), staff for every organisation's page and for
+verifying; anyone signed in may register one or join with an invitation."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from sqlalchemy import select
+from werkzeug import Response
+
+from console import people
+from console.blueprint import bp
+from console.db import db
+from console.forms import REQUIRED, TOO_LONG, ActionForm, HandOverForm, OrganisationForm
+from models import organisations as orgs
+from models.announcements import area_names
+from models.base import TooLong
+from models.locales import N_
+from models.organisations import Membership, Organisation
+from models.users import User
+
+# the domain's refusals, as the form shows them
+PROBLEMS = {"taken": N_("An organisation with this name already exists."),
+            "empty": REQUIRED}
+
+
+def _organisation(organisation_id: int, *, edit: bool = False) -> tuple[Organisation, str]:
+    """The organisation and the person's role in it ("owner", "editor", or "staff" for
+    staff who are not members); 403 for anyone else, 404 when there is none."""
+    found = db().get(Organisation, organisation_id)
+    if found is None:
+        abort(404)
+    person = people.person()
+    assert person is not None
+    membership = orgs.membership(db(), person, organisation_id)
+    if membership is not None:
+        return found, membership.role
+    if people.rights().is_staff and not edit:
+        return found, "staff"
+    abort(403)
+
+
+def _form(organisation: Organisation | None = None) -> OrganisationForm:
+    form = OrganisationForm(obj=organisation)
+    form.areas.choices = area_names(current_app.config)
+    return form
+
+
+def _profile(form: OrganisationForm) -> dict:
+    return {"name": form.name.data or "", "kind": form.kind.data,
+            "description": form.description.data or "", "areas": form.areas.data or [],
+            "categories": form.categories.data or [],
+            "public_contact": form.public_contact.data or "",
+            "website": form.website.data or ""}
+
+
+def _refusal(form: OrganisationForm, exc: ValueError) -> None:
+    field = exc.field if isinstance(exc, TooLong) else "name"
+    target = getattr(form, {"contact": "public_contact"}.get(field, field), form.name)
+    target.errors = [*target.errors, PROBLEMS.get(str(exc), TOO_LONG)]
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+def register() -> str | Response:
+    form = _form()
+    if form.validate_on_submit():
+        waived = current_app.config["ORGANISATION_VERIFICATION"] == "waived"
+        try:
+            found = orgs.register(db(), people.person(), verification_waived=waived,
+                                  **_profile(form))
+        except ValueError as exc:
+            _refusal(form, exc)
+        else:
+            db().commit()
+            flash(N_("Your organisation is registered.") if waived else
+                  N_("Your organisation is registered. Ward staff will verify it."))
+            return redirect(url_for("console.organisation", organisation_id=found.id))
+    return render_template("console/organisation_form.html", form=form, organisation=None,
+                           areas=form.areas.choices)
+
+
+@bp.get("/organisations")
+@people.staff_only
+def organisations() -> str:
+    everything = db().scalars(select(Organisation).order_by(
+        (Organisation.status == orgs.PENDING).desc(), Organisation.name))
+    return render_template("console/organisations.html", organisations=list(everything),
+                           action=ActionForm())
+
+
+@bp.post("/organisations/<int:organisation_id>/verify")
+@people.staff_only
+def verify(organisation_id: int) -> Response:
+    found = db().get(Organisation, organisation_id)
+    if found is None:
+        abort(404)
+    orgs.verify(db(), people.person(), found)
+    db().commit()
+    flash(N_("The organisation is verified."))
+    return redirect(url_for("console.organisations"))
+
+
+@bp.get("/organisations/<int:organisation_id>")
+def organisation(organisation_id: int) -> str:
+    found, role = _organisation(organisation_id)
+    members = db().scalars(select(Membership).join(User).where(
+        Membership.organisation_id == found.id).order_by(Membership.role.desc(), User.id))
+    hand_over = HandOverForm()
+    person = people.person()
+    others = [m for m in found.members if person is not None and m.user_id != person.id]
+    return render_template("console/organisation.html", organisation=found, role=role,
+                           members=list(members), action=ActionForm(), hand_over=hand_over,
+                           others=others)
+
+
+@bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
+def edit(organisation_id: int) -> str | Response:
+    found, _role = _organisation(organisation_id, edit=True)
+    form = _form(found)
+    if form.validate_on_submit():
+        try:
+            orgs.update_profile(db(), people.person(), found, **_profile(form))
+        except ValueError as exc:
+            db().rollback()
+            _refusal(form, exc)
+        else:
+            db().commit()
+            flash(N_("Saved."))
+            return redirect(url_for("console.organisation", organisation_id=found.id))
+    return render_template("console/organisation_form.html", form=form, organisation=found,
+                           areas=form.areas.choices)
+
+
+@bp.post("/organisations/<int:organisation_id>/invitations")
+def invite(organisation_id: int) -> str:
+    found, role = _organisation(organisation_id, edit=True)
+    if role != orgs.OWNER:
+        abort(403)
+    code = orgs.invite(db(), people.person(), found)
+    db().commit()
+    link = url_for("console.join", code=code, _external=True)
+    return render_template("console/invitation.html", organisation=found, code=code,
+                           link=link)
+
+
+@bp.route("/join/<code>", methods=["GET", "POST"])
+def join(code: str) -> str | Response:
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            found = orgs.accept(db(), people.person(), code)
+        except orgs.InvalidInvitation:
+            db().rollback()
+            return render_template("console/join.html", code=code, form=form, invalid=True)
+        db().commit()
+        flash(N_("You joined the organisation."))
+        return redirect(url_for("console.organisation", organisation_id=found.id))
+    return render_template("console/join.html", code=code, form=form, invalid=False)
+
+
+@bp.post("/organisations/<int:organisation_id>/leave")
+def leave(organisation_id: int) -> Response:
+    found, _role = _organisation(organisation_id, edit=True)
+    try:
+        orgs.leave(db(), people.person(), found)
+    except orgs.NotAllowed:
+        flash(N_("Hand ownership over to another member before you leave."))
+        return redirect(url_for("console.organisation", organisation_id=found.id))
+    db().commit()
+    flash(N_("You left the organisation."))
+    return redirect(url_for("console.home"))
+
+
+@bp.post("/organisations/<int:organisation_id>/hand-over")
+def hand_over(organisation_id: int) -> Response:
+    found, role = _organisation(organisation_id, edit=True)
+    if role != orgs.OWNER:
+        abort(403)
+    form = HandOverForm()
+    target = db().get(User, form.to.data) if form.validate_on_submit() else None
+    try:
+        if target is None:
+            raise orgs.NotAllowed("no one")
+        orgs.hand_over(db(), people.person(), found, target)
+    except orgs.NotAllowed:
+        abort(400)
+    db().commit()
+    flash(N_("Ownership is handed over."))
+    return redirect(url_for("console.organisation", organisation_id=found.id))
