@@ -27,6 +27,7 @@ from models import photos as photo_rows
 ITEMS: dict[str, Summarise] = {
     "activity": volunteering.summarise_activity,
     "idea_call": idea_call_notices.summarise,
+    "initiative": initiative_notices.summarise,
 }
 
 # kind -> how it reads; the group is what a person turns off to stop it

@@ -34,7 +34,7 @@ from bot.kernel.i18n import N_, format_short_day
 from dialogs.common.activity_search import Filters, Hit, alternatives, interpret_keyword, search
 from dialogs.menu import on_invalid
 from dialogs.signup import match_signup, on_signup_code
-from models.activities import STYLES, Activity, Slot
+from models.activities import STYLES, Activity, Slot, is_shown
 from models.categories import CATEGORIES
 from models.recommend import Dismissal, VolunteerProfile
 
@@ -298,7 +298,7 @@ def on_results_input(ctx: Context, inp: Input) -> Reply:
 
 def on_details(ctx: Context, inp: Input) -> Reply:
     slot = ctx.session.get(Slot, _int(inp.args.get("s")))
-    if slot is None:
+    if slot is None or not is_shown(ctx.rights, slot.activity):
         return on_invalid(ctx, inp)
     _ = ctx._
     buttons = [Choice(_("Sign up"), "signup", {"c": slot.code}, style="primary")]

@@ -40,6 +40,10 @@ MENU_ITEMS: tuple[MenuItem, ...] = (
     MenuItem(N_("Check in"), "checkin", simple=False),
     MenuItem(N_("My record"), "record", simple=False),
     MenuItem(N_("Organiser: my slots"), "org_slots", simple=False),
+    # Translators: menu row: find, follow, register or join organisations (団体)
+    MenuItem(N_("Organisations"), "orgs", simple=False),
+    # Translators: menu row for members of an organisation
+    MenuItem(N_("My organisation"), "org_mine", simple=False, roles=("organiser",)),
     # Translators: the resident asks a digital supporter to help them use the bot
     MenuItem(N_("Ask a supporter"), "ask_supporter"),
     MenuItem(N_("Call the help desk"), "call_help_desk"),

@@ -28,7 +28,7 @@ from bot.kernel.engine import Context, Dialog, Input, Reply
 from bot.kernel.i18n import N_, SUPPORTED_LOCALES, gettext
 from dialogs.common.refusals import log_refusal
 from dialogs.menu import main_menu, on_invalid
-from models.activities import Slot, slot_by_code
+from models.activities import Slot, is_shown, slot_by_code
 from models.signups import (
     CONFIRMED,
     OFFERED,
@@ -131,7 +131,7 @@ def _after(ctx: Context) -> list[Choice]:
 
 def on_signup_code(ctx: Context, inp: Input, code: str) -> Reply:
     slot = slot_by_code(ctx.session, code)
-    if slot is None:
+    if slot is None or not is_shown(ctx.rights, slot.activity):
         text = ctx._("No activity has the code {code}. Please check the number.", code=code)
         return Reply([ctx.out.text(text, [Choice.go(ctx._("Find activities"), "find")])])
     return ask_confirm(ctx, slot)

@@ -14,6 +14,7 @@ from dialogs import (
     initiatives,
     menu,
     onboarding,
+    organisations,
     organiser,
     recommend,
     settings,
@@ -42,10 +43,15 @@ def build_router() -> Router:
     for dialog in (onboarding.dialog, settings.dialog, find_activities.dialog, signup.dialog,
                    volunteering.dialog, recommend.dialog, organiser.dialog,
                    supporters.dialog, tabs.dialog, subscriptions.dialog, announce.dialog,
-                   initiatives.dialog, gatherings.dialog, idea_calls.dialog):
+                   initiatives.dialog, gatherings.dialog, idea_calls.dialog,
+                   organisations.dialog):
         router.include(dialog)
     router.pattern(signup.signup_regex(), signup.on_signup_pattern)  # "参加 123", "123に参加"
     router.pattern(volunteering.checkin_regex(), volunteering.on_checkin_pattern)
     router.pattern(announce.WORDS, announce.on_word)  # staff: "announce", "お知らせ配信"
+    router.pattern(organisations.members.code_regex(),  # "団体コード 1A2B3C4D"
+                   organisations.members.on_code_pattern)
+    router.pattern(organisations.register_regex(), organisations.on_register_word)
+    router.pattern(organisations.find_regex(), organisations.on_find_word)  # "団体をさがす"
     router.location = find_activities.on_location  # near me
     return router

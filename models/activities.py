@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, utcnow
 from models.locales import N_
-from models.organisations import Organisation
+from models.organisations import Organisation, is_public
 from models.users import Rights
 
 # -- vocabularies: stable codes in the database, msgids for people ----------------------------
@@ -165,6 +165,13 @@ def slot_by_code(session: Session, code: str) -> Slot | None:
     return session.scalar(select(Slot).where(Slot.code == code.strip()))
 
 
+def is_shown(rights: Rights, activity: Activity) -> bool:
+    """Whether the activity may be shown in this turn: a verified organisation's (or staff's
+    own) to anyone; a pending organisation's only to its members and to staff."""
+    return (is_public(activity.organisation) or rights.is_staff
+            or is_organiser_of(rights, activity.organisation_id))
+
+
 def is_organiser_of(rights: Rights, organisation_id: int | None) -> bool:
     return organisation_id is not None and rights.has_role("organiser", str(organisation_id))
 
@@ -179,6 +186,15 @@ def organiser_slots(session: Session, rights: Rights, *, now: datetime,
         select(Slot).join(Activity).where(Activity.organisation_id.in_(org_ids),
                                           Slot.ends_at > as_utc(now) - timedelta(days=7))
         .order_by(Slot.starts_at).limit(limit)))
+
+
+def upcoming_of_organisation(session: Session, organisation_id: int, *, now: datetime,
+                             limit: int = 3) -> list[Slot]:
+    """The organisation's next open slots, one statement (for its profile card)."""
+    return list(session.scalars(
+        select(Slot).join(Activity).where(Activity.organisation_id == organisation_id,
+                                          Slot.status == OPEN, Slot.starts_at > as_utc(now))
+        .order_by(Slot.starts_at, Slot.id).limit(limit)).unique())
 
 
 # -- distance -----------------------------------------------------------------------------------

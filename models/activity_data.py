@@ -42,6 +42,7 @@ from models.activities import (
     new_code,
 )
 from models.categories import CATEGORIES, CATEGORY_JA
+from models.organisations import is_public
 from models.signups import reschedule_notices
 from models.subscriptions import notify_new_item
 
@@ -386,9 +387,10 @@ def _announce_new(session: Session, activity_ids: list[int]) -> None:
     """Tell the people who follow each new activity's category or area."""
     for activity_id in activity_ids:
         activity = session.get(Activity, activity_id)
-        if activity is not None:
+        if activity is not None and is_public(activity.organisation):
             notify_new_item(session, kind="activity", ref=str(activity.id),
-                            category=activity.category, area=activity.area)
+                            category=activity.category, area=activity.area,
+                            organisation_id=activity.organisation_id)
 
 
 def _schedule_cells(slot: Slot, zone: ZoneInfo) -> list[str]:

@@ -30,8 +30,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models.base import Base, bounded, utcnow
 from models.gatherings import Gathering, Rsvp, invite, upcoming
 from models.locales import N_
+from models.organisations import Organisation, is_public, public_clause
 from models.outbox import cancel, enqueue
 from models.photos import Photo, owners_of_sent
+from models.subscriptions import notify_new_item
 from models.users import Rights, User
 
 REVIEW, OPEN, PREPARING, RUNNING, DONE, REJECTED = (
@@ -90,6 +92,8 @@ class Initiative(Base):
     published_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+    # the presenting organisation, read with the initiative (its name is on every card)
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     interests: Mapped[list[Interest]] = relationship(
         back_populates="initiative", cascade="all, delete-orphan", passive_deletes=True)
 
@@ -163,9 +167,14 @@ def _codes(values: list[str]) -> str:
 
 def present(session: Session, presenter: User, *, title: str, summary: str,
             help_wanted: list[str], area: str = "", category: str = "",
-            photo_message_id: str | None = None, moderated: bool = False) -> Initiative:
+            photo_message_id: str | None = None, moderated: bool = False,
+            organisation_id: int | None = None) -> Initiative:
+    """A new initiative, presented by `presenter` (for their organisation, with
+    `organisation_id`: the caller checks they are a member). Published at once unless
+    `moderated`; the organisation's followers then hear of it."""
     initiative = Initiative(
-        presenter_id=presenter.id, title=bounded("title", title, TITLE_MAX),
+        presenter_id=presenter.id, organisation_id=organisation_id,
+        title=bounded("title", title, TITLE_MAX),
         summary=bounded("summary", summary, SUMMARY_MAX), help_wanted=_codes(help_wanted),
         area=area, category=category, photo_message_id=photo_message_id,
         status=REVIEW if moderated else OPEN)
@@ -173,7 +182,19 @@ def present(session: Session, presenter: User, *, title: str, summary: str,
         initiative.published_at = utcnow()
     session.add(initiative)
     session.flush()
+    if not moderated:
+        _announce(session, initiative)
     return initiative
+
+
+def _announce(session: Session, initiative: Initiative) -> None:
+    """Tell the followers of the presenting organisation (a verified one) about it."""
+    organisation = initiative.organisation
+    if organisation is None or not is_public(organisation):
+        return
+    tz = session.info.get("config", {}).get("BOT_TIMEZONE", "Asia/Tokyo")
+    notify_new_item(session, "initiative", str(initiative.id), None, None,
+                    organisation_id=organisation.id, tz=tz)
 
 
 def review(session: Session, initiative: Initiative, *, approve: bool) -> None:
@@ -182,6 +203,7 @@ def review(session: Session, initiative: Initiative, *, approve: bool) -> None:
     initiative.status = OPEN if approve else REJECTED
     if approve:
         initiative.published_at = utcnow()
+        _announce(session, initiative)
 
 
 def advance(session: Session, initiative: Initiative) -> str | None:
@@ -213,7 +235,8 @@ def browse(session: Session, *, category: str | None = None, area: str | None = 
         query = query.where(Initiative.presenter_id == mine_for,
                             Initiative.status != REJECTED)
     else:
-        query = query.where(Initiative.status.in_(ACTIVE))
+        query = query.where(Initiative.status.in_(ACTIVE),
+                            public_clause(Initiative.organisation_id))
     if category:
         query = query.where(Initiative.category == category)
     if area:
@@ -223,6 +246,13 @@ def browse(session: Session, *, category: str | None = None, area: str | None = 
     rows = list(session.scalars(query.order_by(Initiative.id.desc())
                                 .offset(max(0, offset)).limit(limit + 1)))
     return rows[:limit], len(rows) > limit
+
+
+def of_organisation(session: Session, organisation_id: int, limit: int = 3) -> list[Initiative]:
+    """The organisation's open (active) initiatives, newest first."""
+    return list(session.scalars(select(Initiative).where(
+        Initiative.organisation_id == organisation_id, Initiative.status.in_(ACTIVE))
+        .order_by(Initiative.id.desc()).limit(limit)))
 
 
 def awaiting_review(session: Session, limit: int = 10) -> list[Initiative]:

@@ -11,11 +11,23 @@ hand ownership over. Every change is audit-logged with who did it.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint, func, select
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    cast,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, bounded, utcnow
@@ -117,7 +129,11 @@ class NotAllowed(PermissionError):
 
 
 class InvalidInvitation(ValueError):
-    """The code is unknown, used or expired."""
+    """The code is unknown, used or expired (`reason`: "unknown", "used" or "expired")."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 # -- registering and verifying -----------------------------------------------------------
@@ -198,6 +214,39 @@ def is_public(organisation: Organisation | None) -> bool:
     return organisation is None or organisation.status == VERIFIED
 
 
+def public_clause(organisation_id: Any) -> Any:
+    """A WHERE clause on an `organisation_id` column (Activity's, Initiative's): none, or a
+    verified organisation, so a pending organisation's posts are never listed for residents.
+    A subquery on the indexed status: it adds no statement to a search."""
+    verified = select(Organisation.id).where(Organisation.status == VERIFIED)
+    return or_(organisation_id.is_(None), organisation_id.in_(verified))
+
+
+def search(session: Session, *, category: str | None = None, area: str | None = None,
+           offset: int = 0, limit: int = 10) -> tuple[list[Organisation], bool]:
+    """Verified organisations working in `category` and `area` (an organisation with no
+    areas works in the whole ward), by name; (a page, whether there are more).
+
+    Areas and categories are short JSON lists: matched as text (their JSON spelling) within
+    the verified ones, a page at a time, which stays fast for thousands of organisations."""
+    query = select(Organisation).where(Organisation.status == VERIFIED)
+    if category:
+        query = query.where(_json_has(Organisation.categories, category))
+    if area:
+        query = query.where(or_(_json_has(Organisation.areas, area),
+                                cast(Organisation.areas, Text).in_(("[]", "null"))))
+    rows = list(session.scalars(query.order_by(Organisation.name, Organisation.id)
+                                .offset(max(0, offset)).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
+
+
+def _json_has(column: Any, value: str) -> Any:
+    """Whether a JSON list column holds `value`, as its stored text spells it."""
+    spelled = json.dumps(value)
+    escaped = spelled.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    return cast(column, Text).like(f"%{escaped}%", escape="!")
+
+
 def pending(session: Session) -> list[Organisation]:
     return list(session.scalars(select(Organisation).where(Organisation.status == PENDING)
                                 .order_by(Organisation.created_at)))
@@ -262,9 +311,12 @@ def accept(session: Session, user: User, code: str, *, now: datetime | None = No
     now = now or utcnow()
     invitation = session.scalar(select(Invitation).where(
         Invitation.code_hash == _hash(code.strip().upper())).with_for_update())
-    if invitation is None or invitation.used_at is not None \
-            or _aware(invitation.expires_at) <= now:
-        raise InvalidInvitation(code)
+    if invitation is None:
+        raise InvalidInvitation("unknown")
+    if invitation.used_at is not None:
+        raise InvalidInvitation("used")
+    if _aware(invitation.expires_at) <= now:
+        raise InvalidInvitation("expired")
     invitation.used_at = now
     organisation = session.get(Organisation, invitation.organisation_id)
     assert organisation is not None
@@ -302,6 +354,14 @@ def hand_over(session: Session, owner: User, organisation: Organisation, to: Use
           organisation=organisation.id)
 
 
+def members_of(session: Session, organisation_id: int) -> list[tuple[str | None, str]]:
+    """(display name, role) of each member, owners first."""
+    return [(name, role) for name, role in session.execute(
+        select(User.display_name, Membership.role).join(User, User.id == Membership.user_id)
+        .where(Membership.organisation_id == organisation_id)
+        .order_by(Membership.role != OWNER, Membership.joined_at, Membership.id))]
+
+
 def _owners(session: Session, organisation_id: int) -> int:
     return session.scalar(select(func.count()).select_from(Membership).where(
         Membership.organisation_id == organisation_id, Membership.role == OWNER)) or 0
@@ -328,6 +388,11 @@ def unfollow(session: Session, user: User, organisation: Organisation) -> None:
 def is_following(session: Session, user: User, organisation_id: int) -> bool:
     return session.scalar(select(Follow.id).where(
         Follow.user_id == user.id, Follow.organisation_id == organisation_id)) is not None
+
+
+def follower_count(session: Session, organisation_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Follow).where(
+        Follow.organisation_id == organisation_id)) or 0
 
 
 def followers(session: Session, organisation_id: int) -> list[int]:

@@ -5,8 +5,9 @@ Topics are rows (`subscription_topics`), so "who follows this category or area" 
 indexed query. How often and what is off live in `User.notification_prefs`:
 `{"frequency": "instant" | "digest" | "off", "digest_hour": 8, "off": ["reminders", ...]}`.
 
-Feature code calls `notify_new_item(session, kind, ref, category, area)` when a
-new idea call or activity is published; followers get it at once or in their daily digest.
+Feature code calls `notify_new_item(session, kind, ref, category, area, organisation_id=...)`
+when a new idea call, activity or initiative is published; followers of its topic, its area
+or its organisation get it at once or in their daily digest.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ from sqlalchemy import (
     false,
     or_,
     select,
+    union,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, utcnow
 from models.locales import N_
+from models.organisations import Follow
 from models.outbox import as_utc, enqueue_many
 from models.users import User
 
@@ -68,6 +71,9 @@ class NewItem(Base):
     ref: Mapped[str] = mapped_column(String(64))
     category: Mapped[str | None] = mapped_column(String(64))
     area: Mapped[str | None] = mapped_column(String(64))
+    # the organisation that posted it: its followers hear of it too (a feed row outlives
+    # the organisation: no foreign key)
+    organisation_id: Mapped[int | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
@@ -148,16 +154,16 @@ def next_digest_at(now: datetime, hour: int, tz: str) -> datetime:
 
 
 def items_for_digest(session: Session, user: User, due_at: datetime) -> list[NewItem]:
-    """The items of the day before `due_at` that match what the user follows."""
+    """The items of the day before `due_at` that match what the user follows: topics, areas
+    and organisations."""
     followed = select(SubscriptionTopic.dimension, SubscriptionTopic.value).where(
         SubscriptionTopic.user_id == user.id)
     due_at = as_utc(due_at)
     categories, areas = [], []
     for dimension, value in session.execute(followed):
         (categories if dimension == CATEGORY else areas).append(value)
-    if not categories and not areas:
-        return []
-    matches = []
+    matches = [NewItem.organisation_id.in_(
+        select(Follow.organisation_id).where(Follow.user_id == user.id))]
     if categories:
         matches.append(NewItem.category.in_(categories))
     if areas:
@@ -173,9 +179,10 @@ def erase(session: Session, user: User) -> None:
 
 
 def notify_new_item(session: Session, kind: str, ref: str, category: str | None,
-                    area: str | None, *, now: datetime | None = None,
-                    tz: str = "Asia/Tokyo") -> int:
-    """Tell the followers of `category` or `area` about a new item; returns how many.
+                    area: str | None, *, organisation_id: int | None = None,
+                    now: datetime | None = None, tz: str = "Asia/Tokyo") -> int:
+    """Tell the followers of `category`, `area` or the organisation that posted it
+    (`organisation_id`) about a new item, each person once; returns how many.
 
     Followers who want it at once get a `new_item` notification now; those who chose the
     daily digest get (one per day) a `digest` notification at their hour, which lists every
@@ -184,10 +191,17 @@ def notify_new_item(session: Session, kind: str, ref: str, category: str | None,
     """
 
     now = as_utc(now or datetime.now(UTC))
-    session.add(NewItem(kind=kind, ref=str(ref), category=category, area=area, created_at=now))
+    session.add(NewItem(kind=kind, ref=str(ref), category=category, area=area,
+                        organisation_id=organisation_id, created_at=now))
     session.flush()
+    audience = followers(session, category=category, area=area)
+    if organisation_id is not None:
+        audience = union(audience, select(Follow.user_id).where(
+            Follow.organisation_id == organisation_id))
+    # following a topic or an organisation happens after the privacy notice was agreed to
+    # (the consent gate), and "delete my data" takes both: the audience has consented
     ids = select(User.id, User.notification_prefs).where(
-        User.id.in_(followers(session, category=category, area=area)), User.active.is_(True))
+        User.id.in_(audience), User.active.is_(True))
     rows = []
     for user_id, raw in session.execute(ids):
         wanted = {"frequency": "instant", "off": [], **(raw or {})}

@@ -25,6 +25,7 @@ from models.activities import (
     distance_m,
 )
 from models.categories import CATEGORIES, CATEGORY_JA
+from models.organisations import public_clause
 
 WHENS = ("today", "weekend", "date")
 
@@ -135,6 +136,7 @@ def search(session: Session, filters: Filters, *, now: datetime, tz: str,
     now = as_utc(now)
     query = (select(Slot).join(Activity)
              .where(Slot.status == OPEN, Slot.starts_at > now,
+                    public_clause(Activity.organisation_id),
                     Slot.starts_at < now + timedelta(days=horizon_days))
              .order_by(Slot.starts_at, Slot.id))
     if filters.category:

@@ -10,7 +10,9 @@ stateDiagram-v2
     ask_offers --> ask_offers: tap to add or remove
     ask_offers --> ask_message: Done
     ask_message --> [*]: typed message / No message (row written, presenter told)
+    top --> ask_as: Present one (a member of an organisation)
     top --> ask_title: Present one
+    ask_as --> ask_title: Myself / an organisation
     ask_title --> ask_summary --> ask_help --> ask_category --> ask_area --> ask_photo
     ask_photo --> confirm: photo / Skip
     confirm --> [*]: Publish (row written) / Cancel
@@ -62,6 +64,7 @@ dialog = Dialog(
         "ini_review": manage.on_review,
     },
     steps={
+        present.ASK_AS: present.on_as,
         present.ASK_TITLE: present.on_title,
         present.ASK_SUMMARY: present.on_summary,
         present.ASK_HELP: present.on_help,
@@ -78,6 +81,7 @@ dialog = Dialog(
         manage.CONFIRM_CLOSE: manage.on_close,
     },
     prompts={
+        present.ASK_AS: with_data(present.ask_as),
         present.ASK_TITLE: with_data(present.ask_title),
         present.ASK_SUMMARY: with_data(present.ask_summary),
         present.ASK_HELP: with_data(present.ask_help),

@@ -18,6 +18,7 @@ from models import initiatives as ini
 from models.categories import CATEGORIES
 from models.gatherings import upcoming
 from models.initiatives import HELP_KINDS, STATUSES, Initiative
+from models.organisations import is_public
 
 PAGE = 10
 
@@ -118,4 +119,10 @@ def on_detail(ctx: Context, inp: Input) -> Reply:
 
 
 def _visible(ctx: Context, initiative: Initiative) -> bool:
-    return initiative.status in ini.PUBLIC or ini.can_manage(ctx.rights, initiative)
+    """Published (by a verified organisation, when one presents it), or the presenter's own
+    or staff's; a pending organisation's members see its initiatives too."""
+    if ini.can_manage(ctx.rights, initiative):
+        return True
+    return initiative.status in ini.PUBLIC and (
+        is_public(initiative.organisation)
+        or ctx.has_role("organiser", str(initiative.organisation_id)))

@@ -27,6 +27,8 @@ def gone(ctx: Context, inp: Input) -> Reply:
 
 def initiative_lines(out: Composer, initiative: Initiative, *, full: bool = False) -> list[str]:
     lines = [initiative.summary if full else clip(initiative.summary, 120)]
+    if initiative.organisation is not None:
+        lines.append(out._("Presented by {name}", name=initiative.organisation.name))
     if initiative.helps:
         lines.append(out._("Help wanted: {kinds}", kinds=help_labels(out, initiative.helps)))
     if initiative.area:

@@ -1,16 +1,21 @@
 """How the initiative notifications read (rendered at send time, bot/registries.py): someone
-is interested, a message from the other side, a request to share contacts, the contacts.
+is interested, a message from the other side, a request to share contacts, the contacts; and
+a new initiative in the new-items notice and digest of its organisation's followers
+(`summarise`, bot/registries.py ITEMS).
 
-All are in the group "personal": messages between the two sides are not news or reminders,
-so no opt-out switch (models.subscriptions.OPT_OUT_GROUPS) silences them.
+The notices between the two sides are in the group "personal": they are not news or
+reminders, so no opt-out switch (models.subscriptions.OPT_OUT_GROUPS) silences them.
 """
 
 from __future__ import annotations
 
 from bot.kernel.composer import Choice
+from bot.notify.renderers import ItemSummary
+from dialogs.initiatives.cards import initiative_lines
 from dialogs.initiatives.kinds import help_labels
 from models import initiatives as ini
-from models.initiatives import Interest
+from models.initiatives import Initiative, Interest
+from models.organisations import is_public
 
 
 def render_interest(session, user, notification, composer):  # type: ignore[no-untyped-def]
@@ -66,3 +71,15 @@ def render_contacts(session, user, notification, composer):  # type: ignore[no-u
     return [composer.text(composer._("Contact details for “{title}”: {contact}",
                                      title=interest.initiative.title, contact=other),
                           back=False)]
+
+
+def summarise(session, ref, composer):  # type: ignore[no-untyped-def]
+    try:
+        initiative = session.get(Initiative, int(ref))
+    except ValueError:
+        return None
+    if initiative is None or initiative.status not in ini.ACTIVE \
+            or not is_public(initiative.organisation):
+        return None
+    return ItemSummary(initiative.title, tuple(initiative_lines(composer, initiative)),
+                       Choice.go(composer._("Details"), "ini", i=initiative.id))

@@ -1,5 +1,6 @@
-"""Presenting an initiative: title, summary, help wanted, category, area, photo, then
-publish (or, with INITIATIVE_MODERATION, send it to staff for review)."""
+"""Presenting an initiative: as oneself or for one's organisation (members only), title,
+summary, help wanted, category, area, photo, then publish (or, with INITIATIVE_MODERATION,
+send it to staff for review)."""
 
 from __future__ import annotations
 
@@ -17,10 +18,13 @@ from dialogs.common.answers import (
 from dialogs.initiatives.kinds import ask_kinds, help_labels, take_kinds
 from dialogs.menu import main_menu
 from models import initiatives as ini
+from models import organisations as orgs
 from models import photos
 from models.categories import CATEGORIES
+from models.organisations import Organisation
 from models.users import audit
 
+ASK_AS = "initiative.ask_as"
 ASK_TITLE = "initiative.ask_title"
 ASK_SUMMARY = "initiative.ask_summary"
 ASK_HELP = "initiative.ask_help"
@@ -31,7 +35,44 @@ CONFIRM = "initiative.confirm"
 
 
 def on_present(ctx: Context, inp: Input) -> Reply:
+    if _organisations(ctx):
+        return ask_as(ctx, {})
     return ask_title(ctx, {})
+
+
+def _organisations(ctx: Context) -> list[Organisation]:
+    """The organisations the person may present for: theirs, whose organiser right this turn
+    may use (acting for someone lends none)."""
+    if not ctx.has_role("organiser"):
+        return []
+    return [o for o in orgs.organisations_of(ctx.session, ctx.user)
+            if ctx.has_role("organiser", str(o.id))]
+
+
+def ask_as(ctx: Context, data: dict) -> Reply:
+    # Translators: present the initiative in one's own name rather than an organisation's
+    choices = [Choice.answer(ASK_AS, ctx._("Myself"), "me")]
+    limit = 2 if ctx.out.simple else 11
+    choices += [Choice.answer(ASK_AS, o.name, o.id) for o in _organisations(ctx)[:limit]]
+    return Reply([ctx.out.choices(ctx._("Who presents it: you, or your organisation?"),
+                                  choices)], next=ASK_AS, data=data)
+
+
+def on_as(ctx: Context, inp: Input) -> Reply:
+    data = dict(ctx.state.data)
+    if inp.value == "me":
+        return ask_title(ctx, {k: v for k, v in data.items() if k != "org"})
+    if inp.value and inp.value.isdigit() and ctx.has_role("organiser", inp.value):
+        return ask_title(ctx, {**data, "org": int(inp.value)})
+    return ask_as(ctx, data)
+
+
+def _presenting(ctx: Context, data: dict) -> Organisation | None:
+    """The organisation the draft is presented for, while the person may still do so."""
+    ident = data.get("org")
+    if not isinstance(ident, int) or not ctx.has_role("organiser", str(ident)):
+        return None
+    return ctx.session.get(Organisation, ident)
 
 
 def ask_title(ctx: Context, data: dict, lead: str | None = None) -> Reply:
@@ -119,6 +160,9 @@ def confirm(ctx: Context, data: dict) -> Reply:
     lines = [data["summary"], ctx._("Help wanted: {kinds}",
                                     kinds=help_labels(ctx.out, data.get("help", [])))]
     lines.append(ctx._("Area: {area}", area=data.get("area") or ctx._("Whole ward")))
+    organisation = _presenting(ctx, data)
+    if organisation is not None:
+        lines.append(ctx._("Presented by {name}", name=organisation.name))
     if data.get("photo"):
         lines.append(ctx._("With a photo"))
     card = ctx.out.card(data["title"], lines,
@@ -140,7 +184,8 @@ def on_confirm(ctx: Context, inp: Input) -> Reply:
     initiative = ini.present(ctx.session, ctx.user, title=data["title"],
                              summary=data["summary"], help_wanted=data.get("help", []),
                              area=data.get("area", ""), category=data.get("category", ""),
-                             photo_message_id=data.get("photo"), moderated=moderated)
+                             photo_message_id=data.get("photo"), moderated=moderated,
+                             organisation_id=getattr(_presenting(ctx, data), "id", None))
     audit(ctx.session, "initiative.present", actor=ctx.user, initiative=initiative.id)
     if moderated:
         text = ctx._("Thank you. Ward staff will check it and publish it soon (No. {number}).",

@@ -38,6 +38,7 @@ FLOW_NAMES = {
     "initiative": N_("Initiatives"),
     # Translators: where a resident asking for help is: the first questions after adding the bot
     "onboarding": N_("Getting started"),
+    "org": N_("Organisations"),
     "recommend": N_("Recommended"),
     "settings": N_("Settings"),
     "signup": N_("Sign up"),

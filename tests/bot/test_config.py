@@ -40,6 +40,7 @@ def test_without_line_credentials_the_bot_talks_to_its_simulator(tmp_path):
     ("BOT_DEFAULT_LOCALE", "fr"),
     ("BOT_DEFAULT_LOCALE", "ja-JP"),
     ("PORT", "eighty"),
+    ("ORGANISATION_VERIFICATION", "maybe"),
 ])
 def test_a_malformed_setting_is_refused_naming_the_variable(tmp_path, variable, value):
     with pytest.raises(ConfigError, match=variable):

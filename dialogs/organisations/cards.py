@@ -1,0 +1,62 @@
+"""How an organisation reads: its lines, its card in a carousel, its kind and status; and how
+a step finds the organisation a button names."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.kernel.composer import Choice, Composer, clip
+from bot.kernel.engine import Context, Input
+from bot.kernel.i18n import format_names
+from dialogs.common.answers import category_label, int_arg
+from models import organisations as orgs
+from models.organisations import Organisation
+
+
+def named_organisation(ctx: Context, inp: Input, name: str = "i") -> Organisation | None:
+    ident = int_arg(inp, name) if name in inp.args else ctx.state.data.get(name)
+    return ctx.session.get(Organisation, ident) if isinstance(ident, int) else None
+
+
+def kind_label(out: Composer, kind: str) -> str:
+    return out._(orgs.KINDS.get(kind, orgs.KINDS["other"]))
+
+
+def badges(out: Composer, organisation: Organisation) -> list[str]:
+    shown = [kind_label(out, organisation.kind)]
+    if organisation.status != orgs.VERIFIED:
+        # Translators: an organisation ward staff have not verified yet
+        shown.append(out._("Awaiting check"))
+    return shown
+
+
+def organisation_lines(out: Composer, *, description: str, areas: Sequence[str],
+                       categories: Sequence[str], contact: str = "", website: str = "",
+                       short: bool = False) -> list[str]:
+    lines = []
+    if description:
+        lines.append(clip(description.splitlines()[0], 80) if short else description)
+    lines.append(out._("Areas: {areas}", areas=format_names(areas, out.locale)
+                       if areas else out._("Whole ward")))
+    if categories and not short:
+        lines.append(out._("Fields: {fields}", fields=format_names(
+            (category_label(out, c) for c in categories), out.locale)))
+    if contact:
+        lines.append(out._("Contact: {contact}", contact=contact))
+    if website:
+        lines.append(website)
+    return lines
+
+
+def lines_of(out: Composer, organisation: Organisation, *, short: bool = False) -> list[str]:
+    return organisation_lines(
+        out, description=organisation.description, areas=organisation.areas or [],
+        categories=organisation.categories or [],
+        contact="" if short else organisation.public_contact,
+        website="" if short else organisation.website, short=short)
+
+
+def organisation_bubble(out: Composer, organisation: Organisation) -> dict:
+    return out.bubble(organisation.name, lines_of(out, organisation, short=True),
+                      [Choice.go(out._("Details"), "org", i=organisation.id)],
+                      badges=badges(out, organisation))
