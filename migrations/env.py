@@ -1,8 +1,8 @@
 """Alembic environment: the database is the app's DATABASE_URL.
 
-`machibot db ...` hands its app's DATABASE_URL in (`config.attributes["database_url"]`, see
-bot/cli/migrations.py); plain `alembic` (alembic.ini at the checkout's root) reads the environment as
-the app does, with the same default, so both migrate the same database.
+`machibot db ...` hands its app's DATABASE_URL in (`config.attributes["database_url"]`,
+see bot/cli/migrations.py); plain `alembic` (alembic.ini at the checkout's root) reads the
+environment as the app does, with the same default, so both migrate the same database.
 """
 
 from __future__ import annotations
