@@ -7,6 +7,8 @@ verifying; anyone signed in may register one or join with an invitation."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug import Response
@@ -21,6 +23,7 @@ from models.base import TooLong
 from models.locales import N_
 from models.organisations import Membership, Organisation
 from models.users import User
+from models.verification import verify_and_announce
 
 # the domain's refusals, as the form shows them
 PROBLEMS = {"taken": N_("An organisation with this name already exists."),
@@ -97,7 +100,8 @@ def verify(organisation_id: int) -> Response:
     found = db().get(Organisation, organisation_id)
     if found is None:
         abort(404)
-    orgs.verify(db(), people.person(), found)
+    # what it posted while pending reaches the people who follow its fields and areas
+    verify_and_announce(db(), people.person(), found, now=datetime.now(UTC))
     db().commit()
     flash(N_("The organisation is verified."))
     return redirect(url_for("console.organisations"))

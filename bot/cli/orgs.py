@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
@@ -10,6 +12,7 @@ from sqlalchemy import select
 from bot.db import session_scope
 from models import organisations as orgs
 from models.users import get_by_line_id
+from models.verification import verify_and_announce
 
 
 @click.group()
@@ -35,13 +38,14 @@ def list_orgs() -> None:
 @click.argument("staff_id")
 @with_appcontext
 def verify(org_id: int, staff_id: str) -> None:
-    """Verify organisation ORG_ID as the staff member with LINE id STAFF_ID."""
+    """Verify organisation ORG_ID as the staff member with LINE id STAFF_ID; its upcoming
+    activities are announced to the people who follow their fields and areas."""
     with session_scope() as session:
         org, staff = _organisation(session, org_id), get_by_line_id(session, staff_id)
         if staff is None or not staff.has_role("staff"):
             raise click.ClickException("STAFF_ID names no staff member")
-        orgs.verify(session, staff, org)
-    click.echo(f"verified {org_id}")
+        announced = verify_and_announce(session, staff, org, now=datetime.now(UTC))
+    click.echo(f"verified {org_id}; {announced} upcoming activities announced")
 
 
 @orgs_group.command("add-member")

@@ -1,0 +1,41 @@
+"""Verifying an organisation makes what it posted public: its upcoming activities are then
+announced to the people who follow their field or area, as a new activity of a verified
+organisation is when it is posted (an activity posted while the organisation was pending
+was not announced: residents could not see it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.activities import OPEN, Activity, Slot
+from models.organisations import Organisation, verify
+from models.outbox import as_utc
+from models.subscriptions import NewItem, notify_new_item
+from models.timing import config_of
+from models.users import User
+
+
+def verify_and_announce(session: Session, staff: User, organisation: Organisation, *,
+                        now: datetime) -> int:
+    """Verify (staff only: organisations.NotAllowed) and announce its upcoming activities
+    not announced before; returns how many were announced."""
+    verify(session, staff, organisation)
+    announced = set(session.scalars(select(NewItem.ref).where(
+        NewItem.kind == "activity", NewItem.organisation_id == organisation.id)))
+    upcoming = session.scalars(
+        select(Activity).join(Slot).where(Activity.organisation_id == organisation.id,
+                                          Slot.status == OPEN, Slot.starts_at > as_utc(now))
+        .distinct().order_by(Activity.id))
+    tz = config_of(session).get("BOT_TIMEZONE", "Asia/Tokyo")
+    count = 0
+    for activity in upcoming:
+        if str(activity.id) in announced:
+            continue
+        notify_new_item(session, kind="activity", ref=str(activity.id),
+                        category=activity.category, area=activity.area,
+                        organisation_id=organisation.id, now=now, tz=tz)
+        count += 1
+    return count
