@@ -61,8 +61,9 @@ def draw_poster(slot: Slot, config: dict) -> bytes:
         if texts[key]:
             y = _paragraph(draw, texts[key], locale, 44, y + 20)
     code = _qr(signup_link(config, slot.code, locale))
-    page.paste(code, ((A4[0] - QR_SIZE) // 2, max(y + 50, 560)))
-    y = max(y + 50, 560) + QR_SIZE + 30
+    top = max(y + 50, 560)
+    page.paste(code, ((A4[0] - code.width) // 2, top))
+    y = top + code.height + 30
     y = _paragraph(draw, texts["scan"], locale, 44, y)
     _paragraph(draw, texts["send"], locale, 40, y + 16)
     out = io.BytesIO()
@@ -71,10 +72,14 @@ def draw_poster(slot: Slot, config: dict) -> bytes:
 
 
 def _qr(link: str) -> Image.Image:
+    """The code at the largest whole number of pixels a module that fits QR_SIZE: modules
+    of unequal widths read badly once printed."""
+    code = segno.make(link, error="m")
+    scale = QR_SIZE // code.symbol_size(border=2)[0]
     buffer = io.BytesIO()
-    segno.make(link, error="m").save(buffer, kind="png", scale=10, border=2)
+    code.save(buffer, kind="png", scale=scale, border=2)
     buffer.seek(0)
-    return Image.open(buffer).convert("RGB").resize((QR_SIZE, QR_SIZE), Image.NEAREST)
+    return Image.open(buffer).convert("RGB")
 
 
 def _paragraph(draw: ImageDraw.ImageDraw, text: str, locale: str, size: int, top: int) -> int:
