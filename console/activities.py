@@ -26,8 +26,12 @@ from models.organising import (
 
 
 def _form(activity: Activity | None = None) -> ActivityForm:
+    """The form, its areas the ward's (and an imported activity's own, kept as it is)."""
     form = ActivityForm(obj=activity)
-    form.area.choices = [("", "—"), *((a, a) for a in area_names(current_app.config))]
+    areas = area_names(current_app.config)
+    if activity is not None and activity.area and activity.area not in areas:
+        areas.append(activity.area)
+    form.area.choices = [("", "—"), *((a, a) for a in areas)]
     return form
 
 

@@ -99,7 +99,7 @@ class ActivityForm(CheckedForm):
                                 [Length(max=ACTIVITY_DESCRIPTION_MAX, message=TOO_LONG)])
     category = SelectField(N_("Category"), choices=list(CATEGORIES))
     styles = Checkboxes(N_("Styles"), choices=list(STYLES))
-    area = SelectField(N_("Area"), validate_choice=False)
+    area = SelectField(N_("Area"))  # choices: the ward's areas, set by the view
     fee = StringField(N_("Fee"), [Length(max=FEE_MAX, message=TOO_LONG)])
     how_to_apply = TextAreaField(N_("How to apply"),
                                  [Length(max=HOW_TO_APPLY_MAX, message=TOO_LONG)])

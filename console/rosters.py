@@ -12,7 +12,7 @@ import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, redirect, render_template, url_for
 from werkzeug import Response
 
 from console import people
@@ -20,7 +20,7 @@ from console.access import STAFF, organisation_and_role, slot_and_role
 from console.blueprint import bp
 from console.db import db
 from console.forms import MarkForm
-from console.i18n import translate
+from console.i18n import notice, translate
 from models.activities import Slot, as_utc
 from models.attendance import attendance_list, came_by_themselves, mark_attendance
 from models.base import utcnow
@@ -76,8 +76,8 @@ def mark(slot_id: int, signup_id: int) -> Response:
         audit(db(), "attendance.mark", actor=people.person(), subject=signup.user,
               signup=signup.id, status=form.status.data)
     db().commit()
-    flash([OUTCOMES[outcome], {"name": signup.user.display_name or "—",
-                               "status": translate(STATUS_LABELS[form.status.data])}])
+    notice(OUTCOMES[outcome], name=signup.user.display_name or "—",
+           status=translate(STATUS_LABELS[form.status.data]))
     return redirect(url_for("console.roster", slot_id=slot.id))
 
 

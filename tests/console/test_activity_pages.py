@@ -117,3 +117,13 @@ def test_staff_read_the_activities_but_do_not_change_them(app, person, browser,
     assert page.status_code == 200 and "/edit" not in page.get_data(as_text=True)
     assert staff.get(f"/console/activities/{activity}/edit").status_code == 403
     assert staff.get(f"/console/organisations/{found}/activities/new").status_code == 403
+
+
+def test_an_area_not_of_the_ward_is_refused(app, person, browser, organisation):
+    owner = person(locale="en")
+    found = organisation(owner)
+    new = f"/console/organisations/{found}/activities/new"
+    answer = browser(owner).post(new, {**ACTIVITY, "area": "どこか遠く"}, page=new)
+    assert answer.status_code == 200
+    assert 'aria-invalid="true"' in answer.get_data(as_text=True)
+    assert audited(app, "activity.create") == []
