@@ -15,12 +15,12 @@ import math
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text, false, or_, select
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, false, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, utcnow
 from models.locales import N_
-from models.organisations import VERIFIED, Organisation
+from models.organisations import Organisation
 from models.users import Rights
 
 # -- vocabularies: stable codes in the database, msgids for people ----------------------------
@@ -163,14 +163,6 @@ def new_checkin_word() -> str:
 
 def slot_by_code(session: Session, code: str) -> Slot | None:
     return session.scalar(select(Slot).where(Slot.code == code.strip()))
-
-
-def listed_publicly() -> ColumnElement[bool]:
-    """The activities residents are shown: staff's own (no organisation) and those of
-    verified organisations. An organisation waiting for verification prepares its
-    activities in the console, unseen (`models.organisations.is_public` for one row)."""
-    return or_(Activity.organisation_id.is_(None), Activity.organisation_id.in_(
-        select(Organisation.id).where(Organisation.status == VERIFIED)))
 
 
 def is_organiser_of(rights: Rights, organisation_id: int | None) -> bool:

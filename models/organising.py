@@ -5,7 +5,7 @@ slot, and the participants' list they may download.
 Every change is audit-logged with who did it; the caller (the console) has already checked
 that the person is a member of the activity's organisation. An activity of an organisation
 that is not verified yet is saved like any other; what residents are shown leaves it out
-until staff verify the organisation (`models.activities.listed_publicly`).
+until staff verify the organisation (models/organisations.py).
 
 Cancelling a slot tells everyone signed up (confirmed, offered or waiting) with one
 `slot.cancelled` notice each, read in their language when it is sent; their reminders and

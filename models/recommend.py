@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import JSON, ForeignKey, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.activities import OPEN, Activity, Slot, as_utc, distance_m, listed_publicly
+from models.activities import OPEN, Activity, Slot, as_utc, distance_m
 from models.base import Base, utcnow
 from models.locales import N_
 from models.signups import ATTENDED, CONFIRMED, Signup
@@ -225,9 +225,8 @@ def recommend(session: Session, user: User, *, now: datetime, tz: str,
               limit: int = 10, horizon_days: int = 60) -> list[tuple[Slot, Ranked]]:
     now = as_utc(now)
     slots = {s.id: s for s in session.scalars(
-        select(Slot).join(Activity, Activity.id == Slot.activity_id)
-        .where(Slot.status == OPEN, Slot.starts_at > now,
-               Slot.starts_at < now + timedelta(days=horizon_days), listed_publicly())
+        select(Slot).where(Slot.status == OPEN, Slot.starts_at > now,
+                           Slot.starts_at < now + timedelta(days=horizon_days))
         .order_by(Slot.starts_at)).unique()}
     mine = set(session.scalars(select(Signup.slot_id).where(
         Signup.user_id == user.id, Signup.status != "cancelled")))
