@@ -109,7 +109,8 @@ def edit_slot(slot_id: int) -> str | Response:
     form = SlotForm()
     if form.validate_on_submit():
         try:
-            update_slot(db(), people.person(), slot, _values(form))
+            update_slot(db(), people.person(), slot, _values(form),
+                        offer_minutes=int(current_app.config["WAITLIST_OFFER_MINUTES"]))
         except ValueError as exc:
             db().rollback()
             _refusal(form, exc)

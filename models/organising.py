@@ -34,7 +34,15 @@ from models.activities import (
 from models.base import bounded, utcnow
 from models.categories import CATEGORIES
 from models.outbox import cancel, enqueue_many
-from models.signups import ACTIVE_SIGNUP, ATTENDED, CANCELLED, NO_SHOW, Signup, reschedule_notices
+from models.signups import (
+    ACTIVE_SIGNUP,
+    ATTENDED,
+    CANCELLED,
+    NO_SHOW,
+    Signup,
+    offer_new_seats,
+    reschedule_notices,
+)
 from models.users import User, audit
 
 TITLE_MAX, FEE_MAX, PLACE_MAX, ADDRESS_MAX, WORD_MAX = 200, 200, 200, 300, 40
@@ -158,20 +166,27 @@ def add_slot(session: Session, actor: User, activity: Activity, values: SlotValu
     return slot
 
 
-def update_slot(session: Session, actor: User, slot: Slot, values: SlotValues) -> list[str]:
-    """Change the slot; a changed time moves its people's reminders. Returns (and
-    audit-logs) the fields that changed. A capacity below the seats taken is refused."""
+def update_slot(session: Session, actor: User, slot: Slot, values: SlotValues, *,
+                offer_minutes: int = 120) -> list[str]:
+    """Change the slot; a changed time moves its people's reminders, new seats go to the
+    people waiting first. Returns (and audit-logs) the fields that changed. A capacity
+    below the seats taken is refused."""
     if slot.status == SLOT_CANCELLED:
         raise SlotError("cancelled")
     wanted = values.checked()
     if wanted["capacity"] is not None and wanted["capacity"] < slot.seats_taken:
         raise SlotError("capacity")
+    more_seats = slot.capacity is not None and (wanted["capacity"] is None
+                                                or wanted["capacity"] > slot.capacity)
     changed = [name for name, value in wanted.items() if _differs(getattr(slot, name), value)]
     for name in changed:
         setattr(slot, name, wanted[name])
     if "starts_at" in changed or "ends_at" in changed:
         session.flush()
         reschedule_notices(session, slot)
+    if more_seats:
+        session.flush()
+        offer_new_seats(session, slot, now=utcnow(), offer_minutes=offer_minutes)
     if changed:
         audit(session, "slot.update", actor=actor, organisation=slot.activity.organisation_id,
               slot=slot.id, fields=changed)

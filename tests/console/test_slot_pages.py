@@ -152,3 +152,21 @@ def test_cancelling_a_slot_tells_its_people_in_their_language(app, sim, person, 
     assert "Park clean-up" in en and "is cancelled" in en
     [row] = audited(app, "slot.cancel")
     assert row.detail["told"] == 2
+
+
+def test_a_raised_capacity_goes_to_the_people_waiting_first(app, person, browser,
+                                                           organisation):
+    owner, _org, activity = _mine(app, person, organisation)
+    slot = make_slot(app, owner, activity, datetime(2030, 6, 1, 1, 0, tzinfo=UTC), capacity=1)
+    first, second, third = person("一"), person("二"), person("三")
+    for name in (first, second, third):
+        signs_up(app, name, slot, utcnow())
+    edit = f"/console/slots/{slot}/edit"
+    me = browser(owner)
+    form = {**SLOT, "capacity": "2"}  # the same day and times (10:00 in Tokyo)
+    assert me.post(edit, form, page=edit).status_code == 302
+    with session_scope(app) as session:
+        statuses = [s for s in session.scalars(select(Signup.status).order_by(Signup.id))]
+        taken = session.get(Slot, slot).seats_taken
+    assert statuses == ["confirmed", "offered", "waitlisted"] and taken == 2
+    assert signs_up(app, person("四"), slot, utcnow()) == "waitlisted"
