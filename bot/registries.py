@@ -54,6 +54,7 @@ RENDERERS: dict[str, Renderer] = {
     "idea.adopted": Renderer(idea_call_notices.render_adopted, "new_items", per_user=False),
     "idea_call.deadline": Renderer(idea_call_notices.render_deadline, "reminders"),
     "support.unanswered": Renderer(support_asking.render_unanswered, "personal"),
+    "slot.cancelled": Renderer(renderers.render_slot_cancelled, "personal", per_user=False),
 }
 
 JOBS: tuple[Job, ...] = (

@@ -3,6 +3,9 @@ organisers and ward staff work, signed in with LINE Login.
 
 - `sign_in`: LINE Login (Authlib, `line_login`), sign-out; `people`: who is signed in.
 - `pages`: home; `organisations`: registering, verifying, an organisation's members.
+- `activities`, `slots`: an organisation's activities and their slots; `rosters`: who
+  signed up for a slot, attendance, the participants' CSV; `posters`: a slot's sign-up
+  QR poster. `access`: who may open what.
 - `forms` (Flask-WTF), `i18n` (the bot's catalogs, the person's language), `db` (a session
   per request), `rate_limits` (Flask-Limiter's counters in the app's Redis).
 
@@ -24,9 +27,22 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug import Response
 
+from console import (  # noqa: F401
+    activities,
+    i18n,
+    line_login,
+    organisations,
+    pages,
+    people,
+    posters,
+    rate_limits,
+    rosters,
+    sign_in,
+    slots,
+)
 from console import db as console_db
-from console import i18n, line_login, organisations, pages, people, rate_limits, sign_in  # noqa: F401
 from console.blueprint import bp, sign_in_bp
+from models.activities import STYLES
 from models.categories import CATEGORIES
 from models.locales import N_
 from models.organisations import KINDS
@@ -87,6 +103,7 @@ def _context() -> dict[str, Any]:
     found = people.person()
     return {"person": found, "is_staff": found is not None and people.rights().is_staff,
             "kinds": KINDS, "categories": CATEGORIES, "roles": ROLE_LABELS,
+            "styles": STYLES,
             "verification_required": current_app.config["ORGANISATION_VERIFICATION"]
             == "required"}
 

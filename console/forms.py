@@ -6,24 +6,45 @@ choices are plain values (the templates show their labels from models' tables).
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
+    DateField,
+    FloatField,
     IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
+    TimeField,
     widgets,
 )
-from wtforms.validators import URL, DataRequired, Length, Optional
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
+from models.activities import STYLES
 from models.categories import CATEGORIES
 from models.locales import N_
 from models.organisations import CONTACT_MAX, DESCRIPTION_MAX, KINDS, NAME_MAX, WEBSITE_MAX
+from models.organising import (
+    ADDRESS_MAX,
+    FEE_MAX,
+    HOW_TO_APPLY_MAX,
+    MARKS,
+    MAX_WEEKS,
+    PLACE_MAX,
+    TITLE_MAX,
+    WORD_MAX,
+)
+from models.organising import DESCRIPTION_MAX as ACTIVITY_DESCRIPTION_MAX
 
 REQUIRED = N_("Please fill this in.")
 TOO_LONG = N_("This is too long.")
 NOT_A_URL = N_("Please enter a web address starting with https://.")
+NOT_A_NUMBER = N_("Please enter a number in the allowed range.")
+CAPACITY_OR_NO_LIMIT = N_("Enter a capacity, or tick “No limit”.")
+DEADLINE_BOTH = N_("Give the deadline's date and time, or neither.")
 
 
 class Checkboxes(SelectMultipleField):
@@ -52,3 +73,74 @@ class ActionForm(FlaskForm):
 class HandOverForm(FlaskForm):
     """The member who becomes owner (the domain refuses anyone who is not a member)."""
     to = IntegerField(N_("New owner"), [DataRequired(REQUIRED)])
+
+
+INVALID = N_("Please check this value.")
+OUR_MESSAGES = {REQUIRED, TOO_LONG, NOT_A_URL, NOT_A_NUMBER, CAPACITY_OR_NO_LIMIT, DEADLINE_BOTH}
+
+
+class CheckedForm(FlaskForm):
+    """WTForms' own messages (a date it cannot read, a number that is not one) are not in
+    our catalogs: the form shows ours instead, in the person's language."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            field.errors = [e if e in OUR_MESSAGES else INVALID for e in field.errors]
+        return valid
+
+
+class ActivityForm(CheckedForm):
+    title = StringField(N_("Title"), [DataRequired(REQUIRED), Length(max=TITLE_MAX,
+                                                                     message=TOO_LONG)])
+    # Translators: a console form field: the activity's title for readers of other languages
+    title_en = StringField(N_("Title in English"), [Length(max=TITLE_MAX, message=TOO_LONG)])
+    description = TextAreaField(N_("Description"),
+                                [Length(max=ACTIVITY_DESCRIPTION_MAX, message=TOO_LONG)])
+    category = SelectField(N_("Category"), choices=list(CATEGORIES))
+    styles = Checkboxes(N_("Styles"), choices=list(STYLES))
+    area = SelectField(N_("Area"))  # choices: the ward's areas, set by the view
+    fee = StringField(N_("Fee"), [Length(max=FEE_MAX, message=TOO_LONG)])
+    how_to_apply = TextAreaField(N_("How to apply"),
+                                 [Length(max=HOW_TO_APPLY_MAX, message=TOO_LONG)])
+
+
+class SlotForm(CheckedForm):
+    """A slot's date and times are in the ward's time zone (BOT_TIMEZONE)."""
+    day = DateField(N_("Date"), [InputRequired(REQUIRED)], format="%Y-%m-%d")
+    starts = TimeField(N_("Starts at"), [InputRequired(REQUIRED)])
+    ends = TimeField(N_("Ends at"), [InputRequired(REQUIRED)])
+    place = StringField(N_("Place"), [Length(max=PLACE_MAX, message=TOO_LONG)])
+    address = StringField(N_("Address"), [Length(max=ADDRESS_MAX, message=TOO_LONG)])
+    lat = FloatField(N_("Latitude"), [Optional(), NumberRange(-90, 90, message=NOT_A_NUMBER)])
+    lon = FloatField(N_("Longitude"), [Optional(),
+                                       NumberRange(-180, 180, message=NOT_A_NUMBER)])
+    capacity = IntegerField(N_("Capacity"), [Optional(), NumberRange(1, 100_000,
+                                                                     message=NOT_A_NUMBER)])
+    no_limit = BooleanField(N_("No limit"))
+    deadline_day = DateField(N_("Sign-up deadline: date"), [Optional()], format="%Y-%m-%d")
+    deadline_time = TimeField(N_("Sign-up deadline: time"), [Optional()])
+    checkin_word = StringField(N_("Check-in word"), [Length(max=WORD_MAX, message=TOO_LONG)])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Also: a capacity or "no limit"; the deadline's date and time together (checks
+        across fields, which an Optional() field's own validators never reach)."""
+        valid = super().validate(extra_validators)
+        if self.capacity.data is None and not self.no_limit.data \
+                and not self.capacity.errors:
+            self.capacity.errors = [*self.capacity.errors, CAPACITY_OR_NO_LIMIT]
+            valid = False
+        if (self.deadline_day.data is None) != (self.deadline_time.data is None) \
+                and not (self.deadline_day.errors or self.deadline_time.errors):
+            self.deadline_time.errors = [*self.deadline_time.errors, DEADLINE_BOTH]
+            valid = False
+        return valid
+
+
+class CopyForm(CheckedForm):
+    weeks = IntegerField(N_("Weeks"), [InputRequired(REQUIRED),
+                                       NumberRange(1, MAX_WEEKS, message=NOT_A_NUMBER)])
+
+
+class MarkForm(FlaskForm):
+    status = SelectField(N_("Attendance"), choices=list(MARKS))

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, flash, request
 
-from bot.kernel.i18n import SUPPORTED_LOCALES, gettext, match_locale
+from bot.kernel.i18n import SUPPORTED_LOCALES, format_clock, format_when, gettext, match_locale
 from console.people import person
+from models.activities import as_utc
 
 
 def locale() -> str:
@@ -34,5 +35,14 @@ def translate(message: str, **params: Any) -> str:
 
 def template_context() -> dict[str, Any]:
     code = locale()
+    tz = current_app.config["BOT_TIMEZONE"]
     return {"_": lambda message, **params: gettext(code, message, **params),
-            "lang": html_lang(code), "locale": code}
+            "lang": html_lang(code), "locale": code,
+            # a date and time, or a time of day, in the ward's time zone
+            "when": lambda value: format_when(as_utc(value), code, tz),
+            "clock": lambda value: format_clock(as_utc(value), code, tz)}
+
+
+def notice(message: str, **params: Any) -> None:
+    """Flash a msgid with its `{name}` values; base.html translates it when it is shown."""
+    flash([message, params] if params else message)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from werkzeug import Response
 
 from console import people
+from console.access import organisation_and_role
 from console.blueprint import bp
 from console.db import db
 from console.forms import REQUIRED, TOO_LONG, ActionForm, HandOverForm, OrganisationForm
@@ -28,22 +29,6 @@ from models.verification import verify_and_announce
 # the domain's refusals, as the form shows them
 PROBLEMS = {"taken": N_("An organisation with this name already exists."),
             "empty": REQUIRED}
-
-
-def _organisation(organisation_id: int, *, edit: bool = False) -> tuple[Organisation, str]:
-    """The organisation and the person's role in it ("owner", "editor", or "staff" for
-    staff who are not members); 403 for anyone else, 404 when there is none."""
-    found = db().get(Organisation, organisation_id)
-    if found is None:
-        abort(404)
-    person = people.person()
-    assert person is not None
-    membership = orgs.membership(db(), person, organisation_id)
-    if membership is not None:
-        return found, membership.role
-    if people.rights().is_staff and not edit:
-        return found, "staff"
-    abort(403)
 
 
 def _form(organisation: Organisation | None = None) -> OrganisationForm:
@@ -109,7 +94,7 @@ def verify(organisation_id: int) -> Response:
 
 @bp.get("/organisations/<int:organisation_id>")
 def organisation(organisation_id: int) -> str:
-    found, role = _organisation(organisation_id)
+    found, role = organisation_and_role(organisation_id)
     members = db().scalars(select(Membership).join(User).where(
         Membership.organisation_id == found.id).order_by(Membership.role.desc(), User.id))
     hand_over = HandOverForm()
@@ -122,7 +107,7 @@ def organisation(organisation_id: int) -> str:
 
 @bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
 def edit(organisation_id: int) -> str | Response:
-    found, _role = _organisation(organisation_id, edit=True)
+    found, _role = organisation_and_role(organisation_id, edit=True)
     form = _form(found)
     if form.validate_on_submit():
         try:
@@ -140,7 +125,7 @@ def edit(organisation_id: int) -> str | Response:
 
 @bp.post("/organisations/<int:organisation_id>/invitations")
 def invite(organisation_id: int) -> str:
-    found, role = _organisation(organisation_id, edit=True)
+    found, role = organisation_and_role(organisation_id, edit=True)
     if role != orgs.OWNER:
         abort(403)
     code = orgs.invite(db(), people.person(), found)
@@ -167,7 +152,7 @@ def join(code: str) -> str | Response:
 
 @bp.post("/organisations/<int:organisation_id>/leave")
 def leave(organisation_id: int) -> Response:
-    found, _role = _organisation(organisation_id, edit=True)
+    found, _role = organisation_and_role(organisation_id, edit=True)
     try:
         orgs.leave(db(), people.person(), found)
     except orgs.NotAllowed:
@@ -180,7 +165,7 @@ def leave(organisation_id: int) -> Response:
 
 @bp.post("/organisations/<int:organisation_id>/hand-over")
 def hand_over(organisation_id: int) -> Response:
-    found, role = _organisation(organisation_id, edit=True)
+    found, role = organisation_and_role(organisation_id, edit=True)
     if role != orgs.OWNER:
         abort(403)
     form = HandOverForm()

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from urllib.parse import quote
 
 from bot.kernel.composer import Choice, page_of
 from bot.kernel.engine import Context, Dialog, Input, Reply
-from bot.kernel.i18n import N_, SUPPORTED_LOCALES, gettext
+from bot.kernel.i18n import SUPPORTED_LOCALES, gettext
+from bot.kernel.prefilled import SIGNUP_WORDS
 from dialogs.common.refusals import log_refusal
 from dialogs.menu import main_menu, on_invalid
 from models.activities import Slot, is_shown, slot_by_code
@@ -53,7 +53,6 @@ PAGE, SIMPLE_PAGE = 10, 1
 
 # Translators: words that sign a person up when typed with a slot's code ("参加 123",
 # "123に参加"), separated by "|". Keep the English words and add your language's own.
-SIGNUP_WORDS = N_("join|sign up|signup")
 
 _PARTICLES = "に|を|へ|에|을|를"
 _ENDINGS = "します|する|したい|希望|です|합니다|하기"
@@ -88,20 +87,6 @@ def match_signup(text: str) -> str | None:
     """The slot code in "参加 123" and the like, or None."""
     found = signup_regex().fullmatch(unicodedata.normalize("NFKC", text).strip())
     return (found.group("after") or found.group("before")) if found else None
-
-
-def signup_link(config: dict, code: str, locale: str | None = None) -> str:
-    """The LINE link that opens the chat with "参加 123" typed in, for QR codes and flyers."""
-    return prefilled_link(config, SIGNUP_WORDS, code, locale)
-
-
-def prefilled_link(config: dict, words: str, value: str, locale: str | None = None) -> str:
-    """A LINE link that opens the chat with "<the locale's first word of `words`> <value>"
-    typed in: sending it is the same as typing it."""
-    locale = locale or config["BOT_DEFAULT_LOCALE"]
-    text = f"{gettext(locale, words).split('|')[0]} {value}"
-    basic_id = str(config["LINE_BASIC_ID"])
-    return f"https://line.me/R/oaMessage/{quote(basic_id)}/?{quote(text)}"
 
 
 # -- asking ----------------------------------------------------------------------------------

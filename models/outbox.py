@@ -159,6 +159,7 @@ KINDS: frozenset[str] = frozenset({
     "initiative.contacts",
     "idea.status", "idea.adopted", "idea_call.deadline",
     "support.unanswered",
+    "slot.cancelled",
 })
 
 

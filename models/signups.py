@@ -307,6 +307,28 @@ def _pass_seat_on(session: Session, slot_id: int, *, now: datetime,
     return nxt
 
 
+def offer_new_seats(session: Session, slot: Slot, *, now: datetime,
+                    offer_minutes: int = 120) -> int:
+    """The slot has more seats than before (its organiser raised the capacity, or took the
+    limit away): the people waiting are offered them in their order, as when a seat is
+    freed, before anyone new can take one. Returns how many are offered."""
+    now = as_utc(now)
+    offered = 0
+    if not session.scalar(select(Signup.id).where(Signup.slot_id == slot.id,
+                                                  Signup.status == WAITLISTED).limit(1)):
+        return 0  # the usual case, in one statement
+    while slot.capacity is None or slot.seats_taken < slot.capacity:
+        _lock_slot(session, slot.id)
+        session.execute(update(Slot).where(Slot.id == slot.id)
+                        .values(seats_taken=Slot.seats_taken + 1),
+                        execution_options={"synchronize_session": False})
+        if _pass_seat_on(session, slot.id, now=now, offer_minutes=offer_minutes) is None:
+            break  # nobody (left) to offer it to: the seat was freed again
+        session.refresh(slot)
+        offered += 1
+    return offered
+
+
 def accept_offer(session: Session, signup: Signup, *, now: datetime) -> str:
     """The waitlisted person takes the seat held for them: confirmed, expired or gone."""
     now = as_utc(now)

@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from bot.db import session_scope
-from dialogs.signup import prefilled_link, signup_link
+from bot.kernel.prefilled import prefilled_link, signup_link
 from dialogs.volunteering import CHECKIN_WORDS
 from models.activities import slot_by_code
 from models.activity_data import ImportFailed, export_csv, import_csv

@@ -12,9 +12,9 @@ from flask.cli import with_appcontext
 from werkzeug.serving import make_server
 
 from bot import db, redis_store
+from bot.fonts import FontMissing
 from bot.line import LineError
 from bot.richmenu.deployment import deploy
-from bot.richmenu.fonts import FontMissing
 from bot.scheduler import Scheduler
 from bot.scheduler import start_in_thread as start_scheduler
 from bot.worker import Worker

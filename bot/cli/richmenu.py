@@ -8,8 +8,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from bot.fonts import FontMissing
 from bot.richmenu.deployment import deploy, write_images
-from bot.richmenu.fonts import FontMissing
 
 
 @click.group()

@@ -19,9 +19,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.kernel.composer import Choice, Composer
+from bot.kernel.i18n import format_when
+from models.activities import SLOT_CANCELLED, Slot, as_utc
 from models.announcements import CANCELLED_ANN, Announcement
 from models.outbox import Notification
 from models.subscriptions import items_for_digest
+from models.timing import config_of
 from models.users import User
 
 Render = Callable[[Session, User, Notification, Composer], list[dict] | None]
@@ -111,3 +114,20 @@ def render_quota_alert(session: Session, user: User, notification: Notification,
         "LINE's monthly message limit has been reached ({month}). Reminders and "
         "announcements are paused until next month; urgent messages are still tried.",
         month=notification.ref))]
+
+
+def render_slot_cancelled(session: Session, user: User, notification: Notification,
+                          composer: Composer) -> list[dict] | None:
+    """An organiser called off a slot the person had signed up for (or waited for). The
+    same for every reader of a language: `per_user=False`."""
+    slot = session.get(Slot, int(notification.ref))
+    if slot is None or slot.status != SLOT_CANCELLED:
+        return None
+    tz = config_of(session)["BOT_TIMEZONE"]
+    when = format_when(as_utc(slot.starts_at), composer.locale, tz)
+    # Translators: pushed to the people signed up for an activity's date that its organiser
+    # called off
+    text = composer._("“{title}” on {when} is cancelled by its organiser. Your sign-up is "
+                      "cancelled too. We are sorry.",
+                      title=slot.activity.title_for(composer.locale), when=when)
+    return [composer.text(text, back=False)]

@@ -16,7 +16,7 @@ standard, tab "main"            standard, tab "more"            simple
 
 - `layout`: what the menus show and where (`AREAS`, `PAGES`), and the rich menu object
   LINE takes for a page;
-- `fonts`: a font for each locale's script, or `FontMissing` naming the package to install;
-- `drawing`: the image of a page (tiles, pictograms, labels that fit);
+- `drawing`: the image of a page (tiles, pictograms, labels that fit), with the bot's fonts
+  (bot/fonts.py: a font for each locale's script, or `FontMissing` naming the package);
 - `deployment`: every menu built, deployed through the LINE client and linked to users.
 """

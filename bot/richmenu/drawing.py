@@ -10,7 +10,7 @@ from functools import lru_cache
 from flask import Flask
 from PIL import Image, ImageDraw, ImageFont
 
-from bot.richmenu.fonts import font_for
+from bot.fonts import font_for
 from bot.richmenu.layout import (
     HEIGHT,
     PAGES,

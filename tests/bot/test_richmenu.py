@@ -8,12 +8,13 @@ import os
 import pytest
 from PIL import Image
 
+from bot import fonts
 from bot.config import data_api_base_url
 from bot.kernel.composer import utf16_len
 from bot.kernel.i18n import SUPPORTED_LOCALES, gettext
 from bot.line import LineClient, LineError, get_line
 from bot.redis_store import get_redis
-from bot.richmenu import deployment, drawing, fonts, layout
+from bot.richmenu import deployment, drawing, layout
 from simulator import validation
 
 LOCALES = sorted(SUPPORTED_LOCALES)

@@ -7,8 +7,8 @@ import re
 import pytest
 from PIL import Image, ImageDraw
 
+from bot.fonts import font_for
 from bot.richmenu.drawing import _draw_label, _wrap
-from bot.richmenu.fonts import font_for
 from bot.richmenu.layout import grid
 from tests.bot.test_richmenu import needs_fonts
 

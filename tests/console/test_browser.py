@@ -1,5 +1,7 @@
 """The console in headless Chromium: an organiser signs in through the simulated LINE
-Login page, registers an organisation; a staff member signs in and verifies it.
+Login page, registers an organisation; a staff member signs in and verifies it. An
+organiser creates an activity with two slots, a resident signs up in the simulated chat,
+and the organiser marks them attended on the roster: their points change.
 
 Needs /usr/bin/chromium (Debian package); never `playwright install`. Skipped when the
 browser is absent, unless MACHIBOT_REQUIRE_BROWSER=1, which turns the skip into a failure.
@@ -8,14 +10,23 @@ browser is absent, unless MACHIBOT_REQUIRE_BROWSER=1, which turns the skip into 
 from __future__ import annotations
 
 import os
+import re
+import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.kernel.i18n import gettext
 from models import organisations as orgs
+from models.activities import Activity, Slot
+from models.attendance import volunteer_record
+from models.base import utcnow
+from models.users import get_by_line_id
 
 pytestmark = pytest.mark.browser
 
@@ -99,3 +110,95 @@ def test_an_organiser_registers_and_staff_verify(app, person, phone):
         assert found.areas == ["高井戸"] and found.categories == ["disaster"]
     organiser.reload()
     assert _("Verified") in organiser.locator("main").inner_text()
+
+
+# -- an organiser's activity, a resident signing up in the chat, attendance -----------------
+
+
+def _answer(chat: Any, worker: Any, text: str, test_id: str = "bot-message") -> Any:
+    """Let the worker handle what the chat page sent, until a bot message (or the chips,
+    buttons named by `test_id`, separated by spaces) shows `text`."""
+    found = chat.locator(", ".join(f"[data-testid={one}]" for one in test_id.split()),
+                         has_text=text)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        worker.drain()
+        if found.count():
+            return found.last
+        time.sleep(0.05)
+    tail = chat.locator("body").inner_text()[-400:]
+    raise AssertionError(f"the bot never showed {text!r}; the chat ends with:\n{tail}")
+
+
+def _add_slot(tab: Any, day: str, starts: str, ends: str, capacity: str) -> None:
+    tab.get_by_role("link", name=_("Add a slot")).click()
+    tab.get_by_label(re.compile("^" + re.escape(_("Date")))).fill(day)
+    tab.get_by_label(_("Starts at")).fill(starts)
+    tab.get_by_label(_("Ends at")).fill(ends)
+    tab.get_by_label(_("Place")).fill("阿佐谷けやき公園")
+    tab.get_by_label(_("Capacity")).fill(capacity)
+    tab.get_by_role("button", name=_("Save")).click()
+    assert tab.get_by_role("status").inner_text().strip() == _("The slot is added.")
+
+
+def test_an_organiser_s_activity_a_resident_signs_up_and_attendance(app, person, phone,
+                                                                    chromium, worker):
+    owner = person("まちの代表")
+    with session_scope(app) as session:
+        owner_row = get_by_line_id(session, owner)
+        found = orgs.register(session, owner_row, name="阿佐谷みどりの会", kind="npo",
+                              verification_waived=True)
+        organisation_id = found.id
+
+    organiser = phone()
+    sign_in(organiser, "まちの代表")
+    organiser.get_by_role("link", name="阿佐谷みどりの会").click()
+    organiser.get_by_role("link", name=_("Activities")).click()
+    organiser.get_by_role("link", name=_("New activity")).click()
+    organiser.get_by_label(re.compile("^" + re.escape(_("Title")))).fill("けやき公園の落ち葉そうじ")
+    organiser.get_by_label(_("Category")).select_option("environment")
+    organiser.get_by_label(_("One-off")).check()
+    organiser.get_by_role("button", name=_("Save")).click()
+    organiser.get_by_role("heading", name="けやき公園の落ち葉そうじ").wait_for()
+    tomorrow = (datetime.now(ZoneInfo(app.config["BOT_TIMEZONE"])) + timedelta(days=1))
+    _add_slot(organiser, tomorrow.strftime("%Y-%m-%d"), "10:00", "12:00", "5")
+    _add_slot(organiser, (tomorrow + timedelta(days=7)).strftime("%Y-%m-%d"), "10:00",
+              "12:00", "5")
+    with session_scope(app) as session:
+        slots = list(session.scalars(select(Slot).join(Activity).where(
+            Activity.organisation_id == organisation_id).order_by(Slot.starts_at)))
+        assert len(slots) == 2
+        first_id, code = slots[0].id, slots[0].code
+
+    # a resident, in the simulated chat, sends what the poster's QR code types
+    chat = chromium.new_context(viewport={"width": 400, "height": 800}).new_page()
+    chat.goto(f"{app.config['LIVE_URL']}/simulator/")
+    chat.wait_for_function("document.body.dataset.user")  # the simulator knows the organiser
+    before = chat.evaluate("document.body.dataset.user")
+    chat.get_by_test_id("new-user-button").click()
+    chat.get_by_test_id("new-user-name").fill("さくら")
+    chat.get_by_test_id("new-user-language").select_option("ja")
+    chat.get_by_test_id("create-user").click()
+    chat.wait_for_function("(before) => document.body.dataset.user !== before", arg=before)
+    resident = chat.evaluate("document.body.dataset.user")
+    _answer(chat, worker, _("I agree"), "quick-reply").click()
+    _answer(chat, worker, _("Standard"), "quick-reply").click()
+    _answer(chat, worker, _("What would you like to do?"))
+    chat.get_by_test_id("text-input").fill(f"参加 {code}")
+    chat.get_by_test_id("send-button").click()
+    _answer(chat, worker, _("Sign up"), "template-button flex-button quick-reply").click()
+    _answer(chat, worker, _("My schedule"), "quick-reply")  # under "You are signed up"
+
+    organiser.goto(f"{app.config['LIVE_URL']}/console/slots/{first_id}/roster")
+    assert "さくら" in organiser.get_by_test_id("participant").inner_text()
+    # the morning comes: the slot has started (moved, rather than waiting for it)
+    with session_scope(app) as session:
+        slot = session.get(Slot, first_id)
+        slot.starts_at = utcnow() - timedelta(minutes=10)
+        slot.ends_at = slot.starts_at + timedelta(hours=2)
+    organiser.reload()
+    organiser.get_by_role("button", name=f"{_('Attended')}: さくら").click()
+    assert "さくら" in organiser.get_by_role("status").inner_text()
+    with session_scope(app) as session:
+        points = volunteer_record(session, get_by_line_id(session, resident)).points
+    assert points == 20  # two hours

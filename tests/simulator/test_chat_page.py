@@ -229,9 +229,9 @@ def test_a_new_friend_walks_language_consent_mode_and_menu_in_the_page(page, wor
 
 
 def test_the_deployed_rich_menu_shows_in_the_page_and_its_help_area_answers(page, app, worker):
+    from bot.fonts import FontMissing
     from bot.kernel.i18n import gettext
     from bot.richmenu.deployment import deploy
-    from bot.richmenu.fonts import FontMissing
 
     try:
         deploy(app)

@@ -1,4 +1,5 @@
-"""Fonts for the menu images: a bold font that draws each locale's script.
+"""Fonts for the images the bot draws (rich menus, the console's posters): a bold font that
+draws each locale's script.
 
 The README lists the Debian packages: a CJK font for ja, ja_easy, zh_Hans and ko
 (fonts-noto-cjk), Noto Sans Devanagari for ne (fonts-noto-core), a Latin font with

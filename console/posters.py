@@ -1,0 +1,110 @@
+"""A slot's sign-up poster: a printable A4 PNG with the activity, its date and place, and a
+QR code of what a resident sends to sign up (the LINE link that opens the chat with
+"参加 1234" typed in, as the command line's QR codes do). Drawn with Pillow in the ward's
+language (BOT_DEFAULT_LOCALE), with the bot's fonts. Members only."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from flask import abort, current_app
+from PIL import Image, ImageDraw
+from werkzeug import Response
+
+from bot.fonts import font_for
+from bot.kernel.i18n import format_clock, format_when, gettext
+from bot.kernel.prefilled import SIGNUP_WORDS, signup_link
+from console.access import STAFF, slot_and_role
+from console.blueprint import bp
+from models.activities import SLOT_CANCELLED, Slot, as_utc
+from models.locales import N_
+
+A4 = (1240, 1754)  # pixels at 150 dpi
+MARGIN = 90
+QR_SIZE = 760
+
+
+@bp.get("/slots/<int:slot_id>/poster.png")
+def poster(slot_id: int) -> Response:
+    slot, role = slot_and_role(slot_id)
+    if role == STAFF or slot.status == SLOT_CANCELLED:
+        abort(403 if role == STAFF else 404)
+    png = draw_poster(slot, current_app.config)
+    return Response(png, mimetype="image/png", headers={
+        "Content-Disposition": f'inline; filename="poster-{slot.code}.png"'})
+
+
+def poster_lines(slot: Slot, config: dict) -> dict[str, str]:
+    """The poster's texts in the ward's language."""
+    locale, tz = config["BOT_DEFAULT_LOCALE"], config["BOT_TIMEZONE"]
+    word = gettext(locale, SIGNUP_WORDS).split("|")[0]
+    return {
+        "title": slot.activity.title_for(locale),
+        "when": f"{format_when(as_utc(slot.starts_at), locale, tz)}–"
+                f"{format_clock(as_utc(slot.ends_at), locale, tz)}",
+        "place": slot.place or "",
+        # Translators: on a printed poster, under the QR code
+        "scan": gettext(locale, N_("Scan with your phone to sign up on LINE")),
+        # Translators: on a printed poster: {text} is what to send, e.g. "参加 1234"
+        "send": gettext(locale, N_("Or send “{text}” to the bot"), text=f"{word} {slot.code}"),
+    }
+
+
+def draw_poster(slot: Slot, config: dict) -> bytes:
+    locale = config["BOT_DEFAULT_LOCALE"]
+    texts = poster_lines(slot, config)
+    page = Image.new("RGB", A4, "white")
+    draw = ImageDraw.Draw(page)
+    y = _paragraph(draw, texts["title"], locale, 72, MARGIN)
+    for key in ("when", "place"):
+        if texts[key]:
+            y = _paragraph(draw, texts[key], locale, 44, y + 20)
+    code = _qr(signup_link(config, slot.code, locale))
+    top = max(y + 50, 560)
+    page.paste(code, ((A4[0] - code.width) // 2, top))
+    y = top + code.height + 30
+    y = _paragraph(draw, texts["scan"], locale, 44, y)
+    _paragraph(draw, texts["send"], locale, 40, y + 16)
+    out = io.BytesIO()
+    page.save(out, format="PNG", dpi=(150, 150))
+    return out.getvalue()
+
+
+def _qr(link: str) -> Image.Image:
+    """The code at the largest whole number of pixels a module that fits QR_SIZE: modules
+    of unequal widths read badly once printed."""
+    code = segno.make(link, error="m")
+    scale = QR_SIZE // code.symbol_size(border=2)[0]
+    buffer = io.BytesIO()
+    code.save(buffer, kind="png", scale=scale, border=2)
+    buffer.seek(0)
+    return Image.open(buffer).convert("RGB")
+
+
+def _paragraph(draw: ImageDraw.ImageDraw, text: str, locale: str, size: int, top: int) -> int:
+    """Draw `text` centred, wrapped to the page's width; returns the y below it."""
+    font = font_for(locale, size, text)
+    width = A4[0] - 2 * MARGIN
+    lines: list[str] = []
+    for word in _units(text):
+        trial = (lines[-1] + word) if lines else word
+        if lines and draw.textlength(trial, font=font) <= width:
+            lines[-1] = trial
+        else:
+            lines.append(word.lstrip())
+    for line in lines[:4]:
+        draw.text((A4[0] // 2, top), line, font=font, fill="black", anchor="ma")
+        top += int(size * 1.35)
+    return top
+
+
+def _units(text: str) -> list[str]:
+    """Where a line may break: between words, and between any two CJK characters."""
+    units: list[str] = []
+    for ch in text:
+        if ord(ch) >= 0x2E80 or ch == " " or not units or ord(units[-1][-1]) >= 0x2E80:
+            units.append(ch)
+        else:
+            units[-1] += ch
+    return units

@@ -1,0 +1,277 @@
+"""What an organisation's members do to its activities and slots (from the console):
+create and edit an activity, add and edit a slot, copy a slot as a weekly series, cancel a
+slot, and the participants' list they may download.
+
+Every change is audit-logged with who did it; the caller (the console) has already checked
+that the person is a member of the activity's organisation. An activity of an organisation
+that is not verified yet is saved like any other; what residents are shown leaves it out
+until staff verify the organisation (models/organisations.py).
+
+Cancelling a slot tells everyone signed up (confirmed, offered or waiting) with one
+`slot.cancelled` notice each, read in their language when it is sent; their reminders and
+"how did it go?" are taken back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, contains_eager
+
+from models.activities import (
+    OPEN,
+    SLOT_CANCELLED,
+    STYLES,
+    Activity,
+    Slot,
+    as_utc,
+    new_checkin_word,
+    new_code,
+)
+from models.base import bounded, utcnow
+from models.categories import CATEGORIES
+from models.outbox import cancel, enqueue_many
+from models.signups import (
+    ACTIVE_SIGNUP,
+    ATTENDED,
+    CANCELLED,
+    NO_SHOW,
+    Signup,
+    offer_new_seats,
+    reschedule_notices,
+)
+from models.users import User, audit
+
+TITLE_MAX, FEE_MAX, PLACE_MAX, ADDRESS_MAX, WORD_MAX = 200, 200, 200, 300, 40
+DESCRIPTION_MAX, HOW_TO_APPLY_MAX = 4000, 2000
+MAX_WEEKS = 52
+# the fields of an activity an organiser writes, in the order the form shows them
+ACTIVITY_FIELDS = ("title", "title_en", "description", "category", "styles", "area", "fee",
+                   "how_to_apply")
+SLOT_FIELDS = ("starts_at", "ends_at", "place", "address", "lat", "lon", "capacity",
+               "signup_deadline", "checkin_word")
+SIGNUP_NOTICES = ("activity.reminder", "activity.feedback", "waitlist.offer",
+                  "waitlist.offer_expiry")
+
+
+class SlotError(ValueError):
+    """A slot that cannot be: "order" (ends before it starts), "deadline" (after the start),
+    "capacity" (below the seats already taken), "cancelled" (a cancelled slot is not edited)."""
+
+
+# -- activities ---------------------------------------------------------------------------
+
+
+def _activity_values(values: dict[str, Any]) -> dict[str, Any]:
+    """The activity's fields checked as the database keeps them (ValueError, TooLong)."""
+    if values.get("category") not in CATEGORIES:
+        raise ValueError("category")
+    styles = [s for s in values.get("styles") or [] if s in STYLES]
+
+    def text(name: str, limit: int) -> str | None:
+        return bounded(name, values.get(name) or "", limit, required=False) or None
+
+    return {"title": bounded("title", values.get("title") or "", TITLE_MAX),
+            "title_en": text("title_en", TITLE_MAX),
+            "description": bounded("description", values.get("description") or "",
+                                   DESCRIPTION_MAX, required=False),
+            "category": values["category"], "styles": styles,
+            "area": text("area", 64), "fee": text("fee", FEE_MAX),
+            "how_to_apply": text("how_to_apply", HOW_TO_APPLY_MAX)}
+
+
+def create_activity(session: Session, actor: User, organisation_id: int,
+                    **values: Any) -> Activity:
+    activity = Activity(organisation_id=organisation_id, **_activity_values(values))
+    session.add(activity)
+    session.flush()
+    audit(session, "activity.create", actor=actor, organisation=organisation_id,
+          activity=activity.id)
+    return activity
+
+
+def update_activity(session: Session, actor: User, activity: Activity,
+                    **values: Any) -> list[str]:
+    """Change the activity; returns (and audit-logs) the names of the fields that changed."""
+    wanted = _activity_values(values)
+    changed = [name for name, value in wanted.items() if getattr(activity, name) != value]
+    for name in changed:
+        setattr(activity, name, wanted[name])
+    if changed:
+        audit(session, "activity.update", actor=actor, organisation=activity.organisation_id,
+              activity=activity.id, fields=changed)
+    return changed
+
+
+def organisation_activities(session: Session, organisation_id: int, *,
+                            now: datetime) -> list[tuple[Activity, list[Slot]]]:
+    """The organisation's activities, newest first, each with its upcoming slots (not
+    cancelled), soonest first: two statements whatever the number of activities."""
+    activities = list(session.scalars(select(Activity).where(
+        Activity.organisation_id == organisation_id).order_by(Activity.id.desc())))
+    upcoming: dict[int, list[Slot]] = {a.id: [] for a in activities}
+    if activities:
+        for slot in session.scalars(
+                select(Slot).join(Slot.activity).options(contains_eager(Slot.activity))
+                .where(Activity.organisation_id == organisation_id,
+                       Slot.ends_at > as_utc(now), Slot.status != SLOT_CANCELLED)
+                .order_by(Slot.starts_at, Slot.id)):
+            upcoming[slot.activity_id].append(slot)
+    return [(activity, upcoming[activity.id]) for activity in activities]
+
+
+# -- slots ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlotValues:
+    starts_at: datetime
+    ends_at: datetime
+    place: str | None = None
+    address: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    capacity: int | None = None  # None: no limit
+    signup_deadline: datetime | None = None
+    checkin_word: str | None = None  # None: one is made up (new_checkin_word)
+
+    def checked(self) -> dict[str, Any]:
+        if as_utc(self.ends_at) <= as_utc(self.starts_at):
+            raise SlotError("order")
+        if self.signup_deadline is not None \
+                and as_utc(self.signup_deadline) > as_utc(self.starts_at):
+            raise SlotError("deadline")
+        if self.capacity is not None and self.capacity < 1:
+            raise SlotError("capacity")
+        return {"starts_at": as_utc(self.starts_at), "ends_at": as_utc(self.ends_at),
+                "place": bounded("place", self.place or "", PLACE_MAX, required=False) or None,
+                "address": bounded("address", self.address or "", ADDRESS_MAX,
+                                   required=False) or None,
+                "lat": self.lat, "lon": self.lon, "capacity": self.capacity,
+                "signup_deadline": None if self.signup_deadline is None
+                else as_utc(self.signup_deadline),
+                "checkin_word": bounded("checkin_word", self.checkin_word or "", WORD_MAX,
+                                        required=False) or new_checkin_word()}
+
+
+def add_slot(session: Session, actor: User, activity: Activity, values: SlotValues) -> Slot:
+    slot = Slot(activity=activity, code=new_code(session), status=OPEN, **values.checked())
+    session.add(slot)
+    session.flush()
+    audit(session, "slot.create", actor=actor, organisation=activity.organisation_id,
+          slot=slot.id)
+    return slot
+
+
+def update_slot(session: Session, actor: User, slot: Slot, values: SlotValues, *,
+                offer_minutes: int = 120) -> list[str]:
+    """Change the slot; a changed time moves its people's reminders, new seats go to the
+    people waiting first. Returns (and audit-logs) the fields that changed. A capacity
+    below the seats taken is refused."""
+    if slot.status == SLOT_CANCELLED:
+        raise SlotError("cancelled")
+    wanted = values.checked()
+    if wanted["capacity"] is not None and wanted["capacity"] < slot.seats_taken:
+        raise SlotError("capacity")
+    more_seats = slot.capacity is not None and (wanted["capacity"] is None
+                                                or wanted["capacity"] > slot.capacity)
+    changed = [name for name, value in wanted.items() if _differs(getattr(slot, name), value)]
+    for name in changed:
+        setattr(slot, name, wanted[name])
+    if "starts_at" in changed or "ends_at" in changed:
+        session.flush()
+        reschedule_notices(session, slot)
+    if more_seats:
+        session.flush()
+        offer_new_seats(session, slot, now=utcnow(), offer_minutes=offer_minutes)
+    if changed:
+        audit(session, "slot.update", actor=actor, organisation=slot.activity.organisation_id,
+              slot=slot.id, fields=changed)
+    return changed
+
+
+def _differs(old: Any, new: Any) -> bool:
+    if isinstance(old, datetime) and isinstance(new, datetime):
+        return as_utc(old) != as_utc(new)
+    return bool(old != new)
+
+
+def copy_weekly(session: Session, actor: User, slot: Slot, weeks: int) -> list[Slot]:
+    """`weeks` more slots like this one, a week apart after it (times, place, capacity,
+    deadline shifted alike), each with its own code and check-in word."""
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise SlotError("weeks")
+    made = []
+    for n in range(1, weeks + 1):
+        shift = timedelta(weeks=n)
+        deadline = slot.signup_deadline
+        made.append(Slot(
+            activity_id=slot.activity_id, code=new_code(session), status=OPEN,
+            starts_at=as_utc(slot.starts_at) + shift, ends_at=as_utc(slot.ends_at) + shift,
+            place=slot.place, address=slot.address, address_detail=slot.address_detail,
+            lat=slot.lat, lon=slot.lon, access=slot.access, parking=slot.parking,
+            capacity=slot.capacity, capacity_note=slot.capacity_note, all_day=slot.all_day,
+            signup_deadline=None if deadline is None else as_utc(deadline) + shift,
+            checkin_word=new_checkin_word()))
+    session.add_all(made)
+    session.flush()
+    audit(session, "slot.copy", actor=actor, organisation=slot.activity.organisation_id,
+          slot=slot.id, copies=[s.id for s in made])
+    return made
+
+
+def cancel_slot(session: Session, actor: User, slot: Slot, *,
+                now: datetime | None = None) -> int:
+    """Call the slot off: its sign-ups are cancelled, their notices taken back, and each
+    person who was signed up (or waiting) is told. Returns how many are told."""
+    if slot.status == SLOT_CANCELLED:
+        return 0
+    now = as_utc(now or utcnow())
+    signups = list(session.scalars(select(Signup).where(
+        Signup.slot_id == slot.id, Signup.status.in_(ACTIVE_SIGNUP))))
+    for signup in signups:
+        for kind in SIGNUP_NOTICES:
+            cancel(session, ref=str(signup.id), kind=kind)
+    if signups:
+        session.execute(update(Signup).where(Signup.id.in_([s.id for s in signups]))
+                        .values(status=CANCELLED, offered_until=None),
+                        execution_options={"synchronize_session": "fetch"})
+    slot.status, slot.seats_taken = SLOT_CANCELLED, 0
+    enqueue_many(session, [
+        {"user_id": signup.user_id, "kind": "slot.cancelled", "ref": str(slot.id),
+         "due_at": now, "urgent": True, "dedupe_key": f"slot.cancelled:{slot.id}:{signup.user_id}"}
+        for signup in signups])
+    audit(session, "slot.cancel", actor=actor, organisation=slot.activity.organisation_id,
+          slot=slot.id, told=len(signups))
+    return len(signups)
+
+
+# -- the participants' list ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Participant:
+    display_name: str
+    activity: str
+    starts_at: datetime
+    status: str
+    attended: bool
+
+
+def participants(session: Session, organisation_id: int) -> list[Participant]:
+    """Everyone who signed up for the organisation's slots (cancelled sign-ups left out):
+    the display name the person shows on LINE and nothing else about them."""
+    rows = session.execute(
+        select(User.display_name, Activity.title, Slot.starts_at, Signup.status)
+        .select_from(Signup).join(User, User.id == Signup.user_id)
+        .join(Slot, Slot.id == Signup.slot_id).join(Activity, Activity.id == Slot.activity_id)
+        .where(Activity.organisation_id == organisation_id, Signup.status != CANCELLED)
+        .order_by(Slot.starts_at, Slot.id, Signup.queued_at, Signup.id))
+    return [Participant(name or "—", title, as_utc(starts), status, status == ATTENDED)
+            for name, title, starts, status in rows]
+
+
+MARKS = (ATTENDED, NO_SHOW)

@@ -1,0 +1,145 @@
+"""A slot's roster in the console (display names only, the waitlist, attendance marks that
+move points as the chat's do), the participants' CSV and the sign-up poster."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from urllib.parse import unquote
+
+from PIL import Image
+from sqlalchemy import select
+
+from bot.db import session_scope
+from bot.kernel.prefilled import signup_link
+from console.posters import A4, poster_lines
+from models.activities import Slot
+from models.attendance import volunteer_record
+from models.base import utcnow
+from models.signups import Signup
+from models.users import get_by_line_id
+from tests.console.activity_fixtures import make_activity, make_slot, signs_up
+from tests.console.helpers import audited
+
+
+def _points(app, line_user_id: str) -> int:
+    with session_scope(app) as session:
+        return volunteer_record(session, get_by_line_id(session, line_user_id)).points
+
+
+def _signup(app, line_user_id: str) -> int:
+    with session_scope(app) as session:
+        user = get_by_line_id(session, line_user_id)
+        return session.scalar(select(Signup.id).where(Signup.user_id == user.id))
+
+
+def _started_slot(app, person, organisation, capacity=1):
+    owner = person("代表", locale="en")
+    found = organisation(owner)
+    activity = make_activity(app, owner, found)
+    slot = make_slot(app, owner, activity, utcnow() - timedelta(minutes=30), capacity=capacity)
+    return owner, found, slot
+
+
+def test_the_roster_shows_names_the_waitlist_and_nothing_else(app, person, browser,
+                                                             organisation):
+    owner = person("代表", locale="en")
+    activity = make_activity(app, owner, organisation(owner))
+    slot = make_slot(app, owner, activity, utcnow() + timedelta(days=2), capacity=1)
+    first, second = person("佐藤一郎"), person("鈴木二郎")
+    signs_up(app, first, slot, utcnow())
+    signs_up(app, second, slot, utcnow())
+    page = browser(owner).get(f"/console/slots/{slot}/roster").get_data(as_text=True)
+    assert "佐藤一郎" in page and "鈴木二郎" in page
+    assert page.index("鈴木二郎") > page.index("On the waitlist")
+    assert first not in page and second not in page  # no LINE ids
+    assert "Attendance can be marked once the slot has started." in page
+    assert 'name="status"' not in page
+
+
+def test_marking_attendance_moves_points_as_the_chat_does(app, person, browser,
+                                                         organisation):
+    owner, _org, slot = _started_slot(app, person, organisation)
+    resident = person("佐藤一郎")
+    signs_up(app, resident, slot, utcnow() - timedelta(hours=2))
+    signup = _signup(app, resident)
+    me = browser(owner)
+    roster = f"/console/slots/{slot}/roster"
+    assert 'name="status" value="attended"' in me.get(roster).get_data(as_text=True)
+    answer = me.post(f"/console/slots/{slot}/attendance/{signup}", {"status": "attended"},
+                     page=roster)
+    assert answer.status_code == 302
+    assert _points(app, resident) == 20  # two hours
+    assert "佐藤一郎 is marked: Attended." in me.get(roster).get_data(as_text=True)
+    me.post(f"/console/slots/{slot}/attendance/{signup}", {"status": "no_show"}, page=roster)
+    assert _points(app, resident) == 0
+    marks = audited(app, "attendance.mark")
+    assert [m.detail["status"] for m in marks] == ["attended", "no_show"]
+
+
+def test_a_mark_before_the_start_changes_nothing(app, person, browser, organisation):
+    owner = person("代表", locale="en")
+    activity = make_activity(app, owner, organisation(owner))
+    slot = make_slot(app, owner, activity, utcnow() + timedelta(days=1))
+    resident = person("佐藤一郎")
+    signs_up(app, resident, slot, utcnow())
+    me = browser(owner)
+    roster = f"/console/slots/{slot}/roster"
+    me.post(f"/console/slots/{slot}/attendance/{_signup(app, resident)}",
+            {"status": "attended"}, page=roster)
+    assert _points(app, resident) == 0 and audited(app, "attendance.mark") == []
+
+
+def test_a_sign_up_of_another_slot_is_not_marked_through_this_one(app, person, browser,
+                                                                 organisation):
+    owner, found, slot = _started_slot(app, person, organisation)
+    theirs_owner = person("よその代表")
+    theirs = make_activity(app, theirs_owner, organisation(theirs_owner, "よその会"))
+    other = make_slot(app, theirs_owner, theirs, utcnow() - timedelta(minutes=30))
+    resident = person("佐藤一郎")
+    signs_up(app, resident, other, utcnow() - timedelta(hours=2))
+    roster = f"/console/slots/{slot}/roster"
+    answer = browser(owner).post(f"/console/slots/{slot}/attendance/{_signup(app, resident)}",
+                                 {"status": "attended"}, page=roster)
+    assert answer.status_code == 404 and _points(app, resident) == 0
+
+
+def test_the_participants_csv_is_the_organisation_s_own_and_logged(app, person, browser,
+                                                                  organisation):
+    owner, found, slot = _started_slot(app, person, organisation, capacity=5)
+    resident, formula = person("佐藤一郎"), person("=HYPERLINK(1)")
+    signs_up(app, resident, slot, utcnow() - timedelta(hours=2))
+    signs_up(app, formula, slot, utcnow() - timedelta(hours=2))
+    theirs_owner = person("よその代表")
+    theirs = make_activity(app, theirs_owner, organisation(theirs_owner, "よその会"),
+                           title="よその活動")
+    signs_up(app, person("よその人"), make_slot(app, theirs_owner, theirs,
+                                            utcnow() + timedelta(days=1)), utcnow())
+    answer = browser(owner).get(f"/console/organisations/{found}/participants.csv")
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == ["Display name", "Activity", "Date and time", "Status", "Attended"]
+    assert [r[0] for r in rows[1:]] == ["佐藤一郎", "'=HYPERLINK(1)"]
+    assert {r[1] for r in rows[1:]} == {"公園のそうじ"} and rows[1][3] == "confirmed"
+    assert "よその" not in answer.get_data(as_text=True)
+    [row] = audited(app, "participants.export")
+    assert row.detail == {"organisation": found, "rows": 2}
+
+
+def test_the_poster_is_an_a4_png_with_the_chat_s_sign_up_link(app, person, browser,
+                                                             organisation):
+    owner = person("代表")
+    activity = make_activity(app, owner, organisation(owner))
+    slot = make_slot(app, owner, activity, utcnow() + timedelta(days=2))
+    answer = browser(owner).get(f"/console/slots/{slot}/poster.png")
+    assert answer.status_code == 200 and answer.mimetype == "image/png"
+    image = Image.open(io.BytesIO(answer.get_data()))
+    assert image.size == A4
+    with session_scope(app) as session:
+        found = session.get(Slot, slot)
+        texts = poster_lines(found, app.config)
+        code = found.code
+    # the QR's link opens the chat with the sign-up typed in, as the chat's own QR codes do
+    assert unquote(signup_link(app.config, code)).endswith(f"参加 {code}")
+    assert texts["title"] == "公園のそうじ" and f"参加 {code}" in texts["send"]
