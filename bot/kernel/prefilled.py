@@ -1,6 +1,6 @@
 """LINE links that open the chat with a message typed in ("参加 1234"): sending it is the same
 as typing it. QR codes and posters carry them (the command line, the console); the chat's
-sign-up step reads the same words (SIGNUP_WORDS, the same msgid as dialogs/signup.py)."""
+sign-up step matches the same words (SIGNUP_WORDS, read by dialogs/signup.py)."""
 
 from __future__ import annotations
 
