@@ -40,6 +40,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -51,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import MetaData, event, insert, text  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from bench.webhook.stack import Procs, migrate, start_redis  # noqa: E402
+from bench.webhook.stack import Procs, migrate, reset_redis, start_redis  # noqa: E402
 from bot.app import create_app  # noqa: E402
 from bot.db import get_engine, session_scope  # noqa: E402
 from bot.redis_store import get_redis  # noqa: E402
@@ -85,7 +86,8 @@ def bulk(session: Any, table: Any, rows: list[dict]) -> None:
         session.execute(insert(table), rows[start:start + CHUNK])
 
 
-def seed(app: Any, counts: dict[str, int], rng: random.Random, now: datetime) -> dict:
+def seed(app: Any, counts: dict[str, int], rng: random.Random, now: datetime,
+         zone: ZoneInfo) -> dict:
     """The ward, in bulk; returns the ids the pages are asked about."""
     n_users, n_orgs = counts["users"], counts["organisations"]
     n_acts, n_slots = counts["activities"], counts["slots"]
@@ -122,8 +124,10 @@ def seed(app: Any, counts: dict[str, int], rng: random.Random, now: datetime) ->
     under_way, upcoming = slots[0], slots[n_acts]
     under_way["starts_at"], under_way["ends_at"] = now - timedelta(hours=1), now + timedelta(
         hours=1)
-    upcoming["starts_at"], upcoming["ends_at"] = now + timedelta(days=10), now + timedelta(
-        days=10, hours=2)
+    # at 10:00 in the ward's time zone: moved by an hour, it still ends the same day
+    day = (now + timedelta(days=10)).astimezone(zone).date()
+    upcoming["starts_at"] = datetime.combine(day, dt_time(10, 0), zone).astimezone(UTC)
+    upcoming["ends_at"] = upcoming["starts_at"] + timedelta(hours=2)
     for big in (under_way, upcoming):
         big["capacity"], big["status"] = BIG + 20, "open"
     signups, taken = [], set()
@@ -303,10 +307,11 @@ def run(args: argparse.Namespace, tmp: Path, redis_url: str) -> bool:
         migrate({**{k: v for k, v in os.environ.items() if k not in _ENV},
                  "DATABASE_URL": database_url, "REDIS_URL": redis_url,
                  "MACHIBOT_INSTANCE": str(tmp / "instance")})
-        get_redis(app).flushdb()
+        reset_redis(get_redis(app), private=not args.redis_url)
         now = datetime.now(UTC).replace(second=0, microsecond=0)  # the form's precision
         t0 = time.monotonic()
-        ids = seed(app, counts, random.Random(args.seed), now)
+        zone = ZoneInfo(app.config["BOT_TIMEZONE"])
+        ids = seed(app, counts, random.Random(args.seed), now, zone)
         print(f"{get_engine(app).dialect.name}: seeded "
               + ", ".join(f"{v:,} {k}" for k, v in counts.items())
               + f" in {time.monotonic() - t0:.1f} s", flush=True)
@@ -332,7 +337,6 @@ def run(args: argparse.Namespace, tmp: Path, redis_url: str) -> bool:
         ok = all([time_page(app, label, lambda b=who, p=path: b.get(p), n)
                   for label, who, path in pages])
         print()
-        zone = ZoneInfo(app.config["BOT_TIMEZONE"])
         slot_edit(app, owner, ids["upcoming"], zone, move=False, show=args.show_sql)
         slot_edit(app, owner, ids["upcoming"], zone, move=True, show=True)
         return ok
@@ -341,6 +345,8 @@ def run(args: argparse.Namespace, tmp: Path, redis_url: str) -> bool:
         with app.app_context():
             if args.database_url:
                 drop_everything(app)
+        if args.redis_url:  # the project's keys only: the database may be shared
+            reset_redis(get_redis(app), private=False)
         from bot.db import close as close_db
         from bot.redis_store import close as close_redis
 
@@ -355,7 +361,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=None, help="per page; default 200")
     parser.add_argument("--database-url", help="a scratch database (its tables are dropped); "
                         "default: a temporary SQLite file")
-    parser.add_argument("--redis-url", help="default: a private redis-server")
+    parser.add_argument("--redis-url", help="default: a private redis-server; else the "
+                        "project's keys in it are deleted before and after")
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--show-sql", action="store_true",
                         help="also list the statements of the edit that changes the place")
