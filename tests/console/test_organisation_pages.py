@@ -217,3 +217,22 @@ def test_a_forged_form_without_its_token_is_refused(app, person, browser, organi
     answer = me.post(path.format(id=mine), {**PROFILE, "to": 1}, csrf=False)
     assert answer.status_code == 400
     assert _organisation(app, "阿佐谷こども食堂").status == "pending"
+
+
+def test_an_organisation_s_page_takes_as_many_statements_for_six_members_as_for_one(
+        app, person, browser, organisation):
+    from tests.sql_count import statements_of
+
+    owner = person("代表")
+    found = organisation(owner)
+    me = browser(owner)
+    page = f"/console/organisations/{found}"
+    one = statements_of(app, lambda: me.get(page))
+    friends = [person(f"仲間{n}") for n in range(5)]
+    with session_scope(app) as session:
+        org = session.get(Organisation, found)
+        for friend in friends:
+            orgs.add_member(session, org, get_by_line_id(session, friend))
+    six = statements_of(app, lambda: me.get(page))
+    assert "仲間4" in me.get(page).get_data(as_text=True)
+    assert len(six) == len(one), "\n".join(six)
