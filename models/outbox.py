@@ -257,6 +257,59 @@ def enqueue(session: Session, *, user_id: int, kind: str, ref: str, due_at: date
     return row
 
 
+def enqueue_again_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """`enqueue` for many rows at once (a slot's new time for everyone on it), in four
+    statements whatever their number: the rows known by key, read with their batches' state
+    under lock; the new batches; the rows new by key; the rows that move. As in `enqueue`:
+    a row still waiting moves to its new due time (and urgency) in a new batch, a cancelled
+    one is revived in a new batch, a sent, skipped or failed one is left alone, and so is
+    one whose batch a pass has claimed (it is being sent with it).
+
+    Each row is a dict with user_id, kind, ref, due_at, dedupe_key and urgent."""
+    if not rows:
+        return
+    _hold_off_claims(session)
+    wanted = {row["dedupe_key"]: {**row, "due_at": as_utc(row["due_at"]),
+                                  "urgent": bool(row.get("urgent", False))} for row in rows}
+    for row in wanted.values():
+        known_kind(row["kind"])
+    known = session.execute(
+        select(Notification.id, Notification.dedupe_key, Notification.status,
+               Notification.due_at, Notification.urgent, NotificationBatch.status,
+               NotificationBatch.claimed_at)
+        .join(NotificationBatch, NotificationBatch.key == Notification.batch_key)
+        .where(Notification.dedupe_key.in_(list(wanted)))
+        .with_for_update(of=NotificationBatch)).all()
+    now, batches, moves, new = utcnow(), [], [], []
+    seen = set()
+    for row_id, key, status, due_at, urgent, batch_status, claimed_at in known:
+        seen.add(key)
+        row = wanted[key]
+        waiting_here = (status == QUEUED and batch_status == PENDING and claimed_at is None
+                        and (as_utc(due_at) != row["due_at"] or bool(urgent) != row["urgent"]))
+        if status == CANCELLED or waiting_here:
+            batch = _new_batch(row, now)
+            batches.append(batch)
+            moves.append({"id": row_id, "batch_key": batch["key"], "due_at": row["due_at"],
+                          "urgent": row["urgent"], "status": QUEUED, "last_error": None})
+    for key, row in wanted.items():
+        if key not in seen:
+            batch = _new_batch(row, now)
+            batches.append(batch)
+            new.append({**row, "batch_key": batch["key"], "status": QUEUED, "created_at": now})
+    if batches:
+        session.execute(insert(NotificationBatch), batches)
+    if new:
+        session.execute(_insert_ignoring_duplicates(session), new).all()
+    if moves:
+        session.execute(update(Notification), moves)
+
+
+def _new_batch(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    return {"key": new_key(), "kind": row["kind"], "ref": row["ref"], "due_at": row["due_at"],
+            "urgent": row["urgent"], "status": PENDING, "attempts": 0, "created_at": now}
+
+
 def enqueue_many(session: Session, rows: Iterable[dict[str, Any]], *, chunk: int = 5_000) -> int:
     """Insert many notifications at once (new items, a sign-up's notices), skipping known
     keys; rows of the same kind, ref, due time and urgency share batches of up to 500.

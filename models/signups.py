@@ -46,7 +46,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from models.activities import OPEN, SLOT_CANCELLED, Slot, as_utc, slot_by_code
 from models.base import Base, utcnow
 from models.locales import N_
-from models.outbox import cancel, enqueue, enqueue_many
+from models.outbox import cancel, enqueue, enqueue_again_many, enqueue_many
 from models.segments import Segment
 from models.timing import config_of, in_quiet_hours, quiet_hours_end, reminder_times
 from models.users import User
@@ -411,10 +411,18 @@ def _schedule_notices(session: Session, signup: Signup, slot: Slot, *,
     """Reminders before a confirmed slot and the "how did it go?" after it.
 
     `first`: a new sign-up, which has no notices yet, so they go in with one INSERT;
-    otherwise each is enqueued (moving a pending one, reviving a cancelled one)."""
-    if signup.status != CONFIRMED:
-        return
+    otherwise they are enqueued again (moving pending ones, reviving cancelled ones)."""
+    rows = _notice_rows(session, signup, slot, now)
+    if first:
+        enqueue_many(session, rows)
+    else:
+        enqueue_again_many(session, rows)
 
+
+def _notice_rows(session: Session, signup: Signup, slot: Slot,
+                 now: datetime | None = None) -> list[dict[str, Any]]:
+    if signup.status != CONFIRMED:
+        return []
     config = config_of(session)
     times = reminder_times(config, as_utc(slot.starts_at), as_utc(now or utcnow()))
     # a reminder due at once in quiet hours (signed up late for an early start) goes now
@@ -425,18 +433,17 @@ def _schedule_notices(session: Session, signup: Signup, slot: Slot, *,
     rows.append({"user_id": signup.user_id, "kind": "activity.feedback",
                  "ref": str(signup.id), "due_at": as_utc(slot.ends_at) + timedelta(minutes=30),
                  "dedupe_key": f"activity.feedback:{signup.id}", "urgent": False})
-    if first:
-        enqueue_many(session, rows)
-        return
-    for row in rows:
-        enqueue(session, **row)
+    return rows
 
 
 def reschedule_notices(session: Session, slot: Slot) -> None:
-    """The slot's time changed: move its confirmed people's reminders (pending rows only)."""
-    for signup in session.scalars(select(Signup).where(Signup.slot_id == slot.id,
-                                                       Signup.status == CONFIRMED)):
-        _schedule_notices(session, signup, slot)
+    """The slot's time changed: move its confirmed people's reminders (pending rows only),
+    all at once (a few statements however many people)."""
+    now = utcnow()
+    rows = [row for signup in session.scalars(select(Signup).where(
+                Signup.slot_id == slot.id, Signup.status == CONFIRMED))
+            for row in _notice_rows(session, signup, slot, now)]
+    enqueue_again_many(session, rows)
 
 
 def _offer_notices(session: Session, signup: Signup, begins: datetime,

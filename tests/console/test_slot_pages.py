@@ -103,6 +103,42 @@ def test_editing_a_slot_moves_it_and_stays_within_ten_statements(app, person, br
     assert "starts_at" in row.detail["fields"]
 
 
+def test_moving_a_slot_with_people_on_it_moves_their_reminders_in_ten_statements(
+        app, person, browser, organisation):
+    """Not one statement more per person: the reminders of everyone on the slot move at
+    once, each to the new time, each once."""
+    from models.outbox import Notification
+    from models.timing import reminder_times
+
+    owner, _org, activity = _mine(app, person, organisation)
+    slot = make_slot(app, owner, activity, datetime(2030, 6, 1, 1, 0, tzinfo=UTC), capacity=30)
+    for n in range(25):
+        signs_up(app, person(f"参加者{n}"), slot, datetime(2030, 5, 1, tzinfo=UTC))
+
+    def reminders() -> list:
+        with session_scope(app) as session:
+            return session.execute(select(Notification.dedupe_key, Notification.due_at)
+                                   .where(Notification.kind == "activity.reminder")
+                                   .order_by(Notification.dedupe_key)).all()
+
+    before = reminders()
+    me = browser(owner)
+    edit = f"/console/slots/{slot}/edit"
+    data = {**SLOT, "starts": "13:00", "ends": "15:00", "capacity": "30",
+            "csrf_token": me.csrf_token(edit)}
+    answers = []
+    statements = statements_of(app, lambda: answers.append(
+        me.client.post(edit, data=data, base_url=me.base_url)))
+    assert answers[0].status_code == 302
+    assert len(statements) <= 10, "\n".join(statements)
+    after = reminders()
+    assert [key for key, _ in after] == [key for key, _ in before] and len(after) >= 25
+    due = dict(reminder_times(app.config, datetime(2030, 6, 1, 4, 0, tzinfo=UTC),
+                              datetime(2030, 5, 1, tzinfo=UTC)))
+    assert all(as_utc(at) == due[key.rsplit(":", 1)[1]] for key, at in after)
+    assert after != before
+
+
 def test_the_capacity_cannot_go_below_the_people_signed_up(app, person, browser,
                                                           organisation):
     owner, _org, activity = _mine(app, person, organisation, locale="en")
