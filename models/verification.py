@@ -25,10 +25,12 @@ def verify_and_announce(session: Session, staff: User, organisation: Organisatio
     verify(session, staff, organisation)
     announced = set(session.scalars(select(NewItem.ref).where(
         NewItem.kind == "activity", NewItem.organisation_id == organisation.id)))
+    with_slots_to_come = select(Slot.activity_id).where(Slot.status == OPEN,
+                                                        Slot.starts_at > as_utc(now))
     upcoming = session.scalars(
-        select(Activity).join(Slot).where(Activity.organisation_id == organisation.id,
-                                          Slot.status == OPEN, Slot.starts_at > as_utc(now))
-        .distinct().order_by(Activity.id))
+        select(Activity).where(Activity.organisation_id == organisation.id,
+                               Activity.id.in_(with_slots_to_come))
+        .order_by(Activity.id))
     tz = config_of(session).get("BOT_TIMEZONE", "Asia/Tokyo")
     count = 0
     for activity in upcoming:
