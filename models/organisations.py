@@ -315,7 +315,7 @@ def accept(session: Session, user: User, code: str, *, now: datetime | None = No
         raise InvalidInvitation("unknown")
     if invitation.used_at is not None:
         raise InvalidInvitation("used")
-    if _aware(invitation.expires_at) <= now:
+    if as_utc(invitation.expires_at) <= now:
         raise InvalidInvitation("expired")
     invitation.used_at = now
     organisation = session.get(Organisation, invitation.organisation_id)
@@ -410,7 +410,3 @@ def erase(session: Session, user: User) -> None:
 
 def _hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
-
-
-def _aware(value: datetime) -> datetime:
-    return as_utc(value)
