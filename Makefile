@@ -56,6 +56,7 @@ bench-quick: $(BENCH_STAMP)
 	$(BIN)/python bench/notify_bench.py --quick
 	$(BIN)/python bench/recommend_bench.py --quick
 	$(BIN)/python bench/console_bench.py --quick
+	$(BIN)/python bench/web_request.py --requests 500
 
 # The locks, for Python 3.11 (the CI's): runtime (deployments), test (make test, CI), bench.
 # After changing dependencies in pyproject.toml, `make lock` resolves them again from PyPI

@@ -43,7 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(photos.bp)  # initiatives' photos for Flex hero images
     if app.config["CONSOLE"]:
         # imported only where pages are served: its sign-in and form libraries (Authlib,
-        # Flask-WTF, Flask-Limiter) weigh about 14 MB in every process that loads them
+        # Flask-WTF, limits) weigh about 14 MB in every process that loads them
         import console
 
         console.init_app(app)  # /console: organisers and staff, signed in with LINE Login

@@ -78,7 +78,7 @@ DEFAULTS: dict[str, Any] = {
     "DEPARTED_SEATS_AFTER_HOURS": 48,
     "DEPARTED_PURGE_AFTER_DAYS": 180,
     "LOCATION_KEEP_DAYS": 30,
-    # the console (console/): sign-in attempts one address may make (Flask-Limiter's syntax)
+    # the console (console/): sign-in attempts one address may make (the `limits` library's syntax)
     "CONSOLE_SIGN_IN_RATE": "20 per minute",
 }
 

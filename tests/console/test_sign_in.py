@@ -75,7 +75,7 @@ def test_a_code_works_once(person, browser):
 def test_a_wrong_code_verifier_is_refused(person, browser):
     me = browser(person(), signed_in=False)
     callback = me.pick_user(me.authorize_url())
-    with me.client.session_transaction() as session:
+    with me.client.session_transaction("/console/") as session:
         [state_key] = [k for k in session if k.startswith("_state_")]
         saved = session[state_key]
         saved["data"]["code_verifier"] = "x" * 50
