@@ -104,7 +104,6 @@ class Worker:
                                  single_connection_client=True)
         self._group_ready = False
         self._last_claim = 0.0
-        self._last_dead_check = 0.0
         self._own_pending = False  # set when Redis failed mid-turn
 
     def ensure_group(self) -> None:
@@ -137,8 +136,7 @@ class Worker:
         handled = 0
         if self._own_pending:
             handled += self.resume_own()
-        if time.monotonic() - self._last_dead_check > DEAD_CHECK_SECONDS:
-            self._last_dead_check = time.monotonic()
+        if self._dead_check_due():
             handled += self.take_over_dead()
         idle_ms = self.app.config["WORKER_CLAIM_IDLE_MS"]
         if time.monotonic() - self._last_claim > min(idle_ms / 1000, 15):
@@ -176,6 +174,20 @@ class Worker:
             handled += self._take(entries)
             if start in ("0-0", b"0-0") or not entries:
                 return handled
+
+    # The check for dead workers is made once a second per process, by whichever of its
+    # worker threads polls first: each thread checking (16 a process) cost 2 % of the CPU.
+    _dead_check_lock = threading.Lock()
+    _last_dead_check = 0.0
+
+    @classmethod
+    def _dead_check_due(cls) -> bool:
+        with cls._dead_check_lock:
+            now = time.monotonic()
+            if now - cls._last_dead_check < DEAD_CHECK_SECONDS:
+                return False
+            cls._last_dead_check = now
+            return True
 
     def take_over_dead(self) -> int:
         """Take over at once the entries of consumers whose process has no heartbeat (it
