@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.turns import track_writes
+from models.writes import track_writes
 
 
 def init_app(app: Flask) -> None:
@@ -51,7 +51,7 @@ def get_engine(app: Flask | None = None) -> Engine:
         engine = make_engine(app.config["DATABASE_URL"])
         # the domain reads the settings it needs (models.timing.config_of) from the session
         maker = sessionmaker(engine, expire_on_commit=False, info={"config": app.config})
-        track_writes(maker)  # a turn that wrote records its outcome (models/turns.py)
+        track_writes(maker)  # what a turn wrote: its outcome record, its rights (models/)
         state = (engine, maker)
         app.extensions["machibot.db"] = state
     return state[0]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from bot.kernel.composer import Choice, page_of
 from bot.kernel.engine import Context, Input, Reply
 from bot.kernel.i18n import N_
+from models.users import Rights
 
 
 @dataclass(frozen=True)
@@ -20,8 +21,8 @@ class MenuItem:
     simple: bool = True
     roles: tuple[str, ...] = ()  # shown only to people with one of these roles (empty: all)
 
-    def shown_to(self, ctx: Context) -> bool:
-        return not self.roles or any(ctx.has_role(role) for role in self.roles)
+    def shown_to(self, rights: Rights) -> bool:
+        return not self.roles or any(rights.has_role(role) for role in self.roles)
 
 
 MENU_ITEMS: tuple[MenuItem, ...] = (
@@ -59,11 +60,11 @@ SIMPLE_PAGE = 3
 def main_menu(ctx: Context, inp: Input | None = None, *, page: int = 0,
               lead: str | None = None) -> Reply:
     """The main menu. Showing it ends whatever dialog was active."""
-    messages = []
+    messages, rights = [], ctx.rights
     if lead:
         messages.append(ctx.out.text(lead, back=False))
     if ctx.out.simple:
-        items = [i for i in MENU_ITEMS if i.simple and i.shown_to(ctx)]
+        items = [i for i in MENU_ITEMS if i.simple and i.shown_to(rights)]
         shown, page, pages = page_of(items, page, SIMPLE_PAGE)
         choices = [Choice.go(ctx._(i.label), i.action) for i in shown]
         if pages > 1:
@@ -71,7 +72,7 @@ def main_menu(ctx: Context, inp: Input | None = None, *, page: int = 0,
             choices.append(Choice.go(ctx._("More"), "menu", p=(page + 1) % pages))
         messages.append(ctx.out.choices(ctx._("What would you like to do?"), choices, back=False))
         return Reply(messages)
-    buttons = [Choice.go(ctx._(i.label), i.action) for i in MENU_ITEMS if i.shown_to(ctx)]
+    buttons = [Choice.go(ctx._(i.label), i.action) for i in MENU_ITEMS if i.shown_to(rights)]
     bubble = ctx.out.bubble(ctx._("Menu"), [ctx._("What would you like to do?")])
     bubble["footer"] = {"type": "box", "layout": "vertical", "spacing": "sm",
                         "contents": [ctx.out._button(b) for b in buttons]}

@@ -19,14 +19,14 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, String, Text, delete, event, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy import DateTime, String, Text, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, utcnow
 from models.users import User
+from models.writes import has_written
 
 KEEP = timedelta(days=1)
-_WROTE = "machibot.wrote"
 
 
 class HandledTurn(Base):
@@ -39,28 +39,10 @@ class HandledTurn(Base):
     outcome: Mapped[str] = mapped_column(Text)
 
 
-def track_writes(maker: sessionmaker) -> None:
-    """Make the sessions of `maker` note when they write (`wrote`): any flush with changes,
-    and any INSERT, UPDATE or DELETE statement they execute."""
-
-    @event.listens_for(maker, "after_flush")
-    def _flushed(session: Session, _context: Any) -> None:
-        session.info[_WROTE] = True
-
-    @event.listens_for(maker, "do_orm_execute")
-    def _executed(state: Any) -> None:
-        if state.is_insert or state.is_update or state.is_delete:
-            state.session.info[_WROTE] = True
-
-    @event.listens_for(maker, "after_rollback")
-    def _rolled_back(session: Session) -> None:
-        session.info.pop(_WROTE, None)
-
-
 def wrote(session: Session) -> bool:
-    """Whether this session's transaction changed anything so far (`track_writes`)."""
+    """Whether this session's transaction changed anything so far (models/writes.py)."""
     session.flush()
-    return bool(session.info.get(_WROTE))
+    return has_written(session)
 
 
 def record(session: Session, event_key: str, line_user_id: str, outcome: dict[str, Any]) -> None:

@@ -7,10 +7,33 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, bindparam, select
-from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+    bindparam,
+    cast,
+    column,
+    func,
+    inspect,
+    literal_column,
+    select,
+    table,
+)
+from sqlalchemy.orm import (
+    Mapped,
+    Session,
+    lazyload,
+    mapped_column,
+    object_session,
+    query_expression,
+    relationship,
+    with_expression,
+)
 
 from models.base import Base, utcnow
+from models.writes import has_written
 
 MODES = ("standard", "simple")
 # the roles granted by staff; organising comes from an organisation's membership (as the
@@ -43,9 +66,14 @@ class User(Base):
     # a membership is what lets a person organise
     memberships: Mapped[list[Any]] = relationship(
         "Membership", viewonly=True, lazy="selectin")
+    # roles and memberships as read with the user in a turn's one statement
+    # (`get_by_line_id`): "role scope,...", a membership as "organiser <id>"; see `held_by`
+    held_rights: Mapped[str | None] = query_expression()
 
     def has_role(self, role: str, scope: str | None = None) -> bool:
-        return any(r.role == role and (scope is None or r.scope == scope) for r in self.roles)
+        """A role staff granted (not organising: see `rights_of`)."""
+        return any(r == role and (scope is None or s == scope) for r, s in held_by(self)
+                   if r != "organiser")
 
     @property
     def is_staff(self) -> bool:
@@ -83,12 +111,28 @@ def rights_of(user: User, *, acting: User | None = None) -> Rights:
     """What `user` may do by role in a turn: all their roles, or, when a digital supporter
     (`acting`) acts for them, only a resident's and never more than the supporter holds.
     Acting for a staff member, an organiser or another supporter lends none of their roles."""
-    held = {(r.role, r.scope) for r in user.roles}
-    held |= {("organiser", str(m.organisation_id)) for m in user.memberships}
+    held = held_by(user)
     if acting is not None:
-        held &= {(r.role, r.scope) for r in acting.roles}
+        held &= held_by(acting)
         held = {(role, scope) for role, scope in held if role in LENT_WHEN_ACTING}
     return Rights(user.id, frozenset(held))
+
+
+def held_by(user: User) -> set[tuple[str, str]]:
+    """The (role, scope) pairs `user` holds, organising included.
+
+    Read from `held_rights`, loaded with the user, while their session has written nothing
+    (or they were read in a session now closed): building the ORM collections `roles` and
+    `memberships` in every turn cost a menu tap almost half of a worker's CPU
+    (bench/webhook.py). Once the session wrote anything (a role granted, a membership
+    added, or any other change), or a collection was read, from the collections, read
+    afresh, so that a change counts at once in the same turn."""
+    session, unloaded = object_session(user), inspect(user).unloaded
+    if (user.held_rights is not None and {"roles", "memberships"} <= unloaded
+            and (session is None or not has_written(session))):
+        return {tuple(held.split(" ", 1)) for held in user.held_rights.split(",") if held}
+    held = {(r.role, r.scope) for r in user.roles}
+    return held | {("organiser", str(m.organisation_id)) for m in user.memberships}
 
 
 class UserRole(Base):
@@ -125,13 +169,29 @@ class AuditLog(Base):
 # use: the memberships' model is defined after this one.
 @cache
 def _by_line_id() -> Any:
-    return select(User).options(joinedload(User.roles), joinedload(User.memberships)).where(
+    # the collections load only if a step needs them (see `held_by`)
+    return select(User).options(with_expression(User.held_rights, _held_rights()),
+                                lazyload(User.roles), lazyload(User.memberships)).where(
         User.line_user_id == bindparam("line_user_id"))
 
 
+def _held_rights() -> Any:
+    """SQL for `User.held_rights`: the user's roles and memberships, comma-separated. The
+    memberships table is named here, not imported: models/organisations.py builds on this
+    module. The separator is SQL text, not a parameter: as a parameter, SQLAlchemy would
+    render the statement again at every execution."""
+    members = table("organisation_members", column("user_id"), column("organisation_id"))
+    comma = literal_column("','")
+    roles = select(func.aggregate_strings(UserRole.role + " " + UserRole.scope, comma)) \
+        .where(UserRole.user_id == User.id).scalar_subquery()
+    organising = select(func.aggregate_strings(
+        "organiser " + cast(members.c.organisation_id, String), comma)) \
+        .where(members.c.user_id == User.id).scalar_subquery()
+    return func.coalesce(roles, "") + comma + func.coalesce(organising, "")
+
+
 def get_by_line_id(session: Session, line_user_id: str) -> User | None:
-    result = session.execute(_by_line_id(), {"line_user_id": line_user_id})
-    return result.unique().scalar_one_or_none()
+    return session.execute(_by_line_id(), {"line_user_id": line_user_id}).scalar_one_or_none()
 
 
 def follow(

@@ -3,7 +3,18 @@ digital supporter acts for them, a resident's only and never more than the suppo
 
 from __future__ import annotations
 
-from models.users import User, UserRole, rights_of
+from bot.db import session_scope
+from models import organisations as orgs
+from models.users import (
+    User,
+    UserRole,
+    follow,
+    get_by_line_id,
+    grant_role,
+    revoke_role,
+    rights_of,
+)
+from tests.sql_count import statements_of
 
 
 def person(user_id: int, *roles: tuple[str, str]) -> User:
@@ -36,3 +47,38 @@ def test_acting_for_someone_never_gives_more_than_the_supporter_holds():
     assert rights_of(person(1, RESIDENT, STAFF), acting=staff_helper).roles == {RESIDENT}
     without = person(3, SUPPORTER)  # no resident role of their own: nothing at all
     assert rights_of(person(1, RESIDENT), acting=without).roles == frozenset()
+
+
+def test_rights_read_with_the_user_need_no_other_statement(app):
+    with session_scope(app) as session:
+        owner = follow(session, "U" + "a1" * 16, locale="ja", display_name="代表")[0]
+        grant_role(session, owner, "staff")
+        orgs.register(session, owner, name="高円寺の会", kind="npo")
+    with session_scope(app) as session:
+        statements = statements_of(app, lambda: rights_of(
+            get_by_line_id(session, "U" + "a1" * 16)))
+        assert len(statements) == 1
+        rights = rights_of(get_by_line_id(session, "U" + "a1" * 16))
+        assert rights.is_staff and rights.has_role("organiser") and rights.has_role("resident")
+
+
+def test_a_role_or_membership_gained_in_the_turn_counts_at_once(app):
+    with session_scope(app) as session:
+        owner = follow(session, "U" + "b2" * 16, locale="ja", display_name="代表")[0]
+        org = orgs.register(session, owner, name="阿佐谷の会", kind="npo")
+        code = orgs.invite(session, owner, org)
+        follow(session, "U" + "c3" * 16, locale="ja", display_name="新しい人")
+    with session_scope(app) as session:
+        newcomer = get_by_line_id(session, "U" + "c3" * 16)
+        assert rights_of(newcomer).roles == {("resident", "")}
+        orgs.accept(session, newcomer, code)
+        assert rights_of(newcomer).has_role("organiser", str(org.id))
+    with session_scope(app) as session:
+        newcomer = get_by_line_id(session, "U" + "c3" * 16)
+        grant_role(session, newcomer, "supporter")
+        assert rights_of(newcomer).has_role("supporter")
+    with session_scope(app) as session:  # and a role taken away, in the same way
+        newcomer = get_by_line_id(session, "U" + "c3" * 16)
+        revoke_role(session, newcomer, "supporter")
+        assert not rights_of(newcomer).has_role("supporter")
+        assert rights_of(newcomer).has_role("organiser", str(org.id))
