@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.kernel.composer import Choice, Composer
-from bot.kernel.i18n import format_when
+from bot.kernel.i18n import N_, format_when
 from models.activities import SLOT_CANCELLED, Slot, as_utc
 from models.announcements import CANCELLED_ANN, Announcement
 from models.outbox import Notification
@@ -91,18 +91,32 @@ def render_new_item(items: Mapping[str, Summarise], session: Session, user: User
     return [composer.card(summary.title, list(summary.lines), buttons, badges=[badge])]
 
 
+# what a digest's first line says: its items came from followed topics (True), followed
+# organisations only (False), or both
+_DIGEST_LEADS = {
+    frozenset({True}): N_("New in the topics you follow: {count}"),
+    # Translators: the first line of a daily digest whose items all come from organisations
+    # the person follows
+    frozenset({False}): N_("New from organisations you follow: {count}"),
+    # Translators: the first line of a daily digest with items from followed topics and
+    # from followed organisations
+    frozenset({True, False}): N_("New in the topics and organisations you follow: {count}"),
+}
+
+
 def render_digest(items: Mapping[str, Summarise], session: Session, user: User,
                   notification: Notification, composer: Composer) -> list[dict] | None:
-    bubbles = []
+    bubbles, by_topic = [], set()
     for item in items_for_digest(session, user, notification.due_at):
         summarise = items.get(item.kind)
         summary = summarise(session, item.ref, composer) if summarise else None
         if summary is not None:
             buttons = [summary.choice] if summary.choice else []
             bubbles.append(composer.bubble(summary.title, list(summary.lines), buttons))
+            by_topic.add(item.by_topic)
     if not bubbles:
         return None
-    lead = composer._("New in the topics you follow: {count}", count=len(bubbles))
+    lead = composer._(_DIGEST_LEADS[frozenset(by_topic)], count=len(bubbles))
     return [composer.text(lead, back=False), composer.carousel(bubbles, lead)]
 
 
