@@ -201,11 +201,18 @@ def find_by_name(session: Session, name: str) -> Organisation | None:
         func.lower(Organisation.name) == name.strip().lower()))
 
 
-def verify(session: Session, staff: User, organisation: Organisation) -> None:
+def verify(session: Session, staff: User, organisation: Organisation) -> bool:
+    """Verify (staff only: NotAllowed); False when it already was verified. The row is
+    locked first (PostgreSQL), so that of two staff verifying at once one verifies and the
+    other finds it done."""
     if not staff.has_role("staff"):
         raise NotAllowed("verify")
+    session.refresh(organisation, ["status"], with_for_update=True)
+    if organisation.status == VERIFIED:
+        return False
     organisation.status, organisation.verified_at = VERIFIED, utcnow()
     audit(session, "organisation.verify", actor=staff, organisation=organisation.id)
+    return True
 
 
 def is_public(organisation: Organisation | None) -> bool:
@@ -360,6 +367,25 @@ def members_of(session: Session, organisation_id: int) -> list[tuple[str | None,
         select(User.display_name, Membership.role).join(User, User.id == Membership.user_id)
         .where(Membership.organisation_id == organisation_id)
         .order_by(Membership.role != OWNER, Membership.joined_at, Membership.id))]
+
+
+def registrants(session: Session, organisation_ids: list[int]) -> dict[int, str | None]:
+    """Organisation id -> the display name of its first owner: who registered it, unless
+    ownership has been handed over since. One statement for all of them."""
+    found: dict[int, str | None] = {}
+    for organisation_id, name in session.execute(
+            select(Membership.organisation_id, User.display_name)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.organisation_id.in_(organisation_ids), Membership.role == OWNER)
+            .order_by(Membership.joined_at.desc(), Membership.id.desc())):
+        found[organisation_id] = name
+    return found
+
+
+def member_ids(session: Session, organisation_id: int) -> list[int]:
+    """The user ids of its members (owners and editors)."""
+    return list(session.scalars(select(Membership.user_id).where(
+        Membership.organisation_id == organisation_id).order_by(Membership.user_id)))
 
 
 def _owners(session: Session, organisation_id: int) -> int:

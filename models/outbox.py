@@ -160,6 +160,7 @@ KINDS: frozenset[str] = frozenset({
     "idea.status", "idea.adopted", "idea_call.deadline",
     "support.unanswered",
     "slot.cancelled",
+    "organisation.verified",
 })
 
 

@@ -14,6 +14,8 @@ stateDiagram-v2
     top --> mine: My organisation (members)
     mine --> [*]: Invite a co-organiser (owner: a one-time code) / Profile
     mine --> confirm_leave --> [*]: Leave / Stay
+    [*] --> pending: menu "Verify organisations" (staff)
+    pending --> pending: Verify (staff, checked again; members told)
     top --> find: Find organisations / typed "団体をさがす"
     find --> find_area --> list: field, area
     list --> list: More
@@ -29,6 +31,8 @@ organisations only.
 The modules, by responsibility:
 - `register`: the registering wizard;
 - `members`: joining with a code, "My organisation", inviting, leaving;
+- `verifying`: the organisations awaiting the ward's check, verified by staff;
+- `notices`: how the organisation notices read (verified);
 - `browse`: the top, finding, the profile card, following;
 - `cards` and `pick`: how an organisation reads; questions answered by taps, simple mode's
   four choices kept.
@@ -41,7 +45,7 @@ import unicodedata
 
 from bot.kernel.engine import Context, Dialog, Input, Reply, with_data
 from bot.kernel.i18n import N_, SUPPORTED_LOCALES, gettext
-from dialogs.organisations import browse, members, register
+from dialogs.organisations import browse, members, register, verifying
 
 # Translators: words a person may type to register their group as an organisation, and to
 # find organisations, separated by "|". Keep the English words and add your language's own.
@@ -92,6 +96,8 @@ dialog = Dialog(
         "org_mine": members.on_mine,
         "org_invite": members.on_invite,
         "org_leave": members.on_leave,
+        "org_pending": verifying.on_pending,
+        "org_verify": verifying.on_verify,
     },
     steps={
         register.ASK_NAME: register.on_name,
