@@ -57,6 +57,7 @@ RENDERERS: dict[str, Renderer] = {
     "support.unanswered": Renderer(support_asking.render_unanswered, "personal"),
     "slot.cancelled": Renderer(renderers.render_slot_cancelled, "personal", per_user=False),
     "organisation.verified": Renderer(organisation_notices.render_verified, "personal"),
+    "organisation.handed_over": Renderer(organisation_notices.render_handed_over, "personal"),
 }
 
 JOBS: tuple[Job, ...] = (

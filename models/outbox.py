@@ -160,7 +160,7 @@ KINDS: frozenset[str] = frozenset({
     "idea.status", "idea.adopted", "idea_call.deadline",
     "support.unanswered",
     "slot.cancelled",
-    "organisation.verified",
+    "organisation.verified", "organisation.handed_over",
 })
 
 

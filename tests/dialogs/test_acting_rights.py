@@ -94,7 +94,7 @@ def world(app, make_user) -> dict[str, Any]:
         return {"call": call.id, "idea": idea.id, "adopted": adopted.id, "waiting": waiting.id,
                 "initiative": open_one.id, "meeting": meeting.id, "prep": prep.id,
                 "announcement": announcement.id, "slot": slot_id, "signup": signup.id,
-                "pending_org": pending_org.id,
+                "pending_org": pending_org.id, "organisation": slot.activity.organisation_id,
                 "others": others}
 
 
@@ -157,6 +157,7 @@ def staff_steps(w: dict[str, Any]) -> list[tuple[str, dict, str | dict]]:
 ORGANISER_BUTTONS = [
     ("org_slots", {}), ("roster", {"s": "slot"}), ("org_attend", {"s": "slot"}),
     ("org_mark", {"g": "signup", "v": "attended"}), ("org_mark", {"g": "signup", "v": "no_show"}),
+    ("org_hand_over", {"i": "organisation"}),
 ]
 
 
