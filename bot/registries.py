@@ -56,6 +56,7 @@ RENDERERS: dict[str, Renderer] = {
     "idea_call.deadline": Renderer(idea_call_notices.render_deadline, "reminders"),
     "support.unanswered": Renderer(support_asking.render_unanswered, "personal"),
     "slot.cancelled": Renderer(renderers.render_slot_cancelled, "personal", per_user=False),
+    "slot.changed": Renderer(renderers.render_slot_changed, "personal", per_user=False),
     "organisation.verified": Renderer(organisation_notices.render_verified, "personal"),
     "organisation.handed_over": Renderer(organisation_notices.render_handed_over, "personal"),
 }

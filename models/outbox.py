@@ -159,7 +159,7 @@ KINDS: frozenset[str] = frozenset({
     "initiative.contacts",
     "idea.status", "idea.adopted", "idea_call.deadline",
     "support.unanswered",
-    "slot.cancelled",
+    "slot.cancelled", "slot.changed",
     "organisation.verified", "organisation.handed_over",
 })
 
