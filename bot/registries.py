@@ -19,6 +19,7 @@ from bot.scheduler import Job
 from dialogs import gatherings, volunteering
 from dialogs.idea_calls import notices as idea_call_notices
 from dialogs.initiatives import notices as initiative_notices
+from dialogs.organisations import notices as organisation_notices
 from dialogs.supporters import asking as support_asking
 from models import ideas
 from models import initiatives as initiative_rows
@@ -55,6 +56,9 @@ RENDERERS: dict[str, Renderer] = {
     "idea_call.deadline": Renderer(idea_call_notices.render_deadline, "reminders"),
     "support.unanswered": Renderer(support_asking.render_unanswered, "personal"),
     "slot.cancelled": Renderer(renderers.render_slot_cancelled, "personal", per_user=False),
+    "slot.changed": Renderer(renderers.render_slot_changed, "personal", per_user=False),
+    "organisation.verified": Renderer(organisation_notices.render_verified, "personal"),
+    "organisation.handed_over": Renderer(organisation_notices.render_handed_over, "personal"),
 }
 
 JOBS: tuple[Job, ...] = (

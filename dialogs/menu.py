@@ -52,6 +52,8 @@ MENU_ITEMS: tuple[MenuItem, ...] = (
     MenuItem(N_("Supporter tools"), "support", roles=("supporter", "staff")),
     # Translators: menu row for ward staff: send an announcement to residents
     MenuItem(N_("Announcements"), "announce", simple=False, roles=("staff",)),
+    # Translators: menu row for ward staff: organisations awaiting the ward's check
+    MenuItem(N_("Verify organisations"), "org_pending", simple=False, roles=("staff",)),
 )
 
 SIMPLE_PAGE = 3

@@ -13,6 +13,7 @@ from models import (  # noqa: F401
     photos,
     recommend,
     signups,
+    slot_changes,
     subscriptions,
     supporters,
     turns,

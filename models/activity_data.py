@@ -43,7 +43,7 @@ from models.activities import (
 )
 from models.categories import CATEGORIES, CATEGORY_JA
 from models.organisations import is_public
-from models.signups import reschedule_notices
+from models.slot_changes import as_it_is, record
 from models.subscriptions import notify_new_item
 
 # The 32 items of 自治体標準オープンデータセット「イベント一覧」 (デジタル庁), in the standard's
@@ -364,12 +364,10 @@ def import_csv(session: Session, raw: bytes, *, tz: str = "Asia/Tokyo",
             activity.slots.append(slot)
             changed = True
         elif not _same(slot, values["slot"]):
-            moved = not _same(slot, {k: values["slot"][k] for k in ("starts_at", "ends_at")})
+            before = as_it_is(slot)
             for key, value in values["slot"].items():
                 setattr(slot, key, value)
-            if moved:
-                session.flush()
-                reschedule_notices(session, slot)
+            record(session, slot, before)
             changed = True
         session.flush()
         if created:

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, bounded, utcnow
 from models.locales import N_
-from models.outbox import as_utc
+from models.outbox import as_utc, enqueue
 from models.users import User, audit
 
 # kind -> its label (translated where it is shown)
@@ -201,11 +201,18 @@ def find_by_name(session: Session, name: str) -> Organisation | None:
         func.lower(Organisation.name) == name.strip().lower()))
 
 
-def verify(session: Session, staff: User, organisation: Organisation) -> None:
+def verify(session: Session, staff: User, organisation: Organisation) -> bool:
+    """Verify (staff only: NotAllowed); False when it already was verified. The row is
+    locked first (PostgreSQL), so that of two staff verifying at once one verifies and the
+    other finds it done."""
     if not staff.has_role("staff"):
         raise NotAllowed("verify")
+    session.refresh(organisation, ["status"], with_for_update=True)
+    if organisation.status == VERIFIED:
+        return False
     organisation.status, organisation.verified_at = VERIFIED, utcnow()
     audit(session, "organisation.verify", actor=staff, organisation=organisation.id)
+    return True
 
 
 def is_public(organisation: Organisation | None) -> bool:
@@ -339,12 +346,20 @@ def leave(session: Session, user: User, organisation: Organisation) -> None:
     audit(session, "organisation.leave", actor=user, organisation=organisation.id)
 
 
-def hand_over(session: Session, owner: User, organisation: Organisation, to: User) -> None:
-    """Make member `to` the owner; `owner` stays on as an editor."""
+def hand_over(session: Session, owner: User, organisation: Organisation, to: User, *,
+              now: datetime | None = None) -> None:
+    """Make member `to` the owner; `owner` stays on as an editor. The new owner is told
+    (`organisation.handed_over`, once per hand-over)."""
     _require_owner(session, owner, organisation)
     target = membership(session, to, organisation.id)
     if target is None:
         raise NotAllowed("not a member")
+    if target.role != OWNER:
+        now = as_utc(now or utcnow())
+        enqueue(session, user_id=to.id, kind="organisation.handed_over",
+                ref=str(organisation.id), due_at=now,
+                dedupe_key=f"organisation.handed_over:{organisation.id}:{to.id}:"
+                           f"{now.isoformat()}")
     target.role = OWNER
     mine = membership(session, owner, organisation.id)
     assert mine is not None
@@ -360,6 +375,34 @@ def members_of(session: Session, organisation_id: int) -> list[tuple[str | None,
         select(User.display_name, Membership.role).join(User, User.id == Membership.user_id)
         .where(Membership.organisation_id == organisation_id)
         .order_by(Membership.role != OWNER, Membership.joined_at, Membership.id))]
+
+
+def registrants(session: Session, organisation_ids: list[int]) -> dict[int, str | None]:
+    """Organisation id -> the display name of its first owner: who registered it, unless
+    ownership has been handed over since. One statement for all of them."""
+    found: dict[int, str | None] = {}
+    for organisation_id, name in session.execute(
+            select(Membership.organisation_id, User.display_name)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.organisation_id.in_(organisation_ids), Membership.role == OWNER)
+            .order_by(Membership.joined_at.desc(), Membership.id.desc())):
+        found[organisation_id] = name
+    return found
+
+
+def editors_of(session: Session, organisation_id: int) -> list[tuple[int, str | None]]:
+    """(user id, display name) of the members who are not owners: whom ownership can be
+    handed over to."""
+    return [(user_id, name) for user_id, name in session.execute(
+        select(User.id, User.display_name).join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == organisation_id, Membership.role != OWNER)
+        .order_by(Membership.joined_at, Membership.id))]
+
+
+def member_ids(session: Session, organisation_id: int) -> list[int]:
+    """The user ids of its members (owners and editors)."""
+    return list(session.scalars(select(Membership.user_id).where(
+        Membership.organisation_id == organisation_id).order_by(Membership.user_id)))
 
 
 def _owners(session: Session, organisation_id: int) -> int:

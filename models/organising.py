@@ -41,8 +41,8 @@ from models.signups import (
     NO_SHOW,
     Signup,
     offer_new_seats,
-    reschedule_notices,
 )
+from models.slot_changes import as_it_is, record
 from models.users import User, audit
 
 TITLE_MAX, FEE_MAX, PLACE_MAX, ADDRESS_MAX, WORD_MAX = 200, 200, 200, 300, 40
@@ -168,9 +168,9 @@ def add_slot(session: Session, actor: User, activity: Activity, values: SlotValu
 
 def update_slot(session: Session, actor: User, slot: Slot, values: SlotValues, *,
                 offer_minutes: int = 120) -> list[str]:
-    """Change the slot; a changed time moves its people's reminders, new seats go to the
-    people waiting first. Returns (and audit-logs) the fields that changed. A capacity
-    below the seats taken is refused."""
+    """Change the slot; a changed time or place moves its people's reminders and tells them
+    (models/slot_changes.py), new seats go to the people waiting first. Returns (and
+    audit-logs) the fields that changed. A capacity below the seats taken is refused."""
     if slot.status == SLOT_CANCELLED:
         raise SlotError("cancelled")
     wanted = values.checked()
@@ -179,11 +179,10 @@ def update_slot(session: Session, actor: User, slot: Slot, values: SlotValues, *
     more_seats = slot.capacity is not None and (wanted["capacity"] is None
                                                 or wanted["capacity"] > slot.capacity)
     changed = [name for name, value in wanted.items() if _differs(getattr(slot, name), value)]
+    before = as_it_is(slot)
     for name in changed:
         setattr(slot, name, wanted[name])
-    if "starts_at" in changed or "ends_at" in changed:
-        session.flush()
-        reschedule_notices(session, slot)
+    record(session, slot, before)
     if more_seats:
         session.flush()
         offer_new_seats(session, slot, now=utcnow(), offer_minutes=offer_minutes)

@@ -159,7 +159,8 @@ KINDS: frozenset[str] = frozenset({
     "initiative.contacts",
     "idea.status", "idea.adopted", "idea_call.deadline",
     "support.unanswered",
-    "slot.cancelled",
+    "slot.cancelled", "slot.changed",
+    "organisation.verified", "organisation.handed_over",
 })
 
 
@@ -263,7 +264,9 @@ def enqueue_again_many(session: Session, rows: list[dict[str, Any]]) -> None:
     under lock; the new batches; the rows new by key; the rows that move. As in `enqueue`:
     a row still waiting moves to its new due time (and urgency) in a new batch, a cancelled
     one is revived in a new batch, a sent, skipped or failed one is left alone, and so is
-    one whose batch a pass has claimed (it is being sent with it).
+    one whose batch a pass has claimed (it is being sent with it). Rows of one kind, ref,
+    due time and urgency share new batches of up to 500 (a slot's change told to everyone on
+    it goes out as one multicast).
 
     Each row is a dict with user_id, kind, ref, due_at, dedupe_key and urgent."""
     if not rows:
@@ -281,6 +284,17 @@ def enqueue_again_many(session: Session, rows: list[dict[str, Any]]) -> None:
         .where(Notification.dedupe_key.in_(list(wanted)))
         .with_for_update(of=NotificationBatch)).all()
     now, batches, moves, new = utcnow(), [], [], []
+    filling: dict[tuple, list[Any]] = {}  # (kind, ref, due, urgent) -> [open batch key, rows]
+
+    def batch_key(row: dict[str, Any]) -> str:
+        group = (row["kind"], row["ref"], row["due_at"], row["urgent"])
+        batch = filling.get(group)
+        if batch is None or batch[1] >= BATCH_SIZE:
+            batches.append(_new_batch(row, now))
+            batch = filling[group] = [batches[-1]["key"], 0]
+        batch[1] += 1
+        return batch[0]
+
     seen = set()
     for row_id, key, status, due_at, urgent, batch_status, claimed_at in known:
         seen.add(key)
@@ -288,15 +302,12 @@ def enqueue_again_many(session: Session, rows: list[dict[str, Any]]) -> None:
         waiting_here = (status == QUEUED and batch_status == PENDING and claimed_at is None
                         and (as_utc(due_at) != row["due_at"] or bool(urgent) != row["urgent"]))
         if status == CANCELLED or waiting_here:
-            batch = _new_batch(row, now)
-            batches.append(batch)
-            moves.append({"id": row_id, "batch_key": batch["key"], "due_at": row["due_at"],
+            moves.append({"id": row_id, "batch_key": batch_key(row), "due_at": row["due_at"],
                           "urgent": row["urgent"], "status": QUEUED, "last_error": None})
     for key, row in wanted.items():
         if key not in seen:
-            batch = _new_batch(row, now)
-            batches.append(batch)
-            new.append({**row, "batch_key": batch["key"], "status": QUEUED, "created_at": now})
+            new.append({**row, "batch_key": batch_key(row), "status": QUEUED,
+                        "created_at": now})
     if batches:
         session.execute(insert(NotificationBatch), batches)
     if new:

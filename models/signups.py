@@ -436,14 +436,18 @@ def _notice_rows(session: Session, signup: Signup, slot: Slot,
     return rows
 
 
-def reschedule_notices(session: Session, slot: Slot) -> None:
-    """The slot's time changed: move its confirmed people's reminders (pending rows only),
-    all at once (a few statements however many people)."""
-    now = utcnow()
-    rows = [row for signup in session.scalars(select(Signup).where(
-                Signup.slot_id == slot.id, Signup.status == CONFIRMED))
-            for row in _notice_rows(session, signup, slot, now)]
-    enqueue_again_many(session, rows)
+def active_signups(session: Session, slot: Slot) -> list[Signup]:
+    """Everyone on the slot: confirmed, offered or waiting (one statement)."""
+    return list(session.scalars(select(Signup).where(Signup.slot_id == slot.id,
+                                                     Signup.status.in_(ACTIVE_SIGNUP))))
+
+
+def reminder_rows(session: Session, slot: Slot, signups: list[Signup],
+                  now: datetime) -> list[dict[str, Any]]:
+    """The reminders and "how did it go?" of the confirmed among `signups`, at the slot's
+    time as it is now: a moved slot's rows, for `enqueue_again_many` (models/slot_changes.py)
+    to move all at once."""
+    return [row for signup in signups for row in _notice_rows(session, signup, slot, now)]
 
 
 def _offer_notices(session: Session, signup: Signup, begins: datetime,

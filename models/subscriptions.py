@@ -12,6 +12,7 @@ or its organisation get it at once or in their daily digest.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -153,7 +154,17 @@ def next_digest_at(now: datetime, hour: int, tz: str) -> datetime:
     return candidate
 
 
-def items_for_digest(session: Session, user: User, due_at: datetime) -> list[NewItem]:
+@dataclass(frozen=True)
+class DigestItem:
+    """A new item in a digest, and whether it came from a followed topic or area (else only
+    from a followed organisation): the digest's first line says which."""
+
+    kind: str
+    ref: str
+    by_topic: bool
+
+
+def items_for_digest(session: Session, user: User, due_at: datetime) -> list[DigestItem]:
     """The items of the day before `due_at` that match what the user follows: topics, areas
     and organisations."""
     followed = select(SubscriptionTopic.dimension, SubscriptionTopic.value).where(
@@ -168,10 +179,12 @@ def items_for_digest(session: Session, user: User, due_at: datetime) -> list[New
         matches.append(NewItem.category.in_(categories))
     if areas:
         matches.append(NewItem.area.in_(areas))
-    return list(session.scalars(
-        select(NewItem).where(NewItem.created_at > due_at - timedelta(days=1),
-                              NewItem.created_at <= due_at, or_(*matches))
-        .order_by(NewItem.created_at)))
+    return [DigestItem(item.kind, item.ref,
+                       by_topic=item.category in categories or item.area in areas)
+            for item in session.scalars(
+                select(NewItem).where(NewItem.created_at > due_at - timedelta(days=1),
+                                      NewItem.created_at <= due_at, or_(*matches))
+                .order_by(NewItem.created_at))]
 
 
 def erase(session: Session, user: User) -> None:

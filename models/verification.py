@@ -1,7 +1,10 @@
 """Verifying an organisation makes what it posted public: its upcoming activities are then
 announced to the people who follow their field or area, as a new activity of a verified
 organisation is when it is posted (an activity posted while the organisation was pending
-was not announced: residents could not see it)."""
+was not announced: residents could not see it). Its members (owners and editors) are told,
+each in their language (`organisation.verified`).
+
+Every way staff verify (the console, the chat, `machibot orgs verify`) comes through here."""
 
 from __future__ import annotations
 
@@ -11,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.activities import OPEN, Activity, Slot
-from models.organisations import Organisation, verify
-from models.outbox import as_utc
+from models.organisations import Organisation, member_ids, verify
+from models.outbox import as_utc, enqueue_many
 from models.subscriptions import NewItem, notify_new_item
 from models.timing import config_of
 from models.users import User
@@ -21,8 +24,11 @@ from models.users import User
 def verify_and_announce(session: Session, staff: User, organisation: Organisation, *,
                         now: datetime) -> int:
     """Verify (staff only: organisations.NotAllowed) and announce its upcoming activities
-    not announced before; returns how many were announced."""
-    verify(session, staff, organisation)
+    not announced before; returns how many were announced. An organisation already verified
+    is left as it is (0): its members were told when it was."""
+    if not verify(session, staff, organisation):
+        return 0
+    tell_members(session, organisation, now=now)
     announced = set(session.scalars(select(NewItem.ref).where(
         NewItem.kind == "activity", NewItem.organisation_id == organisation.id)))
     with_slots_to_come = select(Slot.activity_id).where(Slot.status == OPEN,
@@ -41,3 +47,12 @@ def verify_and_announce(session: Session, staff: User, organisation: Organisatio
                         organisation_id=organisation.id, now=now, tz=tz)
         count += 1
     return count
+
+
+def tell_members(session: Session, organisation: Organisation, *, now: datetime) -> int:
+    """An `organisation.verified` notice to each member, once per person and organisation
+    (its dedupe key); returns how many were new."""
+    return enqueue_many(session, [
+        {"user_id": user_id, "kind": "organisation.verified", "ref": str(organisation.id),
+         "due_at": as_utc(now), "dedupe_key": f"organisation.verified:{organisation.id}:{user_id}"}
+        for user_id in member_ids(session, organisation.id)])

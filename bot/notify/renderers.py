@@ -14,15 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.kernel.composer import Choice, Composer
-from bot.kernel.i18n import format_when
+from bot.kernel.i18n import N_, format_clock, format_when
 from models.activities import SLOT_CANCELLED, Slot, as_utc
 from models.announcements import CANCELLED_ANN, Announcement
 from models.outbox import Notification
+from models.slot_changes import SlotChange
 from models.subscriptions import items_for_digest
 from models.timing import config_of
 from models.users import User
@@ -91,18 +93,32 @@ def render_new_item(items: Mapping[str, Summarise], session: Session, user: User
     return [composer.card(summary.title, list(summary.lines), buttons, badges=[badge])]
 
 
+# what a digest's first line says: its items came from followed topics (True), followed
+# organisations only (False), or both
+_DIGEST_LEADS = {
+    frozenset({True}): N_("New in the topics you follow: {count}"),
+    # Translators: the first line of a daily digest whose items all come from organisations
+    # the person follows
+    frozenset({False}): N_("New from organisations you follow: {count}"),
+    # Translators: the first line of a daily digest with items from followed topics and
+    # from followed organisations
+    frozenset({True, False}): N_("New in the topics and organisations you follow: {count}"),
+}
+
+
 def render_digest(items: Mapping[str, Summarise], session: Session, user: User,
                   notification: Notification, composer: Composer) -> list[dict] | None:
-    bubbles = []
+    bubbles, by_topic = [], set()
     for item in items_for_digest(session, user, notification.due_at):
         summarise = items.get(item.kind)
         summary = summarise(session, item.ref, composer) if summarise else None
         if summary is not None:
             buttons = [summary.choice] if summary.choice else []
             bubbles.append(composer.bubble(summary.title, list(summary.lines), buttons))
+            by_topic.add(item.by_topic)
     if not bubbles:
         return None
-    lead = composer._("New in the topics you follow: {count}", count=len(bubbles))
+    lead = composer._(_DIGEST_LEADS[frozenset(by_topic)], count=len(bubbles))
     return [composer.text(lead, back=False), composer.carousel(bubbles, lead)]
 
 
@@ -131,3 +147,37 @@ def render_slot_cancelled(session: Session, user: User, notification: Notificati
                       "cancelled too. We are sorry.",
                       title=slot.activity.title_for(composer.locale), when=when)
     return [composer.text(text, back=False)]
+
+
+def render_slot_changed(session: Session, user: User, notification: Notification,
+                        composer: Composer) -> list[dict] | None:
+    """An organiser (or the ward's data) changed the time or place of a slot the person is
+    on: what it was and what it is now, from the change itself (a later change is its own
+    message). The same for every reader of a language: `per_user=False`."""
+    change = session.get(SlotChange, int(notification.ref))
+    if change is None or change.slot.status == SLOT_CANCELLED:
+        return None
+    tz = config_of(session)["BOT_TIMEZONE"]
+    # Translators: pushed to the people on an activity's date whose time or place changed
+    lines = [composer._("“{title}” has changed. Please check the new details.",
+                        title=change.slot.activity.title_for(composer.locale))]
+    if change.moved:
+        lines.append(composer._("Time: {old} → {new}",
+                                old=_span(change.old_starts_at, change.old_ends_at, composer, tz),
+                                new=_span(change.new_starts_at, change.new_ends_at, composer, tz)))
+    if change.relocated:
+        lines.append(composer._("Place: {old} → {new}",
+                                old=_where(change.old_place, change.old_address, composer),
+                                new=_where(change.new_place, change.new_address, composer)))
+    return [composer.text("\n".join(lines), back=False)]
+
+
+def _span(starts: datetime, ends: datetime, composer: Composer, tz: str) -> str:
+    return (f"{format_when(as_utc(starts), composer.locale, tz)}–"
+            f"{format_clock(as_utc(ends), composer.locale, tz)}")
+
+
+def _where(place: str | None, address: str | None, composer: Composer) -> str:
+    shown = " ".join(part for part in (place, f"({address})" if address else None) if part)
+    # Translators: a slot's place when none was given
+    return shown or composer._("(not given)")

@@ -14,6 +14,10 @@ stateDiagram-v2
     top --> mine: My organisation (members)
     mine --> [*]: Invite a co-organiser (owner: a one-time code) / Profile
     mine --> confirm_leave --> [*]: Leave / Stay
+    mine --> pick_owner: Hand over (owners)
+    pick_owner --> confirm_hand_over --> [*]: Hand over (the new owner is told) / Cancel
+    [*] --> pending: menu "Verify organisations" (staff)
+    pending --> pending: Verify (staff, checked again; members told)
     top --> find: Find organisations / typed "団体をさがす"
     find --> find_area --> list: field, area
     list --> list: More
@@ -29,6 +33,9 @@ organisations only.
 The modules, by responsibility:
 - `register`: the registering wizard;
 - `members`: joining with a code, "My organisation", inviting, leaving;
+- `ownership`: handing ownership over to another member (owners);
+- `verifying`: the organisations awaiting the ward's check, verified by staff;
+- `notices`: how the organisation notices read (verified, now the owner);
 - `browse`: the top, finding, the profile card, following;
 - `cards` and `pick`: how an organisation reads; questions answered by taps, simple mode's
   four choices kept.
@@ -41,7 +48,7 @@ import unicodedata
 
 from bot.kernel.engine import Context, Dialog, Input, Reply, with_data
 from bot.kernel.i18n import N_, SUPPORTED_LOCALES, gettext
-from dialogs.organisations import browse, members, register
+from dialogs.organisations import browse, members, ownership, register, verifying
 
 # Translators: words a person may type to register their group as an organisation, and to
 # find organisations, separated by "|". Keep the English words and add your language's own.
@@ -92,6 +99,9 @@ dialog = Dialog(
         "org_mine": members.on_mine,
         "org_invite": members.on_invite,
         "org_leave": members.on_leave,
+        "org_hand_over": ownership.on_hand_over,
+        "org_pending": verifying.on_pending,
+        "org_verify": verifying.on_verify,
     },
     steps={
         register.ASK_NAME: register.on_name,
@@ -104,6 +114,8 @@ dialog = Dialog(
         register.CONFIRM: register.on_confirm,
         members.ASK_CODE: members.on_code,
         members.CONFIRM_LEAVE: members.on_confirm_leave,
+        ownership.PICK_OWNER: ownership.on_pick_owner,
+        ownership.CONFIRM_HAND_OVER: ownership.on_confirm_hand_over,
     },
     prompts={
         register.ASK_NAME: with_data(register.ask_name),
@@ -115,5 +127,6 @@ dialog = Dialog(
         register.ASK_WEBSITE: with_data(register.ask_website),
         register.CONFIRM: with_data(register.confirm),
         members.ASK_CODE: with_data(members.ask_code),
+        ownership.PICK_OWNER: with_data(ownership.ask_owner),
     },
 )

@@ -1,6 +1,6 @@
 """Members: joining with an invitation code ("団体コード 1A2B3C4D", or the menu), "My
 organisation" (its status, members and followers), inviting a co-organiser (owners: a
-one-time code to pass on), leaving.
+one-time code to pass on), leaving. Handing ownership over is `ownership`.
 
 What members do is organiser work: it takes the ("organiser", organisation id) right that
 membership gives (models.users.rights_of), which acting for someone does not lend. Joining
@@ -107,13 +107,13 @@ def _mine(ctx: Context) -> list[Organisation]:
             if ctx.has_role("organiser", str(o.id))]
 
 
-def _refuse(ctx: Context, inp: Input, what: str) -> Reply:
+def refuse(ctx: Context, inp: Input, what: str) -> Reply:
     log_refusal(ctx, inp, f"organisation.{what}.refused")
     return main_menu(ctx, inp, lead=why_refused(
         ctx, ctx._("Sorry, this is for the organisation's members only.")))
 
 
-def _member_organisation(ctx: Context, inp: Input) -> Organisation | None:
+def member_organisation(ctx: Context, inp: Input) -> Organisation | None:
     organisation = named_organisation(ctx, inp)
     if organisation is None or not ctx.has_role("organiser", str(organisation.id)):
         return None
@@ -122,26 +122,26 @@ def _member_organisation(ctx: Context, inp: Input) -> Organisation | None:
 
 def on_mine(ctx: Context, inp: Input) -> Reply:
     if "i" in inp.args:
-        organisation = _member_organisation(ctx, inp)
+        organisation = member_organisation(ctx, inp)
         if organisation is None:
-            return _refuse(ctx, inp, "view")
-        return _manage_card(ctx, organisation)
+            return refuse(ctx, inp, "view")
+        return manage_card(ctx, organisation)
     mine = _mine(ctx)
     if not mine:
         if ctx.rights_withheld:
-            return _refuse(ctx, inp, "view")
+            return refuse(ctx, inp, "view")
         text = ctx._("You are not a member of an organisation yet.")
         return Reply([ctx.out.choices(text, [
             Choice.go(ctx._("Register as a group"), "org_register"),
             Choice.go(ctx._("Join with a code"), "org_join")])])
     if len(mine) == 1:
-        return _manage_card(ctx, mine[0])
+        return manage_card(ctx, mine[0])
     bubbles = [ctx.out.bubble(o.name, [], [Choice.go(ctx._("Open"), "org_mine", i=o.id)],
                               badges=badges(ctx.out, o)) for o in mine]
     return Reply([ctx.out.carousel(bubbles, ctx._("My organisation"))])
 
 
-def _manage_card(ctx: Context, organisation: Organisation) -> Reply:
+def manage_card(ctx: Context, organisation: Organisation) -> Reply:
     _ = ctx._
     if organisation.status == orgs.VERIFIED:
         status = _("Verified: what it posts is shown to residents.")
@@ -157,6 +157,9 @@ def _manage_card(ctx: Context, organisation: Organisation) -> Reply:
     if mine is not None and mine.role == orgs.OWNER:
         buttons.append(Choice(_("Invite co-organiser"), "org_invite", {"i": organisation.id},
                               style="primary"))
+        if len(members) > 1:
+            # Translators: button for an organisation's owner: make another member the owner
+            buttons.append(Choice.go(_("Hand over"), "org_hand_over", i=organisation.id))
     buttons.append(Choice.go(_("Profile"), "org", i=organisation.id))
     buttons.append(Choice.go(_("Leave"), "org_leave", i=organisation.id))
     card = ctx.out.card(organisation.name, lines, buttons, badges=badges(ctx.out, organisation))
@@ -164,9 +167,9 @@ def _manage_card(ctx: Context, organisation: Organisation) -> Reply:
 
 
 def on_invite(ctx: Context, inp: Input) -> Reply:
-    organisation = _member_organisation(ctx, inp)
+    organisation = member_organisation(ctx, inp)
     if organisation is None:
-        return _refuse(ctx, inp, "invite")
+        return refuse(ctx, inp, "invite")
     try:
         code = orgs.invite(ctx.session, ctx.user, organisation, now=ctx.now)
     except orgs.NotAllowed:
@@ -180,9 +183,9 @@ def on_invite(ctx: Context, inp: Input) -> Reply:
 
 
 def on_leave(ctx: Context, inp: Input) -> Reply:
-    organisation = _member_organisation(ctx, inp)
+    organisation = member_organisation(ctx, inp)
     if organisation is None:
-        return _refuse(ctx, inp, "leave")
+        return refuse(ctx, inp, "leave")
     yes = Choice.answer(CONFIRM_LEAVE, ctx._("Leave"), "yes")
     no = Choice.answer(CONFIRM_LEAVE, ctx._("Stay"), "no")
     question = ctx._("Leave “{name}”? You will no longer manage it.", name=organisation.name)
@@ -191,11 +194,11 @@ def on_leave(ctx: Context, inp: Input) -> Reply:
 
 
 def on_confirm_leave(ctx: Context, inp: Input) -> Reply:
-    organisation = _member_organisation(ctx, inp)
+    organisation = member_organisation(ctx, inp)
     if organisation is None:
-        return _refuse(ctx, inp, "leave")
+        return refuse(ctx, inp, "leave")
     if inp.value != "yes":
-        return _manage_card(ctx, organisation)
+        return manage_card(ctx, organisation)
     try:
         orgs.leave(ctx.session, ctx.user, organisation)
     except orgs.NotAllowed:

@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.db import session_scope
+from bot.kernel.i18n import format_clock, format_when, gettext
 from models.activities import Activity, Slot
 from models.activity_data import COLUMNS, STANDARD_COLUMNS
 from models.outbox import as_utc
-from models.signups import Signup
+from models.signups import Signup, sign_up
+from models.users import get_by_line_id
 from tests.collab_helpers import deliver
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -272,3 +274,22 @@ def gettext_ja(msgid: str) -> str:
     from bot.kernel.i18n import gettext
 
     return gettext("ja", msgid)
+
+
+def test_a_re_imported_row_with_a_new_time_tells_the_people_on_its_slot(app, sim, tmp_path,
+                                                                        resident):
+    assert _import(app, tmp_path, _csv([ROW])).exit_code == 0
+    with session_scope(app) as session:
+        slot = session.scalar(select(Slot).where(Slot.code == "5511"))
+        sign_up(session, slot, get_by_line_id(session, resident.user_id),
+                now=datetime(2030, 5, 1, tzinfo=TOKYO))
+    moved = _import(app, tmp_path, _csv([{**ROW, "開始時間": "13:00", "終了時間": "15:00"}]))
+    assert "1 updated" in moved.output
+    deliver(app)
+    resident.new_messages()
+    old = datetime(2030, 5, 11, 10, 0, tzinfo=TOKYO)
+    new = datetime(2030, 5, 11, 13, 0, tzinfo=TOKYO)
+    assert gettext("ja", "Time: {old} → {new}",
+                   old=f"{format_when(old, 'ja')}–{format_clock(old.replace(hour=12), 'ja')}",
+                   new=f"{format_when(new, 'ja')}–{format_clock(new.replace(hour=15), 'ja')}",
+                   ) in resident.last_text()

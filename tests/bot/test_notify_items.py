@@ -12,9 +12,12 @@ from test_notify import add_users, inbox
 from bot.db import session_scope
 from bot.kernel.i18n import gettext
 from bot.notify.dispatch import dispatch
+from models.activities import Slot
 from models.ideas import publish_call
-from models.subscriptions import AREA, CATEGORY, SubscriptionTopic
+from models.organisations import Follow
+from models.subscriptions import AREA, CATEGORY, SubscriptionTopic, notify_new_item
 from models.users import User
+from tests.activity_factory import make_slot, organisation_id
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 TEN = datetime(2030, 5, 1, 10, 0, tzinfo=TOKYO)
@@ -78,3 +81,29 @@ def test_the_daily_digest_lists_the_day_at_the_chosen_hour(app, sim):
     assert "公園の花壇" in read(carousel) and "川の清掃" in read(carousel)
     assert "見守り" not in read(carousel)
     assert dispatch(app, datetime(2030, 5, 2, 18, 0, tzinfo=TOKYO)).sent == 0  # once a day
+
+
+def test_a_digest_says_its_items_come_from_the_organisations_followed(app, sim):
+    """Items that reached the person only through a followed organisation are not called
+    'in the topics you follow'; a digest with both kinds names both."""
+    digest = add_users(app, sim, 1, locale="en")
+    follow(app, digest, CATEGORY, "environment", frequency="digest", digest_hour=18)
+    slot = make_slot(app, title="高齢者の見守り", category="welfare", area=None)
+    with session_scope(app) as session:
+        organisation = organisation_id(app)
+        session.add(Follow(user_id=digest[0][0], organisation_id=organisation))
+        activity = session.get(Slot, slot).activity_id
+        notify_new_item(session, "activity", str(activity), "welfare", None,
+                        organisation_id=organisation, now=TEN)
+    assert dispatch(app, datetime(2030, 5, 1, 18, 0, tzinfo=TOKYO)).sent == 1
+    lead, carousel = inbox(sim, digest[0][1])
+    assert lead["text"] == "New from organisations you follow: 1"
+    assert "高齢者の見守り" in read(carousel)
+    next_day = TEN + timedelta(days=1)
+    publish(app, "公園の花壇", category="environment", now=next_day)
+    with session_scope(app) as session:
+        notify_new_item(session, "activity", str(activity), "welfare", None,
+                        organisation_id=organisation, now=next_day)
+    assert dispatch(app, datetime(2030, 5, 2, 18, 0, tzinfo=TOKYO)).sent == 1
+    lead, _ = inbox(sim, digest[0][1])[2:]
+    assert lead["text"] == "New in the topics and organisations you follow: 2"

@@ -24,7 +24,7 @@ from models import initiatives as ini
 from models.activities import Slot
 from models.announcements import create, schedule
 from models.base import Base
-from models.organisations import Organisation, add_member
+from models.organisations import Organisation, add_member, register
 from models.signups import sign_up
 from models.supporters import HelpRequest, SupporterDuty
 from models.timing import config_of
@@ -87,12 +87,14 @@ def world(app, make_user) -> dict[str, Any]:
         announcement = create(session, texts={"ja": "お知らせです"},
                               segment={"kind": "everyone", "values": []})
         schedule(session, announcement, at=now + timedelta(days=1))
+        pending_org = register(session, author, name="確認待ちの会", kind="npo")
         slot = session.get(Slot, slot_id)
         signup = sign_up(session, slot, participant, now=now).signup
         slot.starts_at = now - timedelta(hours=1)  # it has started: attendance can be marked
         return {"call": call.id, "idea": idea.id, "adopted": adopted.id, "waiting": waiting.id,
                 "initiative": open_one.id, "meeting": meeting.id, "prep": prep.id,
                 "announcement": announcement.id, "slot": slot_id, "signup": signup.id,
+                "pending_org": pending_org.id, "organisation": slot.activity.organisation_id,
                 "others": others}
 
 
@@ -111,6 +113,7 @@ STAFF_BUTTONS = [
     ("gathering_manage", {"g": "meeting"}), ("gathering_manage", {"g": "prep"}),
     ("gathering_edit", {"g": "meeting", "f": "place"}), ("gathering_cancel", {"g": "meeting"}),
     ("gathering_cancel", {"g": "prep"}),
+    ("org_pending", {}), ("org_verify", {"i": "pending_org"}),
 ]
 STAFF_WORDS = ["announce", "お知らせ配信", "Announcement"]
 
@@ -154,6 +157,7 @@ def staff_steps(w: dict[str, Any]) -> list[tuple[str, dict, str | dict]]:
 ORGANISER_BUTTONS = [
     ("org_slots", {}), ("roster", {"s": "slot"}), ("org_attend", {"s": "slot"}),
     ("org_mark", {"g": "signup", "v": "attended"}), ("org_mark", {"g": "signup", "v": "no_show"}),
+    ("org_hand_over", {"i": "organisation"}),
 ]
 
 
@@ -239,11 +243,13 @@ def test_paired_with_staff_the_menus_show_a_resident_s_choices(app, staff_member
     pair_by_code(staff_member, supporter)
     supporter.says("menu")
     assert _("Announcements") not in supporter.choices()
+    assert _("Verify organisations") not in supporter.choices()
     assert _("Supporter tools") not in supporter.choices()
     supporter.taps(_("Idea calls"))
     assert _("New idea call") not in supporter.choices()
     staff_member.says("menu")  # the staff member's own turns keep their rights
     assert _("Announcements") in staff_member.choices()
+    assert _("Verify organisations") in staff_member.choices()
 
 
 def test_paired_with_an_organiser_every_organiser_button_is_refused(app, make_user, supporter,
