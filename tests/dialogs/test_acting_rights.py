@@ -295,7 +295,7 @@ def test_steps_read_roles_only_through_the_turn_s_rights():
     import re
     from pathlib import Path
 
-    direct = re.compile(r"(?<!ctx)\.has_role\(|\.is_staff\b|(?<!self)\.roles\b")
+    direct = re.compile(r"(?<!ctx)(?<!rights)\.has_role\(|\.is_staff\b|(?<!self)\.roles\b")
     root = Path(__file__).resolve().parents[2]
     found = [f"{path.relative_to(root)}:{number}"
              for folder in ("dialogs", "handlers")
