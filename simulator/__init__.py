@@ -7,12 +7,12 @@
 - `page`: a phone-like chat page at /simulator/ that posts signed webhooks to /callback.
 - `store.SimulatorStore`: the state in Redis and the Python API tests assert on.
 - `events`: builders of real-looking webhook events; `terminal`: a chat in the terminal.
+- `routes.bp`: the blueprint with all of the above attached. Only the web imports it (its
+  pages and LINE's checks weigh 15 MB): `machibot simulate` and the tests do not need it.
 """
 
 from __future__ import annotations
 
-from simulator import api, login, page  # noqa: F401  (their routes attach to bp)
-from simulator.blueprint import bp
 from simulator.store import SimulatorStore, get_store
 
-__all__ = ["bp", "get_store", "SimulatorStore"]
+__all__ = ["get_store", "SimulatorStore"]

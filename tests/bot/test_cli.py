@@ -155,9 +155,9 @@ def test_db_downgrade_takes_the_schema_back(tmp_path, monkeypatch):
         engine.dispose()
 
 
-def test_the_worker_and_the_scheduler_run_without_the_console(tmp_path, monkeypatch):
-    """They serve no pages: the console's sign-in and form libraries stay out of their
-    memory. The web (serve, gunicorn's create_app) has it."""
+def test_the_worker_and_the_scheduler_run_without_the_pages(tmp_path, monkeypatch):
+    """They serve no pages: the console's, the simulator's and the calendar files'
+    libraries stay out of their memory. The web (serve, gunicorn's create_app) has them."""
     import click
 
     from bot.app import _app_for_cli
@@ -168,5 +168,6 @@ def test_the_worker_and_the_scheduler_run_without_the_console(tmp_path, monkeypa
     for command, has_console in (("worker", False), ("scheduler", False), ("serve", True)):
         with click.Context(main, info_name=command):
             built = _app_for_cli()
-        assert any(rule.rule.startswith("/console") for rule in built.url_map.iter_rules()) \
-            is has_console, command
+        for prefix in ("/console", "/simulator", "/ics"):
+            assert any(rule.rule.startswith(prefix) for rule in built.url_map.iter_rules()) \
+                is has_console, (command, prefix)
