@@ -27,13 +27,11 @@ from sqlalchemy.orm import (
     lazyload,
     mapped_column,
     object_session,
-    query_expression,
     relationship,
-    with_expression,
 )
 
 from models.base import Base, utcnow
-from models.writes import has_written
+from models.writes import tables_written
 
 MODES = ("standard", "simple")
 # the roles granted by staff; organising comes from an organisation's membership (as the
@@ -41,6 +39,9 @@ MODES = ("standard", "simple")
 ROLES = ("resident", "staff", "supporter")
 # what acting for someone lends of their roles: only what any resident may do (issue 13)
 LENT_WHEN_ACTING = frozenset({"resident"})
+# the tables a person's rights are read from (`held_by`)
+RIGHTS_TABLES = frozenset({"user_roles", "organisation_members", ""})
+HELD_RIGHTS = "machibot.held_rights"  # a loaded user's state info: their rights as read
 
 
 class User(Base):
@@ -66,9 +67,6 @@ class User(Base):
     # a membership is what lets a person organise
     memberships: Mapped[list[Any]] = relationship(
         "Membership", viewonly=True, lazy="selectin")
-    # roles and memberships as read with the user in a turn's one statement
-    # (`get_by_line_id`): "role scope,...", a membership as "organiser <id>"; see `held_by`
-    held_rights: Mapped[str | None] = query_expression()
 
     def has_role(self, role: str, scope: str | None = None) -> bool:
         """A role staff granted (not organising: see `rights_of`)."""
@@ -121,16 +119,18 @@ def rights_of(user: User, *, acting: User | None = None) -> Rights:
 def held_by(user: User) -> set[tuple[str, str]]:
     """The (role, scope) pairs `user` holds, organising included.
 
-    Read from `held_rights`, loaded with the user, while their session has written nothing
-    (or they were read in a session now closed): building the ORM collections `roles` and
-    `memberships` in every turn cost a menu tap almost half of a worker's CPU
-    (bench/webhook.py). Once the session wrote anything (a role granted, a membership
-    added, or any other change), or a collection was read, from the collections, read
-    afresh, so that a change counts at once in the same turn."""
-    session, unloaded = object_session(user), inspect(user).unloaded
-    if (user.held_rights is not None and {"roles", "memberships"} <= unloaded
-            and (session is None or not has_written(session))):
-        return {tuple(held.split(" ", 1)) for held in user.held_rights.split(",") if held}
+    Read from what `get_by_line_id` read with the user (kept in the instance's state info,
+    which a flush of the user leaves alone), while their session has written no role
+    and no membership (or they were read in a session now closed): building the ORM
+    collections `roles` and `memberships` in every turn cost a menu tap almost half of a
+    worker's CPU (bench/webhook.py). Once a role or a membership was written (or is about
+    to be), or a collection was read, from the collections, read afresh, so that a change
+    counts at once in the same turn. A write to an unknown table ("") counts as one too."""
+    state = inspect(user)
+    read, session = state.info.get(HELD_RIGHTS), object_session(user)
+    if (read is not None and {"roles", "memberships"} <= state.unloaded
+            and (session is None or not RIGHTS_TABLES & tables_written(session))):
+        return {tuple(held.split(" ", 1)) for held in read.split(",") if held}
     held = {(r.role, r.scope) for r in user.roles}
     return held | {("organiser", str(m.organisation_id)) for m in user.memberships}
 
@@ -170,13 +170,14 @@ class AuditLog(Base):
 @cache
 def _by_line_id() -> Any:
     # the collections load only if a step needs them (see `held_by`)
-    return select(User).options(with_expression(User.held_rights, _held_rights()),
-                                lazyload(User.roles), lazyload(User.memberships)).where(
+    return select(User, _held_rights()).options(
+        lazyload(User.roles), lazyload(User.memberships)).where(
         User.line_user_id == bindparam("line_user_id"))
 
 
 def _held_rights() -> Any:
-    """SQL for `User.held_rights`: the user's roles and memberships, comma-separated. The
+    """SQL for the rights read with a user: their roles and memberships, comma-separated
+    ("role scope", a membership as "organiser <organisation id>"). The
     memberships table is named here, not imported: models/organisations.py builds on this
     module. The separator is SQL text, not a parameter: as a parameter, SQLAlchemy would
     render the statement again at every execution."""
@@ -191,7 +192,13 @@ def _held_rights() -> Any:
 
 
 def get_by_line_id(session: Session, line_user_id: str) -> User | None:
-    return session.execute(_by_line_id(), {"line_user_id": line_user_id}).scalar_one_or_none()
+    """The user with their rights (`held_by`), in one statement; None for no such user."""
+    found = session.execute(_by_line_id(), {"line_user_id": line_user_id}).one_or_none()
+    if found is None:
+        return None
+    user, held = found
+    inspect(user).info[HELD_RIGHTS] = held
+    return user
 
 
 def follow(

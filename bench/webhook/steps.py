@@ -23,6 +23,7 @@ import redis
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 
+from bot import keys
 from bot.app import create_app
 from bot.kernel.postback import PostbackCodec
 from bot.worker import Worker
@@ -33,8 +34,10 @@ from .driver import ONBOARDING, TAPS, add_users, step_event
 from .stack import ROOT
 from .wire import SECRET, Conn, webhook_request
 
-# the commands with which a worker waits for work, as opposed to those a turn makes
-POLLING = frozenset({b"XREADGROUP", b"XAUTOCLAIM"})
+# the commands with which a worker waits for work or watches the other workers, as opposed
+# to those a turn makes
+POLLING = frozenset({b"XREADGROUP", b"XAUTOCLAIM", b"XINFO"})
+HEARTBEAT = keys.worker_alive("").encode()  # what the heartbeat thread SETs starts so
 
 
 class RoundTrips:
@@ -64,7 +67,7 @@ class RoundTrips:
         # RESP: *<n>\r\n$<len>\r\n<NAME>\r\n... (for a pipeline: its first command)
         name = first.split(b"\r\n", 3)[2].upper() if first.count(b"\r\n") >= 3 else b""
         with self._lock:
-            if name in POLLING:
+            if name in POLLING or (name == b"SET" and HEARTBEAT in first):
                 self.polling += 1
             else:
                 self.turn += 1

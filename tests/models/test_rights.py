@@ -82,3 +82,14 @@ def test_a_role_or_membership_gained_in_the_turn_counts_at_once(app):
         revoke_role(session, newcomer, "supporter")
         assert not rights_of(newcomer).has_role("supporter")
         assert rights_of(newcomer).has_role("organiser", str(org.id))
+
+
+def test_a_turn_that_changes_other_things_keeps_reading_rights_without_a_statement(app):
+    with session_scope(app) as session:
+        follow(session, "U" + "d4" * 16, locale="ja", display_name="設定を変える人")
+    with session_scope(app) as session:
+        person = get_by_line_id(session, "U" + "d4" * 16)
+        person.mode = "simple"  # a setting changed in the turn, then the menu is shown
+        session.flush()
+        assert statements_of(app, lambda: rights_of(person)) == []
+        assert rights_of(person).roles == {("resident", "")}
