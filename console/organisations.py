@@ -19,6 +19,7 @@ from console.access import organisation_and_role
 from console.blueprint import bp
 from console.db import db
 from console.forms import REQUIRED, TOO_LONG, ActionForm, HandOverForm, OrganisationForm
+from console.saving import save
 from models import organisations as orgs
 from models.announcements import area_names
 from models.base import TooLong
@@ -55,19 +56,13 @@ def _refusal(form: OrganisationForm, exc: ValueError) -> None:
 @bp.route("/organisations/new", methods=["GET", "POST"])
 def register() -> str | Response:
     form = _form()
-    if form.validate_on_submit():
-        waived = current_app.config["ORGANISATION_VERIFICATION"] == "waived"
-        try:
-            found = orgs.register(db(), people.person(), verification_waived=waived,
-                                  **_profile(form))
-        except ValueError as exc:
-            _refusal(form, exc)
-        else:
-            db().commit()
-            flash(N_("Your organisation is registered.") if waived else
-                  N_("Your organisation is registered. Ward staff will verify it."))
-            return redirect(url_for("console.organisation", organisation_id=found.id))
-    return render_template("console/organisation_form.html", form=form, organisation=None,
+    waived = current_app.config["ORGANISATION_VERIFICATION"] == "waived"
+    done = save(form, lambda: orgs.register(db(), people.person(), verification_waived=waived,
+                                            **_profile(form)),
+                _refusal, notice=N_("Your organisation is registered.") if waived else
+                N_("Your organisation is registered. Ward staff will verify it."),
+                then=lambda found: url_for("console.organisation", organisation_id=found.id))
+    return done or render_template("console/organisation_form.html", form=form, organisation=None,
                            areas=form.areas.choices)
 
 
@@ -113,17 +108,10 @@ def organisation(organisation_id: int) -> str:
 def edit(organisation_id: int) -> str | Response:
     found, _role = organisation_and_role(organisation_id, edit=True)
     form = _form(found)
-    if form.validate_on_submit():
-        try:
-            orgs.update_profile(db(), people.person(), found, **_profile(form))
-        except ValueError as exc:
-            db().rollback()
-            _refusal(form, exc)
-        else:
-            db().commit()
-            flash(N_("Saved."))
-            return redirect(url_for("console.organisation", organisation_id=found.id))
-    return render_template("console/organisation_form.html", form=form, organisation=found,
+    done = save(form, lambda: orgs.update_profile(db(), people.person(), found, **_profile(form)),
+                _refusal, notice=N_("Saved."),
+                then=lambda _changed: url_for("console.organisation", organisation_id=found.id))
+    return done or render_template("console/organisation_form.html", form=form, organisation=found,
                            areas=form.areas.choices)
 
 

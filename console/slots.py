@@ -22,6 +22,7 @@ from console.forms import (
     SlotForm,
 )
 from console.i18n import notice
+from console.saving import save
 from models.activities import SLOT_CANCELLED, Activity, Slot, as_utc, new_checkin_word
 from models.base import TooLong
 from models.locales import N_
@@ -88,17 +89,10 @@ def new_slot(activity_id: int) -> str | Response:
     form = SlotForm()
     if not form.is_submitted():
         form.checkin_word.data = new_checkin_word()  # as every slot gets one
-    if form.validate_on_submit():
-        try:
-            add_slot(db(), people.person(), activity, _values(form))
-        except ValueError as exc:
-            db().rollback()
-            _refusal(form, exc)
-        else:
-            db().commit()
-            flash(N_("The slot is added."))
-            return redirect(url_for("console.activity", activity_id=activity.id))
-    return _page(form, activity, None)
+    done = save(form, lambda: add_slot(db(), people.person(), activity, _values(form)),
+                _refusal, notice=N_("The slot is added."),
+                then=lambda _slot: url_for("console.activity", activity_id=activity.id))
+    return done or _page(form, activity, None)
 
 
 @bp.route("/slots/<int:slot_id>/edit", methods=["GET", "POST"])
@@ -107,20 +101,14 @@ def edit_slot(slot_id: int) -> str | Response:
     if slot.status == SLOT_CANCELLED:
         abort(404)
     form = SlotForm()
-    if form.validate_on_submit():
-        try:
-            update_slot(db(), people.person(), slot, _values(form),
-                        offer_minutes=int(current_app.config["WAITLIST_OFFER_MINUTES"]))
-        except ValueError as exc:
-            db().rollback()
-            _refusal(form, exc)
-        else:
-            db().commit()
-            flash(N_("Saved."))
-            return redirect(url_for("console.activity", activity_id=slot.activity_id))
-    elif not form.is_submitted():
+    if not form.is_submitted():
         _fill(form, slot)
-    return _page(form, slot.activity, slot)
+    offer_minutes = int(current_app.config["WAITLIST_OFFER_MINUTES"])
+    done = save(form, lambda: update_slot(db(), people.person(), slot, _values(form),
+                                          offer_minutes=offer_minutes),
+                _refusal, notice=N_("Saved."),
+                then=lambda _changed: url_for("console.activity", activity_id=slot.activity_id))
+    return done or _page(form, slot.activity, slot)
 
 
 @bp.post("/slots/<int:slot_id>/copy")

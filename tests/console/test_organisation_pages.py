@@ -7,8 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.db import session_scope
+from bot.kernel.i18n import gettext
 from models import organisations as orgs
 from models.organisations import Organisation
 from models.users import get_by_line_id
@@ -64,6 +66,21 @@ def test_the_form_says_what_is_wrong(app, person, browser, organisation):
     assert answer.status_code == 200 and 'aria-invalid="true"' in answer.get_data(as_text=True)
     taken = me.post("/console/organisations/new", PROFILE, page="/console/organisations/new")
     assert taken.status_code == 200 and 'aria-invalid="true"' in taken.get_data(as_text=True)
+
+
+def test_a_refused_registration_leaves_nothing_behind(app, person, browser, organisation):
+    organisation(person(), "高円寺みどりの会")
+    second = person("二人目")
+    me = browser(second)
+    taken = me.post("/console/organisations/new", {**PROFILE, "name": "高円寺みどりの会 "},
+                    page="/console/organisations/new")
+    assert taken.status_code == 200
+    assert gettext("ja", "An organisation with this name already exists.") in taken.get_data(
+        as_text=True)
+    with session_scope(app) as session:
+        assert session.scalar(select(func.count(Organisation.id))) == 1
+        assert orgs.organisations_of(session, get_by_line_id(session, second)) == []
+    assert len(audited(app, "organisation.register")) == 1  # the first one's
 
 
 def test_staff_see_pending_organisations_first_and_verify_one(app, person, browser,
