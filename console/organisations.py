@@ -15,7 +15,7 @@ from sqlalchemy.orm import contains_eager
 from werkzeug import Response
 
 from console import people
-from console.access import organisation_and_role
+from console.access import found_or_404, organisation_and_role, owned_organisation
 from console.blueprint import bp
 from console.db import db
 from console.forms import REQUIRED, TOO_LONG, ActionForm, HandOverForm, OrganisationForm
@@ -78,9 +78,7 @@ def organisations() -> str:
 @bp.post("/organisations/<int:organisation_id>/verify")
 @people.staff_only
 def verify(organisation_id: int) -> Response:
-    found = db().get(Organisation, organisation_id)
-    if found is None:
-        abort(404)
+    found = found_or_404(Organisation, organisation_id)
     # what it posted while pending reaches the people who follow its fields and areas
     verify_and_announce(db(), people.person(), found, now=datetime.now(UTC))
     db().commit()
@@ -117,9 +115,7 @@ def edit(organisation_id: int) -> str | Response:
 
 @bp.post("/organisations/<int:organisation_id>/invitations")
 def invite(organisation_id: int) -> str:
-    found, role = organisation_and_role(organisation_id, edit=True)
-    if role != orgs.OWNER:
-        abort(403)
+    found = owned_organisation(organisation_id)
     code = orgs.invite(db(), people.person(), found)
     db().commit()
     link = url_for("console.join", code=code, _external=True)
@@ -157,9 +153,7 @@ def leave(organisation_id: int) -> Response:
 
 @bp.post("/organisations/<int:organisation_id>/hand-over")
 def hand_over(organisation_id: int) -> Response:
-    found, role = organisation_and_role(organisation_id, edit=True)
-    if role != orgs.OWNER:
-        abort(403)
+    found = owned_organisation(organisation_id)
     form = HandOverForm()
     target = db().get(User, form.to.data) if form.validate_on_submit() else None
     try:

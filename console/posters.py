@@ -8,16 +8,16 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import abort, current_app
+from flask import current_app
 from PIL import Image, ImageDraw
 from werkzeug import Response
 
 from bot.fonts import font_for
 from bot.kernel.i18n import format_clock, format_when, gettext
 from bot.kernel.prefilled import SIGNUP_WORDS, signup_link
-from console.access import STAFF, slot_and_role
+from console.access import member_slot
 from console.blueprint import bp
-from models.activities import SLOT_CANCELLED, Slot, as_utc
+from models.activities import Slot, as_utc
 from models.locales import N_
 
 A4 = (1240, 1754)  # pixels at 150 dpi
@@ -27,9 +27,7 @@ QR_SIZE = 760
 
 @bp.get("/slots/<int:slot_id>/poster.png")
 def poster(slot_id: int) -> Response:
-    slot, role = slot_and_role(slot_id)
-    if role == STAFF or slot.status == SLOT_CANCELLED:
-        abort(403 if role == STAFF else 404)
+    slot = member_slot(slot_id, live=True)
     png = draw_poster(slot, current_app.config)
     return Response(png, mimetype="image/png", headers={
         "Content-Disposition": f'inline; filename="poster-{slot.code}.png"'})

@@ -11,7 +11,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from werkzeug import Response
 
 from console import people
-from console.access import activity_and_role, slot_and_role
+from console.access import activity_and_role, member_slot, slot_and_role
 from console.blueprint import bp
 from console.db import db
 from console.forms import (
@@ -23,7 +23,7 @@ from console.forms import (
 )
 from console.i18n import notice
 from console.saving import save
-from models.activities import SLOT_CANCELLED, Activity, Slot, as_utc, new_checkin_word
+from models.activities import Activity, Slot, as_utc, new_checkin_word
 from models.base import TooLong
 from models.locales import N_
 from models.organising import SlotError, SlotValues, add_slot, cancel_slot, copy_weekly, update_slot
@@ -97,9 +97,7 @@ def new_slot(activity_id: int) -> str | Response:
 
 @bp.route("/slots/<int:slot_id>/edit", methods=["GET", "POST"])
 def edit_slot(slot_id: int) -> str | Response:
-    slot, _role = slot_and_role(slot_id, edit=True)
-    if slot.status == SLOT_CANCELLED:
-        abort(404)
+    slot = member_slot(slot_id, live=True)
     form = SlotForm()
     if not form.is_submitted():
         _fill(form, slot)
