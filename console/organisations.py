@@ -7,9 +7,10 @@ verifying; anyone signed in may register one or join with an invitation."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 from werkzeug import Response
@@ -28,6 +29,7 @@ from models.organisations import Membership, Organisation
 from models.users import User
 from models.verification import verify_and_announce
 
+PAGE_SIZE = 50  # organisations on a page of staff's list
 # the domain's refusals, as the form shows them
 PROBLEMS = {"taken": N_("An organisation with this name already exists."),
             "empty": REQUIRED}
@@ -69,10 +71,33 @@ def register() -> str | Response:
 @bp.get("/organisations")
 @people.staff_only
 def organisations() -> str:
-    everything = db().scalars(select(Organisation).order_by(
-        (Organisation.status == orgs.PENDING).desc(), Organisation.name))
-    return render_template("console/organisations.html", organisations=list(everything),
-                           action=ActionForm())
+    """Staff's list, a page at a time (its rows, each with a verify form, are what cost);
+    the filters (status, part of the name) stay in the page links."""
+    status = request.args.get("status", "")
+    status = status if status in orgs.STATUSES else ""
+    name = request.args.get("q", "")[:orgs.NAME_MAX]
+    page = request.args.get("page", 1, type=int) or 1
+    found, total = orgs.listing(db(), status=status or None, name=name,
+                                offset=(max(page, 1) - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    last = max(1, math.ceil(total / PAGE_SIZE))
+    if not 1 <= page <= last:
+        abort(404)
+    filters = {k: v for k, v in (("status", status), ("q", name)) if v}
+    return render_template("console/organisations.html", organisations=found,
+                           action=ActionForm(), total=total, page=page,
+                           pages=page_numbers(page, last), filters=filters)
+
+
+def page_numbers(current: int, last: int) -> list[int | None]:
+    """The pages to link: the first, the last and two either side of the current one; None
+    where pages are left out."""
+    shown = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
 
 
 @bp.post("/organisations/<int:organisation_id>/verify")

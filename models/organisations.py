@@ -47,6 +47,7 @@ KINDS: dict[str, str] = {
 OWNER, EDITOR = "owner", "editor"
 MEMBER_ROLES = (OWNER, EDITOR)
 PENDING, VERIFIED, SUSPENDED = "pending", "verified", "suspended"
+STATUSES = (PENDING, VERIFIED, SUSPENDED)
 NAME_MAX, DESCRIPTION_MAX, CONTACT_MAX, WEBSITE_MAX = 100, 1000, 200, 300
 INVITE_DAYS = 7
 
@@ -238,6 +239,24 @@ def search(session: Session, *, category: str | None = None, area: str | None = 
     rows = list(session.scalars(query.order_by(Organisation.name, Organisation.id)
                                 .offset(max(0, offset)).limit(limit + 1)))
     return rows[:limit], len(rows) > limit
+
+
+def listing(session: Session, *, status: str | None = None, name: str = "",
+            offset: int = 0, limit: int = 50) -> tuple[list[Organisation], int]:
+    """Staff's list: every organisation (or those with `status`, whose name contains `name`,
+    any case), those waiting for verification first, then by name; (a page, how many in
+    all)."""
+    query = select(Organisation)
+    if status:
+        query = query.where(Organisation.status == status)
+    if name.strip():
+        query = query.where(func.lower(Organisation.name).contains(name.strip().lower(),
+                                                                   autoescape=True))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by((Organisation.status == PENDING).desc(),
+                                          Organisation.name, Organisation.id)
+                           .offset(max(0, offset)).limit(limit))
+    return list(rows), total
 
 
 def _json_has(column: Any, value: str) -> Any:

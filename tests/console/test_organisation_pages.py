@@ -100,6 +100,46 @@ def test_staff_see_pending_organisations_first_and_verify_one(app, person, brows
     assert len(audited(app, "organisation.verify")) == 1
 
 
+PAGE_LINK = re.compile(r'<a href="([^"]+)"[^>]*aria-current="page"')
+
+
+def _listed(answer) -> list[str]:
+    return re.findall(r'<tr data-testid="organisation">\s*<th scope="row"><a [^>]*>([^<]+)</a>',
+                      answer.get_data(as_text=True))
+
+
+def test_staff_s_list_comes_a_page_at_a_time_keeping_its_filters(app, person, browser):
+    with session_scope(app) as session:
+        session.add_all([Organisation(name=f"団体{n:03d}", kind="npo",
+                                      status="pending" if n % 2 else "verified")
+                         for n in range(1, 131)])
+    staff = browser(person("区職員", staff=True))
+    first = staff.get("/console/organisations")
+    assert len(_listed(first)) == 50 and _listed(first)[0] == "団体001"  # pending first
+    page = first.get_data(as_text=True)
+    assert f'<nav aria-label="{gettext("ja", "Pages of the list")}"' in page
+    assert PAGE_LINK.search(page)[1] == "/console/organisations?page=1"
+    third = staff.get("/console/organisations?page=3")
+    assert len(_listed(third)) == 30 and "団体130" in _listed(third)
+    assert staff.get("/console/organisations?page=4").status_code == 404
+
+    pending = staff.get("/console/organisations?status=pending")
+    text = pending.get_data(as_text=True)
+    assert len(_listed(pending)) == 50 and "団体002" not in _listed(pending)
+    second = re.search(r'<a href="([^"]+)"[^>]*rel="next"', text)[1].replace("&amp;", "&")
+    assert "status=pending" in second and "page=2" in second
+    rest = staff.get(second)
+    assert _listed(rest) == [f"団体{n:03d}" for n in range(101, 130, 2)]
+    assert PAGE_LINK.search(rest.get_data(as_text=True))[1].replace("&amp;", "&") == second
+    named = staff.get("/console/organisations?status=verified&q=%E5%9B%A3%E4%BD%9312")
+    assert _listed(named) == ["団体120", "団体122", "団体124", "団体126", "団体128"]
+    assert "<nav aria-label" not in named.get_data(as_text=True).split("</header>")[1]
+
+
+def test_residents_cannot_page_through_staff_s_list(person, browser):
+    assert browser(person()).get("/console/organisations?page=2").status_code == 403
+
+
 def test_an_editor_edits_the_profile(app, person, browser, organisation):
     owner = person()
     found = organisation(owner)
