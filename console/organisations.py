@@ -19,7 +19,14 @@ from console import people
 from console.access import found_or_404, organisation_and_role, owned_organisation
 from console.blueprint import bp
 from console.db import db
-from console.forms import REQUIRED, TOO_LONG, ActionForm, HandOverForm, OrganisationForm
+from console.forms import (
+    REQUIRED,
+    TOO_LONG,
+    ActionForm,
+    HandOverForm,
+    LogoForm,
+    OrganisationForm,
+)
 from console.saving import save
 from models import organisations as orgs
 from models.announcements import area_names
@@ -114,6 +121,12 @@ def verify(organisation_id: int) -> Response:
 @bp.get("/organisations/<int:organisation_id>")
 def organisation(organisation_id: int) -> str:
     found, role = organisation_and_role(organisation_id)
+    return organisation_page(found, role)
+
+
+def organisation_page(found: Organisation, role: str, *,
+                      logo_form: LogoForm | None = None) -> str:
+    """The organisation's page (again, with what was wrong with a logo upload)."""
     # the members with their users in one statement (not one more per member)
     members = list(db().scalars(
         select(Membership).join(Membership.user).options(contains_eager(Membership.user))
@@ -124,7 +137,13 @@ def organisation(organisation_id: int) -> str:
     others = [m for m in members if person is not None and m.user_id != person.id]
     return render_template("console/organisation.html", organisation=found, role=role,
                            members=members, action=ActionForm(), hand_over=hand_over,
-                           others=others)
+                           others=others, logo_form=logo_form or LogoForm(),
+                           logo_megabytes=logo_megabytes())
+
+
+def logo_megabytes() -> str:
+    """LOGO_MAX_BYTES as people read it ("2")."""
+    return f"{int(current_app.config['LOGO_MAX_BYTES']) / 1_000_000:g}"
 
 
 @bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models.base import Base, bounded, utcnow
 from models.locales import N_
 from models.outbox import as_utc
+from models.photos import Photo
 from models.users import User, audit
 
 # kind -> its label (translated where it is shown)
@@ -67,6 +68,7 @@ class Organisation(Base):
     # what residents see: a phone number, an address or an e-mail address, as written
     public_contact: Mapped[str] = mapped_column(String(CONTACT_MAX), default="")
     website: Mapped[str] = mapped_column(String(WEBSITE_MAX), default="")
+    # its logo (models/logos.py), a photo row without the bytes until they are asked for
     logo_photo_id: Mapped[int | None] = mapped_column(
         ForeignKey("photos.id", ondelete="SET NULL"))
     # registered ones start pending (register); those staff bring in (open data) are verified
@@ -74,6 +76,7 @@ class Organisation(Base):
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    logo: Mapped[Photo | None] = relationship()
     activities: Mapped[list[Any]] = relationship("Activity", back_populates="organisation")
     members: Mapped[list[Membership]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", passive_deletes=True)

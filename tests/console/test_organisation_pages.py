@@ -4,6 +4,7 @@ audit-logged, and who may do what."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -15,6 +16,7 @@ from models import organisations as orgs
 from models.organisations import Organisation
 from models.users import get_by_line_id
 from tests.console.helpers import audited
+from tests.console.test_logos import png
 
 PROFILE = {"name": "高円寺みどりの会", "kind": "npo", "description": "公園の花壇を手入れします",
            "areas": ["高円寺"], "categories": ["environment"], "public_contact": "03-1111-2222",
@@ -197,6 +199,7 @@ PAGES = ["/console/", "/console/organisations/new", "/console/organisations",
          "/console/organisations/{id}", "/console/organisations/{id}/edit", "/console/join/ABC"]
 ACTIONS = ["/console/organisations/new", "/console/organisations/{id}/verify",
            "/console/organisations/{id}/edit", "/console/organisations/{id}/invitations",
+           "/console/organisations/{id}/logo", "/console/organisations/{id}/logo/remove",
            "/console/organisations/{id}/leave", "/console/organisations/{id}/hand-over",
            "/console/join/ABC", "/console/sign-out"]
 # what a signed-in person who is neither staff nor a member of {id} may not open
@@ -204,6 +207,7 @@ NOT_THEIRS = ["/console/organisations", "/console/organisations/{id}",
               "/console/organisations/{id}/edit"]
 NOT_THEIR_ACTIONS = ["/console/organisations/{id}/verify", "/console/organisations/{id}/edit",
                      "/console/organisations/{id}/invitations",
+                     "/console/organisations/{id}/logo", "/console/organisations/{id}/logo/remove",
                      "/console/organisations/{id}/leave", "/console/organisations/{id}/hand-over"]
 
 
@@ -239,9 +243,11 @@ def test_a_resident_or_another_organisation_s_member_cannot_change_it(
     me = person()
     if member_elsewhere:
         organisation(me, "自分の会")
-    answer = browser(me).post(path.format(id=theirs), {**PROFILE, "to": 1})
+    answer = browser(me).post(path.format(id=theirs),
+                              {**PROFILE, "to": 1, "logo": (io.BytesIO(png()), "logo.png")})
     assert answer.status_code == 403
     assert _organisation(app, "よその会").status == "pending"
+    assert _organisation(app, "よその会").logo_photo_id is None
     assert len(audited(app, "organisation.update")) == 0
 
 
@@ -261,6 +267,8 @@ def test_staff_see_an_organisation_but_do_not_edit_it(person, browser, theirs):
     staff = browser(person("区職員", staff=True))
     assert staff.get(f"/console/organisations/{theirs}").status_code == 200
     assert staff.get(f"/console/organisations/{theirs}/edit").status_code == 403
+    for action in ("logo", "logo/remove"):
+        assert staff.post(f"/console/organisations/{theirs}/{action}").status_code == 403
 
 
 @pytest.mark.parametrize("path", ACTIONS)
