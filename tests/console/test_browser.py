@@ -3,13 +3,11 @@ Login page, registers an organisation; a staff member signs in and verifies it. 
 organiser creates an activity with two slots, a resident signs up in the simulated chat,
 and the organiser marks them attended on the roster: their points change.
 
-Needs /usr/bin/chromium (Debian package); never `playwright install`. Skipped when the
-browser is absent, unless MACHIBOT_REQUIRE_BROWSER=1, which turns the skip into a failure.
+Chromium comes from the shared `chromium` fixture (tests/browser.py).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -29,26 +27,6 @@ from models.base import utcnow
 from models.users import get_by_line_id
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("MACHIBOT_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} is absent and MACHIBOT_REQUIRE_BROWSER=1")
-        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium); "
-                    "set MACHIBOT_REQUIRE_BROWSER=1 to make this a failure")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        found = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield found
-        found.close()
-
 
 @pytest.fixture
 def phone(chromium, app) -> Iterator[Any]:
