@@ -10,7 +10,7 @@ import struct
 import zlib
 from datetime import timedelta
 
-from PIL import Image, PngImagePlugin
+from PIL import Image
 from sqlalchemy import func, select
 
 from bot.db import session_scope
@@ -22,19 +22,7 @@ from models.erasure import delete_personal_data
 from models.organisations import Organisation
 from models.photos import Photo
 from models.users import get_by_line_id
-from tests.console.helpers import audited
-
-
-def png(size: tuple[int, int] = (1024, 768), mode: str = "RGBA") -> bytes:
-    """A PNG carrying what a logo must not keep: a text chunk and EXIF (a place)."""
-    image = Image.new(mode, size, (200, 30, 30, 128) if mode == "RGBA" else (200, 30, 30))
-    info = PngImagePlugin.PngInfo()
-    info.add_text("Comment", "secret note")
-    exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"  # Make
-    out = io.BytesIO()
-    image.save(out, format="PNG", pnginfo=info, exif=exif)
-    return out.getvalue()
+from tests.console.helpers import audited, png
 
 
 def jpeg(size: tuple[int, int] = (600, 1200)) -> bytes:

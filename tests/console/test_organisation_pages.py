@@ -15,8 +15,7 @@ from bot.kernel.i18n import gettext
 from models import organisations as orgs
 from models.organisations import Organisation
 from models.users import get_by_line_id
-from tests.console.helpers import audited
-from tests.console.test_logos import png
+from tests.console.helpers import audited, png
 
 PROFILE = {"name": "高円寺みどりの会", "kind": "npo", "description": "公園の花壇を手入れします",
            "areas": ["高円寺"], "categories": ["environment"], "public_contact": "03-1111-2222",
