@@ -61,8 +61,9 @@ def new_activity(organisation_id: int) -> str | Response:
     done = save(form, lambda: create_activity(db(), people.person(), found.id, **_values(form)),
                 _refusal, notice=_saved_notice(found),
                 then=lambda made: url_for("console.activity", activity_id=made.id))
-    return done or render_template("console/activity_form.html", form=form, organisation=found,
-                           activity=None, public=orgs.is_public(found))
+    return done or render_template("console/activity_form.html", form=form,
+                                   organisation=found, activity=None,
+                                   public=orgs.is_public(found))
 
 
 @bp.get("/activities/<int:activity_id>")
@@ -81,8 +82,8 @@ def edit_activity(activity_id: int) -> str | Response:
                 _refusal, notice=_saved_notice(found.organisation),
                 then=lambda _changed: url_for("console.activity", activity_id=found.id))
     return done or render_template("console/activity_form.html", form=form,
-                           organisation=found.organisation, activity=found,
-                           public=orgs.is_public(found.organisation))
+                                   organisation=found.organisation, activity=found,
+                                   public=orgs.is_public(found.organisation))
 
 
 def _saved_notice(organisation: orgs.Organisation | None) -> str:

@@ -8,6 +8,7 @@ verifying; anyone signed in may register one or join with an invitation."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -71,28 +72,39 @@ def register() -> str | Response:
                 _refusal, notice=N_("Your organisation is registered.") if waived else
                 N_("Your organisation is registered. Ward staff will verify it."),
                 then=lambda found: url_for("console.organisation", organisation_id=found.id))
-    return done or render_template("console/organisation_form.html", form=form, organisation=None,
-                           areas=form.areas.choices)
+    return done or render_template("console/organisation_form.html", form=form,
+                                   organisation=None, areas=form.areas.choices)
 
 
 @bp.get("/organisations")
 @people.staff_only
 def organisations() -> str:
     """Staff's list, a page at a time (its rows, each with a verify form, are what cost);
-    the filters (status, part of the name) stay in the page links."""
-    status = request.args.get("status", "")
-    status = status if status in orgs.STATUSES else ""
-    name = request.args.get("q", "")[:orgs.NAME_MAX]
-    page = request.args.get("page", 1, type=int) or 1
-    found, total = orgs.listing(db(), status=status or None, name=name,
-                                offset=(max(page, 1) - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    the filters (status, part of the name) stay in the page links and the verify forms."""
+    filters, page = _list_filters(request.args)
+
+    def listed(page: int) -> tuple[list[Organisation], int]:
+        return orgs.listing(db(), status=filters.get("status"), name=filters.get("q", ""),
+                            offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+
+    found, total = listed(page)
     last = max(1, math.ceil(total / PAGE_SIZE))
-    if not 1 <= page <= last:
-        abort(404)
-    filters = {k: v for k, v in (("status", status), ("q", name)) if v}
+    if page > last:  # the list got shorter (the last one there was verified): its end
+        page = last
+        found, total = listed(page)
     return render_template("console/organisations.html", organisations=found,
                            action=ActionForm(), total=total, page=page,
                            pages=page_numbers(page, last), filters=filters)
+
+
+def _list_filters(values: Mapping[str, str]) -> tuple[dict[str, str], int]:
+    """The list's filters as given (only those set, so that links stay short) and its page;
+    what is not a status or a page number is left out."""
+    status = values.get("status", "")
+    filters = {"status": status if status in orgs.STATUSES else "",
+               "q": values.get("q", "")[:orgs.NAME_MAX]}
+    page = values.get("page", "")
+    return {k: v for k, v in filters.items() if v}, max(int(page) if page.isdigit() else 1, 1)
 
 
 def page_numbers(current: int, last: int) -> list[int | None]:
@@ -100,8 +112,8 @@ def page_numbers(current: int, last: int) -> list[int | None]:
     where pages are left out."""
     shown = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
     numbers: list[int | None] = []
-    for number in shown:
-        if numbers and number - (numbers[-1] or 0) > 1:
+    for before, number in zip([0, *shown], shown, strict=False):
+        if before and number - before > 1:
             numbers.append(None)
         numbers.append(number)
     return numbers
@@ -115,7 +127,9 @@ def verify(organisation_id: int) -> Response:
     verify_and_announce(db(), people.person(), found, now=datetime.now(UTC))
     db().commit()
     flash(N_("The organisation is verified."))
-    return redirect(url_for("console.organisations"))
+    filters, page = _list_filters(request.form)  # back to the page of the list it was on
+    return redirect(url_for("console.organisations", **filters,
+                            **({"page": page} if page > 1 else {})))
 
 
 @bp.get("/organisations/<int:organisation_id>")
@@ -153,8 +167,8 @@ def edit(organisation_id: int) -> str | Response:
     done = save(form, lambda: orgs.update_profile(db(), people.person(), found, **_profile(form)),
                 _refusal, notice=N_("Saved."),
                 then=lambda _changed: url_for("console.organisation", organisation_id=found.id))
-    return done or render_template("console/organisation_form.html", form=form, organisation=found,
-                           areas=form.areas.choices)
+    return done or render_template("console/organisation_form.html", form=form,
+                                   organisation=found, areas=form.areas.choices)
 
 
 @bp.post("/organisations/<int:organisation_id>/invitations")
