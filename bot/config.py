@@ -72,6 +72,8 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_BASE_URL": "",
     # the largest photo a person may send with an initiative or as an idea (bytes)
     "PHOTO_MAX_BYTES": 3_000_000,
+    # the largest logo file an organisation's member may upload in the console (bytes)
+    "LOGO_MAX_BYTES": 2_000_000,
     # people who left and places people shared (models/departures.py): the future seats of
     # someone who unfollowed go to the waitlist after this many hours; their personal data
     # is purged after this many days; a shared location is forgotten after this many days

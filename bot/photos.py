@@ -1,4 +1,5 @@
-"""Photos people sent, served for LINE's Flex hero images at an unguessable address.
+"""Photos people sent and organisations' logos, served for LINE's Flex hero images (and the
+console's pages) at an unguessable address.
 
 LINE shows a Flex image only from an https URL it can fetch, so a card carries its photo
 only when PUBLIC_BASE_URL is an https address; without it cards go without their photo.
@@ -13,7 +14,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, Flask, Response, abort
 
 from bot.db import session_scope
-from models import ideas, initiatives
+from models import ideas, initiatives, logos
 from models.photos import by_token
 from models.photos import sweep as sweep_photos
 
@@ -32,9 +33,10 @@ def photo(token: str) -> Response:
 
 
 def sweep(app: Flask) -> None:
-    """Delete photos sent in a dialog that was never finished (models.photos.sweep)."""
+    """Delete photos sent in a dialog that was never finished (models.photos.sweep); logos
+    never expire."""
 
     with session_scope(app) as session:
-        sweep_photos(session, in_use=(initiatives.keeps_photo(), ideas.keeps_photo()),
-                     now=datetime.now(UTC))
+        sweep_photos(session, in_use=(initiatives.keeps_photo(), ideas.keeps_photo(),
+                                      logos.keeps_photo()), now=datetime.now(UTC))
 

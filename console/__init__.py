@@ -3,9 +3,10 @@ organisers and ward staff work, signed in with LINE Login.
 
 - `sign_in`: LINE Login (Authlib, `line_login`), sign-out; `people`: who is signed in.
 - `pages`: home; `organisations`: registering, verifying, an organisation's members.
+- `logos`: an organisation's logo (uploaded, checked and drawn again with Pillow).
 - `activities`, `slots`: an organisation's activities and their slots; `rosters`: who
   signed up for a slot, attendance, the participants' CSV; `posters`: a slot's sign-up
-  QR poster. `access`: who may open what.
+  and check-in QR posters. `access`: who may open what; `saving`: how a form is saved.
 - `forms` (Flask-WTF), `i18n` (the bot's catalogs, the person's language), `db` (a session
   per request), `rate_limits` (the sign-in's rate limit, counted in the app's Redis).
 
@@ -29,6 +30,7 @@ from console import (  # noqa: F401
     activities,
     i18n,
     line_login,
+    logos,
     organisations,
     pages,
     people,
@@ -95,6 +97,11 @@ def _signed_in_and_csrf() -> Response | None:
         back = request.full_path if request.method == "GET" else None
         return redirect(url_for("console_sign_in.page", next=back))
     if request.method == "POST":
+        # an upload's limit holds before its form is read for the token (413 beyond it)
+        limit = getattr(current_app.view_functions.get(request.endpoint or ""),
+                        "upload_limit", None)
+        if limit:
+            request.max_content_length = int(current_app.config[limit]) + logos.FORM_OVERHEAD
         csrf.protect()
     return None
 

@@ -4,7 +4,7 @@ read and change; staff read only (console/access.py)."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, render_template, url_for
 from werkzeug import Response
 
 from console import people
@@ -12,6 +12,7 @@ from console.access import activity_and_role, organisation_and_role
 from console.blueprint import bp
 from console.db import db
 from console.forms import REQUIRED, TOO_LONG, ActivityForm
+from console.saving import save
 from models import organisations as orgs
 from models.activities import Activity
 from models.announcements import area_names
@@ -57,18 +58,12 @@ def activities(organisation_id: int) -> str:
 def new_activity(organisation_id: int) -> str | Response:
     found, _role = organisation_and_role(organisation_id, edit=True)
     form = _form()
-    if form.validate_on_submit():
-        try:
-            activity = create_activity(db(), people.person(), found.id, **_values(form))
-        except ValueError as exc:
-            db().rollback()
-            _refusal(form, exc)
-        else:
-            db().commit()
-            flash(_saved_notice(found))
-            return redirect(url_for("console.activity", activity_id=activity.id))
-    return render_template("console/activity_form.html", form=form, organisation=found,
-                           activity=None, public=orgs.is_public(found))
+    done = save(form, lambda: create_activity(db(), people.person(), found.id, **_values(form)),
+                _refusal, notice=_saved_notice(found),
+                then=lambda made: url_for("console.activity", activity_id=made.id))
+    return done or render_template("console/activity_form.html", form=form,
+                                   organisation=found, activity=None,
+                                   public=orgs.is_public(found))
 
 
 @bp.get("/activities/<int:activity_id>")
@@ -83,19 +78,12 @@ def activity(activity_id: int) -> str:
 def edit_activity(activity_id: int) -> str | Response:
     found, _role = activity_and_role(activity_id, edit=True)
     form = _form(found)
-    if form.validate_on_submit():
-        try:
-            update_activity(db(), people.person(), found, **_values(form))
-        except ValueError as exc:
-            db().rollback()
-            _refusal(form, exc)
-        else:
-            db().commit()
-            flash(_saved_notice(found.organisation))
-            return redirect(url_for("console.activity", activity_id=found.id))
-    return render_template("console/activity_form.html", form=form,
-                           organisation=found.organisation, activity=found,
-                           public=orgs.is_public(found.organisation))
+    done = save(form, lambda: update_activity(db(), people.person(), found, **_values(form)),
+                _refusal, notice=_saved_notice(found.organisation),
+                then=lambda _changed: url_for("console.activity", activity_id=found.id))
+    return done or render_template("console/activity_form.html", form=form,
+                                   organisation=found.organisation, activity=found,
+                                   public=orgs.is_public(found.organisation))
 
 
 def _saved_notice(organisation: orgs.Organisation | None) -> str:

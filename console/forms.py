@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -45,6 +46,7 @@ NOT_A_URL = N_("Please enter a web address starting with https://.")
 NOT_A_NUMBER = N_("Please enter a number in the allowed range.")
 CAPACITY_OR_NO_LIMIT = N_("Enter a capacity, or tick “No limit”.")
 DEADLINE_BOTH = N_("Give the deadline's date and time, or neither.")
+CHOOSE_A_FILE = N_("Please choose a file.")
 
 
 class Checkboxes(SelectMultipleField):
@@ -64,6 +66,11 @@ class OrganisationForm(FlaskForm):
                                  [Length(max=CONTACT_MAX, message=TOO_LONG)])
     website = StringField(N_("Website"), [Optional(), URL(message=NOT_A_URL),
                                           Length(max=WEBSITE_MAX, message=TOO_LONG)])
+
+
+class LogoForm(FlaskForm):
+    """An organisation's logo; what the file holds is checked by console/logos.py."""
+    logo = FileField(N_("Logo"), [FileRequired(CHOOSE_A_FILE)])
 
 
 class ActionForm(FlaskForm):

@@ -7,18 +7,28 @@ verifying; anyone signed in may register one or join with an invitation."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 from werkzeug import Response
 
 from console import people
-from console.access import organisation_and_role
+from console.access import found_or_404, organisation_and_role, owned_organisation
 from console.blueprint import bp
 from console.db import db
-from console.forms import REQUIRED, TOO_LONG, ActionForm, HandOverForm, OrganisationForm
+from console.forms import (
+    REQUIRED,
+    TOO_LONG,
+    ActionForm,
+    HandOverForm,
+    LogoForm,
+    OrganisationForm,
+)
+from console.saving import save
 from models import organisations as orgs
 from models.announcements import area_names
 from models.base import TooLong
@@ -27,6 +37,7 @@ from models.organisations import Membership, Organisation
 from models.users import User
 from models.verification import verify_and_announce
 
+PAGE_SIZE = 50  # organisations on a page of staff's list
 # the domain's refusals, as the form shows them
 PROBLEMS = {"taken": N_("An organisation with this name already exists."),
             "empty": REQUIRED}
@@ -55,47 +66,81 @@ def _refusal(form: OrganisationForm, exc: ValueError) -> None:
 @bp.route("/organisations/new", methods=["GET", "POST"])
 def register() -> str | Response:
     form = _form()
-    if form.validate_on_submit():
-        waived = current_app.config["ORGANISATION_VERIFICATION"] == "waived"
-        try:
-            found = orgs.register(db(), people.person(), verification_waived=waived,
-                                  **_profile(form))
-        except ValueError as exc:
-            _refusal(form, exc)
-        else:
-            db().commit()
-            flash(N_("Your organisation is registered.") if waived else
-                  N_("Your organisation is registered. Ward staff will verify it."))
-            return redirect(url_for("console.organisation", organisation_id=found.id))
-    return render_template("console/organisation_form.html", form=form, organisation=None,
-                           areas=form.areas.choices)
+    waived = current_app.config["ORGANISATION_VERIFICATION"] == "waived"
+    done = save(form, lambda: orgs.register(db(), people.person(), verification_waived=waived,
+                                            **_profile(form)),
+                _refusal, notice=N_("Your organisation is registered.") if waived else
+                N_("Your organisation is registered. Ward staff will verify it."),
+                then=lambda found: url_for("console.organisation", organisation_id=found.id))
+    return done or render_template("console/organisation_form.html", form=form,
+                                   organisation=None, areas=form.areas.choices)
 
 
 @bp.get("/organisations")
 @people.staff_only
 def organisations() -> str:
-    everything = db().scalars(select(Organisation).order_by(
-        (Organisation.status == orgs.PENDING).desc(), Organisation.name))
-    return render_template("console/organisations.html", organisations=list(everything),
-                           action=ActionForm())
+    """Staff's list, a page at a time (its rows, each with a verify form, are what cost);
+    the filters (status, part of the name) stay in the page links and the verify forms."""
+    filters, page = _list_filters(request.args)
+
+    def listed(page: int) -> tuple[list[Organisation], int]:
+        return orgs.listing(db(), status=filters.get("status"), name=filters.get("q", ""),
+                            offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+
+    found, total = listed(page)
+    last = max(1, math.ceil(total / PAGE_SIZE))
+    if page > last:  # the list got shorter (the last one there was verified): its end
+        page = last
+        found, total = listed(page)
+    return render_template("console/organisations.html", organisations=found,
+                           action=ActionForm(), total=total, page=page,
+                           pages=page_numbers(page, last), filters=filters)
+
+
+def _list_filters(values: Mapping[str, str]) -> tuple[dict[str, str], int]:
+    """The list's filters as given (only those set, so that links stay short) and its page;
+    what is not a status or a page number is left out."""
+    status = values.get("status", "")
+    filters = {"status": status if status in orgs.STATUSES else "",
+               "q": values.get("q", "")[:orgs.NAME_MAX]}
+    page = values.get("page", "")
+    return {k: v for k, v in filters.items() if v}, max(int(page) if page.isdigit() else 1, 1)
+
+
+def page_numbers(current: int, last: int) -> list[int | None]:
+    """The pages to link: the first, the last and two either side of the current one; None
+    where pages are left out."""
+    shown = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+    numbers: list[int | None] = []
+    for before, number in zip([0, *shown], shown, strict=False):
+        if before and number - before > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
 
 
 @bp.post("/organisations/<int:organisation_id>/verify")
 @people.staff_only
 def verify(organisation_id: int) -> Response:
-    found = db().get(Organisation, organisation_id)
-    if found is None:
-        abort(404)
+    found = found_or_404(Organisation, organisation_id)
     # what it posted while pending reaches the people who follow its fields and areas
     verify_and_announce(db(), people.person(), found, now=datetime.now(UTC))
     db().commit()
     flash(N_("The organisation is verified."))
-    return redirect(url_for("console.organisations"))
+    filters, page = _list_filters(request.form)  # back to the page of the list it was on
+    return redirect(url_for("console.organisations", **filters,
+                            **({"page": page} if page > 1 else {})))
 
 
 @bp.get("/organisations/<int:organisation_id>")
 def organisation(organisation_id: int) -> str:
     found, role = organisation_and_role(organisation_id)
+    return organisation_page(found, role)
+
+
+def organisation_page(found: Organisation, role: str, *,
+                      logo_form: LogoForm | None = None) -> str:
+    """The organisation's page (again, with what was wrong with a logo upload)."""
     # the members with their users in one statement (not one more per member)
     members = list(db().scalars(
         select(Membership).join(Membership.user).options(contains_eager(Membership.user))
@@ -106,32 +151,29 @@ def organisation(organisation_id: int) -> str:
     others = [m for m in members if person is not None and m.user_id != person.id]
     return render_template("console/organisation.html", organisation=found, role=role,
                            members=members, action=ActionForm(), hand_over=hand_over,
-                           others=others)
+                           others=others, logo_form=logo_form or LogoForm(),
+                           logo_megabytes=logo_megabytes())
+
+
+def logo_megabytes() -> str:
+    """LOGO_MAX_BYTES as people read it ("2")."""
+    return f"{int(current_app.config['LOGO_MAX_BYTES']) / 1_000_000:g}"
 
 
 @bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
 def edit(organisation_id: int) -> str | Response:
     found, _role = organisation_and_role(organisation_id, edit=True)
     form = _form(found)
-    if form.validate_on_submit():
-        try:
-            orgs.update_profile(db(), people.person(), found, **_profile(form))
-        except ValueError as exc:
-            db().rollback()
-            _refusal(form, exc)
-        else:
-            db().commit()
-            flash(N_("Saved."))
-            return redirect(url_for("console.organisation", organisation_id=found.id))
-    return render_template("console/organisation_form.html", form=form, organisation=found,
-                           areas=form.areas.choices)
+    done = save(form, lambda: orgs.update_profile(db(), people.person(), found, **_profile(form)),
+                _refusal, notice=N_("Saved."),
+                then=lambda _changed: url_for("console.organisation", organisation_id=found.id))
+    return done or render_template("console/organisation_form.html", form=form,
+                                   organisation=found, areas=form.areas.choices)
 
 
 @bp.post("/organisations/<int:organisation_id>/invitations")
 def invite(organisation_id: int) -> str:
-    found, role = organisation_and_role(organisation_id, edit=True)
-    if role != orgs.OWNER:
-        abort(403)
+    found = owned_organisation(organisation_id)
     code = orgs.invite(db(), people.person(), found)
     db().commit()
     link = url_for("console.join", code=code, _external=True)
@@ -169,9 +211,7 @@ def leave(organisation_id: int) -> Response:
 
 @bp.post("/organisations/<int:organisation_id>/hand-over")
 def hand_over(organisation_id: int) -> Response:
-    found, role = organisation_and_role(organisation_id, edit=True)
-    if role != orgs.OWNER:
-        abort(403)
+    found = owned_organisation(organisation_id)
     form = HandOverForm()
     target = db().get(User, form.to.data) if form.validate_on_submit() else None
     try:

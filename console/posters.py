@@ -1,7 +1,9 @@
-"""A slot's sign-up poster: a printable A4 PNG with the activity, its date and place, and a
-QR code of what a resident sends to sign up (the LINE link that opens the chat with
-"参加 1234" typed in, as the command line's QR codes do). Drawn with Pillow in the ward's
-language (BOT_DEFAULT_LOCALE), with the bot's fonts. Members only."""
+"""A slot's posters, printable A4 PNGs with the activity, its date and place and a QR code of
+what a resident sends: the sign-up poster (the LINE link that opens the chat with "参加 1234"
+typed in) for flyers, and the check-in poster (the chat with "チェックイン ABC12", the slot's
+check-in word, typed in) to put up at the venue; the same links the command line's QR codes
+carry (bot/kernel/prefilled.py). Drawn with Pillow in the ward's language
+(BOT_DEFAULT_LOCALE), with the bot's fonts. Members only (console/access.py)."""
 
 from __future__ import annotations
 
@@ -14,53 +16,75 @@ from werkzeug import Response
 
 from bot.fonts import font_for
 from bot.kernel.i18n import format_clock, format_when, gettext
-from bot.kernel.prefilled import SIGNUP_WORDS, signup_link
-from console.access import STAFF, slot_and_role
+from bot.kernel.prefilled import CHECKIN_WORDS, SIGNUP_WORDS, checkin_link, signup_link
+from console.access import member_slot
 from console.blueprint import bp
-from models.activities import SLOT_CANCELLED, Slot, as_utc
+from models.activities import Slot, as_utc
 from models.locales import N_
 
 A4 = (1240, 1754)  # pixels at 150 dpi
 MARGIN = 90
 QR_SIZE = 760
+# Translators: on a printed poster, under the QR code
+SCAN_TO_SIGN_UP = N_("Scan with your phone to sign up on LINE")
+# Translators: on a printed poster at the venue, under the QR code
+SCAN_TO_CHECK_IN = N_("Scan with your phone to check in on LINE")
 
 
 @bp.get("/slots/<int:slot_id>/poster.png")
 def poster(slot_id: int) -> Response:
-    slot, role = slot_and_role(slot_id)
-    if role == STAFF or slot.status == SLOT_CANCELLED:
-        abort(403 if role == STAFF else 404)
-    png = draw_poster(slot, current_app.config)
-    return Response(png, mimetype="image/png", headers={
-        "Content-Disposition": f'inline; filename="poster-{slot.code}.png"'})
+    slot = member_slot(slot_id, live=True)
+    return _png(draw_poster(slot, current_app.config), f"poster-{slot.code}.png")
 
 
-def poster_lines(slot: Slot, config: dict) -> dict[str, str]:
+@bp.get("/slots/<int:slot_id>/checkin-poster.png")
+def checkin_poster(slot_id: int) -> Response:
+    slot = member_slot(slot_id, live=True)
+    if not slot.checkin_word:  # an imported slot may have none
+        abort(404)
+    return _png(draw_poster(slot, current_app.config, checkin=True),
+                f"checkin-poster-{slot.code}.png")
+
+
+def _png(png: bytes, filename: str) -> Response:
+    return Response(png, mimetype="image/png",
+                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
+
+
+def poster_link(slot: Slot, config: dict, *, checkin: bool = False) -> str:
+    """What the poster's QR code opens: the chat with the sign-up, or the check-in, typed in."""
+    locale = config["BOT_DEFAULT_LOCALE"]
+    if checkin:
+        return checkin_link(config, slot.checkin_word or "", locale)
+    return signup_link(config, slot.code, locale)
+
+
+def poster_lines(slot: Slot, config: dict, *, checkin: bool = False) -> dict[str, str]:
     """The poster's texts in the ward's language."""
     locale, tz = config["BOT_DEFAULT_LOCALE"], config["BOT_TIMEZONE"]
-    word = gettext(locale, SIGNUP_WORDS).split("|")[0]
+    words, value = (CHECKIN_WORDS, slot.checkin_word) if checkin else (SIGNUP_WORDS, slot.code)
+    word = gettext(locale, words).split("|")[0]
     return {
         "title": slot.activity.title_for(locale),
         "when": f"{format_when(as_utc(slot.starts_at), locale, tz)}–"
                 f"{format_clock(as_utc(slot.ends_at), locale, tz)}",
         "place": slot.place or "",
-        # Translators: on a printed poster, under the QR code
-        "scan": gettext(locale, N_("Scan with your phone to sign up on LINE")),
+        "scan": gettext(locale, SCAN_TO_CHECK_IN if checkin else SCAN_TO_SIGN_UP),
         # Translators: on a printed poster: {text} is what to send, e.g. "参加 1234"
-        "send": gettext(locale, N_("Or send “{text}” to the bot"), text=f"{word} {slot.code}"),
+        "send": gettext(locale, N_("Or send “{text}” to the bot"), text=f"{word} {value}"),
     }
 
 
-def draw_poster(slot: Slot, config: dict) -> bytes:
+def draw_poster(slot: Slot, config: dict, *, checkin: bool = False) -> bytes:
     locale = config["BOT_DEFAULT_LOCALE"]
-    texts = poster_lines(slot, config)
+    texts = poster_lines(slot, config, checkin=checkin)
     page = Image.new("RGB", A4, "white")
     draw = ImageDraw.Draw(page)
     y = _paragraph(draw, texts["title"], locale, 72, MARGIN)
     for key in ("when", "place"):
         if texts[key]:
             y = _paragraph(draw, texts[key], locale, 44, y + 20)
-    code = _qr(signup_link(config, slot.code, locale))
+    code = qr_image(poster_link(slot, config, checkin=checkin))
     top = max(y + 50, 560)
     page.paste(code, ((A4[0] - code.width) // 2, top))
     y = top + code.height + 30
@@ -71,7 +95,7 @@ def draw_poster(slot: Slot, config: dict) -> bytes:
     return out.getvalue()
 
 
-def _qr(link: str) -> Image.Image:
+def qr_image(link: str) -> Image.Image:
     """The code at the largest whole number of pixels a module that fits QR_SIZE: modules
     of unequal widths read badly once printed."""
     code = segno.make(link, error="m")

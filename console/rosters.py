@@ -16,12 +16,12 @@ from flask import abort, current_app, redirect, render_template, url_for
 from werkzeug import Response
 
 from console import people
-from console.access import STAFF, organisation_and_role, slot_and_role
+from console.access import member_slot, organisation_and_role
 from console.blueprint import bp
 from console.db import db
 from console.forms import MarkForm
 from console.i18n import notice, translate
-from models.activities import Slot, as_utc
+from models.activities import as_utc
 from models.attendance import attendance_list, came_by_themselves, mark_attendance
 from models.base import utcnow
 from models.locales import N_
@@ -41,17 +41,9 @@ OUTCOMES = {
 }
 
 
-def _member_slot(slot_id: int) -> Slot:
-    """Rosters name people: the organisation's members only, not staff reading along."""
-    slot, role = slot_and_role(slot_id)
-    if role == STAFF:
-        abort(403)
-    return slot
-
-
 @bp.get("/slots/<int:slot_id>/roster")
 def roster(slot_id: int) -> str:
-    slot = _member_slot(slot_id)
+    slot = member_slot(slot_id)
     started = as_utc(slot.starts_at) <= utcnow()
     people_on = slot_roster(db(), slot)
     waiting = [(name, status) for name, status in people_on
@@ -64,7 +56,7 @@ def roster(slot_id: int) -> str:
 
 @bp.post("/slots/<int:slot_id>/attendance/<int:signup_id>")
 def mark(slot_id: int, signup_id: int) -> Response:
-    slot = _member_slot(slot_id)
+    slot = member_slot(slot_id)
     signup = db().get(Signup, signup_id)
     if signup is None or signup.slot_id != slot.id:
         abort(404)

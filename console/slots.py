@@ -11,7 +11,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from werkzeug import Response
 
 from console import people
-from console.access import activity_and_role, slot_and_role
+from console.access import activity_and_role, member_slot, slot_and_role
 from console.blueprint import bp
 from console.db import db
 from console.forms import (
@@ -22,7 +22,8 @@ from console.forms import (
     SlotForm,
 )
 from console.i18n import notice
-from models.activities import SLOT_CANCELLED, Activity, Slot, as_utc, new_checkin_word
+from console.saving import save
+from models.activities import Activity, Slot, as_utc, new_checkin_word
 from models.base import TooLong
 from models.locales import N_
 from models.organising import SlotError, SlotValues, add_slot, cancel_slot, copy_weekly, update_slot
@@ -88,39 +89,24 @@ def new_slot(activity_id: int) -> str | Response:
     form = SlotForm()
     if not form.is_submitted():
         form.checkin_word.data = new_checkin_word()  # as every slot gets one
-    if form.validate_on_submit():
-        try:
-            add_slot(db(), people.person(), activity, _values(form))
-        except ValueError as exc:
-            db().rollback()
-            _refusal(form, exc)
-        else:
-            db().commit()
-            flash(N_("The slot is added."))
-            return redirect(url_for("console.activity", activity_id=activity.id))
-    return _page(form, activity, None)
+    done = save(form, lambda: add_slot(db(), people.person(), activity, _values(form)),
+                _refusal, notice=N_("The slot is added."),
+                then=lambda _slot: url_for("console.activity", activity_id=activity.id))
+    return done or _page(form, activity, None)
 
 
 @bp.route("/slots/<int:slot_id>/edit", methods=["GET", "POST"])
 def edit_slot(slot_id: int) -> str | Response:
-    slot, _role = slot_and_role(slot_id, edit=True)
-    if slot.status == SLOT_CANCELLED:
-        abort(404)
+    slot = member_slot(slot_id, live=True)
     form = SlotForm()
-    if form.validate_on_submit():
-        try:
-            update_slot(db(), people.person(), slot, _values(form),
-                        offer_minutes=int(current_app.config["WAITLIST_OFFER_MINUTES"]))
-        except ValueError as exc:
-            db().rollback()
-            _refusal(form, exc)
-        else:
-            db().commit()
-            flash(N_("Saved."))
-            return redirect(url_for("console.activity", activity_id=slot.activity_id))
-    elif not form.is_submitted():
+    if not form.is_submitted():
         _fill(form, slot)
-    return _page(form, slot.activity, slot)
+    offer_minutes = int(current_app.config["WAITLIST_OFFER_MINUTES"])
+    done = save(form, lambda: update_slot(db(), people.person(), slot, _values(form),
+                                          offer_minutes=offer_minutes),
+                _refusal, notice=N_("Saved."),
+                then=lambda _changed: url_for("console.activity", activity_id=slot.activity_id))
+    return done or _page(form, slot.activity, slot)
 
 
 @bp.post("/slots/<int:slot_id>/copy")

@@ -51,9 +51,6 @@ CONFIRM_CANCEL = "signup.confirm_cancel"
 # back make four choices)
 PAGE, SIMPLE_PAGE = 10, 1
 
-# Translators: words that sign a person up when typed with a slot's code ("参加 123",
-# "123に参加"), separated by "|". Keep the English words and add your language's own.
-
 _PARTICLES = "に|を|へ|에|을|를"
 _ENDINGS = "します|する|したい|希望|です|합니다|하기"
 

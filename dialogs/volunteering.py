@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from bot.kernel.composer import Choice, Composer
 from bot.kernel.engine import Context, Dialog, Input, Reply
-from bot.kernel.i18n import N_, SUPPORTED_LOCALES, gettext
+from bot.kernel.i18n import SUPPORTED_LOCALES, gettext
+from bot.kernel.prefilled import CHECKIN_WORDS
 from bot.notify.renderers import ItemSummary
 from dialogs.common.refusals import log_refusal
 from dialogs.menu import on_invalid
@@ -35,10 +36,6 @@ from .activity_cards import clock_text, slot_lines, when_text
 
 ASK_WORD = "checkin.ask_word"
 ASK_COMMENT = "checkin.ask_comment"
-
-# Translators: words for checking in at the venue, typed with the check-in word
-# ("チェックイン ABC12"), separated by "|". Keep the English words and add your own.
-CHECKIN_WORDS = N_("check in|check-in|checkin")
 
 
 def checkin_regex() -> re.Pattern[str]:

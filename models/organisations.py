@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models.base import Base, bounded, utcnow
 from models.locales import N_
 from models.outbox import as_utc, enqueue
+from models.photos import Photo
 from models.users import User, audit
 
 # kind -> its label (translated where it is shown)
@@ -47,6 +48,7 @@ KINDS: dict[str, str] = {
 OWNER, EDITOR = "owner", "editor"
 MEMBER_ROLES = (OWNER, EDITOR)
 PENDING, VERIFIED, SUSPENDED = "pending", "verified", "suspended"
+STATUSES = (PENDING, VERIFIED, SUSPENDED)
 NAME_MAX, DESCRIPTION_MAX, CONTACT_MAX, WEBSITE_MAX = 100, 1000, 200, 300
 INVITE_DAYS = 7
 
@@ -66,6 +68,7 @@ class Organisation(Base):
     # what residents see: a phone number, an address or an e-mail address, as written
     public_contact: Mapped[str] = mapped_column(String(CONTACT_MAX), default="")
     website: Mapped[str] = mapped_column(String(WEBSITE_MAX), default="")
+    # its logo (models/logos.py), a photo row without the bytes until they are asked for
     logo_photo_id: Mapped[int | None] = mapped_column(
         ForeignKey("photos.id", ondelete="SET NULL"))
     # registered ones start pending (register); those staff bring in (open data) are verified
@@ -73,6 +76,7 @@ class Organisation(Base):
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    logo: Mapped[Photo | None] = relationship()
     activities: Mapped[list[Any]] = relationship("Activity", back_populates="organisation")
     members: Mapped[list[Membership]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", passive_deletes=True)
@@ -245,6 +249,24 @@ def search(session: Session, *, category: str | None = None, area: str | None = 
     rows = list(session.scalars(query.order_by(Organisation.name, Organisation.id)
                                 .offset(max(0, offset)).limit(limit + 1)))
     return rows[:limit], len(rows) > limit
+
+
+def listing(session: Session, *, status: str | None = None, name: str = "",
+            offset: int = 0, limit: int = 50) -> tuple[list[Organisation], int]:
+    """Staff's list: every organisation (or those with `status`, whose name contains `name`,
+    any case), those waiting for verification first, then by name; (a page, how many in
+    all)."""
+    query = select(Organisation)
+    if status:
+        query = query.where(Organisation.status == status)
+    if name.strip():
+        query = query.where(func.lower(Organisation.name).contains(name.strip().lower(),
+                                                                   autoescape=True))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by((Organisation.status == PENDING).desc(),
+                                          Organisation.name, Organisation.id)
+                           .offset(max(0, offset)).limit(limit))
+    return list(rows), total
 
 
 def _json_has(column: Any, value: str) -> Any:

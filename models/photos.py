@@ -1,4 +1,6 @@
-"""Photos people send: an initiative's optional photo, an idea sent as a photo.
+"""Photos people send: an initiative's optional photo, an idea sent as a photo; and an
+organisation's logo, uploaded in the console (models/logos.py), which has no owner: it is the
+organisation's, and stays when the member who uploaded it deletes their data.
 
 A photo is kept for its owner (whose initiative or idea it illustrates) under LINE's message
 id; initiatives and ideas keep that message id (`photo_message_id`). Its sender is the owner,
@@ -46,8 +48,9 @@ class Photo(Base):
     __table_args__ = (UniqueConstraint("owner_id", "message_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                          index=True)
+    # None for an organisation's logo
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                                 index=True)
     message_id: Mapped[str] = mapped_column(String(32))
     # who sent it: the owner, or a supporter acting for them (None once the sender is erased)
     sender_id: Mapped[int | None] = mapped_column(

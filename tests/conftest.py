@@ -27,6 +27,7 @@ from bot.worker import Worker
 from models import Base
 from simulator import SimulatorStore
 from simulator import events as ev
+from tests.browser import chromium  # noqa: F401 (the browser tests' fixture)
 
 _ENV = ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "LINE_API_BASE_URL", "PORT")
 

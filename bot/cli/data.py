@@ -11,8 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from bot.db import session_scope
-from bot.kernel.prefilled import prefilled_link, signup_link
-from dialogs.volunteering import CHECKIN_WORDS
+from bot.kernel.prefilled import checkin_link, signup_link
 from models.activities import slot_by_code
 from models.activity_data import ImportFailed, export_csv, import_csv
 from models.demo_data import has_activities, load_demo
@@ -99,7 +98,7 @@ def activities_qr(slot_code: str, out: str | None, locale: str | None, checkin: 
     if checkin:
         if not word:
             raise click.ClickException(f"slot {slot_code} has no check-in word")
-        link = prefilled_link(current_app.config, CHECKIN_WORDS, word, locale)
+        link = checkin_link(current_app.config, word, locale)
     else:
         link = signup_link(current_app.config, slot_code, locale)
     kind = "checkin" if checkin else "signup"

@@ -181,10 +181,11 @@ class Composer:
         *,
         badges: Sequence[str] = (),
         image_url: str | None = None,
+        image_fit: bool = False,
         alt_text: str | None = None,
     ) -> dict:
         return self._bubble_message(alt_text or title, self.bubble(
-            title, lines, buttons, badges=badges, image_url=image_url))
+            title, lines, buttons, badges=badges, image_url=image_url, image_fit=image_fit))
 
     def bubble(
         self,
@@ -194,8 +195,10 @@ class Composer:
         *,
         badges: Sequence[str] = (),
         image_url: str | None = None,
+        image_fit: bool = False,
     ) -> dict:
-        """A card: title, badges, lines of detail and up to four buttons."""
+        """A card: title, badges, lines of detail and up to four buttons; its image fills the
+        top (a photo), or with `image_fit` is shown whole (a logo, which cropping would cut)."""
         size = "xl" if self.simple else "lg"
         body: list[dict] = [{"type": "text", "text": clip(title, 200), "weight": "bold",
                              "size": size, "wrap": True, "color": INK}]
@@ -213,7 +216,8 @@ class Composer:
         }
         if image_url:
             bubble["hero"] = {"type": "image", "url": image_url, "size": "full",
-                              "aspectRatio": "20:13", "aspectMode": "cover"}
+                              "aspectRatio": "20:13",
+                              "aspectMode": "fit" if image_fit else "cover"}
         if buttons:
             bubble["footer"] = {"type": "box", "layout": "vertical", "spacing": "sm",
                                 "contents": [self._button(b) for b in list(buttons)[:4]]}

@@ -1,5 +1,6 @@
 """Addresses of the bot's own public files that messages link to: a gathering's calendar
-file and the photos people sent (LINE fetches Flex images only over https)."""
+file, the photos people sent and organisations' logos (LINE fetches Flex images only over
+https)."""
 
 from __future__ import annotations
 
@@ -27,9 +28,13 @@ def public_url(config: Mapping[str, Any], token: str, locale: str | None = None)
 def public_photo_url(config: Mapping[str, Any], session: Session, owner_id: int,
                      message_id: str) -> str | None:
     """The photo's https address, or None (no public https address, or no such photo)."""
+    return photo_address(config, token_of(session, owner_id, message_id))
 
+
+def photo_address(config: Mapping[str, Any], token: str | None) -> str | None:
+    """The https address of the photo (or logo) with this token, or None (no public https
+    address, or no photo)."""
     base = str(config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    if not base.startswith("https://"):
+    if not base.startswith("https://") or not token:
         return None
-    token = token_of(session, owner_id, message_id)
-    return f"{base}/photos/{token}" if token else None
+    return f"{base}/photos/{token}"

@@ -1,6 +1,7 @@
-"""LINE links that open the chat with a message typed in ("参加 1234"): sending it is the same
-as typing it. QR codes and posters carry them (the command line, the console); the chat's
-sign-up step matches the same words (SIGNUP_WORDS, read by dialogs/signup.py)."""
+"""LINE links that open the chat with a message typed in ("参加 1234", "チェックイン ABC12"):
+sending it is the same as typing it. QR codes and posters carry them (the command line, the
+console); the chat matches the same words (SIGNUP_WORDS, read by dialogs/signup.py;
+CHECKIN_WORDS, by dialogs/volunteering.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ from urllib.parse import quote
 from bot.kernel.i18n import gettext
 from models.locales import N_
 
+# Translators: words that sign a person up when typed with a slot's code ("参加 123",
+# "123に参加"), separated by "|". Keep the English words and add your language's own.
 SIGNUP_WORDS = N_("join|sign up|signup")
+# Translators: words for checking in at the venue, typed with the check-in word
+# ("チェックイン ABC12"), separated by "|". Keep the English words and add your own.
+CHECKIN_WORDS = N_("check in|check-in|checkin")
 
 
 def prefilled_link(config: Mapping[str, Any], words: str, value: str,
@@ -27,3 +33,9 @@ def prefilled_link(config: Mapping[str, Any], words: str, value: str,
 def signup_link(config: Mapping[str, Any], code: str, locale: str | None = None) -> str:
     """The link that opens the chat with "参加 123" typed in, for QR codes and flyers."""
     return prefilled_link(config, SIGNUP_WORDS, code, locale)
+
+
+def checkin_link(config: Mapping[str, Any], word: str, locale: str | None = None) -> str:
+    """The link that opens the chat with "チェックイン ABC12" (the slot's check-in word) typed
+    in: the venue's QR code, from the command line or the console's check-in poster."""
+    return prefilled_link(config, CHECKIN_WORDS, word, locale)

@@ -13,6 +13,7 @@ from dialogs.menu import main_menu
 from dialogs.organisations.cards import (
     badges,
     lines_of,
+    logo_url,
     named_organisation,
     organisation_bubble,
 )
@@ -108,7 +109,8 @@ def on_profile(ctx: Context, inp: Input) -> Reply:
                                   style="primary"))
     card = ctx.out.card(organisation.name, lines, buttons, badges=[
         *badges(ctx.out, organisation),
-        *(category_label(ctx.out, c) for c in (organisation.categories or [])[:2])])
+        *(category_label(ctx.out, c) for c in (organisation.categories or [])[:2])],
+        image_url=logo_url(ctx, organisation), image_fit=True)
     items = [Choice.go(clip("📅 " + s.activity.title_for(ctx.locale), 20), "slot", s=s.id)
              for s in slots]
     items += [Choice.go(clip("💡 " + i.title, 20), "ini", i=i.id) for i in initiatives]

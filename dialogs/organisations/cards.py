@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from bot.kernel.composer import Choice, Composer, clip
 from bot.kernel.engine import Context, Input
 from bot.kernel.i18n import format_names
+from bot.kernel.links import photo_address
 from dialogs.common.answers import category_label, int_arg
 from models import organisations as orgs
 from models.organisations import Organisation
@@ -16,6 +17,11 @@ from models.organisations import Organisation
 def named_organisation(ctx: Context, inp: Input, name: str = "i") -> Organisation | None:
     ident = int_arg(inp, name) if name in inp.args else ctx.state.data.get(name)
     return ctx.session.get(Organisation, ident) if isinstance(ident, int) else None
+
+
+def logo_url(ctx: Context, organisation: Organisation) -> str | None:
+    """The organisation's logo for its card's hero image: only with an https PUBLIC_BASE_URL."""
+    return photo_address(ctx.config, organisation.logo.token if organisation.logo else None)
 
 
 def kind_label(out: Composer, kind: str) -> str:

@@ -1,13 +1,15 @@
 """The console's test helpers: `ConsoleBrowser`, which signs in through the simulator's
 LINE Login with Flask's test client and posts forms with their CSRF token, as a browser
-would; `audited`, the audit log's rows of one action."""
+would; `audited`, the audit log's rows of one action; `png`, a logo to upload."""
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from PIL import Image, PngImagePlugin
 from sqlalchemy import select
 
 from bot.db import session_scope
@@ -73,3 +75,15 @@ def audited(app, action: str) -> list[AuditLog]:
         rows = list(session.scalars(select(AuditLog).where(AuditLog.action == action)))
         session.expunge_all()
         return rows
+
+
+def png(size: tuple[int, int] = (1024, 768), mode: str = "RGBA") -> bytes:
+    """A PNG carrying what a logo must not keep: a text chunk and EXIF (the phone's make)."""
+    image = Image.new(mode, size, (200, 30, 30, 128) if mode == "RGBA" else (200, 30, 30))
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "secret note")
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    out = io.BytesIO()
+    image.save(out, format="PNG", pnginfo=info, exif=exif)
+    return out.getvalue()

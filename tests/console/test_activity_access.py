@@ -22,6 +22,7 @@ PAGES = ["/console/organisations/{org}/activities",
          "/console/activities/{activity}", "/console/activities/{activity}/edit",
          "/console/activities/{activity}/slots/new", "/console/slots/{slot}/edit",
          "/console/slots/{slot}/roster", "/console/slots/{slot}/poster.png",
+         "/console/slots/{slot}/checkin-poster.png",
          "/console/organisations/{org}/participants.csv"]
 ACTIONS = ["/console/organisations/{org}/activities/new",
            "/console/activities/{activity}/edit", "/console/activities/{activity}/slots/new",

@@ -1,15 +1,13 @@
 """The console in headless Chromium: an organiser signs in through the simulated LINE
-Login page, registers an organisation; a staff member signs in and verifies it. An
-organiser creates an activity with two slots, a resident signs up in the simulated chat,
-and the organiser marks them attended on the roster: their points change.
+Login page, registers an organisation and uploads its logo; a staff member signs in and
+verifies it. An organiser creates an activity with two slots, a resident signs up in the
+simulated chat, and the organiser marks them attended on the roster: their points change.
 
-Needs /usr/bin/chromium (Debian package); never `playwright install`. Skipped when the
-browser is absent, unless MACHIBOT_REQUIRE_BROWSER=1, which turns the skip into a failure.
+Chromium comes from the shared `chromium` fixture (tests/browser.py).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -27,28 +25,9 @@ from models.activities import Activity, Slot
 from models.attendance import volunteer_record
 from models.base import utcnow
 from models.users import get_by_line_id
+from tests.console.helpers import png
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("MACHIBOT_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} is absent and MACHIBOT_REQUIRE_BROWSER=1")
-        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium); "
-                    "set MACHIBOT_REQUIRE_BROWSER=1 to make this a failure")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        found = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield found
-        found.close()
-
 
 @pytest.fixture
 def phone(chromium, app) -> Iterator[Any]:
@@ -97,6 +76,12 @@ def test_an_organiser_registers_and_staff_verify(app, person, phone):
     organiser.get_by_role("heading", name="高井戸あおぞら会").wait_for()
     assert organiser.get_by_role("status").inner_text().strip() == _(
         "Your organisation is registered. Ward staff will verify it.")
+    organiser.get_by_label(_("Logo"), exact=True).set_input_files(
+        files=[{"name": "logo.png", "mimeType": "image/png", "buffer": png()}])
+    organiser.get_by_role("button", name=_("Upload the logo")).click()
+    assert organiser.get_by_role("status").inner_text().strip() == _("The logo is saved.")
+    assert organiser.get_by_role("img", name=_("Logo of {name}", name="高井戸あおぞら会")).evaluate(
+        "img => img.naturalWidth") == 512
 
     staff = phone()
     sign_in(staff, "区の職員さん")

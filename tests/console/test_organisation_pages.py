@@ -4,15 +4,18 @@ audit-logged, and who may do what."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.db import session_scope
+from bot.kernel.i18n import gettext
 from models import organisations as orgs
 from models.organisations import Organisation
 from models.users import get_by_line_id
-from tests.console.helpers import audited
+from tests.console.helpers import audited, png
 
 PROFILE = {"name": "高円寺みどりの会", "kind": "npo", "description": "公園の花壇を手入れします",
            "areas": ["高円寺"], "categories": ["environment"], "public_contact": "03-1111-2222",
@@ -66,6 +69,21 @@ def test_the_form_says_what_is_wrong(app, person, browser, organisation):
     assert taken.status_code == 200 and 'aria-invalid="true"' in taken.get_data(as_text=True)
 
 
+def test_a_refused_registration_leaves_nothing_behind(app, person, browser, organisation):
+    organisation(person(), "高円寺みどりの会")
+    second = person("二人目")
+    me = browser(second)
+    taken = me.post("/console/organisations/new", {**PROFILE, "name": "高円寺みどりの会 "},
+                    page="/console/organisations/new")
+    assert taken.status_code == 200
+    assert gettext("ja", "An organisation with this name already exists.") in taken.get_data(
+        as_text=True)
+    with session_scope(app) as session:
+        assert session.scalar(select(func.count(Organisation.id))) == 1
+        assert orgs.organisations_of(session, get_by_line_id(session, second)) == []
+    assert len(audited(app, "organisation.register")) == 1  # the first one's
+
+
 def test_staff_see_pending_organisations_first_and_verify_one(app, person, browser,
                                                               organisation):
     owner = person()
@@ -81,6 +99,56 @@ def test_staff_see_pending_organisations_first_and_verify_one(app, person, brows
     assert answer.status_code == 302
     assert _organisation(app, "わをん会").status == "verified"
     assert len(audited(app, "organisation.verify")) == 1
+
+
+PAGE_LINK = re.compile(r'<a href="([^"]+)"[^>]*aria-current="page"')
+
+
+def _listed(answer) -> list[str]:
+    return re.findall(r'<tr data-testid="organisation">\s*<th scope="row"><a [^>]*>([^<]+)</a>',
+                      answer.get_data(as_text=True))
+
+
+def test_staff_s_list_comes_a_page_at_a_time_keeping_its_filters(app, person, browser):
+    with session_scope(app) as session:
+        session.add_all([Organisation(name=f"団体{n:03d}", kind="npo",
+                                      status="pending" if n % 2 else "verified")
+                         for n in range(1, 131)])
+    staff = browser(person("区職員", staff=True))
+    first = staff.get("/console/organisations")
+    assert len(_listed(first)) == 50 and _listed(first)[0] == "団体001"  # pending first
+    page = first.get_data(as_text=True)
+    assert f'<nav aria-label="{gettext("ja", "Pages of the list")}"' in page
+    assert PAGE_LINK.search(page)[1] == "/console/organisations?page=1"
+    third = staff.get("/console/organisations?page=3")
+    assert len(_listed(third)) == 30 and "団体130" in _listed(third)
+    beyond = staff.get("/console/organisations?page=4")  # the list got shorter: its end
+    assert _listed(beyond) == _listed(third)
+
+    pending = staff.get("/console/organisations?status=pending")
+    text = pending.get_data(as_text=True)
+    assert len(_listed(pending)) == 50 and "団体002" not in _listed(pending)
+    second = re.search(r'<a href="([^"]+)"[^>]*rel="next"', text)[1].replace("&amp;", "&")
+    assert "status=pending" in second and "page=2" in second
+    rest = staff.get(second)
+    assert _listed(rest) == [f"団体{n:03d}" for n in range(101, 130, 2)]
+    assert PAGE_LINK.search(rest.get_data(as_text=True))[1].replace("&amp;", "&") == second
+    # verifying one there comes back to the same page of the same list
+    kept = rest.get_data(as_text=True)
+    assert '<input type="hidden" name="status" value="pending">' in kept
+    assert '<input type="hidden" name="page" value="2">' in kept
+    verified = _organisation(app, "団体101").id
+    answer = staff.post(f"/console/organisations/{verified}/verify",
+                        {"status": "pending", "page": "2"}, page=second)
+    assert answer.headers["Location"] == "/console/organisations?status=pending&page=2"
+    assert "団体101" not in _listed(staff.get(answer.headers["Location"]))
+    named = staff.get("/console/organisations?status=verified&q=%E5%9B%A3%E4%BD%9312")
+    assert _listed(named) == ["団体120", "団体122", "団体124", "団体126", "団体128"]
+    assert "<nav aria-label" not in named.get_data(as_text=True).split("</header>")[1]
+
+
+def test_residents_cannot_page_through_staff_s_list(person, browser):
+    assert browser(person()).get("/console/organisations?page=2").status_code == 403
 
 
 def test_an_editor_edits_the_profile(app, person, browser, organisation):
@@ -140,6 +208,7 @@ PAGES = ["/console/", "/console/organisations/new", "/console/organisations",
          "/console/organisations/{id}", "/console/organisations/{id}/edit", "/console/join/ABC"]
 ACTIONS = ["/console/organisations/new", "/console/organisations/{id}/verify",
            "/console/organisations/{id}/edit", "/console/organisations/{id}/invitations",
+           "/console/organisations/{id}/logo", "/console/organisations/{id}/logo/remove",
            "/console/organisations/{id}/leave", "/console/organisations/{id}/hand-over",
            "/console/join/ABC", "/console/sign-out"]
 # what a signed-in person who is neither staff nor a member of {id} may not open
@@ -147,6 +216,7 @@ NOT_THEIRS = ["/console/organisations", "/console/organisations/{id}",
               "/console/organisations/{id}/edit"]
 NOT_THEIR_ACTIONS = ["/console/organisations/{id}/verify", "/console/organisations/{id}/edit",
                      "/console/organisations/{id}/invitations",
+                     "/console/organisations/{id}/logo", "/console/organisations/{id}/logo/remove",
                      "/console/organisations/{id}/leave", "/console/organisations/{id}/hand-over"]
 
 
@@ -182,9 +252,11 @@ def test_a_resident_or_another_organisation_s_member_cannot_change_it(
     me = person()
     if member_elsewhere:
         organisation(me, "自分の会")
-    answer = browser(me).post(path.format(id=theirs), {**PROFILE, "to": 1})
+    answer = browser(me).post(path.format(id=theirs),
+                              {**PROFILE, "to": 1, "logo": (io.BytesIO(png()), "logo.png")})
     assert answer.status_code == 403
     assert _organisation(app, "よその会").status == "pending"
+    assert _organisation(app, "よその会").logo_photo_id is None
     assert len(audited(app, "organisation.update")) == 0
 
 
@@ -204,6 +276,8 @@ def test_staff_see_an_organisation_but_do_not_edit_it(person, browser, theirs):
     staff = browser(person("区職員", staff=True))
     assert staff.get(f"/console/organisations/{theirs}").status_code == 200
     assert staff.get(f"/console/organisations/{theirs}/edit").status_code == 403
+    for action in ("logo", "logo/remove"):
+        assert staff.post(f"/console/organisations/{theirs}/{action}").status_code == 403
 
 
 @pytest.mark.parametrize("path", ACTIONS)

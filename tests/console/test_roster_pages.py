@@ -1,5 +1,5 @@
 """A slot's roster in the console (display names only, the waitlist, attendance marks that
-move points as the chat's do), the participants' CSV and the sign-up poster."""
+move points as the chat's do), the participants' CSV, the sign-up and check-in posters."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.kernel.prefilled import signup_link
-from console.posters import A4, poster_lines
+from console.posters import A4, poster_lines, qr_image
 from models.activities import Slot
 from models.attendance import volunteer_record
 from models.base import utcnow
@@ -143,3 +143,59 @@ def test_the_poster_is_an_a4_png_with_the_chat_s_sign_up_link(app, person, brows
     # the QR's link opens the chat with the sign-up typed in, as the chat's own QR codes do
     assert unquote(signup_link(app.config, code)).endswith(f"参加 {code}")
     assert texts["title"] == "公園のそうじ" and f"参加 {code}" in texts["send"]
+
+
+def _shows(poster: Image.Image, code: Image.Image) -> bool:
+    """Whether the poster carries this QR code, pixel for pixel, centred as it is drawn."""
+    left = (A4[0] - code.width) // 2
+    row = code.crop((0, code.height // 2, code.width, code.height // 2 + 1)).tobytes()
+    for y in range(A4[1] - code.height // 2):
+        if poster.crop((left, y, left + code.width, y + 1)).tobytes() == row:
+            top = y - code.height // 2
+            box = (left, top, left + code.width, top + code.height)
+            if top >= 0 and poster.crop(box).tobytes() == code.tobytes():
+                return True
+    return False
+
+
+def test_the_check_in_poster_carries_the_command_line_s_check_in_code(app, person, browser,
+                                                                     organisation, tmp_path):
+    owner = person("代表")
+    activity = make_activity(app, owner, organisation(owner))
+    slot = make_slot(app, owner, activity, utcnow() + timedelta(days=2))
+    with session_scope(app) as session:
+        found = session.get(Slot, slot)
+        found.checkin_word = "KAEDE"
+        code = found.code
+    me = browser(owner)
+    roster = me.get(f"/console/slots/{slot}/roster").get_data(as_text=True)
+    assert f"/console/slots/{slot}/poster.png" in roster  # beside the sign-up poster
+    assert f"/console/slots/{slot}/checkin-poster.png" in roster
+    answer = me.get(f"/console/slots/{slot}/checkin-poster.png")
+    assert answer.status_code == 200 and answer.mimetype == "image/png"
+    checkin = Image.open(io.BytesIO(answer.get_data())).convert("RGB")
+    assert checkin.size == A4
+    cli = app.test_cli_runner().invoke(
+        args=["activities", "qr", code, "--checkin", "--out", str(tmp_path / "venue.png")])
+    link = cli.output.split("(", 1)[1].rsplit(")", 1)[0]
+    assert unquote(link).endswith("チェックイン KAEDE")
+    assert _shows(checkin, qr_image(link))
+    signup = Image.open(io.BytesIO(me.get(f"/console/slots/{slot}/poster.png").get_data()))
+    assert not _shows(signup.convert("RGB"), qr_image(link))
+    assert _shows(signup.convert("RGB"), qr_image(signup_link(app.config, code)))
+    with session_scope(app) as session:
+        texts = poster_lines(session.get(Slot, slot), app.config, checkin=True)
+    assert "チェックイン KAEDE" in texts["send"]
+
+
+def test_a_slot_without_a_check_in_word_has_no_check_in_poster(app, person, browser,
+                                                               organisation):
+    owner = person("代表")
+    activity = make_activity(app, owner, organisation(owner))
+    slot = make_slot(app, owner, activity, utcnow() + timedelta(days=2))
+    with session_scope(app) as session:
+        session.get(Slot, slot).checkin_word = None
+    me = browser(owner)
+    assert me.get(f"/console/slots/{slot}/checkin-poster.png").status_code == 404
+    assert "checkin-poster" not in me.get(f"/console/slots/{slot}/roster").get_data(
+        as_text=True)

@@ -1,7 +1,6 @@
 """The simulator's chat page in headless Chromium: what the simulator itself does.
 
-Needs /usr/bin/chromium (Debian package); never `playwright install`. Skipped when the
-browser is absent, unless MACHIBOT_REQUIRE_BROWSER=1, which turns the skip into a failure.
+Chromium comes from the shared `chromium` fixture (tests/browser.py).
 """
 
 from __future__ import annotations
@@ -21,31 +20,13 @@ from bot.redis_store import get_redis
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 API = "/simulator/v2/bot"
 DATA_API = "/simulator/data/v2/bot"  # api-data.line.me
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("MACHIBOT_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} is absent and MACHIBOT_REQUIRE_BROWSER=1")
-        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium); "
-                    "set MACHIBOT_REQUIRE_BROWSER=1 to make this a failure")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def page(browser, live_url) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 400, "height": 800})
+def page(chromium, live_url) -> Iterator[Any]:
+    context = chromium.new_context(viewport={"width": 400, "height": 800})
     tab = context.new_page()
     tab.goto(f"{live_url}/simulator/")
     yield tab
@@ -321,11 +302,11 @@ def test_the_sticker_button_sends_a_sticker_the_bot_answers(page, app, worker):
     _answer(page, worker, gettext("en", "Thank you! I can only read text and buttons here."))
 
 
-def test_every_message_shows_the_time_it_was_sent(browser, live_url, client, auth):
+def test_every_message_shows_the_time_it_was_sent(chromium, live_url, client, auth):
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    context = browser.new_context(viewport={"width": 400, "height": 800},
+    context = chromium.new_context(viewport={"width": 400, "height": 800},
                                   timezone_id="Asia/Tokyo")
     try:
         page = context.new_page()
