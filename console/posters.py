@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 from werkzeug import Response
 
 from bot.fonts import font_for
-from bot.kernel.i18n import format_clock, format_when, gettext
+from bot.kernel.i18n import format_clock, format_when, gettext, shown_text
 from bot.kernel.prefilled import SIGNUP_WORDS, signup_link
 from console.access import STAFF, slot_and_role
 from console.blueprint import bp
@@ -40,7 +40,7 @@ def poster_lines(slot: Slot, config: dict) -> dict[str, str]:
     locale, tz = config["BOT_DEFAULT_LOCALE"], config["BOT_TIMEZONE"]
     word = gettext(locale, SIGNUP_WORDS).split("|")[0]
     return {
-        "title": slot.activity.title_for(locale),
+        "title": shown_text(slot.activity, "title", locale),
         "when": f"{format_when(as_utc(slot.starts_at), locale, tz)}–"
                 f"{format_clock(as_utc(slot.ends_at), locale, tz)}",
         "place": slot.place or "",

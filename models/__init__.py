@@ -15,6 +15,7 @@ from models import (  # noqa: F401
     signups,
     subscriptions,
     supporters,
+    texts,
     turns,
 )
 from models.base import Base

@@ -11,6 +11,8 @@ from urllib.parse import quote
 from bot.kernel.i18n import gettext
 from models.locales import N_
 
+# Translators: words that sign a person up when typed with a slot's code ("参加 123",
+# "123に参加"), separated by "|". Keep the English words and add your language's own.
 SIGNUP_WORDS = N_("join|sign up|signup")
 
 

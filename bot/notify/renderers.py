@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.kernel.composer import Choice, Composer
-from bot.kernel.i18n import format_when
+from bot.kernel.i18n import format_when, shown_text
 from models.activities import SLOT_CANCELLED, Slot, as_utc
 from models.announcements import CANCELLED_ANN, Announcement
 from models.outbox import Notification
@@ -129,5 +129,5 @@ def render_slot_cancelled(session: Session, user: User, notification: Notificati
     # called off
     text = composer._("“{title}” on {when} is cancelled by its organiser. Your sign-up is "
                       "cancelled too. We are sorry.",
-                      title=slot.activity.title_for(composer.locale), when=when)
+                      title=shown_text(slot.activity, "title", composer.locale), when=when)
     return [composer.text(text, back=False)]
