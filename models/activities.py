@@ -165,7 +165,10 @@ def with_texts() -> Any:
 
 
 def slot_by_code(session: Session, code: str) -> Slot | None:
-    return session.scalar(select(Slot).where(Slot.code == code.strip()))
+    """The slot a person typed or scanned the code of, with its texts' versions (the answer
+    names it)."""
+    return session.scalars(select(Slot).options(with_texts())
+                           .where(Slot.code == code.strip())).unique().first()
 
 
 def is_shown(rights: Rights, activity: Activity) -> bool:
