@@ -26,6 +26,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug import Response
 
+from bot.kernel.i18n import IN_LANGUAGE, SUPPORTED_LOCALES
 from console import (  # noqa: F401
     activities,
     i18n,
@@ -46,12 +47,17 @@ from models.activities import STYLES
 from models.categories import CATEGORIES
 from models.locales import N_
 from models.organisations import KINDS
+from models.texts import VERSION_LOCALES
 
 __all__ = ["bp", "init_app"]
 SECRET_KEY_FILE = "secret_key"
 COOKIE = "machibot_console"
 CONSOLE_PATH = bp.url_prefix + "/"
 csrf = CSRFProtect()
+# the languages an activity's title and description have versions in: the code, the
+# language's own name, its lang attribute and the msgid that names it after a label
+VERSIONS = tuple((code, SUPPORTED_LOCALES[code][1], i18n.html_lang(code), IN_LANGUAGE[code])
+                 for code in VERSION_LOCALES)
 ROLE_LABELS = {"owner": N_("Owner"), "editor": N_("Editor"), "staff": N_("Ward staff")}
 
 
@@ -112,7 +118,7 @@ def _context() -> dict[str, Any]:
     found = people.person()
     return {"person": found, "is_staff": found is not None and people.rights().is_staff,
             "kinds": KINDS, "categories": CATEGORIES, "roles": ROLE_LABELS,
-            "styles": STYLES,
+            "styles": STYLES, "versions": VERSIONS,
             "verification_required": current_app.config["ORGANISATION_VERIFICATION"]
             == "required"}
 

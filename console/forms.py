@@ -36,6 +36,8 @@ from models.organising import (
     MAX_WEEKS,
     PLACE_MAX,
     TITLE_MAX,
+    VERSION_FIELDS,
+    VERSION_MAX,
     WORD_MAX,
 )
 from models.organising import DESCRIPTION_MAX as ACTIVITY_DESCRIPTION_MAX
@@ -100,8 +102,6 @@ class CheckedForm(FlaskForm):
 class ActivityForm(CheckedForm):
     title = StringField(N_("Title"), [DataRequired(REQUIRED), Length(max=TITLE_MAX,
                                                                      message=TOO_LONG)])
-    # Translators: a console form field: the activity's title for readers of other languages
-    title_en = StringField(N_("Title in English"), [Length(max=TITLE_MAX, message=TOO_LONG)])
     description = TextAreaField(N_("Description"),
                                 [Length(max=ACTIVITY_DESCRIPTION_MAX, message=TOO_LONG)])
     category = SelectField(N_("Category"), choices=list(CATEGORIES))
@@ -110,6 +110,20 @@ class ActivityForm(CheckedForm):
     fee = StringField(N_("Fee"), [Length(max=FEE_MAX, message=TOO_LONG)])
     how_to_apply = TextAreaField(N_("How to apply"),
                                  [Length(max=HOW_TO_APPLY_MAX, message=TOO_LONG)])
+    # and a title and description per language other than the original (VERSION_FIELDS,
+    # added below: "title_en", "description_en", ...)
+
+    def __init__(self, *args: Any, obj: Any = None, **kwargs: Any) -> None:
+        """An activity's versions fill their fields (they are not attributes of it)."""
+        versions = ({name: obj.version(*key) for name, key in VERSION_FIELDS.items()}
+                    if obj is not None else {})
+        super().__init__(*args, obj=obj, data=versions, **kwargs)
+
+
+for _name, (_field, _locale) in VERSION_FIELDS.items():
+    # labelled with their language in the template ("Title (English)")
+    setattr(ActivityForm, _name, (StringField if _field == "title" else TextAreaField)(
+        _name, [Length(max=VERSION_MAX[_field], message=TOO_LONG)]))
 
 
 class SlotForm(CheckedForm):

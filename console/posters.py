@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from werkzeug import Response
 
 from bot.fonts import font_for
-from bot.kernel.i18n import format_clock, format_when, gettext
+from bot.kernel.i18n import format_clock, format_when, gettext, shown_text
 from bot.kernel.prefilled import CHECKIN_WORDS, SIGNUP_WORDS, checkin_link, signup_link
 from console.access import member_slot
 from console.blueprint import bp
@@ -65,7 +65,7 @@ def poster_lines(slot: Slot, config: dict, *, checkin: bool = False) -> dict[str
     words, value = (CHECKIN_WORDS, slot.checkin_word) if checkin else (SIGNUP_WORDS, slot.code)
     word = gettext(locale, words).split("|")[0]
     return {
-        "title": slot.activity.title_for(locale),
+        "title": shown_text(slot.activity, "title", locale),
         "when": f"{format_when(as_utc(slot.starts_at), locale, tz)}–"
                 f"{format_clock(as_utc(slot.ends_at), locale, tz)}",
         "place": slot.place or "",

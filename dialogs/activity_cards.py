@@ -1,21 +1,30 @@
 """How a slot reads: one card (title, date and time, place, organiser, seats left, style
 badges, "Sign up" and "Details"), shared by finding, recommendations, my schedule and the
-organiser's list. Titles and places are shown as written, or with the data's English
-title (イベント名_英語) for readers of other languages than Japanese."""
+organiser's list. Titles and descriptions in the reader's version (models/texts.py), marked
+when not in their language; places as written. A list loads its cards' versions first
+(`load_texts`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton, format_time
+from sqlalchemy.orm import Session
 
 from bot.kernel.composer import Choice, Composer
-from bot.kernel.i18n import babel_locale, gettext
+from bot.kernel.i18n import babel_locale, gettext, shown_text
 from dialogs.common.activity_search import format_distance
 from models.activities import STYLES, Slot, as_utc
 from models.categories import CATEGORIES
+from models.texts import preload
+
+
+def load_texts(session: Session, slots: Iterable[Slot]) -> None:
+    """The versions of the slots' activities' titles and descriptions, for a list of cards:
+    one statement, not one a card."""
+    preload(session, [slot.activity for slot in slots])
 
 
 def when_text(slot: Slot, locale: str, tz: str) -> str:
@@ -92,7 +101,7 @@ def slot_bubble(slot: Slot, out: Composer, tz: str, *, distance: float | None = 
         if out.simple:  # one card, one button: sign up (with "more" and "back" beside it)
             buttons = buttons[:1]
     lines = slot_lines(slot, out, tz, distance=distance, reason=reason)
-    return out.bubble(slot.activity.title_for(out.locale), lines, buttons,
+    return out.bubble(shown_text(slot.activity, "title", out.locale), lines, buttons,
                       badges=badges(slot, out.locale))
 
 
@@ -110,7 +119,7 @@ def detail_lines(slot: Slot, out: Composer, tz: str) -> list[str]:
     if slot.capacity is not None and slot.capacity_note:
         lines.append(out._("Capacity: {note}", note=slot.capacity_note))
     if activity.description:
-        lines.append(activity.description)
+        lines.append(shown_text(activity, "description", out.locale))
     if activity.when_note:
         lines.append(activity.when_note)
     if activity.fee:

@@ -30,7 +30,7 @@ from sqlalchemy import select
 
 from bot.kernel.composer import Choice, page_of
 from bot.kernel.engine import Context, Dialog, Input, Reply
-from bot.kernel.i18n import N_, format_short_day
+from bot.kernel.i18n import N_, format_short_day, shown_text
 from dialogs.common.activity_search import Filters, Hit, alternatives, interpret_keyword, search
 from dialogs.menu import on_invalid
 from dialogs.signup import match_signup, on_signup_code
@@ -38,7 +38,7 @@ from models.activities import STYLES, Activity, Slot, is_shown
 from models.categories import CATEGORIES
 from models.recommend import Dismissal, VolunteerProfile
 
-from .activity_cards import detail_lines, slot_bubble
+from .activity_cards import detail_lines, load_texts, slot_bubble
 
 RESULTS = "find.results"
 ASK_KEYWORD = "find.ask_keyword"
@@ -266,6 +266,7 @@ def show_results(ctx: Context, filters: Filters, *, page: int = 0) -> Reply:
     page = min(page, pages - 1)
     shown = hits[page * size:(page + 1) * size]
     more = page + 1 if page + 1 < pages else None
+    load_texts(ctx.session, (h.slot for h in shown))
     bubbles = [slot_bubble(h.slot, ctx.out, tz, distance=h.distance) for h in shown]
     carousel = ctx.out.carousel(bubbles, lead, _refine(ctx, filters, more=more))
     return Reply([ctx.out.text(lead, back=False), carousel], next=RESULTS, data=data)
@@ -304,7 +305,7 @@ def on_details(ctx: Context, inp: Input) -> Reply:
     buttons = [Choice(_("Sign up"), "signup", {"c": slot.code}, style="primary")]
     if not ctx.out.simple:
         buttons.append(Choice.go(_("Not interested"), "not_interested", a=slot.activity_id))
-    card = ctx.out.card(slot.activity.title_for(ctx.locale),
+    card = ctx.out.card(shown_text(slot.activity, "title", ctx.locale),
                         detail_lines(slot, ctx.out, _tz(ctx)), buttons, badges=[])
     keep = ctx.state.step == RESULTS
     return Reply([card], keep=keep)

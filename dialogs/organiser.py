@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from bot.kernel.composer import Choice, page_of
 from bot.kernel.engine import Context, Dialog, Input, Reply
+from bot.kernel.i18n import shown_text
 from dialogs.common.refusals import log_refusal, why_refused
 from dialogs.menu import on_invalid
 from models.activities import Slot, as_utc, is_organiser_of, organiser_slots
@@ -28,7 +29,7 @@ from models.attendance import attendance_list, came_by_themselves, mark_attendan
 from models.signups import ATTENDED, CONFIRMED, NO_SHOW, OFFERED, WAITLISTED, Signup, slot_roster
 from models.users import audit
 
-from .activity_cards import slot_bubble, when_text
+from .activity_cards import load_texts, slot_bubble, when_text
 
 ATTENDANCE_PAGE = 10  # cards a message; LINE takes 12
 
@@ -68,6 +69,7 @@ def on_my_slots(ctx: Context, inp: Input) -> Reply:
     if not slots:
         return Reply([ctx.out.text(ctx._("Your organisation has no upcoming slots."))])
     tz = ctx.config["BOT_TIMEZONE"]
+    load_texts(ctx.session, slots)
     bubbles = [slot_bubble(s, ctx.out, tz, buttons=[
         # Translators: button on an organiser's slot card: the list of people signed up
         Choice.go(ctx._("Who signed up"), "roster", s=s.id)]) for s in slots]
@@ -82,7 +84,7 @@ def status_labels(ctx: Context) -> dict[str, str]:
 
 
 def _slot_head(ctx: Context, slot: Slot) -> list[str]:
-    return [slot.activity.title_for(ctx.locale),
+    return [shown_text(slot.activity, "title", ctx.locale),
             when_text(slot, ctx.locale, ctx.config["BOT_TIMEZONE"])]
 
 

@@ -24,7 +24,7 @@ from models.activities import STYLES
 from models.categories import CATEGORIES
 from models.recommend import FREE_TIMES, Ranked, VolunteerProfile, recommend
 
-from .activity_cards import slot_bubble
+from .activity_cards import load_texts, slot_bubble
 
 ASK_INTERESTS = "recommend.ask_interests"
 ASK_TIMES = "recommend.ask_times"
@@ -71,6 +71,7 @@ def on_recommend(ctx: Context, inp: Input) -> Reply:
     if not found:
         text = _("No activities are planned at the moment. Please look again soon.")
         return Reply([ctx.out.text(text, tell)])
+    load_texts(ctx.session, (slot for slot, _ranked in found))
     bubbles = []
     for slot, ranked in found:
         bubble = slot_bubble(slot, ctx.out, ctx.config["BOT_TIMEZONE"],

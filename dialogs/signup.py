@@ -24,7 +24,7 @@ import unicodedata
 
 from bot.kernel.composer import Choice, page_of
 from bot.kernel.engine import Context, Dialog, Input, Reply
-from bot.kernel.i18n import SUPPORTED_LOCALES, gettext
+from bot.kernel.i18n import SUPPORTED_LOCALES, gettext, shown_text
 from bot.kernel.prefilled import SIGNUP_WORDS
 from dialogs.common.refusals import log_refusal
 from dialogs.menu import main_menu, on_invalid
@@ -43,7 +43,7 @@ from models.signups import (
     why_closed,
 )
 
-from .activity_cards import clock_text, slot_bubble, slot_lines, when_text
+from .activity_cards import clock_text, load_texts, slot_bubble, slot_lines, when_text
 
 CONFIRM = "signup.confirm"
 CONFIRM_CANCEL = "signup.confirm_cancel"
@@ -95,7 +95,7 @@ def _tz(ctx: Context) -> str:
 
 def closed_reason(ctx: Context, reason: str, slot: Slot) -> str:
     _ = ctx._
-    title = slot.activity.title_for(ctx.locale)
+    title = shown_text(slot.activity, "title", ctx.locale)
     if reason == "past":
         return _("“{title}” has already taken place, so it cannot be joined.", title=title)
     if reason == "cancelled":
@@ -136,14 +136,14 @@ def ask_confirm(ctx: Context, slot: Slot) -> Reply:
     if mine is not None and mine.status != "cancelled":
         return Reply([already(ctx, mine)])
     details = "\n".join(slot_lines(slot, ctx.out, _tz(ctx))[:3])
+    title = shown_text(slot.activity, "title", ctx.locale)
     if slot.full:
         question = _("“{title}” is full.\n{details}\nWould you like to join the waitlist? "
                      "We will message you if a seat becomes free.",
-                     title=slot.activity.title_for(ctx.locale), details=details)
+                     title=title, details=details)
         yes = Choice.answer(CONFIRM, _("Join the waitlist"), "yes")
     else:
-        question = _("Sign up for “{title}”?\n{details}",
-                     title=slot.activity.title_for(ctx.locale), details=details)
+        question = _("Sign up for “{title}”?\n{details}", title=title, details=details)
         yes = Choice.answer(CONFIRM, _("Sign up"), "yes")
     no = Choice.answer(CONFIRM, _("No"), "no")
     return Reply([ctx.out.confirm(question, yes, no)], next=CONFIRM, data={"slot": slot.id})
@@ -152,12 +152,13 @@ def ask_confirm(ctx: Context, slot: Slot) -> Reply:
 def already(ctx: Context, signup: Signup) -> dict:
     slot = signup.slot
     when = when_text(slot, ctx.locale, _tz(ctx))
+    title = shown_text(slot.activity, "title", ctx.locale)
     if signup.status == WAITLISTED:
         text = ctx._("You are already on the waitlist for “{title}” ({when}).",
-                     title=slot.activity.title_for(ctx.locale), when=when)
+                     title=title, when=when)
     else:
         text = ctx._("You are already signed up for “{title}” ({when}).",
-                     title=slot.activity.title_for(ctx.locale), when=when)
+                     title=title, when=when)
     return ctx.out.text(text, _after(ctx))
 
 
@@ -183,7 +184,7 @@ def on_confirm(ctx: Context, inp: Input) -> Reply:
     if slot is None:
         return on_invalid(ctx, inp)
     result = sign_up(ctx.session, slot, ctx.user, now=ctx.now, mine=mine)
-    title = slot.activity.title_for(ctx.locale)
+    title = shown_text(slot.activity, "title", ctx.locale)
     if result.outcome == CONFIRMED:
         details = "\n".join(slot_lines(slot, ctx.out, _tz(ctx))[:2])
         text = _("You are signed up for “{title}”. Thank you!\n{details}\nWe will remind you "
@@ -223,6 +224,7 @@ def on_schedule(ctx: Context, inp: Input) -> Reply:
         page = 0
     shown, page, pages = page_of(signups, page, SIMPLE_PAGE if ctx.out.simple else PAGE)
     more = [Choice.go(_("More"), "schedule", p=page + 1)] if pages > 1 else []
+    load_texts(ctx.session, (signup.slot for signup in shown))
     bubbles = []
     for signup in shown:
         buttons = []
@@ -264,7 +266,7 @@ def on_unsign(ctx: Context, inp: Input) -> Reply:
 def ask_cancel(ctx: Context, signup: Signup) -> Reply:
     _ = ctx._
     question = _("Cancel your sign-up for “{title}” ({when})?",
-                 title=signup.slot.activity.title_for(ctx.locale),
+                 title=shown_text(signup.slot.activity, "title", ctx.locale),
                  when=when_text(signup.slot, ctx.locale, _tz(ctx)))
     yes = Choice.answer(CONFIRM_CANCEL, _("Cancel it"), "yes")
     no = Choice.answer(CONFIRM_CANCEL, _("Keep it"), "no")
@@ -284,7 +286,7 @@ def on_confirm_cancel(ctx: Context, inp: Input) -> Reply:
     cancel_signup(ctx.session, signup, now=ctx.now,
                   offer_minutes=int(ctx.config["WAITLIST_OFFER_MINUTES"]))
     text = _("Your sign-up for “{title}” is cancelled. Thank you for letting us know.",
-             title=signup.slot.activity.title_for(ctx.locale))
+             title=shown_text(signup.slot.activity, "title", ctx.locale))
     return Reply([ctx.out.text(text, _after(ctx))])
 
 
@@ -294,7 +296,7 @@ def on_accept(ctx: Context, inp: Input) -> Reply:
     if signup is None:
         return _not_own(ctx, inp)
     outcome = accept_offer(ctx.session, signup, now=ctx.now)
-    title = signup.slot.activity.title_for(ctx.locale)
+    title = shown_text(signup.slot.activity, "title", ctx.locale)
     if outcome in (CONFIRMED, "already"):
         text = _("The seat is yours: you are signed up for “{title}”.", title=title)
     elif outcome == "expired":

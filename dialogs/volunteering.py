@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.kernel.composer import Choice, Composer
 from bot.kernel.engine import Context, Dialog, Input, Reply
-from bot.kernel.i18n import SUPPORTED_LOCALES, gettext
+from bot.kernel.i18n import SUPPORTED_LOCALES, gettext, shown_text
 from bot.kernel.prefilled import CHECKIN_WORDS
 from bot.notify.renderers import ItemSummary
 from dialogs.common.refusals import log_refusal
@@ -68,7 +68,7 @@ def do_check_in(ctx: Context, word: str) -> Reply:
                      "today. Please check the word, or ask the organiser.")
         return Reply([ctx.out.text(text)])
     text = ctx._("Checked in to “{title}”. Thank you for coming!",
-                 title=signup.slot.activity.title_for(ctx.locale))
+                 title=shown_text(signup.slot.activity, "title", ctx.locale))
     return Reply([ctx.out.text(text, [Choice.go(ctx._("My record"), "record")])])
 
 
@@ -166,7 +166,8 @@ def render_reminder(session: Session, user: User, notification: Notification,
     if signup is None or signup.status != CONFIRMED or signup.slot.status != "open":
         return None
     slot = signup.slot
-    lead = composer._("Reminder: “{title}”", title=slot.activity.title_for(composer.locale))
+    lead = composer._("Reminder: “{title}”",
+                      title=shown_text(slot.activity, "title", composer.locale))
     buttons = [Choice.go(composer._("My schedule"), "schedule")]
     tz = config_of(session)["BOT_TIMEZONE"]
     return [composer.card(lead, slot_lines(slot, composer, tz), buttons)]
@@ -178,7 +179,7 @@ def render_feedback(session: Session, user: User, notification: Notification,
     if signup is None or signup.status not in (CONFIRMED, ATTENDED):
         return None
     question = composer._("How did “{title}” go? Please rate it.",
-                          title=signup.slot.activity.title_for(composer.locale))
+                          title=shown_text(signup.slot.activity, "title", composer.locale))
     return [composer.choices(question, rating_choices(composer, signup.id))]
 
 
@@ -189,7 +190,7 @@ def render_offer(session: Session, user: User, notification: Notification,
         return None
     slot, tz = signup.slot, config_of(session)["BOT_TIMEZONE"]
     text = composer._("Good news: a seat is free for “{title}” ({when}). It is held for you "
-                      "until {time}.", title=slot.activity.title_for(composer.locale),
+                      "until {time}.", title=shown_text(slot.activity, "title", composer.locale),
                       when=when_text(slot, composer.locale, tz),
                       time=clock_text(signup.offered_until, composer.locale, tz))
     yes = Choice(composer._("Take the seat"), "accept", {"g": signup.id}, style="primary")
@@ -210,7 +211,7 @@ def render_offer_expiry(session: Session, user: User, notification: Notification
         return None  # not yet due after all
     return [composer.text(composer._(
         "The seat held for you for “{title}” has gone to the next person on the waitlist.",
-        title=signup.slot.activity.title_for(composer.locale)))]
+        title=shown_text(signup.slot.activity, "title", composer.locale)))]
 
 
 def summarise_activity(session: Session, ref: str, composer: Composer):  # type: ignore[no-untyped-def]
@@ -222,7 +223,7 @@ def summarise_activity(session: Session, ref: str, composer: Composer):  # type:
     if activity is None or not activity.slots:
         return None
     slot = activity.slots[0]
-    return ItemSummary(activity.title_for(composer.locale),
+    return ItemSummary(shown_text(activity, "title", composer.locale),
                        tuple(slot_lines(slot, composer, config_of(session)["BOT_TIMEZONE"])[:3]),
                        Choice.go(composer._("Details"), "slot", s=slot.id))
 

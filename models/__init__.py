@@ -16,6 +16,7 @@ from models import (  # noqa: F401
     slot_changes,
     subscriptions,
     supporters,
+    texts,
     turns,
 )
 from models.base import Base

@@ -14,13 +14,15 @@ from __future__ import annotations
 import math
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, false, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
 from models.base import Base, utcnow
 from models.locales import N_
 from models.organisations import Organisation, is_public
+from models.texts import Translated
 from models.users import Rights
 
 # -- vocabularies: stable codes in the database, msgids for people ----------------------------
@@ -38,8 +40,6 @@ STYLES: dict[str, str] = {
 STYLE_JA = {"単発": "micro", "マイクロ": "micro", "オンライン": "online", "スキル": "skills",
             "定期": "regular"}
 
-JAPANESE_LOCALES = ("ja", "ja_easy")
-
 OPEN, CLOSED, SLOT_CANCELLED = "open", "closed", "cancelled"
 
 
@@ -51,8 +51,12 @@ def as_utc(value: datetime) -> datetime:
 # -- tables -----------------------------------------------------------------------------------
 
 
-class Activity(Base):
+class Activity(Translated, Base):
+    """Its title and description are the originals; their versions in other languages are
+    in models/texts.py (the data's English title, イベント名_英語, among them)."""
     __tablename__ = "activities"
+    TEXT_KIND = "activity"
+    TEXT_FIELDS = ("title", "description")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # where the row came from ("131156:12" = municipality code and NO): re-imports update it
@@ -61,7 +65,6 @@ class Activity(Base):
         ForeignKey("organisations.id", ondelete="SET NULL"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     title_kana: Mapped[str | None] = mapped_column(String(200))
-    title_en: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(32), index=True, default="other")
     styles: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -84,13 +87,6 @@ class Activity(Base):
     slots: Mapped[list[Slot]] = relationship(back_populates="activity",
                                              cascade="all, delete-orphan",
                                              order_by="Slot.starts_at")
-
-    def title_for(self, locale: str) -> str:
-        """The title a reader sees: the data's English title (イベント名_英語) for readers of
-        other languages than Japanese when there is one, else the title as written."""
-        if self.title_en and locale not in JAPANESE_LOCALES:
-            return self.title_en
-        return self.title
 
 
 class Slot(Base):
@@ -161,8 +157,18 @@ def new_checkin_word() -> str:
     return "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(5))
 
 
+def with_texts() -> Any:
+    """Load a slot's activity with its texts' versions in the slot's own statement: for one
+    slot in a step with a statement budget (the rows multiply by the versions; a list loads
+    them with models.texts.preload)."""
+    return joinedload(Slot.activity).joinedload(Activity.texts)
+
+
 def slot_by_code(session: Session, code: str) -> Slot | None:
-    return session.scalar(select(Slot).where(Slot.code == code.strip()))
+    """The slot a person typed or scanned the code of, with its texts' versions (the answer
+    names it)."""
+    return session.scalars(select(Slot).options(with_texts())
+                           .where(Slot.code == code.strip())).unique().first()
 
 
 def is_shown(rights: Rights, activity: Activity) -> bool:

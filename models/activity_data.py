@@ -9,7 +9,8 @@ Shift_JIS (CP932) from Excel.
 
 What real files hold is not refused: blank times (an all-day event), several days (a
 festival, an exhibition), a 定員 written as text (先着順, 定員なし: no limit, the text kept
-to show) or left blank (no limit).
+to show) or left blank (no limit). イベント名_英語 is the English version of the title
+(models/texts.py): a blank cell removes it, as the file no longer gives one.
 
 Export writes the standard's 32 columns in its order, then ours, and no personal data (no
 sign-ups, no names of people); cancelled slots are left out.
@@ -45,6 +46,7 @@ from models.categories import CATEGORIES, CATEGORY_JA
 from models.organisations import is_public
 from models.slot_changes import as_it_is, record
 from models.subscriptions import notify_new_item
+from models.texts import MACHINE, preload, set_text
 
 # The 32 items of 自治体標準オープンデータセット「イベント一覧」 (デジタル庁), in the standard's
 # order. Found transcribed item by item, with what each holds, in the FIWARE smart data
@@ -226,7 +228,6 @@ def _row_values(row: dict[str, str], tz: ZoneInfo, areas: list[str]) -> dict[str
         "activity": {
             "title": row["イベント名"].strip()[:200],
             "title_kana": _cell(row, "イベント名_カナ"),
-            "title_en": _cell(row, "イベント名_英語"),
             "description": row.get("説明", "").strip(),
             "when_note": _cell(row, "開始日時特記事項"),
             "fee": _cell(row, "料金(基本)"),
@@ -241,6 +242,7 @@ def _row_values(row: dict[str, str], tz: ZoneInfo, areas: list[str]) -> dict[str
             "styles": _styles(row.get("style", "")),
             "area": area,
         },
+        "title_en": _cell(row, "イベント名_英語"),  # the English version of the title
         "organiser": _cell(row, "主催者"),
         "slot": {
             "starts_at": as_utc(starts_at), "ends_at": as_utc(ends_at), "all_day": all_day,
@@ -370,6 +372,8 @@ def import_csv(session: Session, raw: bytes, *, tz: str = "Asia/Tokyo",
             record(session, slot, before)
             changed = True
         session.flush()
+        if set_text(session, activity, "title", "en", values["title_en"]):
+            changed = True
         if created:
             report.created += 1
             report.new_activity_ids.append(activity.id)
@@ -403,6 +407,13 @@ def _schedule_cells(slot: Slot, zone: ZoneInfo) -> list[str]:
             "24:00" if at_midnight else end.strftime("%H:%M")]
 
 
+def _english_title(activity: Activity) -> str:
+    """イベント名_英語: an English title a person wrote (or checked), never a machine's: the
+    open data is the ward's word."""
+    return next((v.text for v in activity.texts if (v.field, v.locale) == ("title", "en")
+                 and v.state != MACHINE), "")
+
+
 def export_csv(session: Session, *, tz: str = "Asia/Tokyo", municipality: str = "131156",
                prefecture: str = "東京都", city: str = "杉並区") -> bytes:
     """Every slot that is on as one row, UTF-8 with BOM so Excel opens it; no personal data."""
@@ -414,9 +425,11 @@ def export_csv(session: Session, *, tz: str = "Asia/Tokyo", municipality: str = 
     reverse_style = {}
     for ja, code in STYLE_JA.items():
         reverse_style.setdefault(code, ja)
-    slots = session.scalars(select(Slot).join(Activity).where(Slot.status != SLOT_CANCELLED)
-                            .order_by(Activity.id, Slot.starts_at))
-    for slot in slots.unique():
+    slots = list(session.scalars(select(Slot).join(Activity)
+                                 .where(Slot.status != SLOT_CANCELLED)
+                                 .order_by(Activity.id, Slot.starts_at)).unique())
+    preload(session, [slot.activity for slot in slots])
+    for slot in slots:
         a = slot.activity
         code, _, no = (a.source_key or "").partition(":")
         if not no or len(a.slots) > 1:
@@ -425,7 +438,7 @@ def export_csv(session: Session, *, tz: str = "Asia/Tokyo", municipality: str = 
                     else None)
         capacity = slot.capacity_note or ("" if slot.capacity is None else str(slot.capacity))
         writer.writerow([
-            code, no, prefecture, city, a.title, a.title_kana or "", a.title_en or "",
+            code, no, prefecture, city, a.title, a.title_kana or "", _english_title(a),
             *_schedule_cells(slot, zone), a.when_note or "", a.description or "",
             a.fee or "", a.fee_detail or "", a.contact_name or "", a.contact_phone or "",
             a.contact_extension or "", a.organisation.name if a.organisation else "",

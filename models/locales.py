@@ -16,6 +16,8 @@ SUPPORTED_LOCALES: dict[str, tuple[str, str]] = {
     "vi": ("vi", "Tiếng Việt"),
     "ne": ("ne", "नेपाली"),
 }
+# the locales whose readers read Japanese (やさしい日本語 readers read it too, more slowly)
+JAPANESE_LOCALES = ("ja", "ja_easy")
 
 
 def N_(message: str) -> str:

@@ -43,14 +43,20 @@ from models.signups import (
     offer_new_seats,
 )
 from models.slot_changes import as_it_is, record
+from models.texts import AUTHOR, VERSION_LOCALES, set_texts
 from models.users import User, audit
 
 TITLE_MAX, FEE_MAX, PLACE_MAX, ADDRESS_MAX, WORD_MAX = 200, 200, 200, 300, 40
 DESCRIPTION_MAX, HOW_TO_APPLY_MAX = 4000, 2000
 MAX_WEEKS = 52
+# the versions of an activity's title and description in the other languages, as the form
+# names them ("title_en", "description_ko"): name -> (field, locale)
+VERSION_FIELDS = {f"{field}_{locale}": (field, locale)
+                  for locale in VERSION_LOCALES for field in Activity.TEXT_FIELDS}
+VERSION_MAX = {"title": TITLE_MAX, "description": DESCRIPTION_MAX}
 # the fields of an activity an organiser writes, in the order the form shows them
-ACTIVITY_FIELDS = ("title", "title_en", "description", "category", "styles", "area", "fee",
-                   "how_to_apply")
+ACTIVITY_FIELDS = ("title", "description", "category", "styles", "area", "fee",
+                   "how_to_apply", *VERSION_FIELDS)
 SLOT_FIELDS = ("starts_at", "ends_at", "place", "address", "lat", "lon", "capacity",
                "signup_deadline", "checkin_word")
 SIGNUP_NOTICES = ("activity.reminder", "activity.feedback", "waitlist.offer",
@@ -75,7 +81,6 @@ def _activity_values(values: dict[str, Any]) -> dict[str, Any]:
         return bounded(name, values.get(name) or "", limit, required=False) or None
 
     return {"title": bounded("title", values.get("title") or "", TITLE_MAX),
-            "title_en": text("title_en", TITLE_MAX),
             "description": bounded("description", values.get("description") or "",
                                    DESCRIPTION_MAX, required=False),
             "category": values["category"], "styles": styles,
@@ -83,11 +88,26 @@ def _activity_values(values: dict[str, Any]) -> dict[str, Any]:
             "how_to_apply": text("how_to_apply", HOW_TO_APPLY_MAX)}
 
 
+def _versions(values: dict[str, Any]) -> dict[str, str]:
+    """The versions written in the form, checked (TooLong); a blank one is no version."""
+    return {name: bounded(name, values.get(name) or "", VERSION_MAX[field], required=False)
+            for name, (field, _locale) in VERSION_FIELDS.items()}
+
+
+def _save_versions(session: Session, activity: Activity, versions: dict[str, str]) -> list[str]:
+    """Write the organiser's versions (state "author"); the names of those that changed."""
+    changed = set_texts(session, activity, {VERSION_FIELDS[name]: text
+                                            for name, text in versions.items()}, state=AUTHOR)
+    return [f"{field}_{locale}" for field, locale in changed]
+
+
 def create_activity(session: Session, actor: User, organisation_id: int,
                     **values: Any) -> Activity:
+    versions = _versions(values)
     activity = Activity(organisation_id=organisation_id, **_activity_values(values))
     session.add(activity)
     session.flush()
+    _save_versions(session, activity, versions)
     audit(session, "activity.create", actor=actor, organisation=organisation_id,
           activity=activity.id)
     return activity
@@ -95,11 +115,13 @@ def create_activity(session: Session, actor: User, organisation_id: int,
 
 def update_activity(session: Session, actor: User, activity: Activity,
                     **values: Any) -> list[str]:
-    """Change the activity; returns (and audit-logs) the names of the fields that changed."""
-    wanted = _activity_values(values)
+    """Change the activity and its versions; returns (and audit-logs) the names of the
+    fields that changed."""
+    wanted, versions = _activity_values(values), _versions(values)
     changed = [name for name, value in wanted.items() if getattr(activity, name) != value]
     for name in changed:
         setattr(activity, name, wanted[name])
+    changed += _save_versions(session, activity, versions)
     if changed:
         audit(session, "activity.update", actor=actor, organisation=activity.organisation_id,
               activity=activity.id, fields=changed)

@@ -43,7 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, lazyload, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
-from models.activities import OPEN, SLOT_CANCELLED, Slot, as_utc, slot_by_code
+from models.activities import OPEN, SLOT_CANCELLED, Slot, as_utc, slot_by_code, with_texts
 from models.base import Base, utcnow
 from models.locales import N_
 from models.outbox import cancel, enqueue, enqueue_again_many, enqueue_many
@@ -185,13 +185,13 @@ def _mine_or_expired_offer(user_id: int, now: datetime) -> ColumnElement[bool]:
 
 def slot_for_signing_up(session: Session, slot_id: int, user_id: int,
                         now: datetime) -> tuple[Slot | None, Signup | None]:
-    """The slot (with its activity) and the person's sign-up for it, in one statement, for
-    `sign_up(..., mine=...)`: a sign-up step stays within a few statements. Offers on the
-    slot whose time ran out pass on first."""
+    """The slot (with its activity and its texts' versions) and the person's sign-up for it,
+    in one statement, for `sign_up(..., mine=...)`: a sign-up step stays within a few
+    statements. Offers on the slot whose time ran out pass on first."""
     now = as_utc(now)
     rows = session.execute(select(Slot, Signup).outerjoin(
         Signup, and_(Signup.slot_id == Slot.id, _mine_or_expired_offer(user_id, now)))
-        .where(Slot.id == slot_id)).all()
+        .options(with_texts()).where(Slot.id == slot_id)).unique().all()
     if not rows:
         return None, None
     found = [signup for _slot, signup in rows if signup is not None]

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.db import session_scope
 from models.activities import Activity, Organisation, Slot
+from models.texts import set_texts
 
 
 def make_slot(app: Any, *, title: str = "善福寺川の清掃", code: str = "123",
@@ -15,8 +16,10 @@ def make_slot(app: Any, *, title: str = "善福寺川の清掃", code: str = "12
               area: str | None = "阿佐谷", lat: float | None = 35.7046,
               lon: float | None = 139.6358, organisation: str | None = "荻窪みどりの会",
               status: str = "open", checkin_word: str = "SAKURA",
-              description: str = "川沿いのごみを拾います。", **extra: Any) -> int:
-    """A slot (and its activity); returns the slot id."""
+              description: str = "川沿いのごみを拾います。",
+              versions: dict[tuple[str, str], str] | None = None, **extra: Any) -> int:
+    """A slot (and its activity, with `versions` of its texts: (field, locale) -> text);
+    returns the slot id."""
     starts_at = datetime.now(UTC) + starts_in
     with session_scope(app) as session:
         org = None
@@ -35,6 +38,7 @@ def make_slot(app: Any, *, title: str = "善福寺川の清掃", code: str = "12
         activity.slots.append(slot)
         session.add(activity)
         session.flush()
+        set_texts(session, activity, versions or {})
         return slot.id
 
 

@@ -275,3 +275,29 @@ def test_the_organiser_role_becomes_an_owner_membership_and_back(scratch_url):
             ("organiser", str(org)), ("staff", "")]
     finally:
         engine.dispose()
+
+
+def test_an_activity_s_english_title_moves_to_its_versions_and_back(scratch_url):
+    config = alembic_config(scratch_url)
+    command.upgrade(config, "0020")
+    metadata = reflected(scratch_url)
+    engine = make_engine(scratch_url)
+    try:
+        with engine.begin() as connection:
+            named = _insert(connection, metadata, "activities", title="公園のそうじ",
+                            title_en="Park clean-up")
+            _insert(connection, metadata, "activities", title="川のそうじ", title_en="")
+            _insert(connection, metadata, "activities", title="読み聞かせ")
+
+        def rows(sql: str) -> list:
+            with engine.connect() as connection:
+                return sorted(tuple(r) for r in connection.exec_driver_sql(sql))
+
+        command.upgrade(config, "0021")
+        assert rows("SELECT kind, item_id, field, locale, text, state FROM content_texts") == [
+            ("activity", named, "title", "en", "Park clean-up", "author")]
+        command.downgrade(config, "0020")
+        assert rows("SELECT title, title_en FROM activities") == [
+            ("公園のそうじ", "Park clean-up"), ("川のそうじ", None), ("読み聞かせ", None)]
+    finally:
+        engine.dispose()

@@ -28,10 +28,31 @@ import locales
 
 # N_ and the locale table belong to the domain; the kernel passes them on to the dialogs
 from models.locales import N_, SUPPORTED_LOCALES
+from models.texts import Shown, Translated
 
 DOMAIN = "messages"
 
-__all__ = ["N_", "SUPPORTED_LOCALES", "gettext", "ngettext", "translations"]
+__all__ = ["N_", "SUPPORTED_LOCALES", "gettext", "ngettext", "shown_text", "translations"]
+
+# A text people wrote, shown in another language than the reader's: its language after it.
+# Short, so that it fits after a title on a card.
+IN_LANGUAGE = {
+    # Translators: after a title or text people wrote that is shown in another language
+    # than the reader's, naming that language: "公園のそうじ (Japanese)"
+    "ja": N_("{text} (Japanese)"),
+    # Translators: after a text written in やさしい日本語, shown to a reader of another language
+    "ja_easy": N_("{text} (Easy Japanese)"),
+    # Translators: after a title or text shown in English, the reader's language having no
+    # version of it: "Park clean-up (English)"
+    "en": N_("{text} (English)"),
+    "zh_Hans": N_("{text} (Chinese)"),
+    "ko": N_("{text} (Korean)"),
+    "vi": N_("{text} (Vietnamese)"),
+    "ne": N_("{text} (Nepali)"),
+}
+# Translators: after a title or text in the reader's language that a machine translated
+# and no person has checked yet
+MACHINE_TRANSLATED = N_("{text} (machine translation)")
 
 _cache: dict[str, NullTranslations] = {}
 _cache_lock = threading.Lock()
@@ -134,3 +155,18 @@ def format_day(value: date, locale: str) -> str:
 
 def format_clock(value: datetime, locale: str, tz: str = "Asia/Tokyo") -> str:
     return format_time(value, "short", tzinfo=ZoneInfo(tz), locale=babel_locale(locale))
+
+
+def marked(shown: Shown, locale: str) -> str:
+    """A text people wrote as this reader reads it: with its language after it when that
+    is not theirs, or a word that a machine translated it."""
+    if shown.foreign:
+        return gettext(locale, IN_LANGUAGE[shown.locale], text=shown.text)
+    if shown.machine:
+        return gettext(locale, MACHINE_TRANSLATED, text=shown.text)
+    return shown.text
+
+
+def shown_text(item: Translated, field: str, locale: str) -> str:
+    """The item's `field` (an activity's "title") in the reader's version, marked."""
+    return marked(item.shown(field, locale), locale)

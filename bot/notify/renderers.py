@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.kernel.composer import Choice, Composer
-from bot.kernel.i18n import N_, format_clock, format_when
+from bot.kernel.i18n import N_, format_clock, format_when, shown_text
 from models.activities import SLOT_CANCELLED, Slot, as_utc
 from models.announcements import CANCELLED_ANN, Announcement
 from models.outbox import Notification
@@ -145,7 +145,7 @@ def render_slot_cancelled(session: Session, user: User, notification: Notificati
     # called off
     text = composer._("“{title}” on {when} is cancelled by its organiser. Your sign-up is "
                       "cancelled too. We are sorry.",
-                      title=slot.activity.title_for(composer.locale), when=when)
+                      title=shown_text(slot.activity, "title", composer.locale), when=when)
     return [composer.text(text, back=False)]
 
 
@@ -160,7 +160,7 @@ def render_slot_changed(session: Session, user: User, notification: Notification
     tz = config_of(session)["BOT_TIMEZONE"]
     # Translators: pushed to the people on an activity's date whose time or place changed
     lines = [composer._("“{title}” has changed. Please check the new details.",
-                        title=change.slot.activity.title_for(composer.locale))]
+                        title=shown_text(change.slot.activity, "title", composer.locale))]
     if change.moved:
         lines.append(composer._("Time: {old} → {new}",
                                 old=_span(change.old_starts_at, change.old_ends_at, composer, tz),

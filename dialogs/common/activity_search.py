@@ -26,6 +26,7 @@ from models.activities import (
 )
 from models.categories import CATEGORIES, CATEGORY_JA
 from models.organisations import public_clause
+from models.texts import preload
 
 WHENS = ("today", "weekend", "date")
 
@@ -119,7 +120,8 @@ def _matches_keyword(slot: Slot, keyword: str) -> bool:
     words = [w for w in fold(keyword).split() if w]
     activity = slot.activity
     haystack = fold(" ".join(filter(None, [
-        activity.title, activity.title_kana, activity.title_en, activity.description,
+        activity.title, activity.title_kana, activity.description,
+        *(version.text for version in activity.texts),
         activity.area, slot.place, slot.address,
         activity.organisation.name if activity.organisation else None,
         " ".join(activity.skills or []),
@@ -149,7 +151,8 @@ def search(session: Session, filters: Filters, *, now: datetime, tz: str,
     slots = list(session.scalars(query).unique())
     if filters.style:
         slots = [s for s in slots if filters.style in (s.activity.styles or [])]
-    if filters.keyword:
+    if filters.keyword:  # in any version of the titles and descriptions
+        preload(session, [s.activity for s in slots])
         slots = [s for s in slots if _matches_keyword(s, filters.keyword)]
     if not filters.near:
         return [Hit(s) for s in slots]

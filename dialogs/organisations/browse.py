@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from bot.kernel.composer import Choice, clip
 from bot.kernel.engine import Context, Input, Reply
-from dialogs.activity_cards import when_text
+from bot.kernel.i18n import shown_text
+from dialogs.activity_cards import load_texts, when_text
 from dialogs.common.answers import areas, category_label, int_arg
 from dialogs.menu import main_menu
 from dialogs.organisations.cards import (
@@ -93,9 +94,10 @@ def on_profile(ctx: Context, inp: Input) -> Reply:
     tz = ctx.config["BOT_TIMEZONE"]
     slots = upcoming_of_organisation(ctx.session, organisation.id, now=ctx.now)
     initiatives = ini.of_organisation(ctx.session, organisation.id)
+    load_texts(ctx.session, slots)
     if slots:
         lines.append(_("Coming up:"))
-        lines += [f"・{when_text(s, ctx.locale, tz)} {s.activity.title_for(ctx.locale)}"
+        lines += [f"・{when_text(s, ctx.locale, tz)} {shown_text(s.activity, 'title', ctx.locale)}"
                   for s in slots]
     if initiatives:
         lines.append(_("Initiatives:"))
@@ -111,8 +113,9 @@ def on_profile(ctx: Context, inp: Input) -> Reply:
         *badges(ctx.out, organisation),
         *(category_label(ctx.out, c) for c in (organisation.categories or [])[:2])],
         image_url=logo_url(ctx, organisation), image_fit=True)
-    items = [Choice.go(clip("📅 " + s.activity.title_for(ctx.locale), 20), "slot", s=s.id)
-             for s in slots]
+    # a label has no room for the language's name: the card above says it
+    items = [Choice.go(clip("📅 " + s.activity.shown("title", ctx.locale).text, 20), "slot",
+                       s=s.id) for s in slots]
     items += [Choice.go(clip("💡 " + i.title, 20), "ini", i=i.id) for i in initiatives]
     question = _("Tap one to see it.") if items else _("Anything else?")
     items = [*items[:2 if ctx.out.simple else 6], Choice.go(_("Find organisations"), "org_find")]

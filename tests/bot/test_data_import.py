@@ -122,6 +122,35 @@ def test_export_has_the_standard_columns_first_and_no_personal_data(app, tmp_pat
     assert "0 new, 0 updated, 1 unchanged" in again.output, again.output
 
 
+def test_the_english_title_is_the_activity_s_english_version_in_and_out(app, tmp_path):
+    from models.texts import MACHINE, set_text, texts_of
+
+    def english() -> list[tuple[str, str]]:
+        with session_scope(app) as session:
+            activity_id = session.scalar(select(Activity.id))
+            return [(v.text, v.state) for v in texts_of(session, "activity", [activity_id])
+                    [activity_id] if (v.field, v.locale) == ("title", "en")]
+
+    assert _import(app, tmp_path, _csv([ROW])).exit_code == 0
+    assert english() == [("River clean-up", "author")]
+    target = tmp_path / "out.csv"
+    assert app.test_cli_runner().invoke(args=["data", "export", str(target)]).exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(target.read_bytes().decode("utf-8-sig"))))
+    assert rows[0]["イベント名_英語"] == "River clean-up"
+    renamed = _import(app, tmp_path, _csv([{**ROW, "イベント名_英語": "Zenpukuji river clean-up"}]))
+    assert "1 updated" in renamed.output, renamed.output
+    assert english() == [("Zenpukuji river clean-up", "author")]
+    dropped = _import(app, tmp_path, _csv([{**ROW, "イベント名_英語": ""}]))
+    assert "1 updated" in dropped.output and english() == []
+    # a machine's English title is no part of the ward's open data
+    with session_scope(app) as session:
+        set_text(session, session.scalar(select(Activity)), "title", "en", "River cleaning",
+                 state=MACHINE)
+    assert app.test_cli_runner().invoke(args=["data", "export", str(target)]).exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(target.read_bytes().decode("utf-8-sig"))))
+    assert rows[0]["イベント名_英語"] == ""
+
+
 def _slot_of(session, no: str) -> Slot:
     return session.scalar(select(Slot).join(Activity).where(
         Activity.source_key == f"131156:{no}"))

@@ -11,6 +11,7 @@ from bot.db import session_scope
 from models.activities import Activity
 from models.base import utcnow
 from models.organisations import Organisation
+from models.texts import texts_of
 from tests.console.activity_fixtures import ACTIVITY, make_activity, make_slot, signs_up
 from tests.console.helpers import audited
 
@@ -21,6 +22,12 @@ def _activity(app, title: str) -> Activity:
         assert found is not None
         session.expunge(found)
         return found
+
+
+def _versions(app, activity_id: int) -> dict[tuple[str, str], tuple[str, str]]:
+    with session_scope(app) as session:
+        return {(v.field, v.locale): (v.text, v.state)
+                for v in texts_of(session, "activity", [activity_id])[activity_id]}
 
 
 def test_a_member_creates_an_activity_saved_but_not_public_while_pending(
@@ -34,9 +41,9 @@ def test_a_member_creates_an_activity_saved_but_not_public_while_pending(
     answer = me.post(new, ACTIVITY, page=new)
     assert answer.status_code == 302
     activity = _activity(app, "公園のそうじ")
-    assert (activity.organisation_id, activity.category, activity.styles, activity.title_en,
-            activity.area, activity.fee) == (found, "environment", ["micro"], "Park clean-up",
-                                             "阿佐谷", "無料")
+    assert (activity.organisation_id, activity.category, activity.styles, activity.area,
+            activity.fee) == (found, "environment", ["micro"], "阿佐谷", "無料")
+    assert _versions(app, activity.id) == {("title", "en"): ("Park clean-up", "author")}
     page = me.get(answer.headers["Location"]).get_data(as_text=True)
     assert "Residents will see it once ward staff have verified" in page  # the notice
     assert "residents do not see its activities yet" in page
@@ -71,7 +78,7 @@ def test_the_form_speaks_the_person_s_language(app, person, browser, organisatio
     found = organisation(owner)
     new = f"/console/organisations/{found}/activities/new"
     text = browser(owner).get(new).get_data(as_text=True)
-    assert "Title in English" in text and "How to apply" in text
+    assert "Title (English)" in text and "How to apply" in text
 
 
 def test_a_member_edits_an_activity_and_the_change_is_logged(app, person, browser,
@@ -127,3 +134,57 @@ def test_an_area_not_of_the_ward_is_refused(app, person, browser, organisation):
     assert answer.status_code == 200
     assert 'aria-invalid="true"' in answer.get_data(as_text=True)
     assert audited(app, "activity.create") == []
+
+
+def test_the_form_offers_a_title_and_description_per_language_folded_away(
+        app, person, browser, organisation):
+    """Every supported language but the original, each in a <details> named in its own
+    language, each field labelled with its language for screen readers."""
+    owner = person(locale="ja")
+    found = organisation(owner)
+    text = browser(owner).get(f"/console/organisations/{found}/activities/new").get_data(
+        as_text=True)
+    for code, name, tag in (("ja_easy", "やさしい にほんご", "ja"), ("en", "English", "en"),
+                            ("zh_Hans", "简体中文", "zh-Hans"), ("ko", "한국어", "ko"),
+                            ("vi", "Tiếng Việt", "vi"), ("ne", "नेपाली", "ne")):
+        assert f'<summary lang="{tag}">{name}</summary>' in text
+        assert f'<input id="title_{code}" name="title_{code}"' in text
+        assert f'<textarea id="description_{code}" name="description_{code}"' in text
+    assert '<label for="title_ko">タイトル（韓国語）</label>' in text
+    assert "<details>" in text and "<details open>" not in text  # folded while empty
+    assert 'name="title_ja"' not in text  # the original is the title itself
+
+
+def test_a_member_writes_edits_and_clears_versions(app, person, browser, organisation):
+    owner = person(locale="en")
+    found = organisation(owner)
+    activity = make_activity(app, owner, found, title_ko="공원 청소",
+                             description_ko="쓰레기를 줍습니다")
+    assert _versions(app, activity) == {("title", "en"): ("Park clean-up", "author"),
+                                        ("title", "ko"): ("공원 청소", "author"),
+                                        ("description", "ko"): ("쓰레기를 줍습니다", "author")}
+    edit = f"/console/activities/{activity}/edit"
+    me = browser(owner)
+    page = me.get(edit).get_data(as_text=True)
+    assert "공원 청소" in page and "쓰레기를 줍습니다" in page and "<details open>" in page
+    answer = me.post(edit, {**ACTIVITY, "title_ko": "공원 대청소", "description_ko": "",
+                            "title_vi": "Dọn dẹp công viên"}, page=edit)
+    assert answer.status_code == 302
+    assert _versions(app, activity) == {("title", "en"): ("Park clean-up", "author"),
+                                        ("title", "ko"): ("공원 대청소", "author"),
+                                        ("title", "vi"): ("Dọn dẹp công viên", "author")}
+    [row] = audited(app, "activity.update")
+    assert sorted(row.detail["fields"]) == ["description_ko", "title_ko", "title_vi"]
+    shown = me.get(f"/console/activities/{activity}").get_data(as_text=True)
+    assert '<dd lang="ko">공원 대청소</dd>' in shown
+
+
+def test_a_version_too_long_is_refused_on_its_field(app, person, browser, organisation):
+    owner = person(locale="en")
+    found = organisation(owner)
+    new = f"/console/organisations/{found}/activities/new"
+    answer = browser(owner).post(new, {**ACTIVITY, "title_vi": "x" * 201}, page=new)
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and audited(app, "activity.create") == []
+    assert 'aria-describedby="title_vi-errors" aria-invalid="true"' in text
+    assert "<details open>" in text

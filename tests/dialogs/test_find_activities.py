@@ -167,7 +167,7 @@ def test_nothing_found_says_which_filter_it_dropped(app, resident, make_user):
     reader.taps(_("Standard", "en"))
     make_slot(app, title="平日の清掃 阿佐谷", code="202", starts_in=_next_weekday(2))
     _find(reader, "By area", "阿佐谷", "This weekend")
-    assert _titles(reader) == ["平日の清掃 阿佐谷"]
+    assert _titles(reader) == ["平日の清掃 阿佐谷 (Japanese)"]
     assert reader.texts()[0] == ("Nothing found for 阿佐谷 · This weekend. Here is what is on "
                                  "at other times.")
 
@@ -272,8 +272,11 @@ def test_imported_english_titles_are_shown_to_readers_of_other_languages(app, ma
         _find(person, _("Keyword", language))
         person.says("clean-up")
         readers[language] = _titles(person)
-    # an English title when the data has one; the title as written when it has none
-    assert readers["en"] == readers["vi"] == ["River clean-up", "公園の清掃"]
+    # an English title when the data has one; the title as written when it has none, said
+    # to be in another language than the reader's
+    assert readers["en"] == ["River clean-up", "公園の清掃 (Japanese)"]
+    assert readers["vi"] == [_("{text} (English)", "vi", text="River clean-up"),
+                             _("{text} (Japanese)", "vi", text="公園の清掃")]
     assert readers["ja"] == ["善福寺川クリーン作戦", "公園の清掃"]
     english = make_user("Ann", "en")
     english.follow()
