@@ -17,6 +17,7 @@ from models.base import Base
 from models.organisations import Organisation
 
 STAFF = "staff"  # the role of staff on an organisation they are not a member of
+MEMBER = "member"  # an owner or an editor, where the two may do the same (activities, slots)
 Row = TypeVar("Row", bound=Base)
 
 
@@ -55,19 +56,31 @@ def role_in(organisation_id: int | None, *, edit: bool = False) -> str:
     abort(403)
 
 
+def member_or_staff(organisation_id: int | None, *, edit: bool = False) -> str:
+    """MEMBER for the organisation's members, STAFF for staff who are not, when only
+    reading; 403 for anyone else. From the rights read with the person (no statement of its
+    own: a slot edit stays within its budget of ten)."""
+    rights = people.rights()
+    if organisation_id is not None and rights.has_role("organiser", str(organisation_id)):
+        return MEMBER
+    if rights.is_staff and not edit:
+        return STAFF
+    abort(403)
+
+
 def activity_and_role(activity_id: int, *, edit: bool = False) -> tuple[Activity, str]:
     """An organisation's activity (staff's own, without one, are not edited here: 403)."""
     found = found_or_404(Activity, activity_id)
     if found.organisation_id is None and edit:
         abort(403)
-    return found, role_in(found.organisation_id, edit=edit)
+    return found, member_or_staff(found.organisation_id, edit=edit)
 
 
 def slot_and_role(slot_id: int, *, edit: bool = False) -> tuple[Slot, str]:
     found = found_or_404(Slot, slot_id)
     if found.activity.organisation_id is None and edit:
         abort(403)
-    return found, role_in(found.activity.organisation_id, edit=edit)
+    return found, member_or_staff(found.activity.organisation_id, edit=edit)
 
 
 def member_slot(slot_id: int, *, live: bool = False) -> Slot:

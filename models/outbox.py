@@ -56,6 +56,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, utcnow
+from models.writes import wrote_to_database
 
 PENDING, SENDING, SENT, SKIPPED, FAILED, CANCELLED = (
     "pending", "sending", "sent", "skipped", "failed", "cancelled")
@@ -184,7 +185,8 @@ def _hold_off_claims(session: Session) -> None:
     PostgreSQL: without a transaction open, the driver committed the outermost SAVEPOINT of
     `enqueue` at once, beyond the reach of a rollback.
     """
-    if session.get_bind().dialect.name == "sqlite":
+    if session.get_bind().dialect.name == "sqlite" and not wrote_to_database(session):
+        # (a transaction that wrote holds the lock already)
         session.execute(update(NotificationBatch).where(false()).values(status=PENDING),
                         execution_options={"synchronize_session": False})
 

@@ -42,6 +42,12 @@ def has_written(session: Session) -> bool:
     return bool(session.info.get(_WRITTEN) or session.new or session.deleted or session.dirty)
 
 
+def wrote_to_database(session: Session) -> bool:
+    """Whether the transaction has sent a write to the database (a flush or a statement),
+    as opposed to holding changes not flushed yet."""
+    return bool(session.info.get(_WRITTEN))
+
+
 def tables_written(session: Session) -> set[str]:
     """The tables the transaction wrote, or holds unflushed changes for ("" for a write
     whose table is not known)."""
