@@ -584,11 +584,14 @@ async function switchUser(userId) {
   $("messages").replaceChildren(); clearQuickReplies();
   const local = JSON.parse(localStorage.getItem("machibot-sim:" + userId) || "[]");
   const { messages } = await json("GET", `/messages?user=${encodeURIComponent(userId)}&after=0`);
+  if (userId !== state.user) return;  // switched again meanwhile
+  // a poll may have shown some of these while this read was under way: draw them all anew
+  $("messages").replaceChildren(); clearQuickReplies();
   const timeline = [...local.map((e) => ({ at: e.at, local: e })), ...messages.map((m) => ({ at: m.at, bot: m }))]
     .sort((a, b) => a.at - b.at);
   for (const item of timeline) item.local ? renderLocal(item.local) : renderBot(item.bot);
   if (messages.length) {
-    state.lastSeq = messages[messages.length - 1].seq;
+    state.lastSeq = Math.max(state.lastSeq, messages[messages.length - 1].seq);
     const last = timeline[timeline.length - 1];
     if (last.bot) renderQuickReplies(last.bot.message);
   }
@@ -608,9 +611,11 @@ async function poll() {
       const data = await json("GET", `/messages?user=${encodeURIComponent(user)}&after=${state.lastSeq}`);
       if (user === state.user) {
         $("loading").hidden = !data.loading;
-        for (const m of data.messages) { renderBot(m); state.lastSeq = m.seq; }
-        if (data.messages.length) {
-          renderQuickReplies(data.messages[data.messages.length - 1].message);
+        // only what is newer than what is shown: reading the whole chat may have shown it
+        const fresh = data.messages.filter((m) => m.seq > state.lastSeq);
+        for (const m of fresh) { renderBot(m); state.lastSeq = m.seq; }
+        if (fresh.length) {
+          renderQuickReplies(fresh[fresh.length - 1].message);
           $("messages").scrollTop = $("messages").scrollHeight;
           await refreshRichMenu();
         }

@@ -95,6 +95,19 @@ def test_pushed_message_shows_chips_and_a_tap_posts_a_postback(page, app, client
     assert page.get_by_test_id("quick-reply").count() == 0
 
 
+def test_a_message_shows_once_when_a_poll_answers_while_the_chat_is_read_again(page, client,
+                                                                             auth):
+    """Switching to a person reads their whole chat while the page keeps polling: both
+    answers hold the same message, which must be shown once, whichever comes first."""
+    user_id = create_user(page)
+    client.post(f"{API}/message/push", headers=auth, json={"to": user_id, "messages": [
+        {"type": "text", "text": "一度だけ表示"}]})
+    page.get_by_test_id("bot-bubble").filter(has_text="一度だけ表示").wait_for()
+    page.evaluate("id => Promise.all([switchUser(id), (state.lastSeq = 0, poll())])", user_id)
+    page.wait_for_timeout(300)
+    assert page.get_by_test_id("bot-bubble").filter(has_text="一度だけ表示").count() == 1
+
+
 def test_flex_text_sizes_are_honoured(page, client, auth):
     user_id = create_user(page)
     card = {"type": "bubble", "body": {"type": "box", "layout": "vertical", "contents": [
