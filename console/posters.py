@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from werkzeug import Response
 
 from bot.fonts import font_for
-from bot.kernel.i18n import format_clock, format_when, gettext, shown_text
+from bot.kernel.i18n import format_span, gettext, shown_text
 from bot.kernel.prefilled import CHECKIN_WORDS, SIGNUP_WORDS, checkin_link, signup_link
 from console.access import member_slot
 from console.blueprint import bp
@@ -66,8 +66,7 @@ def poster_lines(slot: Slot, config: dict, *, checkin: bool = False) -> dict[str
     word = gettext(locale, words).split("|")[0]
     return {
         "title": shown_text(slot.activity, "title", locale),
-        "when": f"{format_when(as_utc(slot.starts_at), locale, tz)}–"
-                f"{format_clock(as_utc(slot.ends_at), locale, tz)}",
+        "when": format_span(as_utc(slot.starts_at), as_utc(slot.ends_at), locale, tz),
         "place": slot.place or "",
         "scan": gettext(locale, SCAN_TO_CHECK_IN if checkin else SCAN_TO_SIGN_UP),
         # Translators: on a printed poster: {text} is what to send, e.g. "参加 1234"

@@ -157,6 +157,14 @@ def format_clock(value: datetime, locale: str, tz: str = "Asia/Tokyo") -> str:
     return format_time(value, "short", tzinfo=ZoneInfo(tz), locale=babel_locale(locale))
 
 
+def format_span(starts: datetime, ends: datetime, locale: str, tz: str = "Asia/Tokyo") -> str:
+    """From when to when: the end's time alone on the same day, its date too otherwise."""
+    zone = ZoneInfo(tz)
+    same_day = starts.astimezone(zone).date() == ends.astimezone(zone).date()
+    end = format_clock(ends, locale, tz) if same_day else format_when(ends, locale, tz)
+    return f"{format_when(starts, locale, tz)}–{end}"
+
+
 def marked(shown: Shown, locale: str) -> str:
     """A text people wrote as this reader reads it: with its language after it when that
     is not theirs, or a word that a machine translated it."""

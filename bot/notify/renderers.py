@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.kernel.composer import Choice, Composer
-from bot.kernel.i18n import N_, format_clock, format_when, shown_text
+from bot.kernel.i18n import N_, format_span, format_when, shown_text
 from models.activities import SLOT_CANCELLED, Slot, as_utc
 from models.announcements import CANCELLED_ANN, Announcement
 from models.outbox import Notification
@@ -173,8 +173,7 @@ def render_slot_changed(session: Session, user: User, notification: Notification
 
 
 def _span(starts: datetime, ends: datetime, composer: Composer, tz: str) -> str:
-    return (f"{format_when(as_utc(starts), composer.locale, tz)}–"
-            f"{format_clock(as_utc(ends), composer.locale, tz)}")
+    return format_span(as_utc(starts), as_utc(ends), composer.locale, tz)
 
 
 def _where(place: str | None, address: str | None, composer: Composer) -> str:

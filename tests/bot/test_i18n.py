@@ -11,6 +11,7 @@ from bot.kernel.i18n import (
     SUPPORTED_LOCALES,
     MissingCatalogError,
     format_clock,
+    format_span,
     format_when,
     match_locale,
 )
@@ -72,3 +73,11 @@ def test_the_command_exits_2_naming_the_missing_catalog(tmp_path, catalogs_witho
     assert result.exit_code == 2
     assert result.stderr.startswith("machibot: no translation catalog for ko in ")
     assert "Reinstall machibot" in result.stderr
+
+
+def test_a_span_names_the_end_s_date_only_when_it_ends_on_another_day():
+    starts = datetime(2026, 7, 4, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
+    same_day = format_span(starts, datetime(2026, 7, 4, 3, 0, tzinfo=UTC), "en")
+    assert same_day.replace("\u202f", " ").endswith("–12:00 PM") and same_day.count("2026") == 1
+    next_day = format_span(starts, datetime(2026, 7, 5, 3, 0, tzinfo=UTC), "ja")
+    assert next_day == "2026/07/04 10:00–2026/07/05 12:00"
