@@ -2,7 +2,8 @@
 organisers and ward staff work, signed in with LINE Login.
 
 - `sign_in`: LINE Login (Authlib, `line_login`), sign-out; `people`: who is signed in.
-- `pages`: home; `organisations`: registering, verifying, an organisation's members.
+- `pages`: home; `announcements`: staff's announcements (list, compose, count, preview,
+  send or schedule, cancel); `organisations`: registering, verifying, an organisation's members.
 - `logos`: an organisation's logo (uploaded, checked and drawn again with Pillow).
 - `activities`, `slots`: an organisation's activities and their slots; `rosters`: who
   signed up for a slot, attendance, the participants' CSV; `posters`: a slot's sign-up
@@ -29,6 +30,7 @@ from werkzeug import Response
 from bot.kernel.i18n import IN_LANGUAGE, SUPPORTED_LOCALES
 from console import (  # noqa: F401
     activities,
+    announcements,
     i18n,
     line_login,
     logos,

@@ -15,6 +15,7 @@ from wtforms import (
     DateField,
     FloatField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -25,8 +26,9 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from models.activities import STYLES
+from models.announcements import SEGMENTS
 from models.categories import CATEGORIES
-from models.locales import N_
+from models.locales import N_, SUPPORTED_LOCALES
 from models.organisations import CONTACT_MAX, DESCRIPTION_MAX, KINDS, NAME_MAX, WEBSITE_MAX
 from models.organising import (
     ADDRESS_MAX,
@@ -49,6 +51,8 @@ NOT_A_NUMBER = N_("Please enter a number in the allowed range.")
 CAPACITY_OR_NO_LIMIT = N_("Enter a capacity, or tick “No limit”.")
 DEADLINE_BOTH = N_("Give the deadline's date and time, or neither.")
 CHOOSE_A_FILE = N_("Please choose a file.")
+CHOOSE_ONE = N_("Please choose at least one.")
+SEND_AT_BOTH = N_("Give the date and time to send it.")
 
 
 class Checkboxes(SelectMultipleField):
@@ -85,7 +89,8 @@ class HandOverForm(FlaskForm):
 
 
 INVALID = N_("Please check this value.")
-OUR_MESSAGES = {REQUIRED, TOO_LONG, NOT_A_URL, NOT_A_NUMBER, CAPACITY_OR_NO_LIMIT, DEADLINE_BOTH}
+OUR_MESSAGES = {REQUIRED, TOO_LONG, NOT_A_URL, NOT_A_NUMBER, CAPACITY_OR_NO_LIMIT, DEADLINE_BOTH,
+                CHOOSE_ONE, SEND_AT_BOTH}
 
 
 class CheckedForm(FlaskForm):
@@ -165,3 +170,55 @@ class CopyForm(CheckedForm):
 
 class MarkForm(FlaskForm):
     status = SelectField(N_("Attendance"), choices=list(MARKS))
+
+
+ANNOUNCEMENT_MAX = 4_000  # a LINE text holds 5,000; the header and a note come on top
+NOW, LATER = "now", "later"
+
+
+class AnnouncementForm(CheckedForm):
+    """A staff announcement: a text per language (`text_ja`, ... added below; Japanese
+    required), who receives it (a segment and, for most, its `values_<segment>` set by the
+    view), and when: now, or a day and time in the ward's time zone (BOT_TIMEZONE)."""
+    segment = RadioField(N_("Who receives it"), choices=list(SEGMENTS), default="everyone")
+    send = RadioField(N_("When"), choices=[NOW, LATER], default=NOW)
+    day = DateField(N_("Date"), [Optional()], format="%Y-%m-%d")
+    clock = TimeField(N_("Time"), [Optional()])
+
+    def texts(self) -> dict[str, str]:
+        return {code: self[f"text_{code}"].data.strip() for code in SUPPORTED_LOCALES
+                if (self[f"text_{code}"].data or "").strip()}
+
+    def values_of(self, kind: str) -> Checkboxes | None:
+        """The field of a segment's values (None for a segment without values)."""
+        return getattr(self, f"values_{kind}", None)
+
+    def chosen(self) -> dict:
+        """The segment as models.announcements reads it: {kind, values}."""
+        field = self.values_of(self.segment.data)
+        return {"kind": self.segment.data,
+                "values": list(field.data or []) if field is not None else []}
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Also: the chosen segment's values (at least one), and a day and time together
+        when it is sent later."""
+        valid = super().validate(extra_validators)
+        field = self.values_of(self.segment.data)
+        if field is not None and not field.data and not field.errors:
+            field.errors = [CHOOSE_ONE]
+            valid = False
+        if self.send.data == LATER and (self.day.data is None or self.clock.data is None) \
+                and not (self.day.errors or self.clock.errors):
+            self.clock.errors = [*self.clock.errors, SEND_AT_BOTH]
+            valid = False
+        return valid
+
+
+for _code in SUPPORTED_LOCALES:
+    # labelled with their language in the template
+    setattr(AnnouncementForm, f"text_{_code}", TextAreaField(
+        f"text_{_code}", [DataRequired(REQUIRED) if _code == "ja" else Optional(),
+                          Length(max=ANNOUNCEMENT_MAX, message=TOO_LONG)]))
+for _kind, _segment in SEGMENTS.items():
+    if _segment.values is not None:  # choices: the segment's values, set by the view
+        setattr(AnnouncementForm, f"values_{_kind}", Checkboxes(_segment.label))

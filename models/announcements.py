@@ -5,11 +5,14 @@ An announcement is sent by writing one outbox row per recipient (`kind="announce
 chosen time; the dispatcher sends each batch as a multicast. Counts come from the outbox.
 
 `SEGMENTS[name]` gives the users a segment selects (models/segments.py); the table lists
-every segment, the participants of an activity's slot included.
+every segment, for the chat's dialog and the console alike: those drawn from the users' own
+settings here, those drawn from what people did (a slot's or an activity's participants, an
+organisation's followers) in models/segments.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -20,8 +23,7 @@ from models.base import Base, utcnow
 from models.categories import CATEGORIES
 from models.locales import N_, SUPPORTED_LOCALES
 from models.outbox import CANCELLED, FAILED, SENT, as_utc, cancel, counts, enqueue_select
-from models.segments import Segment
-from models.signups import PARTICIPANTS
+from models.segments import ACTIVITY_PARTICIPANTS, FOLLOWERS, PARTICIPANTS, Segment
 from models.subscriptions import AREA, CATEGORY, SubscriptionTopic
 from models.timing import config_of
 from models.users import User
@@ -87,8 +89,39 @@ SEGMENTS: dict[str, Segment] = {
     "languages": Segment(N_("By language"), _languages, _language_values),
     "simple": Segment(N_("Simple mode users"), _simple),
     "participants": PARTICIPANTS,
+    "activity": ACTIVITY_PARTICIPANTS,
+    "followers": FOLLOWERS,
 }
 
+
+
+# Translators: the first line of an announcement from the ward office
+HEADER = N_("Notice from the ward office")
+# Translators: shown under an announcement that has no translation in the reader's language
+JAPANESE_ONLY = N_("(This notice is in Japanese only.)")
+
+
+def text_for(texts: dict[str, str], locale: str) -> tuple[str, bool] | None:
+    """The text a reader in `locale` gets and whether it is in their language: else the
+    Japanese one (やさしい日本語 readers get it as their own); None when there is none."""
+    text = texts.get(locale)
+    if not text and locale == "ja_easy":
+        text = texts.get("ja")
+    if text:
+        return text, True
+    original = texts.get("ja") or next(iter(texts.values()), "")
+    return (original, False) if original else None
+
+
+def message_for(texts: dict[str, str], locale: str,
+                translate: Callable[[str], str]) -> str | None:
+    """The message a reader in `locale` reads (the chat sends it, the console previews it):
+    the header, the text, and a note when it is not in their language."""
+    found = text_for(texts, locale)
+    if found is None:
+        return None
+    text, own = found
+    return "\n\n".join([translate(HEADER), text] + ([] if own else [translate(JAPANESE_ONLY)]))
 
 
 def area_names(config: dict) -> list[str]:

@@ -16,13 +16,12 @@ it took a seat, so simultaneous sign-ups for the last seat can never confirm mor
 than the capacity. A slot without a capacity (None) has no limit.
 
 A confirmed sign-up has its reminders and a "how did it go?" in the outbox
-(models/outbox.py); an offer has its message and its expiry. The participants of a slot are
-also a segment staff announcements can address (`PARTICIPANTS`).
+(models/outbox.py); an offer has its message and its expiry. The participants of a slot or
+of an activity are segments staff announcements can address (models/segments.py).
 """
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,11 +42,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, lazyload, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
-from models.activities import OPEN, SLOT_CANCELLED, Slot, as_utc, slot_by_code, with_texts
+from models.activities import OPEN, SLOT_CANCELLED, Slot, as_utc, with_texts
 from models.base import Base, utcnow
-from models.locales import N_
 from models.outbox import cancel, enqueue, enqueue_again_many, enqueue_many
-from models.segments import Segment
 from models.timing import config_of, in_quiet_hours, quiet_hours_end, reminder_times
 from models.users import User
 
@@ -465,41 +462,6 @@ def _cancel_notices(session: Session, signup: Signup, kinds: tuple[str, ...] = (
         "waitlist.offer_expiry")) -> None:
     for kind in kinds:
         cancel(session, ref=str(signup.id), kind=kind)
-
-
-# -- announcements to the participants of a slot -----------------------------------------------
-
-
-def _participants(session: Session, codes: list[str]):  # type: ignore[no-untyped-def]
-    """Staff announcements (models.announcements): the people confirmed on these slots (or
-    marked attended, for a word after the event)."""
-    return (select(Signup.user_id).join(Slot, Slot.id == Signup.slot_id)
-            .where(Slot.code.in_(codes), Signup.status.in_((CONFIRMED, ATTENDED))))
-
-
-def _slot_label(slot: Slot) -> str:
-    return f"{slot.code} {slot.activity.title}"
-
-
-def _participant_slots(session: Session) -> list[tuple[str, str]]:
-    """Slots with participants, from a week ago on, soonest first: (code, "code title")."""
-    since = utcnow() - timedelta(days=7)
-    with_people = select(Signup.slot_id).where(Signup.status.in_((CONFIRMED, ATTENDED)))
-    slots = session.scalars(select(Slot).where(Slot.ends_at > since,
-                                               Slot.id.in_(with_people))
-                            .order_by(Slot.starts_at, Slot.id).limit(30))
-    return [(slot.code, _slot_label(slot)) for slot in slots]
-
-
-def _typed_slot(session: Session, text: str) -> tuple[str, str] | None:
-    slot = slot_by_code(session, unicodedata.normalize("NFKC", text).strip().lstrip("#"))
-    return (slot.code, _slot_label(slot)) if slot is not None else None
-
-
-# Translators: staff announcements to the people signed up for one activity's slot
-PARTICIPANTS = Segment(
-    N_("Participants"), _participants, _participant_slots, typed=_typed_slot,
-    prompt=N_("Tap an activity, or type its slot code. Then tap Done."))
 
 
 # -- "delete my data" ----------------------------------------------------------------------------

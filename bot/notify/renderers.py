@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from bot.kernel.composer import Choice, Composer
 from bot.kernel.i18n import N_, format_span, format_when, shown_text
 from models.activities import SLOT_CANCELLED, Slot, as_utc
-from models.announcements import CANCELLED_ANN, Announcement
+from models.announcements import CANCELLED_ANN, Announcement, message_for
 from models.outbox import Notification
 from models.slot_changes import SlotChange
 from models.subscriptions import items_for_digest
@@ -63,21 +63,8 @@ def render_announcement(session: Session, user: User, notification: Notification
 
 def announcement_messages(announcement: Any, composer: Composer) -> list[dict] | None:
     """An announcement as this reader sees it (also the staff member's preview)."""
-    texts = announcement.texts or {}
-    # Translators: the first line of an announcement from the ward office
-    header = composer._("Notice from the ward office")
-    text = texts.get(composer.locale)
-    if not text and composer.locale == "ja_easy":
-        text = texts.get("ja")
-    if not text:
-        original = texts.get("ja") or next(iter(texts.values()), "")
-        if not original:
-            return None
-        # Translators: shown under an announcement that has no translation in the reader's
-        # language
-        note = composer._("(This notice is in Japanese only.)")
-        text = f"{original}\n\n{note}"
-    return [composer.text(f"{header}\n\n{text}")]
+    text = message_for(announcement.texts or {}, composer.locale, composer._)
+    return [composer.text(text)] if text is not None else None
 
 
 def render_new_item(items: Mapping[str, Summarise], session: Session, user: User,

@@ -1,6 +1,7 @@
 """The console in headless Chromium: an organiser signs in through the simulated LINE
 Login page, registers an organisation and uploads its logo; a staff member signs in and
-verifies it. An organiser creates an activity with two slots, a resident signs up in the
+verifies it, and counts (the page's script), previews, schedules and cancels an
+announcement. An organiser creates an activity with two slots, a resident signs up in the
 simulated chat, and the organiser marks them attended on the roster: their points change.
 
 Chromium comes from the shared `chromium` fixture (tests/browser.py).
@@ -22,9 +23,10 @@ from bot.db import session_scope
 from bot.kernel.i18n import gettext
 from models import organisations as orgs
 from models.activities import Activity, Slot
+from models.announcements import Announcement
 from models.attendance import volunteer_record
 from models.base import utcnow
-from models.users import get_by_line_id
+from models.users import get_by_line_id, record_consent
 from tests.console.helpers import png
 
 pytestmark = pytest.mark.browser
@@ -189,3 +191,46 @@ def test_an_organiser_s_activity_a_resident_signs_up_and_attendance(app, person,
     with session_scope(app) as session:
         points = volunteer_record(session, get_by_line_id(session, resident)).points
     assert points == 20  # two hours
+
+
+# -- a staff announcement: live count, preview, schedule, cancel -----------------------------
+
+
+def test_staff_count_preview_schedule_and_cancel_an_announcement(app, person, phone):
+    person("区の職員さん", staff=True)
+    for name, language in (("Ann", "en"), ("Bao", "vi")):
+        reader = person(name, locale=language)
+        with session_scope(app) as session:
+            record_consent(get_by_line_id(session, reader))
+
+    staff = phone()
+    sign_in(staff, "区の職員さん")
+    staff.get_by_role("navigation").get_by_role("link", name=_("Announcements")).click()
+    staff.get_by_role("link", name=_("New announcement")).click()
+    staff.locator("#text_ja").fill("防災訓練は来週です")
+    staff.locator("#text_en").fill("The disaster drill is next week")
+    staff.get_by_role("radio", name=_("By language")).check()
+    count = staff.locator("output#count")
+    staff.locator("input[name=values_languages][value=vi]").check()  # the script counts
+    count.filter(has_text=_("Recipients: {count}", count="1")).wait_for()
+    staff.locator("input[name=values_languages][value=en]").check()
+    count.filter(has_text=_("Recipients: {count}", count="2")).wait_for()
+    staff.get_by_role("radio", name=_("Send later")).check()
+    tomorrow = datetime.now(ZoneInfo("Asia/Tokyo")) + timedelta(days=1)
+    staff.locator("#day").fill(tomorrow.date().isoformat())
+    staff.locator("#clock").fill("12:00")
+    staff.get_by_role("button", name=_("Preview")).click()
+
+    staff.get_by_role("heading", name=_("Preview")).wait_for()
+    assert "The disaster drill is next week" in staff.locator(".bubble[lang=en]").inner_text()
+    assert "防災訓練は来週です" in staff.locator(".bubble[lang=vi]").inner_text()
+    assert "Tiếng Việt" in staff.get_by_role("note").inner_text()
+    staff.get_by_role("button", name=_("Schedule it")).click()
+    assert staff.get_by_role("status").inner_text().strip() == _(
+        "The announcement is on its way. Its results are below.")
+    with session_scope(app) as session:  # not 1 on PostgreSQL, whose sequences run on
+        number = str(session.scalars(select(Announcement.id)).one())
+    staff.get_by_role("button", name=_("Cancel No. {number}", number=number)).click()
+    assert staff.get_by_role("status").inner_text().strip() == _(
+        "Announcement {number} is cancelled: {count} messages will not be sent.",
+        number=number, count="2")

@@ -167,6 +167,20 @@ def test_staff_send_to_the_participants_of_a_slot_typed_or_chosen(app, staff, pa
         assert announcement.segment == {"kind": "participants", "values": ["123", "124"]}
 
 
+def test_staff_send_to_the_participants_of_an_activity_in_the_chat(app, staff, participants):
+    """The segments models/segments.py adds (an activity's participants, an organisation's
+    followers) are the chat's too."""
+    compose(staff, "活動の日程が変わりました")
+    staff.taps(ja("Go on"))
+    assert ja("Followers") in staff.choices()
+    staff.taps(ja("By activity"))
+    listed = [c for c in staff.choices() if c.startswith("✗")]
+    assert sorted(listed) == ["✗ 善福寺川の清掃", "✗ 子ども食堂"]  # activities with participants
+    staff.taps("✗ 善福寺川の清掃")
+    staff.taps(ja("Done"))
+    assert ja("Recipients: {count}", count=1) in staff.last_text()  # Ann, not who waits
+
+
 def test_machibot_announce_to_the_participants_of_a_slot(app, participants, tmp_path):
     path = tmp_path / "notice.txt"
     path.write_text("雨天のため中止します", encoding="utf-8")
