@@ -304,6 +304,7 @@ def resident(make_user) -> ChatUser:
     person.follow()
     person.taps(_label("ja", "I agree"))
     person.taps(_label("ja", "Standard"))
+    person.taps(_label("ja", "Skip"))
     return person
 
 
