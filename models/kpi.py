@@ -50,6 +50,7 @@ from models.gatherings import Gathering
 from models.ideas import ADOPTED, Idea
 from models.impressions import BASELINE, ShownRecommendation
 from models.initiatives import Interest, Opinion
+from models.locales import N_
 from models.organisations import VERIFIED, Organisation
 from models.signups import ATTENDED, Signup
 from models.supporters import SupportSession
@@ -71,6 +72,32 @@ TARGETS: dict[str, float] = {
     "foreign_share": 0.25,
     "users": 100_000,
     "organisations_registered": 1_000,
+}
+
+# what each figure is called where people read it (the report, the console)
+LABELS: dict[str, str] = {
+    "matching_success": N_("Matching success"),
+    "continuation_90": N_("Took part again within 90 days"),
+    "continuation_180": N_("Took part again within 180 days"),
+    "participants": N_("Participants"),
+    "young_share": N_("Share in their 20s to 40s"),
+    "foreign_share": N_("Foreign residents"),
+    "participants_by_age_band": N_("People by age group"),
+    "participants_by_language": N_("People by language"),
+    "participants_by_area": N_("People by area"),
+    "new_friends": N_("New friends"),
+    "active_users": N_("Active users"),
+    "users": N_("Users"),
+    "organisations_registered": N_("Orgs registered"),
+    "organisations_verified": N_("Orgs verified"),
+    "initiatives_reaching_a_gathering": N_("Initiatives that reached a gathering"),
+    "ideas_submitted": N_("Ideas submitted"),
+    "ideas_adopted": N_("Ideas adopted"),
+    "supporter_sessions": N_("Supporter sessions"),
+    # groups
+    "ranking": N_("Ranked"),
+    BASELINE: N_("By date (baseline)"),
+    UNKNOWN: N_("Unknown"),
 }
 
 SUPPRESS_BELOW = 5
