@@ -48,7 +48,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from models.activities import Activity, Slot
 from models.gatherings import Gathering
 from models.ideas import ADOPTED, Idea
-from models.impressions import BASELINE, ShownRecommendation
+from models.impressions import BASELINE, RANKING, ShownRecommendation
 from models.initiatives import Interest, Opinion
 from models.locales import N_
 from models.organisations import VERIFIED, Organisation
@@ -95,7 +95,7 @@ LABELS: dict[str, str] = {
     "ideas_adopted": N_("Ideas adopted"),
     "supporter_sessions": N_("Supporter sessions"),
     # groups
-    "ranking": N_("Ranked"),
+    RANKING: N_("Ranked"),
     BASELINE: N_("By date (baseline)"),
     UNKNOWN: N_("Unknown"),
 }
@@ -247,7 +247,7 @@ def matching_success(session: Session, month: str, start: datetime, end: datetim
     return [
         _rate("matching_success", month, ranking[1] + baseline[1], ranking[0] + baseline[0],
               provisional=provisional),
-        _rate("matching_success", month, ranking[1], ranking[0], group="ranking",
+        _rate("matching_success", month, ranking[1], ranking[0], group=RANKING,
               provisional=provisional),
         _rate("matching_success", month, baseline[1], baseline[0], group=BASELINE,
               provisional=provisional),
