@@ -1,7 +1,7 @@
 """kpi: a person's age band; which recommended slots were shown to whom
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0021
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0022'
-down_revision = '0019'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
