@@ -235,10 +235,12 @@ def matching_success(session: Session, month: str, start: datetime, end: datetim
                     func.min(shown.shown_at).label("first_shown"))
              .where(shown.shown_at >= start, shown.shown_at < end)
              .group_by(shown.user_id, shown.slot_id).subquery())
+    # queued_at: when they last signed up (a sign-up cancelled and made again keeps its row,
+    # and its created_at, but joins the queue anew)
     matched = exists().where(
         Signup.user_id == first.c.user_id, Signup.slot_id == first.c.slot_id,
-        Signup.status == ATTENDED, Signup.created_at >= first.c.first_shown,
-        Signup.created_at <= plus_days(first.c.first_shown, MATCH_DAYS))
+        Signup.status == ATTENDED, Signup.queued_at >= first.c.first_shown,
+        Signup.queued_at <= plus_days(first.c.first_shown, MATCH_DAYS))
     rows = session.execute(
         select(first.c.baseline, func.count(), func.sum(case((matched, 1), else_=0)))
         .group_by(first.c.baseline)).all()

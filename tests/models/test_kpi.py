@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import select
 
 from bot.db import session_scope
 from models import kpi
+from models.activities import Slot
+from models.signups import ATTENDED, Signup
+from models.users import User
 from tests.kpi_factory import APRIL, NOW, at, make_population
 from tests.sql_count import statements_of
 
@@ -54,6 +58,19 @@ def test_each_figure_of_a_month_is_exact(app):
     assert _value(figures, "foreign_share").target == 0.25
     assert _value(figures, "matching_success", "ranking").target is None
     assert not any(f.provisional for f in figures)
+
+
+def test_a_sign_up_made_again_after_the_recommendation_counts_as_a_match(app):
+    make_population(app)
+    with session_scope(app) as session:  # u3 saw S4 on 15 April: had signed up, cancelled
+        u3 = session.scalar(select(User).where(User.display_name == "住民3さん"))
+        s4 = session.scalar(select(Slot).where(Slot.code == "S4"))
+        session.add(Signup(user_id=u3.id, slot_id=s4.id, status=ATTENDED,
+                           created_at=at(3, 10), queued_at=at(4, 17)))
+    with session_scope(app) as session:
+        figures = kpi.month_figures(session, APRIL, tz="Asia/Tokyo", now=NOW)
+    ranking = _value(figures, "matching_success", "ranking")
+    assert (ranking.numerator, ranking.denominator) == (2, 7)
 
 
 def test_a_window_not_yet_passed_is_provisional(app):
