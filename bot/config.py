@@ -80,6 +80,9 @@ DEFAULTS: dict[str, Any] = {
     "DEPARTED_SEATS_AFTER_HOURS": 48,
     "DEPARTED_PURGE_AFTER_DAYS": 180,
     "LOCATION_KEEP_DAYS": 30,
+    # KPIs (models/kpi.py): the share of people (0 to 1, chosen stably by their user id) who
+    # see recommendations in date order, unranked, so the ranking's uplift can be measured
+    "KPI_BASELINE_SHARE": 0.1,
     # the console (console/): sign-in attempts one address may make (the `limits` library's syntax)
     "CONSOLE_SIGN_IN_RATE": "20 per minute",
 }
@@ -152,6 +155,9 @@ def finish_config(config: dict) -> dict:
     if config["ORGANISATION_VERIFICATION"] not in ("required", "waived"):
         raise ConfigError("ORGANISATION_VERIFICATION must be required or waived, got "
                           f"{config['ORGANISATION_VERIFICATION']!r}")
+    if not 0 <= config["KPI_BASELINE_SHARE"] <= 1:
+        raise ConfigError("KPI_BASELINE_SHARE must be between 0 and 1, got "
+                          f"{config['KPI_BASELINE_SHARE']!r}")
     if config["BOT_DEFAULT_LOCALE"] not in SUPPORTED_LOCALES:
         raise ConfigError(
             f"BOT_DEFAULT_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}, "

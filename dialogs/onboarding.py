@@ -1,4 +1,5 @@
-"""A new friend: greeting, privacy notice and consent, standard or simple mode, the menu.
+"""A new friend: greeting, privacy notice and consent, standard or simple mode, an optional
+age band, the menu.
 
 ```mermaid
 stateDiagram-v2
@@ -8,16 +9,22 @@ stateDiagram-v2
     ask_consent --> settings.ask_language: change language
     settings.ask_language --> ask_consent: language chosen
     ask_consent --> ask_mode: agree
-    ask_mode --> menu: standard / simple
-    ask_mode --> resumed: standard / simple, with a kept first message
+    ask_mode --> ask_age: standard / simple
+    ask_age --> ask_age: other ages (simple mode)
+    ask_age --> menu: an age band / prefer not to say / skip / anything typed
+    ask_age --> resumed: the same, with a kept first message
 ```
 
 Until a person agrees to the privacy notice, everything but help and language brings them
 back to the notice: the bot keeps nothing about them beyond their LINE id and settings.
 What they typed meanwhile (a QR code's link types "参加 1013" for them) is kept in the
-dialog's data, not stored: once the mode is chosen, the router handles it as if typed
+dialog's data, not stored: once onboarding ends, the router handles it as if typed
 again when it starts something (`kept_message` and `resumed`, called by handlers.events),
 so the sign-up goes on where it began.
+
+The age band (for the ward's participation figures, models/kpi.py) is asked once, here,
+and one tap skips it (so does typing anything: what was typed is then handled as a first
+message would be); it stays unknown (NULL) unless told, and can be changed in Settings.
 """
 
 from __future__ import annotations
@@ -26,10 +33,11 @@ from bot.kernel.composer import Choice
 from bot.kernel.engine import Context, Dialog, Input, Reply
 from dialogs.common.consent import ASK_CONSENT, KEPT, KEPT_MAX, ask_consent, kept_of
 from dialogs.menu import main_menu
-from dialogs.settings import ask_language
-from models.users import audit, record_consent
+from dialogs.settings import age_band_choices, ask_language
+from models.users import AGE_BANDS, audit, record_consent
 
 ASK_MODE = "onboarding.ask_mode"
+ASK_AGE = "onboarding.ask_age"
 
 
 def greet(ctx: Context, *, is_new: bool, inp: Input | None = None) -> Reply:
@@ -56,8 +64,9 @@ def _keep(data: dict, inp: Input | None) -> dict:
 def kept_message(ctx: Context, inp: Input, reply: Reply) -> str | None:
     """The first message to handle now: the one kept through onboarding, when `reply` (to
     `inp`) has just ended it. Read before the reply is applied to the state."""
-    if inp.answers(ASK_MODE) and reply.next is None and ctx.user.consented_at is not None:
-        return kept_of(ctx.state.data).get(KEPT)
+    if (ctx.state.step == ASK_AGE and reply.next is None
+            and ctx.user.consented_at is not None):
+        return _keep(kept_of(ctx.state.data), inp).get(KEPT)  # or typed at the age question
     return None
 
 
@@ -101,6 +110,28 @@ def on_mode(ctx: Context, inp: Input) -> Reply:
         return ask_mode(ctx)
     ctx.user.mode = inp.value
     ctx.refresh_look()
+    return ask_age(ctx)
+
+
+def ask_age(ctx: Context, page: int = 0) -> Reply:
+    """The optional age band, with Skip on every page; the data keeps the first message."""
+    text = "\n".join([
+        ctx._("One last question, if you like: your age group?"),
+        ctx._("It only counts towards the ward's figures of who takes part. You can skip it."),
+    ])
+    choices, page = age_band_choices(ctx, ASK_AGE, page)
+    choices.append(Choice.answer(ASK_AGE, ctx._("Skip"), "skip"))
+    return Reply([ctx.out.choices(text, choices, back=False)], next=ASK_AGE,
+                 data={**kept_of(ctx.state.data), "page": page})
+
+
+def on_age(ctx: Context, inp: Input) -> Reply:
+    if inp.value == "more":
+        return ask_age(ctx, int(ctx.state.data.get("page", 0)) + 1)
+    if inp.value in AGE_BANDS:
+        ctx.user.age_band = inp.value
+    elif inp.value != "skip" and inp.kind != "text":  # typed: skipped (see kept_message)
+        return ask_age(ctx, int(ctx.state.data.get("page", 0)))
     lead = ctx._("All set! You can change the language and the look in Settings at any time.")
     return main_menu(ctx, inp, lead=lead)
 
@@ -128,6 +159,7 @@ def gate(ctx: Context, inp: Input) -> Reply | None:
 
 dialog = Dialog(
     name="onboarding",
-    steps={ASK_CONSENT: on_consent, ASK_MODE: on_mode},
-    prompts={ASK_CONSENT: ask_consent, ASK_MODE: ask_mode},
+    steps={ASK_CONSENT: on_consent, ASK_MODE: on_mode, ASK_AGE: on_age},
+    prompts={ASK_CONSENT: ask_consent, ASK_MODE: ask_mode,
+             ASK_AGE: lambda ctx: ask_age(ctx, int(ctx.state.data.get("page", 0)))},
 )

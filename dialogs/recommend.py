@@ -20,8 +20,9 @@ from bot.kernel.composer import Choice
 from bot.kernel.engine import Context, Dialog, Input, Prompt, Reply
 from bot.kernel.i18n import format_names
 from dialogs.common.activity_search import format_distance
-from models.activities import STYLES
+from models.activities import STYLES, Slot
 from models.categories import CATEGORIES
+from models.impressions import BASELINE, RANKING, in_baseline, record_shown
 from models.recommend import FREE_TIMES, Ranked, VolunteerProfile, recommend
 
 from .activity_cards import load_texts, slot_bubble
@@ -65,7 +66,9 @@ def reason_text(ctx: Context, ranked: Ranked) -> str:
 
 def on_recommend(ctx: Context, inp: Input) -> Reply:
     _ = ctx._
-    found = recommend(ctx.session, ctx.user, now=ctx.now, tz=ctx.config["BOT_TIMEZONE"])
+    baseline = in_baseline(ctx.user.id, ctx.config["KPI_BASELINE_SHARE"])
+    found = recommend(ctx.session, ctx.user, now=ctx.now, tz=ctx.config["BOT_TIMEZONE"],
+                      baseline=baseline)
     # the interests questions offer many toggles: standard mode only
     tell = [] if ctx.out.simple else [Choice.go(_("My interests"), "interests")]
     if not found:
@@ -85,7 +88,20 @@ def on_recommend(ctx: Context, inp: Input) -> Reply:
     if tell and (profile is None
                  or not (profile.categories or profile.free_times or profile.skills)):
         lead += "\n" + _("Tell us your interests and free times for better suggestions.")
-    return Reply([ctx.out.text(lead, back=False), ctx.out.carousel(bubbles, lead, tell)])
+    carousel = ctx.out.carousel(bubbles, lead, tell)
+    _record_shown(ctx, found, bubbles, carousel, baseline=baseline)
+    return Reply([ctx.out.text(lead, back=False), carousel])
+
+
+def _record_shown(ctx: Context, found: list[tuple[Slot, Ranked]], bubbles: list[dict],
+                  carousel: dict, *, baseline: bool) -> None:
+    """What the person sees: the carousel keeps its cards in order but may leave some out
+    (LINE's size limits), so the cards it kept, not the slots found, are recorded."""
+    kept = {id(b) for b in carousel["contents"]["contents"]}
+    record_shown(ctx.session, ctx.user, [
+        (slot.id, BASELINE if baseline else (ranked.reasons or (RANKING,))[0])
+        for (slot, ranked), bubble in zip(found, bubbles, strict=True) if id(bubble) in kept],
+        now=ctx.now)
 
 
 # -- the questions ----------------------------------------------------------------------------

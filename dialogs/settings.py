@@ -1,4 +1,5 @@
-"""Settings: language, standard or simple mode, the privacy notice, deleting one's data.
+"""Settings: language, standard or simple mode, age band, the privacy notice, deleting one's
+data.
 
 ```mermaid
 stateDiagram-v2
@@ -7,6 +8,9 @@ stateDiagram-v2
     ask_language --> [*]: language chosen (back to the notice if not yet agreed)
     settings --> ask_mode: Look
     ask_mode --> [*]: standard / simple
+    settings --> ask_age: Age group (simple mode: under More)
+    ask_age --> ask_age: other ages (simple mode)
+    ask_age --> [*]: an age band / prefer not to say
     settings --> confirm_delete: Delete my data
     confirm_delete --> [*]: delete (data removed) / keep
 ```
@@ -21,23 +25,31 @@ from dialogs.common.consent import ask_consent, kept_of, privacy_notice
 from dialogs.menu import main_menu
 from dialogs.supporters.tools import end_help, in_help
 from models.erasure import delete_personal_data
+from models.users import AGE_BANDS
 
 ASK_LANGUAGE = "settings.ask_language"
 ASK_MODE = "settings.ask_mode"
+ASK_AGE = "settings.ask_age"
 CONFIRM_DELETE = "settings.confirm_delete"
 
 LANGUAGES_PER_SIMPLE_PAGE = 2
+AGE_BANDS_PER_SIMPLE_PAGE = 2
 
 
 def on_settings(ctx: Context, inp: Input) -> Reply:
-    choices = [
-        Choice.go(ctx._("Language"), "language"),
-        # Translators: button to switch between standard and simple (large letters) mode
-        Choice.go(ctx._("Look"), "look"),
-        Choice.go(ctx._("Delete my data"), "delete_data"),
-    ]
+    """The settings; simple mode's four buttons hold two pages of them ("More")."""
+    language = Choice.go(ctx._("Language"), "language")
+    # Translators: button to switch between standard and simple (large letters) mode
+    look = Choice.go(ctx._("Look"), "look")
+    # Translators: button to tell or change one's age group (10s, 20s...)
+    age = Choice.go(ctx._("Age group"), "age_band")
+    delete = Choice.go(ctx._("Delete my data"), "delete_data")
     if not ctx.out.simple:
-        choices.insert(2, Choice.go(ctx._("Privacy notice"), "privacy"))
+        choices = [language, look, age, Choice.go(ctx._("Privacy notice"), "privacy"), delete]
+    elif inp.args.get("p") == "1":
+        choices = [age, delete]
+    else:
+        choices = [language, look, Choice.go(ctx._("More"), "settings", p=1)]
     return Reply([ctx.out.choices(ctx._("Settings: what would you like to change?"), choices)])
 
 
@@ -75,6 +87,43 @@ def on_language(ctx: Context, inp: Input) -> Reply:
         reply = ask_consent(ctx)
         return Reply([ctx.out.text(lead, back=False), *reply.messages], next=reply.next,
                      data=kept_of(ctx.state.data))
+    return main_menu(ctx, inp, lead=lead)
+
+
+def age_band_choices(ctx: Context, step: str, page: int) -> tuple[list[Choice], int]:
+    """The age bands as answers to `step`, and the page shown: in simple mode a few at a
+    time, with "Other ages" for the next few."""
+    codes = list(AGE_BANDS)
+    if not ctx.out.simple:
+        return [Choice.answer(step, ctx._(AGE_BANDS[c]), c) for c in codes], 0
+    shown, page, _pages = page_of(codes, page, AGE_BANDS_PER_SIMPLE_PAGE)
+    choices = [Choice.answer(step, ctx._(AGE_BANDS[c]), c) for c in shown]
+    # Translators: shows more age groups to choose from
+    choices.append(Choice.answer(step, ctx._("Other ages"), "more"))
+    return choices, page
+
+
+def ask_age(ctx: Context, page: int = 0) -> Reply:
+    band = ctx.user.age_band
+    current = (ctx._("Your age group: {band}.", band=ctx._(AGE_BANDS[band]))
+               if band in AGE_BANDS else ctx._("You have not told us your age group."))
+    text = "\n".join([current, ctx._("Which is yours? It only counts towards the ward's "
+                                     "figures of who takes part.")])
+    choices, page = age_band_choices(ctx, ASK_AGE, page)
+    return Reply([ctx.out.choices(text, choices)], next=ASK_AGE, data={"page": page})
+
+
+def on_age_entry(ctx: Context, inp: Input) -> Reply:
+    return ask_age(ctx)
+
+
+def on_age(ctx: Context, inp: Input) -> Reply:
+    if inp.value == "more":
+        return ask_age(ctx, int(ctx.state.data.get("page", 0)) + 1)
+    if inp.value not in AGE_BANDS:
+        return ask_age(ctx, int(ctx.state.data.get("page", 0)))
+    ctx.user.age_band = inp.value
+    lead = ctx._("Thank you. Your age group: {band}.", band=ctx._(AGE_BANDS[inp.value]))
     return main_menu(ctx, inp, lead=lead)
 
 
@@ -157,13 +206,16 @@ dialog = Dialog(
         "settings": on_settings,
         "language": on_language_entry,
         "look": on_mode_entry,
+        "age_band": on_age_entry,
         "privacy": on_privacy,
         "delete_data": on_delete_entry,
     },
-    steps={ASK_LANGUAGE: on_language, ASK_MODE: on_mode, CONFIRM_DELETE: on_delete},
+    steps={ASK_LANGUAGE: on_language, ASK_MODE: on_mode, ASK_AGE: on_age,
+           CONFIRM_DELETE: on_delete},
     prompts={
         ASK_LANGUAGE: lambda ctx: ask_language(ctx, then=ctx.state.data.get("then", "menu")),
         ASK_MODE: ask_mode,
+        ASK_AGE: lambda ctx: ask_age(ctx, int(ctx.state.data.get("page", 0))),
         CONFIRM_DELETE: ask_delete,
     },
 )

@@ -7,6 +7,7 @@ from models import (  # noqa: F401
     attendance,
     gatherings,
     ideas,
+    impressions,
     initiatives,
     organisations,
     outbox,

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import false, or_, select, update
 from sqlalchemy.orm import Session
 
-from models import turns
+from models import impressions, turns
 from models.activities import Slot
 from models.erasure import delete_personal_data
 from models.outbox import as_utc
@@ -65,11 +65,12 @@ def expire_locations(session: Session, *, now: datetime, keep: timedelta) -> int
 
 def sweep(session: Session, *, now: datetime, grace: timedelta, retention: timedelta,
           location_keep: timedelta, offer_minutes: int = 120) -> dict[str, int]:
-    """The three rules at once (and old turn outcomes forgotten: they hold what the bot
-    said to people); how many seats, people, locations and outcomes each touched."""
+    """The three rules at once (and old turn outcomes and recommendations shown forgotten:
+    they hold what the bot said to people); how many rows each touched."""
     return {
         "seats": release_seats(session, now=now, grace=grace, offer_minutes=offer_minutes),
         "people": purge_departed(session, now=now, retention=retention),
         "locations": expire_locations(session, now=now, keep=location_keep),
         "outcomes": turns.purge(session, now=now),
+        "shown": impressions.purge(session, now=as_utc(now)),
     }

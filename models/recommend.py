@@ -223,7 +223,10 @@ def similar_counts(session: Session, user: User, joined: set[int]) -> dict[int, 
 
 
 def recommend(session: Session, user: User, *, now: datetime, tz: str,
-              limit: int = 10, horizon_days: int = 60) -> list[tuple[Slot, Ranked]]:
+              limit: int = 10, horizon_days: int = 60,
+              baseline: bool = False) -> list[tuple[Slot, Ranked]]:
+    """The best `limit` upcoming slots for this person; for a person in the KPI baseline
+    (models/impressions.py), the first `limit` by date, unranked, to measure the ranking by."""
     now = as_utc(now)
     slots = {s.id: s for s in session.scalars(
         select(Slot).join(Activity, Activity.id == Slot.activity_id)
@@ -233,6 +236,12 @@ def recommend(session: Session, user: User, *, now: datetime, tz: str,
         .order_by(Slot.starts_at)).unique()}
     mine = set(session.scalars(select(Signup.slot_id).where(
         Signup.user_id == user.id, Signup.status != "cancelled")))
+    if baseline:  # what they marked "not interested" stays out here too
+        dismissed = set(session.scalars(select(Dismissal.activity_id)
+                                        .where(Dismissal.user_id == user.id)))
+        by_date = [s for s in slots.values()
+                   if s.id not in mine and s.activity_id not in dismissed][:limit]
+        return [(s, Ranked(candidate_of(s), 0.0, ())) for s in by_date]
     taste = taste_of(session, user)
     candidates = [candidate_of(s) for s in slots.values() if s.id not in mine]
     ranked = rank(candidates, taste, now=now, tz=tz,

@@ -31,6 +31,7 @@ from sqlalchemy.orm import (
 )
 
 from models.base import Base, utcnow
+from models.locales import N_
 from models.writes import tables_written
 
 MODES = ("standard", "simple")
@@ -42,6 +43,20 @@ LENT_WHEN_ACTING = frozenset({"resident"})
 # the tables a person's rights are read from (`held_by`)
 RIGHTS_TABLES = frozenset({"user_roles", "organisation_members", ""})
 HELD_RIGHTS = "machibot.held_rights"  # a loaded user's state info: their rights as read
+# the age band a person may tell us (asked once in onboarding, changed in settings; NULL:
+# never asked, or skipped): for the ward's participation figures by age (models/kpi.py)
+AGE_BANDS: dict[str, str] = {
+    "10s": N_("Teens"),
+    "20s": N_("20s"),
+    "30s": N_("30s"),
+    "40s": N_("40s"),
+    "50s": N_("50s"),
+    "60s": N_("60s"),
+    "70s": N_("70s"),
+    "80plus": N_("80 or older"),
+    # Translators: an answer to "your age group?"
+    "none": N_("Prefer not to say"),
+}
 
 
 class User(Base):
@@ -52,6 +67,7 @@ class User(Base):
     display_name: Mapped[str | None] = mapped_column(String(100))
     locale: Mapped[str] = mapped_column(String(16), default="ja")
     mode: Mapped[str] = mapped_column(String(16), default="standard")
+    age_band: Mapped[str | None] = mapped_column(String(8))  # AGE_BANDS code
     consented_at: Mapped[datetime | None]
     notification_prefs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(default=True)

@@ -16,12 +16,13 @@ def ja(msgid: str, **params: Any) -> str:
 
 
 def join(make_user: Any, name: str, language: str = "ja", mode: str = "Standard") -> Any:
-    """Someone who followed, agreed to the notice and chose a look."""
+    """Someone who followed, agreed to the notice, chose a look and skipped the age band."""
     person = make_user(name, language)
     person.follow()
     locale = person.user_row().locale
     person.taps(gettext(locale, "I agree"))
     person.taps(gettext(locale, mode))
+    person.taps(gettext(locale, "Skip"))
     return person
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from bot.cli import data, db, ideas, notify, orgs, processes, richmenu, users
+from bot.cli import data, db, ideas, kpi, notify, orgs, processes, richmenu, users
 from simulator.terminal import simulate
 
 COMMANDS = (processes.serve, processes.worker, processes.scheduler, db.db, users.users,
             simulate, richmenu.richmenu, notify.notify, notify.announce, data.data,
-            data.activities, ideas.ideas, orgs.orgs_group)
+            data.activities, ideas.ideas, orgs.orgs_group, kpi.kpi_group)
 
 
 def register_commands(app: Flask) -> None:

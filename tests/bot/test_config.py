@@ -41,6 +41,8 @@ def test_without_line_credentials_the_bot_talks_to_its_simulator(tmp_path):
     ("BOT_DEFAULT_LOCALE", "ja-JP"),
     ("PORT", "eighty"),
     ("ORGANISATION_VERIFICATION", "maybe"),
+    ("KPI_BASELINE_SHARE", "1.5"),
+    ("KPI_BASELINE_SHARE", "ten percent"),
 ])
 def test_a_malformed_setting_is_refused_naming_the_variable(tmp_path, variable, value):
     with pytest.raises(ConfigError, match=variable):

@@ -172,6 +172,7 @@ def test_an_organiser_s_activity_a_resident_signs_up_and_attendance(app, person,
     resident = chat.evaluate("document.body.dataset.user")
     _answer(chat, worker, _("I agree"), "quick-reply").click()
     _answer(chat, worker, _("Standard"), "quick-reply").click()
+    _answer(chat, worker, _("Skip"), "quick-reply").click()
     _answer(chat, worker, _("What would you like to do?"))
     chat.get_by_test_id("text-input").fill(f"参加 {code}")
     chat.get_by_test_id("send-button").click()

@@ -121,6 +121,7 @@ def test_machibot_announce_sends_a_file(app, readers, tmp_path):
 def _join(person, code: str, label: str = "Sign up") -> None:  # type: ignore[no-untyped-def]
     locale = person.user_row().locale
     person.taps(gettext(locale, "Standard"))
+    person.taps(gettext(locale, "Skip"))
     person.says(f"join {code}")
     person.taps(gettext(locale, label))
 

@@ -165,6 +165,7 @@ def test_nothing_found_says_which_filter_it_dropped(app, resident, make_user):
     reader.follow()
     reader.taps(_("I agree", "en"))
     reader.taps(_("Standard", "en"))
+    reader.taps(_("Skip", "en"))
     make_slot(app, title="平日の清掃 阿佐谷", code="202", starts_in=_next_weekday(2))
     _find(reader, "By area", "阿佐谷", "This weekend")
     assert _titles(reader) == ["平日の清掃 阿佐谷 (Japanese)"]
@@ -269,6 +270,7 @@ def test_imported_english_titles_are_shown_to_readers_of_other_languages(app, ma
         person.follow()
         person.taps(_("I agree", language))
         person.taps(_("Standard", language))
+        person.taps(_("Skip", language))
         _find(person, _("Keyword", language))
         person.says("clean-up")
         readers[language] = _titles(person)
@@ -282,6 +284,7 @@ def test_imported_english_titles_are_shown_to_readers_of_other_languages(app, ma
     english.follow()
     english.taps("I agree")
     english.taps("Standard")
+    english.taps("Skip")
     english.says("join 5511")
     assert "Sign up for “River clean-up”?" in english.last_text()
     english.taps("Sign up")

@@ -17,6 +17,7 @@ def simple_resident(make_user):
     person.follow()
     person.taps(gettext("ja", "I agree"))
     person.taps(gettext("ja", "Simple"))
+    person.taps(gettext("ja", "Skip"))
     return person
 
 

@@ -25,6 +25,7 @@ def simple_resident(make_user):
     person.follow()
     person.taps(_("I agree"))
     person.taps(_("Simple"))
+    person.taps(_("Skip"))
     return person
 
 
@@ -117,6 +118,12 @@ def test_every_settings_question_in_simple_mode_has_four_choices_at_most(simple_
     person.taps(_("Look"))
     _assert_simple_choices(person, "look")
     person.says("settings")
+    person.taps(_("More"))
+    _assert_simple_choices(person, "settings, more")
+    person.taps(_("Age group"))
+    _assert_simple_choices(person, "age group")
+    person.says("settings")
+    person.taps(_("More"))
     person.taps(_("Delete my data"))
     _assert_simple_choices(person, "delete")
     person.taps(_("Back to menu"))
@@ -129,6 +136,32 @@ def test_simple_mode_text_is_large(simple_resident):
     question = simple_resident.last[-1]["contents"]["body"]["contents"][0]
     assert question["text"] == _("Settings: what would you like to change?")
     assert question["size"] == "xl"
+
+
+# -- age band ---------------------------------------------------------------------------------
+
+
+def test_the_age_band_is_changed_in_settings(resident):
+    resident.taps(_("Settings"))
+    resident.taps(_("Age group"))
+    assert _("You have not told us your age group.") in resident.last_text()
+    resident.taps(_("30s"))
+    assert _("Thank you. Your age group: {band}.", band=_("30s")) in resident.last_text()
+    assert resident.user_row().age_band == "30s"
+    resident.says("settings")
+    resident.taps(_("Age group"))
+    assert _("Your age group: {band}.", band=_("30s")) in resident.last_text()
+    resident.taps(_("Prefer not to say"))
+    assert resident.user_row().age_band == "none"
+
+
+def test_simple_mode_reaches_the_age_band_under_more(simple_resident):
+    simple_resident.says("settings")
+    simple_resident.taps(_("More"))
+    simple_resident.taps(_("Age group"))
+    simple_resident.taps(_("Other ages"))
+    simple_resident.taps(_("40s"))
+    assert simple_resident.user_row().age_band == "40s"
 
 
 # -- deleting one's data ----------------------------------------------------------------------
@@ -150,6 +183,9 @@ def test_delete_removes_the_person_and_a_later_message_starts_afresh(resident, r
     with session_scope(app) as session:
         grant_role(session, get_by_line_id(session, resident.user_id), "supporter")
     old_id = resident.user_row().id
+    resident.taps(_("Settings"))
+    resident.taps(_("Age group"))
+    resident.taps(_("60s"))
     resident.taps(_("Settings"))
     resident.taps(_("Delete my data"))
     assert redis_client.exists(keys.dialog_state(resident.user_id))
@@ -173,7 +209,7 @@ def test_delete_removes_the_person_and_a_later_message_starts_afresh(resident, r
         resident.last_text()
     assert _("Before we start: privacy notice") in resident.last_text()
     row = resident.user_row()
-    assert row is not None and row.consented_at is None
+    assert row is not None and row.consented_at is None and row.age_band is None
 
 
 def test_delete_also_removes_what_redis_holds_about_the_person(resident, make_user,

@@ -47,6 +47,7 @@ def test_each_locale_has_its_own_sign_up_word(app, make_user):
     person.follow()
     person.taps(_("I agree", "vi"))
     person.taps(_("Standard", "vi"))
+    person.taps(_("Skip", "vi"))
     word = _("join|sign up|signup", "vi").split("|")[0]
     person.says(f"{word} 456")
     person.taps(_("Sign up", "vi"))
@@ -98,6 +99,7 @@ def test_a_full_slot_offers_the_waitlist(app, resident, make_user):
     other.follow()
     other.taps(_("I agree"))
     other.taps(_("Standard"))
+    other.taps(_("Skip"))
     other.says("参加 123")
     other.taps(_("Sign up"))
     resident.says("参加 123")
@@ -149,6 +151,7 @@ def test_a_freed_seat_is_offered_to_the_first_on_the_waitlist(app, resident, mak
     waiting.follow()
     waiting.taps(_("I agree"))
     waiting.taps(_("Standard"))
+    waiting.taps(_("Skip"))
     waiting.says("参加 123")
     waiting.taps(_("Join the waitlist"))
     resident.taps(_("My schedule"))
@@ -172,6 +175,7 @@ def test_blocking_the_bot_passes_a_seat_held_for_you_on_at_once(app, resident, m
         person.follow()
         person.taps(_("I agree"))
         person.taps(_("Standard"))
+        person.taps(_("Skip"))
         person.says("参加 123")
         person.taps(_("Join the waitlist"))
         waiting.append(person)
@@ -193,6 +197,7 @@ def test_simple_mode_signs_up_by_taps_alone(app, make_user):
     person.follow()
     person.taps(_("I agree"))
     person.taps(_("Simple"))
+    person.taps(_("Skip"))
     person.says("menu")
     while _("Find activities") not in person.choices():
         person.taps(_("More"))  # the simple menu pages three at a time
@@ -240,6 +245,7 @@ def test_simple_mode_schedule_pages_five_sign_ups_four_choices_at_most(app, make
     person.follow()
     person.taps(_("I agree"))
     person.taps(_("Simple"))
+    person.taps(_("Skip"))
     for n in range(5):
         person.says(f"参加 {300 + n}")
         person.taps(_("Sign up"))

@@ -27,6 +27,7 @@ def consented(make_user, name: str, language: str = "ja"):
     person.follow()
     person.taps(gettext(language, "I agree"))
     person.taps(gettext(language, "Standard"))
+    person.taps(gettext(language, "Skip"))
     return person
 
 

@@ -75,6 +75,7 @@ def test_a_forged_rating_for_someone_elses_sign_up_is_refused(app, resident, mak
     other.follow()
     other.taps(_("I agree"))
     other.taps(_("Standard"))
+    other.taps(_("Skip"))
     with session_scope(app) as session:
         from models.activities import Slot
 
@@ -102,6 +103,7 @@ def test_organisers_see_their_slots_and_who_signed_up_by_name_only(app, resident
     organiser.follow()
     organiser.taps(_("I agree"))
     organiser.taps(_("Standard"))
+    organiser.taps(_("Skip"))
     organiser.says("menu")
     organiser.taps(_("Organiser: my slots"))
     assert "主催" not in organiser.last_text() or "善福寺川の清掃" not in organiser.last_text()
@@ -125,6 +127,7 @@ def test_the_roster_of_a_slot_without_a_limit_says_so(app, resident, make_user):
     organiser.follow()
     organiser.taps(_("I agree"))
     organiser.taps(_("Standard"))
+    organiser.taps(_("Skip"))
     with session_scope(app) as session:
         add_member(session, session.get(Organisation, organisation_id(app)),
                    get_by_line_id(session, organiser.user_id))
@@ -164,6 +167,7 @@ def _joined(make_user, name: str, code: str = "123"):  # type: ignore[no-untyped
     person.follow()
     person.taps(_("I agree"))
     person.taps(_("Standard"))
+    person.taps(_("Skip"))
     person.says(f"参加 {code}")
     person.taps(_("Sign up"))
     return person
@@ -174,6 +178,7 @@ def _organiser(app, make_user, organisation: str = "荻窪みどりの会"):  # 
     person.follow()
     person.taps(_("I agree"))
     person.taps(_("Standard"))
+    person.taps(_("Skip"))
     with session_scope(app) as session:
         add_member(session, session.get(Organisation, organisation_id(app, organisation)),
                    get_by_line_id(session, person.user_id))

@@ -151,6 +151,7 @@ def test_reply_is_in_the_users_language(make_user):
     person.follow()
     person.taps("I agree")
     person.taps("Standard")
+    person.taps("Skip")
     person.send(ev.sticker(person.user_id, reply_token=person.token()))
     assert "Thank you! I can only read text and buttons here." in person.last_text()
 

@@ -76,6 +76,7 @@ def test_each_language_s_menu_word_works_for_a_resident(make_user, locale):
     person.follow()
     person.taps(gettext("ja", "I agree"))
     person.taps(gettext("ja", "Standard"))
+    person.taps(gettext("ja", "Skip"))
     with session_scope(person.app) as session:
         get_by_line_id(session, person.user_id).locale = locale
     for word in _words(locale, "menu"):

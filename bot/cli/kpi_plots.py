@@ -1,0 +1,150 @@
+"""The KPI report's plots (`machibot kpi report`): trend lines and bars by group, each
+against the seed's target, as PNG files.
+
+Only that command imports this module, so matplotlib (with the Agg backend: no display) is
+never loaded by the web, worker or scheduler processes. Labels are drawn with the fonts of
+bot/fonts.py (a CJK font, then the locale's script), as the rich menus are; a cell
+suppressed by `models.kpi.publish` is drawn as no bar or point, marked "<5".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib import font_manager  # noqa: E402  (after choosing the backend)
+from matplotlib.figure import Figure as Plot  # noqa: E402
+
+from bot.fonts import find_font  # noqa: E402
+from bot.kernel.i18n import gettext  # noqa: E402
+from models import kpi  # noqa: E402
+
+TRENDS = ("matching_success", "continuation_90", "continuation_180", "participants",
+          "young_share", "foreign_share", "active_users", "new_friends", "users",
+          "organisations_registered")
+# breakdowns: the figure whose bars are drawn, and the share set against its target
+BARS = {"participants_by_age_band": "young_share", "participants_by_language": "foreign_share",
+        "participants_by_area": None}
+TARGET_COLOUR, BAR_COLOUR, LINE_COLOUR = "#c0392b", "#2e86c1", "#1b4f72"
+
+
+def draw(directory: Path, totals: Sequence[kpi.Figure], month: Sequence[kpi.Figure], *,
+         locale: str, label: Callable[[str], str],
+         group_label: Callable[[kpi.Figure], str]) -> list[Path]:
+    """Draw every plot into `directory`; the paths written. `totals`: the trend months'
+    figures without groups; `month`: the reported month's, groups included."""
+    written = []
+    with matplotlib.rc_context({"font.family": _font_names(locale)}):
+        for key in TRENDS:
+            path = directory / f"trend-{key}.png"
+            _trend(kpi.of_key(totals, key), label(key), locale).savefig(path, dpi=100)
+            written.append(path)
+        matching = [f for f in month if f.key == "matching_success"]
+        path = directory / "bars-matching_success.png"
+        _bars(matching, [group_label(f) or label(f.key) for f in matching],
+              label("matching_success"), locale).savefig(path, dpi=100)
+        written.append(path)
+        for key, share in BARS.items():
+            groups = [f for f in month if f.key == key]
+            note = _share_note(month, share, label, locale) if share else ""
+            path = directory / f"bars-{key}.png"
+            _bars(groups, [group_label(f) for f in groups], label(key), locale,
+                  note=note).savefig(path, dpi=100)
+            written.append(path)
+    return written
+
+
+def _font_names(locale: str) -> list[str]:
+    """Font families to draw with: a CJK font (Japanese area names in any report), then the
+    locale's own script; matplotlib falls back along the list glyph by glyph."""
+    names = []
+    for script in dict.fromkeys(("ja", locale)):
+        path, _index = find_font(script)
+        font_manager.fontManager.addfont(path)
+        names.append(font_manager.FontProperties(fname=path).get_name())
+    return list(dict.fromkeys(names))
+
+
+def _number(value: kpi.Cell) -> float:
+    return float(value) if isinstance(value, int | float) else math.nan
+
+
+def _trend(figures: Sequence[kpi.Figure], title: str, locale: str) -> Plot:
+    plot = Plot(figsize=(8, 4.5))
+    ax = plot.subplots()
+    rate = any(f.is_rate for f in figures)
+    scale = 100 if rate else 1
+    values = [_number(f.value) * scale for f in figures]
+    ax.plot(range(len(figures)), values, marker="o", color=LINE_COLOUR)
+    ax.set_xticks(range(len(figures)), [f.month for f in figures], rotation=45)
+    for n, f in enumerate(figures):
+        if f.value == kpi.SUPPRESSED:
+            ax.annotate(kpi.SUPPRESSED, (n, 0), ha="center", va="bottom")
+    target = figures[0].target if figures else None
+    if target is not None:
+        ax.axhline(target * scale, color=TARGET_COLOUR, linestyle="--",
+                   label=gettext(locale, "Target: {value}", value=_format(target, rate)))
+        ax.legend(loc="best")
+    ax.set_title(title)
+    _y_range(ax, values, rate)
+    plot.tight_layout()
+    return plot
+
+
+def _bars(figures: Sequence[kpi.Figure], names: Sequence[str], title: str, locale: str, *,
+          note: str = "") -> Plot:
+    plot = Plot(figsize=(8, 4.5))
+    ax = plot.subplots()
+    rate = any(f.is_rate for f in figures)
+    scale = 100 if rate else 1
+    heights = [_number(f.value) * scale for f in figures]
+    ax.bar(range(len(figures)), [0 if math.isnan(h) else h for h in heights],
+           color=BAR_COLOUR)
+    ax.set_xticks(range(len(figures)), names, rotation=30, ha="right")
+    for n, f in enumerate(figures):
+        if f.value == kpi.SUPPRESSED:
+            ax.annotate(kpi.SUPPRESSED, (n, 0), ha="center", va="bottom")
+    target = kpi.TARGETS.get(figures[0].key) if figures and rate else None
+    if target is not None:
+        ax.axhline(target * scale, color=TARGET_COLOUR, linestyle="--",
+                   label=gettext(locale, "Target: {value}", value=_format(target, rate)))
+        ax.legend(loc="best")
+    ax.set_title(f"{title}\n{note}" if note else title)
+    _y_range(ax, heights, rate)
+    plot.tight_layout()
+    return plot
+
+
+def _y_range(ax: Any, values: Sequence[float], rate: bool) -> None:
+    """From 0: to 100 % for a rate, else a little above the highest value (at least 1,
+    when every cell is suppressed or empty)."""
+    if rate:
+        ax.set_ylim(0, 100)
+        ax.set_ylabel("%")
+        return
+    highest = max((v for v in values if not math.isnan(v)), default=0.0)
+    ax.set_ylim(0, max(1.0, highest * 1.15))
+
+
+def _share_note(month: Sequence[kpi.Figure], key: str, label: Callable[[str], str],
+                locale: str) -> str:
+    """"Share of foreign residents: 30% (target: 25%)" under a breakdown's title."""
+    found = kpi.of_key(month, key)
+    if not found:
+        return ""
+    share = found[0]
+    value = share.value if share.value in (kpi.SUPPRESSED, None) else _format(share.value, True)
+    target = gettext(locale, "Target: {value}", value=_format(kpi.TARGETS[key], True))
+    return f"{label(key)}: {value or '-'} ({target})"
+
+
+def _format(value: kpi.Cell, rate: bool) -> str:
+    if not isinstance(value, int | float):
+        return str(value)
+    return f"{value * 100:.0f}%" if rate else f"{value:,.0f}"
