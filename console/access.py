@@ -45,15 +45,14 @@ def owned_organisation(organisation_id: int) -> Organisation:
 
 
 def role_in(organisation_id: int | None, *, edit: bool = False) -> str:
-    person = people.person()
-    assert person is not None
-    membership = (orgs.membership(db(), person, organisation_id)
-                  if organisation_id is not None else None)
-    if membership is not None:
-        return membership.role
-    if people.rights().is_staff and not edit:
-        return STAFF
-    abort(403)
+    """`member_or_staff`, with a member's own role ("owner" or "editor") read."""
+    role = member_or_staff(organisation_id, edit=edit)
+    if role != MEMBER:
+        return role
+    membership = orgs.membership(db(), people.person(), organisation_id)
+    if membership is None:  # left since their rights were read
+        abort(403)
+    return membership.role
 
 
 def member_or_staff(organisation_id: int | None, *, edit: bool = False) -> str:

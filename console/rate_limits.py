@@ -3,11 +3,12 @@
 
 Checked in the sign-in blueprint's own before_request, so no other request pays for it.
 Flask-Limiter, built on the same library, hooks every request of the app, the webhook's
-too: 0.19 ms of CPU per event, an eighth of the web's whole cost of one (bench/web_request.py).
-The storage is the library's documented extension point (a
-`Storage` subclass registered under a scheme): it reaches the app's client only when a limit
-is first checked, so building the app starts no embedded Redis server, and every count lives
-under the project's key prefix. Fixed windows only, which is what the console asks for.
+too: 0.19 ms of CPU per event, an eighth of the web's whole cost of one
+(bench/web_request.py). The storage is the library's documented extension point (a
+`Storage` subclass registered under a scheme): it reaches the app's client only when a
+limit is first checked, so building the app starts no embedded Redis server, and every
+count lives under the project's key prefix. Fixed windows only, which is what the console
+asks for.
 """
 
 from __future__ import annotations

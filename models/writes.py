@@ -39,7 +39,7 @@ def track_writes(maker: sessionmaker) -> None:
 def has_written(session: Session) -> bool:
     """Whether the transaction changed something, or holds changes not flushed yet (without
     flushing them). Sessions not made by a tracked maker only report unflushed changes."""
-    return bool(session.info.get(_WRITTEN) or session.new or session.deleted or session.dirty)
+    return bool(tables_written(session))
 
 
 def wrote_to_database(session: Session) -> bool:
