@@ -16,7 +16,7 @@ from flask import Flask, redirect, url_for
 from flask.cli import FlaskGroup
 
 from bot import db, photos, redis_store, registries, webhook
-from bot.cli import register_commands
+from bot.cli import processes, register_commands
 from bot.config import ConfigError, load_config
 from bot.kernel.i18n import MissingCatalogError, require_catalogs
 from bot.kernel.postback import PostbackCodec
@@ -85,7 +85,9 @@ def _configure_logging() -> None:
             chatty.setLevel(logging.WARNING)
 
 
-# the commands whose processes serve no pages (`create_app(pages=False)`)
+# the commands whose processes serve no pages (`create_app(pages=False)`); they are also
+# commands of the group itself (below), so that FlaskGroup finds them without building the
+# app first, under the group's name: the app is built for the command's own context
 PAGELESS_COMMANDS = frozenset({"worker", "scheduler"})
 
 
@@ -105,3 +107,7 @@ def _app_for_cli() -> Flask:
              add_version_option=False)
 def main() -> None:
     """machibot: the ward's community LINE bot."""
+
+
+for _command in (processes.worker, processes.scheduler):
+    main.add_command(_command)

@@ -1,4 +1,7 @@
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -171,3 +174,32 @@ def test_the_worker_and_the_scheduler_run_without_the_pages(tmp_path, monkeypatc
         for prefix in ("/console", "/simulator", "/ics"):
             assert any(rule.rule.startswith(prefix) for rule in built.url_map.iter_rules()) \
                 is has_console, (command, prefix)
+
+
+_SHOW_BLUEPRINTS = """
+import os, sys
+from flask import appcontext_pushed
+from bot.app import main
+
+def shown(app, **_):
+    print("blueprints:", " ".join(sorted(app.blueprints)), flush=True)
+    os._exit(0)
+
+appcontext_pushed.connect(shown)
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("command", [["worker", "--threads", "1"], ["scheduler"]])
+def test_the_worker_and_scheduler_commands_build_an_app_without_the_pages(
+        command, database_url, redis_url):
+    """`machibot worker` and `machibot scheduler` serve no page: their processes must not
+    carry the console, the simulator and the calendar files (memory, per process)."""
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
+    done = subprocess.run([sys.executable, "-c", _SHOW_BLUEPRINTS, *command], env=env,
+                          capture_output=True, text=True, timeout=60)
+    shown = [line for line in done.stdout.splitlines() if line.startswith("blueprints:")]
+    assert shown, done.stdout + done.stderr
+    blueprints = shown[0].split()[1:]
+    assert "webhook" in blueprints
+    assert not {"console", "ics", "simulator"} & set(blueprints), blueprints
