@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from bot.kernel.composer import Choice
-from bot.kernel.i18n import format_day
+from bot.kernel.i18n import format_day, shown_text
 from bot.notify.renderers import ItemSummary
 from dialogs.idea_calls.cards import call_lines, deadline_day
 from models import ideas as ide
@@ -22,10 +22,11 @@ def render_status(session, user, notification, composer):  # type: ignore[no-unt
     if idea is None or idea.submitter_id != user.id:
         return None
     lines = [composer._("Your idea {receipt} for “{theme}”: {status}", receipt=idea.receipt,
-                        theme=idea.call.theme,
+                        theme=shown_text(idea.call, "theme", composer.locale),
                         status=composer._(IDEA_STATUSES[idea.status]))]
-    if idea.staff_message:
-        lines += ["", composer._("Message from the ward office:"), idea.staff_message]
+    if idea.staff_message:  # the version in their language, if staff wrote one
+        lines += ["", composer._("Message from the ward office:"),
+                  shown_text(idea, "staff_message", composer.locale)]
     return [composer.text("\n".join(lines), back=False)]
 
 
