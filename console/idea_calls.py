@@ -1,14 +1,16 @@
 """Staff's idea calls in the console (区からのアイデア募集型): the calls with their number of
 ideas; creating and editing one (theme and issue per language, the last day ideas are
-taken, a category for a new one); its idea meetings (アイデアの会); its ideas as a table with
-filters (status, sent between two days, text contains) and their photos; deciding on an idea
-with a message that the submitter receives in their language; the ideas as CSV.
+taken, a category for a new one), closing one early; its idea meetings (アイデアの会); its
+ideas as a table with filters (status, sent between two days, text contains) and their
+photos; deciding on an idea with a message that the submitter receives in their language;
+the ideas as CSV.
 
 Calls are published, ideas decided and meetings scheduled with the domain functions the
-chat's staff dialog calls (models/ideas.py, models/gatherings.py): the same notification
-kinds and renderers (`idea.status` reaches the submitter through the outbox). Staff only,
-every change audit-logged. Photos are shown through the photo view (bot/photos.py) at their
-unguessable address, which only these staff pages and the submitter's own cards carry.
+chat's staff dialogs call (models/ideas.py, models/gatherings.py): the same notification
+kinds and renderers (`idea.status` reaches the submitter through the outbox; a meeting's
+invitations go to everyone who sent an idea). Staff only, every change audit-logged. Photos
+are shown through the photo view (bot/photos.py) at their unguessable address, which only
+these staff pages and the submitter's own cards carry.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import io
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from sqlalchemy import func, select
+from werkzeug import Response
 
 from bot.kernel.i18n import SUPPORTED_LOCALES, language_name
 from console import people
@@ -28,6 +31,7 @@ from console.blueprint import bp
 from console.db import db
 from console.forms import CALL_VERSION_FIELDS, IdeaCallForm, MeetingForm, ReviewForm
 from console.i18n import notice, translate
+from console.spreadsheet import cell, csv_response
 from models import gatherings as gat
 from models import ideas as ide
 from models.base import TooLong, utcnow
@@ -133,6 +137,19 @@ def edit_idea_call(call_id: int) -> str | Response:
                            version_fields=CALL_VERSION_FIELDS)
 
 
+@bp.post("/idea-calls/<int:call_id>/close")
+@people.staff_only
+def close_idea_call(call_id: int) -> Response:
+    """Close an open call before its deadline (the ideas sent stay for review)."""
+    call = found_or_404(IdeaCall, call_id)
+    if call.is_open(utcnow()):
+        ide.close_call(db(), call)
+        audit(db(), "idea_call.close", actor=people.person(), call=call.id, via="console")
+        db().commit()
+        notice(N_("“{theme}” is closed. No more ideas are taken."), theme=call.theme)
+    return redirect(url_for("console.idea_call", call_id=call.id))
+
+
 # -- one call: its meetings and its ideas ------------------------------------------------------
 
 
@@ -212,9 +229,11 @@ def new_meeting(call_id: int) -> str | Response:
             field = form.day if exc.code == "past" else form.place
             field.errors = [*field.errors, PAST_DAY if exc.code == "past" else
                             NO_PLACE if exc.code == "no_place" else N_("This is too long.")]
-        else:
+        else:  # as from the chat: everyone who sent an idea is invited
+            invited = gat.invite(db(), meeting, [u for u in ide.submitters(db(), call)
+                                                 if u != people.person().id])
             audit(db(), "gathering.schedule", actor=people.person(), gathering=meeting.id,
-                  call=call.id, via="console")
+                  call=call.id, invited=invited, via="console")
             db().commit()
             notice(N_("The idea meeting is scheduled."))
             return redirect(url_for("console.idea_call", call_id=call.id))
@@ -228,8 +247,9 @@ def new_meeting(call_id: int) -> str | Response:
 @people.staff_only
 def ideas_csv(call_id: int) -> Response:
     """The ideas as filtered on the page, as CSV in UTF-8 with a BOM (so that Excel reads
-    it as UTF-8); headers in the person's language, times in the ward's. No names: the
-    receipt number is what staff and the submitter share."""
+    it as UTF-8; a cell a spreadsheet would take for a formula is written as text); headers
+    in the person's language, times in the ward's. No names: the receipt number is what
+    staff and the submitter share."""
     call = found_or_404(IdeaCall, call_id)
     zone, out = _zone(), io.StringIO()
     writer = csv.writer(out)
@@ -238,16 +258,16 @@ def ideas_csv(call_id: int) -> Response:
     def when(value: datetime | None) -> str:
         return as_utc(value).astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
 
-    for idea, locale in _ideas(call, _filters(), None):
-        writer.writerow([idea.receipt, when(idea.created_at), translate(IDEA_STATUSES[idea.status]),
-                         idea.body, "1" if idea.photo_message_id else "",
+    rows = _ideas(call, _filters(), None)
+    for idea, locale in rows:
+        writer.writerow([idea.receipt, when(idea.created_at),
+                         translate(IDEA_STATUSES[idea.status]), cell(idea.body),
+                         "1" if idea.photo_message_id else "",
                          "" if idea.can_help is None else int(idea.can_help),
-                         locale or "", idea.staff_message, when(idea.reviewed_at)])
-    audit(db(), "idea_call.export", actor=people.person(), call=call.id)
+                         locale or "", cell(idea.staff_message), when(idea.reviewed_at)])
+    audit(db(), "idea_call.export", actor=people.person(), call=call.id, rows=len(rows))
     db().commit()
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="idea-call-{call.id}.csv"'})
+    return csv_response(out.getvalue(), f"idea-call-{call.id}.csv")
 
 
 # -- one idea: staff's decision ----------------------------------------------------------------
@@ -260,7 +280,7 @@ def idea(idea_id: int) -> str | Response:
     submitter = found.submitter_id and db().get(User, found.submitter_id)
     theirs = submitter.locale if submitter and submitter.locale in VERSION_LOCALES else None
     form = ReviewForm(data={"status": found.status if found.status in ide.REVIEW_STATUSES
-                            else ide.ADOPTED, "message": found.staff_message,
+                            else None, "message": found.staff_message,
                             "message_theirs": found.version("staff_message", theirs)
                             if theirs else ""})
     if form.validate_on_submit():

@@ -44,10 +44,11 @@ from dialogs.common.gathering_text import (
 )
 from dialogs.menu import main_menu
 from models import gatherings as gat
+from models import ideas as ide
 from models import initiatives as ini
 from models.base import TooLong
 from models.gatherings import ATTEND, DECLINE, Gathering, GatheringError
-from models.ideas import Idea, IdeaCall
+from models.ideas import IdeaCall
 from models.initiatives import Initiative, Interest
 from models.timing import config_of
 from models.users import audit
@@ -226,8 +227,7 @@ def invite_everyone(ctx: Context, gathering: Gathering, initiative: Initiative |
         else:
             people.append(initiative.presenter_id)
     else:
-        people = [uid for uid in ctx.session.scalars(select(Idea.submitter_id).where(
-            Idea.call_id == call.id, Idea.submitter_id.is_not(None)).distinct())]  # type: ignore[union-attr]
+        people = ide.submitters(ctx.session, call)  # type: ignore[arg-type]
     return gat.invite(ctx.session, gathering, [p for p in people if p != ctx.user.id],
                       now=ctx.now)
 

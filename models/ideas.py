@@ -314,6 +314,12 @@ def ideas_table(session: Session, call: IdeaCall, *, status: str | None = None,
     return [(idea, locale) for idea, locale in session.execute(query)]
 
 
+def submitters(session: Session, call: IdeaCall) -> list[int]:
+    """Who sent ideas to the call (invited to its idea meetings)."""
+    return list(session.scalars(select(Idea.submitter_id).where(
+        Idea.call_id == call.id, Idea.submitter_id.is_not(None)).distinct()))
+
+
 def count_ideas(session: Session, call: IdeaCall) -> int:
     return session.scalar(select(func.count()).select_from(Idea).where(
         Idea.call_id == call.id)) or 0

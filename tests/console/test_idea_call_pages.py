@@ -125,6 +125,33 @@ def test_staff_schedule_an_idea_meeting_and_a_past_one_is_refused(app, staff, ca
     assert len(audited(app, "gathering.schedule")) == 1
 
 
+def test_a_meeting_invites_everyone_who_sent_an_idea(app, staff, make_user, call_id):
+    bao = make_user("Bao", "vi")
+    bao.follow()
+    with session_scope(app) as session:
+        record_consent(get_by_line_id(session, bao.user_id))
+    _submit(app, bao.user_id, call_id, "夜の照明を明るく")
+    page = f"{CALLS}/{call_id}"
+    staff.post(f"{page}/meetings", {"day": _in_days(5), "clock": "18:30",
+                                    "place": "区民センター"}, page=page)
+    assert audited(app, "gathering.schedule")[0].detail["invited"] == 1
+    dispatch(app, _noon_tomorrow())
+    bao.new_messages()
+    assert "区民センター" in bao.last_text()
+
+
+def test_staff_close_a_call_early(app, staff, make_user, call_id):
+    page = f"{CALLS}/{call_id}"
+    assert ja("Close the call") in _text(staff.get(page))
+    assert staff.post(f"{page}/close", page=page).status_code == 302
+    shown = _text(staff.get(page))
+    assert ja("“{theme}” is closed. No more ideas are taken.", theme="公園の使い方") in shown
+    assert ja("Close the call") not in shown
+    with session_scope(app) as session:
+        assert not session.get(IdeaCall, call_id).is_open(datetime.now(UTC))
+    assert audited(app, "idea_call.close")[0].detail == {"call": call_id, "via": "console"}
+
+
 def test_the_ideas_table_filters_and_shows_photos(app, staff, person, call_id):
     ann, bao = person("Ann", locale="en"), person("Bao", locale="vi")
     earlier = datetime.now(UTC) - timedelta(days=3)
@@ -152,13 +179,25 @@ def test_the_csv_has_a_bom_the_headers_in_the_person_s_language_and_the_filter(
     ann = person("Ann", locale="en")
     _submit(app, ann, call_id, "ベンチを増やす, 木陰にも")
     _submit(app, ann, call_id, "夜の照明を明るく")
+    _submit(app, ann, call_id, "=HYPERLINK(\"http://example.com\",\"ベンチ\")")
     answer = staff.get(f"{CALLS}/{call_id}/ideas.csv?contains=ベンチ")
     assert answer.mimetype == "text/csv" and answer.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(answer.data.decode("utf-8-sig"))))
     assert rows[0][:4] == [ja("Receipt number"), ja("Sent at"), ja("Status"), ja("Idea")]
-    assert len(rows) == 2 and rows[1][3] == "ベンチを増やす, 木陰にも" and rows[1][6] == "en"
+    assert len(rows) == 3 and rows[1][3] == "ベンチを増やす, 木陰にも" and rows[1][6] == "en"
     assert rows[1][2] == ja("Received")
-    assert audited(app, "idea_call.export")[0].detail["call"] == call_id
+    assert rows[2][3].startswith("'=HYPERLINK")  # text, not a formula, in a spreadsheet
+    assert audited(app, "idea_call.export")[0].detail == {"call": call_id, "rows": 2}
+
+
+def test_a_decision_must_be_chosen(app, staff, person, call_id):
+    idea_id = _submit(app, person("Ann", locale="en"), call_id, "ベンチを増やす")
+    page = f"/console/ideas/{idea_id}"
+    answer = staff.post(page, {"message": "ありがとう"}, page=page)
+    assert answer.status_code == 200 and ja("Please fill this in.") in _text(answer)
+    with session_scope(app) as session:
+        assert session.get(Idea, idea_id).status == ide.SUBMITTED
+        assert session.scalars(select(Notification)).all() == []
 
 
 def test_adopting_tells_the_submitter_in_their_language_through_the_outbox(
@@ -203,7 +242,7 @@ def test_a_message_without_their_version_arrives_as_written(app, staff, make_use
 PAGES = [CALLS, NEW, "/console/idea-calls/{call}", "/console/idea-calls/{call}/edit",
          "/console/idea-calls/{call}/ideas.csv", "/console/ideas/{idea}"]
 ACTIONS = [NEW, "/console/idea-calls/{call}/edit", "/console/idea-calls/{call}/meetings",
-           "/console/ideas/{idea}"]
+           "/console/idea-calls/{call}/close", "/console/ideas/{idea}"]
 
 
 @pytest.mark.parametrize("member", [False, True], ids=["resident", "organisation-member"])
@@ -224,3 +263,4 @@ def test_residents_and_organisers_are_refused(app, person, browser, organisation
         assert session.get(Idea, idea_id).status == ide.SUBMITTED
         assert [c.theme for c in session.scalars(select(IdeaCall))] == ["公園の使い方"]
         assert session.scalars(select(Gathering)).all() == []
+        assert session.get(IdeaCall, call_id).status == ide.OPEN_CALL
