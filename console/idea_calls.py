@@ -2,8 +2,8 @@
 ideas; creating and editing one (theme and issue per language, the last day ideas are
 taken, a category for a new one), closing one early; its idea meetings (アイデアの会); its
 ideas as a table with filters (status, sent between two days, text contains) and their
-photos; deciding on an idea with a message that the submitter receives in their language;
-the ideas as CSV.
+photos; deciding on an idea with a message that the submitter receives in their language,
+and announcing an adopted one; the ideas as CSV.
 
 Calls are published, ideas decided and meetings scheduled with the domain functions the
 chat's staff dialogs call (models/ideas.py, models/gatherings.py): the same notification
@@ -303,3 +303,20 @@ def idea(idea_id: int) -> str | Response:
                            statuses=IDEA_STATUSES, theirs=theirs,
                            their_language=language_name(theirs) if theirs else None,
                            photo=_photo_tokens([found]).get(found.id))
+
+
+@bp.post("/ideas/<int:idea_id>/announce")
+@people.staff_only
+def announce_idea(idea_id: int) -> Response:
+    """Tell everyone who sent an idea to the call, and the call's followers, of an adopted
+    idea (once), as the chat's review does."""
+    found = found_or_404(Idea, idea_id)
+    if found.status != ide.ADOPTED or found.announced:
+        notice(N_("This button is no longer valid."))
+        return redirect(url_for("console.idea", idea_id=found.id))
+    count = ide.announce_adopted(db(), found, now=utcnow())
+    audit(db(), "idea.announce", actor=people.person(), idea=found.id, told=count,
+          via="console")
+    db().commit()
+    notice(N_("The adopted idea is on its way to {count} people."), count=count)
+    return redirect(url_for("console.idea", idea_id=found.id))

@@ -226,6 +226,26 @@ def test_adopting_tells_the_submitter_in_their_language_through_the_outbox(
     assert "ありがとうございます" not in told
 
 
+def test_staff_announce_an_adopted_idea_once(app, staff, person, call_id):
+    ann, bao = person("Ann", locale="en"), person("Bao", locale="vi")
+    adopted = _submit(app, ann, call_id, "ベンチを増やす")
+    _submit(app, bao, call_id, "夜の照明を明るく")
+    page = f"/console/ideas/{adopted}"
+    assert ja("Announce") not in _text(staff.get(page))  # not adopted yet
+    staff.post(page, {"status": "adopted", "message": ""}, page=page)
+    assert ja("Announce") in _text(staff.get(page))
+    assert staff.post(f"{page}/announce", page=page).status_code == 302
+    shown = _text(staff.get(page))
+    assert ja("The adopted idea is on its way to {count} people.", count=2) in shown
+    assert ja("Announce") not in shown
+    staff.post(f"{page}/announce", page=page)
+    assert [r.detail for r in audited(app, "idea.announce")] == [
+        {"idea": adopted, "told": 2, "via": "console"}]
+    with session_scope(app) as session:
+        assert len(session.scalars(select(Notification).where(
+            Notification.kind == "idea.adopted")).all()) == 2
+
+
 def test_a_message_without_their_version_arrives_as_written(app, staff, make_user, call_id):
     ann = make_user("Ann", "en")
     ann.follow()
@@ -242,7 +262,8 @@ def test_a_message_without_their_version_arrives_as_written(app, staff, make_use
 PAGES = [CALLS, NEW, "/console/idea-calls/{call}", "/console/idea-calls/{call}/edit",
          "/console/idea-calls/{call}/ideas.csv", "/console/ideas/{idea}"]
 ACTIONS = [NEW, "/console/idea-calls/{call}/edit", "/console/idea-calls/{call}/meetings",
-           "/console/idea-calls/{call}/close", "/console/ideas/{idea}"]
+           "/console/idea-calls/{call}/close", "/console/ideas/{idea}",
+           "/console/ideas/{idea}/announce"]
 
 
 @pytest.mark.parametrize("member", [False, True], ids=["resident", "organisation-member"])
