@@ -33,7 +33,7 @@ from sqlalchemy import select
 
 from bot.kernel.composer import Choice, Composer
 from bot.kernel.engine import Context, Dialog, Input, Reply, with_data
-from bot.kernel.i18n import format_when
+from bot.kernel.i18n import format_when, shown_text
 from bot.kernel.links import public_url
 from dialogs.common.answers import int_arg, refuse, too_long
 from dialogs.common.gathering_text import (
@@ -172,7 +172,8 @@ def confirm(ctx: Context, data: dict) -> Reply:
         title = ctx._("Preparation gathering: {title}", title=initiative.title)
         question = ctx._("Schedule it and invite everyone who is interested?")
     else:
-        title = ctx._("Idea meeting: {theme}", theme=call.theme if call else "")
+        title = ctx._("Idea meeting: {theme}",
+                      theme=shown_text(call, "theme", ctx.locale) if call else "")
         question = ctx._("Schedule it? Anyone can join; people who sent ideas are invited.")
     yes = Choice.answer(CONFIRM, ctx._("Schedule"), "yes")
     no = Choice.answer(CONFIRM, ctx._("Cancel"), "no")

@@ -95,7 +95,9 @@ def on_my_ideas(ctx: Context, inp: Input) -> Reply:
     if not found:
         return Reply([ctx.out.text(ctx._("You have not sent an idea yet."))])
     lines = []
+    preload(ctx.session, [idea.call for idea in found])
     for idea in found:
         status = ctx._(IDEA_STATUSES[idea.status])
-        lines.append(f"{idea.receipt} {clip(idea.call.theme, 30)}: {status}")
+        theme = clip(shown_text(idea.call, "theme", ctx.locale), 30)
+        lines.append(f"{idea.receipt} {theme}: {status}")
     return Reply([ctx.out.text("\n".join(lines), [Choice.go(ctx._("Idea calls"), "idea_calls")])])

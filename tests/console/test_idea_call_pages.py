@@ -90,6 +90,8 @@ def test_staff_publish_a_call_with_an_english_version_and_readers_see_theirs(
     ann.says("menu")
     ann.taps(gettext("en", "Idea calls"))
     assert "Using our parks" in ann.last_text() and "How to make parks better" in ann.last_text()
+    ann.taps(gettext("en", "Submit an idea"))
+    assert "“Using our parks”" in ann.last_text()
     edit = f"{CALLS}/{number}/edit"
     assert 'value="Using our parks"' in staff.get(edit).get_data(as_text=True)
 
