@@ -24,6 +24,7 @@ from models.photos import store
 from models.users import get_by_line_id, record_consent
 from tests.conftest import photo_bytes
 from tests.console.helpers import audited
+from tests.sql_count import statements_of
 
 CALLS = "/console/idea-calls"
 NEW = f"{CALLS}/new"
@@ -174,6 +175,19 @@ def test_the_ideas_table_filters_and_shows_photos(app, staff, person, call_id):
     recent = _text(staff.get(f"{page}?since={_in_days(-1)}"))
     assert "夜の照明を明るく" in recent and "ベンチを増やす" not in recent
     assert second
+
+
+def test_the_table_reads_the_same_statements_for_two_ideas_or_eight(app, staff, person,
+                                                                   call_id):
+    page = f"{CALLS}/{call_id}"
+    people = [person(f"住民{n}", locale=("en", "vi")[n % 2]) for n in range(8)]
+    counts = []
+    for start, end in ((0, 2), (2, 8)):
+        for n in range(start, end):
+            _submit(app, people[n], call_id, f"アイデア{n}", photo=True)
+        staff.get(page)  # the sign-in's own reads settle first
+        counts.append(len(statements_of(app, lambda: staff.get(page))))
+    assert counts[0] == counts[1]
 
 
 def test_the_csv_has_a_bom_the_headers_in_the_person_s_language_and_the_filter(
