@@ -19,7 +19,7 @@ from icalendar import Calendar, Event
 from sqlalchemy.orm import Session
 
 from bot.db import session_scope
-from bot.kernel.i18n import SUPPORTED_LOCALES, gettext
+from bot.kernel.i18n import SUPPORTED_LOCALES, gettext, shown_text
 from models.base import utcnow
 from models.gatherings import Gathering, by_token
 from models.ideas import IdeaCall
@@ -61,8 +61,8 @@ def calendar_text(session: Session, gathering: Gathering, locale: str) -> tuple[
         return gettext(locale, "Preparation gathering: {title}", title=name), description
     call = session.get(IdeaCall, gathering.idea_call_id)
     # Translators: calendar entry title; {theme} is the idea call's theme
-    return (gettext(locale, "Idea meeting: {theme}", theme=call.theme if call else ""),
-            description)
+    theme = shown_text(call, "theme", locale) if call else ""
+    return gettext(locale, "Idea meeting: {theme}", theme=theme), description
 
 
 def calendar_file(gathering: Gathering, *, title: str, description: str = "",

@@ -51,6 +51,7 @@ RENDERERS: dict[str, Renderer] = {
     "initiative.message": Renderer(initiative_notices.render_message, "personal"),
     "initiative.contact_request": Renderer(initiative_notices.render_contact_request, "personal"),
     "initiative.contacts": Renderer(initiative_notices.render_contacts, "personal"),
+    "initiative.reviewed": Renderer(initiative_notices.render_reviewed, "personal"),
     "idea.status": Renderer(idea_call_notices.render_status, "personal"),
     "idea.adopted": Renderer(idea_call_notices.render_adopted, "new_items", per_user=False),
     "idea_call.deadline": Renderer(idea_call_notices.render_deadline, "reminders"),

@@ -28,6 +28,9 @@ from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberR
 from models.activities import STYLES
 from models.announcements import SEGMENTS
 from models.categories import CATEGORIES
+from models.gatherings import PLACE_MAX as MEETING_PLACE_MAX
+from models.gatherings import URL_MAX
+from models.ideas import ISSUE_MAX, REVIEW_STATUSES, STAFF_MESSAGE_MAX, THEME_MAX
 from models.locales import N_, SUPPORTED_LOCALES
 from models.organisations import CONTACT_MAX, DESCRIPTION_MAX, KINDS, NAME_MAX, WEBSITE_MAX
 from models.organising import (
@@ -43,6 +46,7 @@ from models.organising import (
     WORD_MAX,
 )
 from models.organising import DESCRIPTION_MAX as ACTIVITY_DESCRIPTION_MAX
+from models.texts import VERSION_LOCALES
 
 REQUIRED = N_("Please fill this in.")
 TOO_LONG = N_("This is too long.")
@@ -222,3 +226,51 @@ for _code in SUPPORTED_LOCALES:
 for _kind, _segment in SEGMENTS.items():
     if _segment.values is not None:  # choices: the segment's values, set by the view
         setattr(AnnouncementForm, f"values_{_kind}", Checkboxes(_segment.label))
+
+
+class IdeaCallForm(CheckedForm):
+    """A ward idea call: its theme and issue (Japanese, the original; `theme_en`, ... added
+    below), the last day ideas are taken and, for a new one, its category (its followers
+    are told)."""
+    theme = StringField(N_("Theme"), [DataRequired(REQUIRED),
+                                      Length(max=THEME_MAX, message=TOO_LONG)])
+    issue = TextAreaField(N_("The ward issue behind it"),
+                          [DataRequired(REQUIRED), Length(max=ISSUE_MAX, message=TOO_LONG)])
+    deadline = DateField(N_("Last day ideas are taken"), [InputRequired(REQUIRED)],
+                         format="%Y-%m-%d")
+    category = SelectField(N_("Category"), choices=["", *CATEGORIES])
+
+    def versions(self) -> dict[str, str]:
+        return {name: self[name].data or "" for name in CALL_VERSION_FIELDS}
+
+
+# the versions' fields, as the form names them ("theme_en", "issue_zh_Hans"): (field, locale)
+CALL_VERSION_FIELDS = {f"{field}_{code}": (field, code) for code in VERSION_LOCALES
+                       for field in ("theme", "issue")}
+for _code in VERSION_LOCALES:
+    setattr(IdeaCallForm, f"theme_{_code}", StringField(
+        f"theme_{_code}", [Length(max=THEME_MAX, message=TOO_LONG)]))
+    setattr(IdeaCallForm, f"issue_{_code}", TextAreaField(
+        f"issue_{_code}", [Length(max=ISSUE_MAX, message=TOO_LONG)]))
+
+
+class MeetingForm(CheckedForm):
+    """An idea meeting (アイデアの会): when (ward time) and where: a place, a web address
+    or both."""
+    day = DateField(N_("Date"), [InputRequired(REQUIRED)], format="%Y-%m-%d")
+    clock = TimeField(N_("Starts at"), [InputRequired(REQUIRED)])
+    place = StringField(N_("Place"), [Length(max=MEETING_PLACE_MAX, message=TOO_LONG)])
+    online_url = StringField(N_("Web address (online)"),
+                             [Optional(), URL(message=NOT_A_URL),
+                              Length(max=URL_MAX, message=TOO_LONG)])
+
+
+class ReviewForm(CheckedForm):
+    """Staff's decision on an idea, a message as written (Japanese) and, when the submitter
+    reads another language, the message in theirs."""
+    status = RadioField(N_("Decision"), [InputRequired(REQUIRED)],
+                        choices=list(REVIEW_STATUSES))
+    message = TextAreaField(N_("Message to the person who sent it"),
+                            [Length(max=STAFF_MESSAGE_MAX, message=TOO_LONG)])
+    message_theirs = TextAreaField(N_("The message in their language"),
+                                   [Length(max=STAFF_MESSAGE_MAX, message=TOO_LONG)])

@@ -21,6 +21,7 @@ from console.blueprint import bp
 from console.db import db
 from console.forms import MarkForm
 from console.i18n import notice, translate
+from console.spreadsheet import cell, csv_response
 from models.activities import as_utc
 from models.attendance import attendance_list, came_by_themselves, mark_attendance
 from models.base import utcnow
@@ -87,19 +88,11 @@ def participants_csv(organisation_id: int) -> Response:
                      translate(N_("Date and time")), translate(N_("Status")),
                      translate(N_("Attended"))])
     for row in rows:
-        writer.writerow([_safe(row.display_name), _safe(row.activity),
+        writer.writerow([cell(row.display_name), cell(row.activity),
                          _local(row.starts_at, zone), row.status,
                          "yes" if row.attended else "no"])
-    # a BOM: spreadsheet programs then read the Japanese as UTF-8
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="participants-{found.id}.csv"'})
+    return csv_response(out.getvalue(), f"participants-{found.id}.csv")
 
 
 def _local(value: datetime, zone: ZoneInfo) -> str:
     return as_utc(value).astimezone(zone).strftime("%Y-%m-%d %H:%M")
-
-
-def _safe(text: str) -> str:
-    """A name a spreadsheet would take for a formula ("=HYPERLINK(...)") is written as text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

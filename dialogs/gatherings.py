@@ -33,7 +33,7 @@ from sqlalchemy import select
 
 from bot.kernel.composer import Choice, Composer
 from bot.kernel.engine import Context, Dialog, Input, Reply, with_data
-from bot.kernel.i18n import format_when
+from bot.kernel.i18n import format_when, shown_text
 from bot.kernel.links import public_url
 from dialogs.common.answers import int_arg, refuse, too_long
 from dialogs.common.gathering_text import (
@@ -44,10 +44,11 @@ from dialogs.common.gathering_text import (
 )
 from dialogs.menu import main_menu
 from models import gatherings as gat
+from models import ideas as ide
 from models import initiatives as ini
 from models.base import TooLong
 from models.gatherings import ATTEND, DECLINE, Gathering, GatheringError
-from models.ideas import Idea, IdeaCall
+from models.ideas import IdeaCall
 from models.initiatives import Initiative, Interest
 from models.timing import config_of
 from models.users import audit
@@ -171,7 +172,8 @@ def confirm(ctx: Context, data: dict) -> Reply:
         title = ctx._("Preparation gathering: {title}", title=initiative.title)
         question = ctx._("Schedule it and invite everyone who is interested?")
     else:
-        title = ctx._("Idea meeting: {theme}", theme=call.theme if call else "")
+        title = ctx._("Idea meeting: {theme}",
+                      theme=shown_text(call, "theme", ctx.locale) if call else "")
         question = ctx._("Schedule it? Anyone can join; people who sent ideas are invited.")
     yes = Choice.answer(CONFIRM, ctx._("Schedule"), "yes")
     no = Choice.answer(CONFIRM, ctx._("Cancel"), "no")
@@ -226,8 +228,7 @@ def invite_everyone(ctx: Context, gathering: Gathering, initiative: Initiative |
         else:
             people.append(initiative.presenter_id)
     else:
-        people = [uid for uid in ctx.session.scalars(select(Idea.submitter_id).where(
-            Idea.call_id == call.id, Idea.submitter_id.is_not(None)).distinct())]  # type: ignore[union-attr]
+        people = ide.submitters(ctx.session, call)  # type: ignore[arg-type]
     return gat.invite(ctx.session, gathering, [p for p in people if p != ctx.user.id],
                       now=ctx.now)
 

@@ -4,12 +4,17 @@ Staff publish a call (theme, the ward issue behind it, a deadline, optionally an
 meeting, which is a models.gatherings.Gathering). Anyone submits ideas until the deadline,
 at most IDEAS_PER_CALL_PER_DAY a day per call; each idea is a row before its receipt number
 is shown. Staff mark ideas under review, adopted or not adopted with a short message that
-the submitter receives through the outbox; an adopted idea can be announced.
+the submitter receives through the outbox (in their language when staff wrote a version of
+it in theirs); an adopted idea can be announced.
+
+A call's theme and issue, and staff's message on an idea, have versions per language
+(models.texts.Translated); the columns keep the Japanese original.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +38,7 @@ from models.locales import N_
 from models.outbox import as_utc, cancel, enqueue
 from models.photos import Photo, owners_of_sent
 from models.subscriptions import followers, notify_new_item
+from models.texts import AUTHOR, VERSION_LOCALES, Translated, set_texts
 from models.timing import days_before
 from models.users import User
 
@@ -55,8 +61,10 @@ STAFF_MESSAGE_MAX = 300
 __all__ = ["Idea", "IdeaCall", "TooLong"]
 
 
-class IdeaCall(Base):
+class IdeaCall(Translated, Base):
     __tablename__ = "idea_calls"
+    TEXT_KIND = "idea_call"
+    TEXT_FIELDS = ("theme", "issue")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     theme: Mapped[str] = mapped_column(String(THEME_MAX))
@@ -74,8 +82,10 @@ class IdeaCall(Base):
         return self.status == OPEN_CALL and as_utc(self.deadline) > as_utc(now)
 
 
-class Idea(Base):
+class Idea(Translated, Base):
     __tablename__ = "ideas"
+    TEXT_KIND = "idea"
+    TEXT_FIELDS = ("staff_message",)  # staff's message to the submitter
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("idea_calls.id", ondelete="CASCADE"),
@@ -135,14 +145,62 @@ def publish_call(session: Session, *, theme: str, issue: str, deadline: datetime
     session.flush()
     notify_new_item(session, kind="idea_call", ref=str(call.id), category=category or None,
                     area=area or None, now=now, tz=config["BOT_TIMEZONE"])
-    # the deadline is midnight at the end of its day: count back from that day
-    remind_at = days_before(config, call.deadline - timedelta(seconds=1))
-    if remind_at > now:
-        for user_id in session.scalars(followers(session, category=category or None,
-                                                 area=area or None)):
-            enqueue(session, user_id=user_id, kind="idea_call.deadline", ref=str(call.id),
-                    due_at=remind_at, dedupe_key=f"idea_call:{call.id}:deadline:{user_id}")
+    _remind_followers(session, call, config=config, now=now)
     return call
+
+
+def _remind_followers(session: Session, call: IdeaCall, *, config: dict[str, Any],
+                      now: datetime) -> None:
+    """The followers' reminder IDEA_CALL_DEADLINE_DAYS_BEFORE days before the deadline (a
+    waiting one moves with a new deadline; none once that day has passed)."""
+    # the deadline is midnight at the end of its day: count back from that day
+    remind_at = days_before(config, as_utc(call.deadline) - timedelta(seconds=1))
+    if remind_at <= as_utc(now):
+        cancel(session, ref=str(call.id), kind="idea_call.deadline")
+        return
+    for user_id in session.scalars(followers(session, category=call.category or None,
+                                             area=call.area or None)):
+        enqueue(session, user_id=user_id, kind="idea_call.deadline", ref=str(call.id),
+                due_at=remind_at, dedupe_key=f"idea_call:{call.id}:deadline:{user_id}")
+
+
+def write_versions(session: Session, item: Translated, versions: Mapping[str, str | None],
+                   limits: Mapping[str, int]) -> list[str]:
+    """Write an item's versions named "<field>_<locale>" (blank: none), checked against
+    each field's limit (TooLong); the names of those that changed."""
+    wanted = {}
+    for name, text in versions.items():
+        field = next((f for f in item.TEXT_FIELDS if name.startswith(f"{f}_")), "")
+        locale = name[len(field) + 1:]
+        if not field or locale not in VERSION_LOCALES:
+            raise ValueError(name)
+        wanted[(field, locale)] = bounded(name, text or "", limits[field], required=False)
+    return [f"{f}_{loc}" for f, loc in set_texts(session, item, wanted, state=AUTHOR)]
+
+
+CALL_LIMITS = {"theme": THEME_MAX, "issue": ISSUE_MAX}
+
+
+def update_call(session: Session, call: IdeaCall, *, theme: str, issue: str,
+                deadline: datetime, versions: Mapping[str, str | None],
+                config: dict[str, Any], now: datetime | None = None) -> list[str]:
+    """Change a call's texts, their versions and its deadline (IdeaError("past") for a
+    deadline gone by while the call is open); the names of what changed. A new deadline
+    moves the followers' reminder."""
+    now = as_utc(now or utcnow())
+    wanted = {"theme": bounded("theme", theme, THEME_MAX),
+              "issue": bounded("issue", issue, ISSUE_MAX)}
+    changed = [name for name, value in wanted.items() if getattr(call, name) != value]
+    for name in changed:
+        setattr(call, name, wanted[name])
+    if as_utc(deadline) != as_utc(call.deadline):
+        if call.status == OPEN_CALL and as_utc(deadline) <= now:
+            raise IdeaError("past")
+        call.deadline = as_utc(deadline)
+        changed.append("deadline")
+        if call.status == OPEN_CALL:
+            _remind_followers(session, call, config=config, now=now)
+    return changed + write_versions(session, call, versions, CALL_LIMITS)
 
 
 def load_call_file(text: str) -> dict[str, Any]:
@@ -233,18 +291,50 @@ def ideas_for(session: Session, call: IdeaCall, *, status: str | None = None,
     return rows[:limit], len(rows) > limit
 
 
+def ideas_table(session: Session, call: IdeaCall, *, status: str | None = None,
+                since: datetime | None = None, until: datetime | None = None,
+                contains: str = "", limit: int | None = None) -> list[tuple[Idea, str | None]]:
+    """A call's ideas for staff, oldest first, each with its submitter's language (None
+    once they deleted their data): one statement. Filters: status, sent at or after
+    `since` and before `until`, the text containing `contains` (any case)."""
+    query = (select(Idea, User.locale).outerjoin(User, User.id == Idea.submitter_id)
+             .where(Idea.call_id == call.id))
+    if status:
+        query = query.where(Idea.status == status)
+    if since is not None:
+        query = query.where(Idea.created_at >= as_utc(since))
+    if until is not None:
+        query = query.where(Idea.created_at < as_utc(until))
+    if contains.strip():
+        escaped = contains.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Idea.body.ilike(f"%{escaped}%", escape="\\"))
+    query = query.order_by(Idea.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [(idea, locale) for idea, locale in session.execute(query)]
+
+
+def submitters(session: Session, call: IdeaCall) -> list[int]:
+    """Who sent ideas to the call (invited to its idea meetings)."""
+    return list(session.scalars(select(Idea.submitter_id).where(
+        Idea.call_id == call.id, Idea.submitter_id.is_not(None)).distinct()))
+
+
 def count_ideas(session: Session, call: IdeaCall) -> int:
     return session.scalar(select(func.count()).select_from(Idea).where(
         Idea.call_id == call.id)) or 0
 
 
 def set_status(session: Session, idea: Idea, status: str, *, message: str = "",
+               versions: Mapping[str, str | None] | None = None,
                now: datetime | None = None) -> None:
-    """Staff's decision; the submitter receives it (and the message, as written)."""
+    """Staff's decision; the submitter receives it and the message, in their language's
+    version when there is one ("staff_message_<locale>" in `versions`), else as written."""
     if status not in REVIEW_STATUSES:
         raise ValueError(status)
     idea.status = status
     idea.staff_message = bounded("message", message, STAFF_MESSAGE_MAX, required=False)
+    write_versions(session, idea, versions or {}, {"staff_message": STAFF_MESSAGE_MAX})
     idea.reviewed_at = as_utc(now or utcnow())
     if idea.submitter_id is not None:
         enqueue(session, user_id=idea.submitter_id, kind="idea.status", ref=str(idea.id),

@@ -197,13 +197,19 @@ def _announce(session: Session, initiative: Initiative) -> None:
                     organisation_id=organisation.id, tz=tz)
 
 
-def review(session: Session, initiative: Initiative, *, approve: bool) -> None:
+def review(session: Session, initiative: Initiative, *, approve: bool) -> bool:
+    """Staff's decision on one awaiting review; its presenter is told either way
+    (`initiative.reviewed`). False when it was not awaiting review (decided already)."""
     if initiative.status != REVIEW:
-        return
+        return False
     initiative.status = OPEN if approve else REJECTED
     if approve:
         initiative.published_at = utcnow()
         _announce(session, initiative)
+    enqueue(session, user_id=initiative.presenter_id, kind="initiative.reviewed",
+            ref=str(initiative.id), due_at=utcnow(),
+            dedupe_key=f"initiative:{initiative.id}:reviewed")
+    return True
 
 
 def advance(session: Session, initiative: Initiative) -> str | None:
@@ -258,6 +264,22 @@ def of_organisation(session: Session, organisation_id: int, limit: int = 3) -> l
 def awaiting_review(session: Session, limit: int = 10) -> list[Initiative]:
     return list(session.scalars(select(Initiative).where(Initiative.status == REVIEW)
                                 .order_by(Initiative.id).limit(limit)))
+
+
+def with_counts(session: Session, *, status: str | None = None,
+                limit: int = 200) -> list[tuple[Initiative, int, int]]:
+    """Initiatives for staff, newest first, each with how many expressed interest and how
+    many gatherings (not cancelled) it has: one statement (counted in subqueries)."""
+    interested = (select(func.count(Interest.id)).where(Interest.initiative_id == Initiative.id)
+                  .correlate(Initiative).scalar_subquery())
+    gathered = (select(func.count(Gathering.id))
+                .where(Gathering.initiative_id == Initiative.id, Gathering.cancelled.is_(False))
+                .correlate(Initiative).scalar_subquery())
+    query = select(Initiative, interested, gathered)
+    if status:
+        query = query.where(Initiative.status == status)
+    rows = session.execute(query.order_by(Initiative.id.desc()).limit(limit))
+    return [(initiative, int(i), int(g)) for initiative, i, g in rows]
 
 
 def count_interest(session: Session, initiative: Initiative) -> int:

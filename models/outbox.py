@@ -157,7 +157,7 @@ KINDS: frozenset[str] = frozenset({
     "activity.reminder", "activity.feedback", "waitlist.offer", "waitlist.offer_expiry",
     "gathering.invite", "gathering.reminder", "gathering.changed", "gathering.cancelled",
     "initiative.interest", "initiative.message", "initiative.contact_request",
-    "initiative.contacts",
+    "initiative.contacts", "initiative.reviewed",
     "idea.status", "idea.adopted", "idea_call.deadline",
     "support.unanswered",
     "slot.cancelled", "slot.changed",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.kernel.composer import Choice, Composer
 from bot.kernel.engine import Context
-from bot.kernel.i18n import format_when
+from bot.kernel.i18n import format_when, shown_text
 from models import gatherings as gat
 from models.gatherings import ATTEND, DECLINE, Gathering
 from models.ideas import IdeaCall
@@ -32,7 +32,8 @@ def gathering_title(out: Composer, session, gathering: Gathering) -> str:  # typ
         initiative = session.get(Initiative, gathering.initiative_id)
         return out._("Preparation gathering: {title}", title=initiative.title if initiative else "")
     call = session.get(IdeaCall, gathering.idea_call_id)
-    return out._("Idea meeting: {theme}", theme=call.theme if call else "")
+    return out._("Idea meeting: {theme}",
+                  theme=shown_text(call, "theme", out.locale) if call else "")
 
 
 def rsvp_choices(out: Composer, gathering: Gathering) -> list[Choice]:

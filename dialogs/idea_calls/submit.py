@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.kernel.composer import Choice
 from bot.kernel.engine import Context, Input, Reply
-from bot.kernel.i18n import format_day
+from bot.kernel.i18n import format_day, shown_text
 from dialogs.common.answers import is_photo, keep_one_photo, take_photo, too_long
 from dialogs.idea_calls.cards import deadline_day, named_call
 from dialogs.menu import main_menu
@@ -46,7 +46,8 @@ def on_submit_entry(ctx: Context, inp: Input) -> Reply:
 def ask_idea(ctx: Context, data: dict, lead: str | None = None) -> Reply:
     call = ctx.session.get(IdeaCall, data["c"])
     text = ctx._("“{theme}”: please write your idea. You can also send a photo instead, for "
-                 "example of a note written on paper.", theme=call.theme if call else "")
+                 "example of a note written on paper.",
+                 theme=shown_text(call, "theme", ctx.locale) if call else "")
     choices = [Choice.go(ctx._("Ask a supporter"), "ask_supporter")]
     return Reply([ctx.out.choices(f"{lead}\n{text}" if lead else text, choices)],
                  next=ASK_IDEA, data=data)

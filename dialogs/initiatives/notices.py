@@ -1,5 +1,6 @@
 """How the initiative notifications read (rendered at send time, bot/registries.py): someone
-is interested, a message from the other side, a request to share contacts, the contacts; and
+is interested, a message from the other side, a request to share contacts, the contacts,
+staff's decision on an initiative awaiting review (INITIATIVE_MODERATION); and
 a new initiative in the new-items notice and digest of its organisation's followers
 (`summarise`, bot/registries.py ITEMS).
 
@@ -49,6 +50,22 @@ def render_message(session, user, notification, composer):  # type: ignore[no-un
     if not interest.contacts_shared:
         choices.append(Choice.go(composer._("Share contact"), "ini_contact", n=interest.id))
     return [composer.text(f"{lead}\n\n{message.body}", choices, back=False)]
+
+
+def render_reviewed(session, user, notification, composer):  # type: ignore[no-untyped-def]
+    initiative = session.get(Initiative, int(notification.ref))
+    if initiative is None or initiative.presenter_id != user.id:
+        return None
+    if initiative.status == ini.REJECTED:
+        return [composer.text(composer._(
+            "The ward office decided not to publish “{title}”. For questions, please "
+            "contact the ward office.", title=initiative.title), back=False)]
+    if initiative.status == ini.REVIEW:
+        return None
+    return [composer.text(composer._("“{title}” is published: residents can now see it.",
+                                     title=initiative.title),
+                          [Choice.go(composer._("Open"), "ini", i=initiative.id)],
+                          back=False)]
 
 
 def render_contact_request(session, user, notification, composer):  # type: ignore[no-untyped-def]

@@ -1,0 +1,94 @@
+"""Staff adopt an idea in the console, in headless Chromium, and its submitter reads the
+decision and staff's message in the simulated chat, in their language (Vietnamese).
+
+Chromium comes from the shared `chromium` fixture (tests/browser.py).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.db import session_scope
+from bot.kernel.i18n import gettext
+from bot.notify.dispatch import dispatch
+from models import ideas as ide
+from models.users import get_by_line_id
+
+pytestmark = pytest.mark.browser
+
+
+def _(msgid: str, **params: str) -> str:
+    return gettext("ja", msgid, **params)
+
+
+def _vi(msgid: str, **params: str) -> str:
+    return gettext("vi", msgid, **params)
+
+
+def _shown(chat: Any, worker: Any, text: str, test_id: str = "bot-message") -> Any:
+    """Let the worker handle what the chat page sent until a bot message (or chip) shows
+    `text`."""
+    found = chat.locator(f"[data-testid={test_id}]", has_text=text)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        worker.drain()
+        if found.count():
+            return found.last
+        time.sleep(0.05)
+    raise AssertionError(f"the chat never showed {text!r}:\n"
+                         + chat.locator("body").inner_text()[-400:])
+
+
+def test_staff_adopt_an_idea_and_the_submitter_reads_it_in_vietnamese(app, person, chromium,
+                                                                      worker):
+    person("区の職員さん", staff=True)
+    with session_scope(app) as session:
+        call_id = ide.publish_call(session, theme="公園の使い方", issue="公園をもっと使いやすく",
+                                   deadline=datetime.now(UTC) + timedelta(days=10),
+                                   config=dict(app.config)).id
+
+    # a Vietnamese resident joins in the simulated chat and sends an idea
+    chat = chromium.new_context(viewport={"width": 400, "height": 800}).new_page()
+    chat.goto(f"{app.config['LIVE_URL']}/simulator/")
+    chat.wait_for_function("document.body.dataset.user")  # the simulator knows staff
+    before = chat.evaluate("document.body.dataset.user")
+    chat.get_by_test_id("new-user-button").click()
+    chat.get_by_test_id("new-user-name").fill("Bao")
+    chat.get_by_test_id("new-user-language").select_option("vi")
+    chat.get_by_test_id("create-user").click()
+    chat.wait_for_function("(before) => document.body.dataset.user !== before", arg=before)
+    resident = chat.evaluate("document.body.dataset.user")
+    _shown(chat, worker, _vi("I agree"), "quick-reply").click()
+    _shown(chat, worker, _vi("Standard"), "quick-reply")
+    with session_scope(app) as session:
+        idea = ide.submit(session, session.get(ide.IdeaCall, call_id),
+                          get_by_line_id(session, resident), body="夜の公園に照明を",
+                          now=datetime.now(UTC), config=dict(app.config))
+        idea_id, receipt = idea.id, idea.receipt
+
+    staff = chromium.new_context(viewport={"width": 390, "height": 844},
+                                 locale="ja-JP").new_page()
+    staff.goto(f"{app.config['LIVE_URL']}/console/")
+    staff.get_by_role("link", name=_("Sign in with LINE")).click()
+    staff.get_by_role("button", name="区の職員さん").click()
+    staff.get_by_role("navigation").get_by_role("link", name=_("Idea calls")).click()
+    staff.get_by_role("link", name="公園の使い方").click()
+    assert "夜の公園に照明を" in staff.locator(f"#idea-{idea_id}").inner_text()
+    staff.get_by_role("link", name=receipt).click()
+    assert "Tiếng Việt" in staff.locator("main").inner_text()  # the language they read
+    staff.get_by_role("radio", name=_("Adopted"), exact=True).check()
+    staff.get_by_label(_("Message to the person who sent it")).fill("ありがとうございます")
+    staff.locator("#message_theirs").fill("Cảm ơn ý tưởng của bạn!")
+    staff.get_by_role("button", name=_("Save and tell them")).click()
+    assert staff.get_by_role("status").inner_text().strip() == _(
+        "Idea {receipt} is now “{status}”. The person who sent it will be told.",
+        receipt=receipt, status=_("Adopted"))
+
+    dispatch(app, (datetime.now(UTC) + timedelta(days=1)).replace(hour=3))  # noon in Tokyo
+    told = _shown(chat, worker, "Cảm ơn ý tưởng của bạn!").inner_text()
+    assert _vi("Adopted") in told and receipt in told
+    assert "ありがとうございます" not in told
