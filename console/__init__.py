@@ -4,6 +4,9 @@ organisers and ward staff work, signed in with LINE Login.
 - `sign_in`: LINE Login (Authlib, `line_login`), sign-out; `people`: who is signed in.
 - `pages`: home; `announcements`: staff's announcements (list, compose, count, preview,
   send or schedule, cancel); `organisations`: registering, verifying, an organisation's members.
+- `open_data` (staff): the standard event list's import, previewed row by row, and its
+  export; `roles` (staff): people found by name, their roles granted and taken away;
+  `audit`: the audit log, filtered (staff).
 - `logos`: an organisation's logo (uploaded, checked and drawn again with Pillow).
 - `activities`, `slots`: an organisation's activities and their slots; `rosters`: who
   signed up for a slot, attendance, the participants' CSV; `posters`: a slot's sign-up
@@ -31,14 +34,17 @@ from bot.kernel.i18n import IN_LANGUAGE, SUPPORTED_LOCALES
 from console import (  # noqa: F401
     activities,
     announcements,
+    audit,
     i18n,
     line_login,
     logos,
+    open_data,
     organisations,
     pages,
     people,
     posters,
     rate_limits,
+    roles,
     rosters,
     sign_in,
     slots,
