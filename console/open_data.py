@@ -61,6 +61,14 @@ def upload_limit(view: Any) -> Any:
     return view
 
 
+def too_large() -> Response:
+    """An upload over OPEN_DATA_MAX_BYTES, refused while it arrives (console/logos.py's
+    handler sends it here): back to the page, saying why."""
+    megabytes = f"{int(current_app.config['OPEN_DATA_MAX_BYTES']) / 1_000_000:g}"
+    notice(N_("This file is too large: at most {megabytes} MB."), megabytes=megabytes)
+    return redirect(url_for("console.open_data"))
+
+
 def _options() -> dict[str, Any]:
     return {"tz": current_app.config["BOT_TIMEZONE"], "areas": area_names(current_app.config)}
 
