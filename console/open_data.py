@@ -37,6 +37,7 @@ from models.activity_data import (
     UPDATED,
     ImportFailed,
     ImportReport,
+    RowOutcome,
     import_csv,
     preview_csv,
 )
@@ -74,8 +75,8 @@ def _options() -> dict[str, Any]:
 
 
 def _kept_key(token: str) -> str:
-    """The kept file's key: the token under this sign-in (None-safe: the blueprint's check
-    means someone is signed in)."""
+    """The kept file's key: the token under this sign-in's id, so that only the browser
+    that previewed it can import it."""
     return key("console", "open_data", session.get("sign_in", ""), token[:64])
 
 
@@ -117,7 +118,8 @@ def _preview(raw: bytes, filename: str, *, lead: str | None = None) -> str:
                                    for code, label in OUTCOMES.items()})
 
 
-def _shown(row: Any) -> dict[str, Any]:
+def _shown(row: RowOutcome) -> dict[str, Any]:
+    """A row as the preview shows it, a rejected one's reason in the person's language."""
     return {"line": row.line, "title": row.title, "outcome": row.outcome,
             "label": OUTCOMES[row.outcome],
             "reason": translate(row.problem.msgid, **row.problem.params) if row.problem else ""}
