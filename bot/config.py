@@ -74,6 +74,8 @@ DEFAULTS: dict[str, Any] = {
     "PHOTO_MAX_BYTES": 3_000_000,
     # the largest logo file an organisation's member may upload in the console (bytes)
     "LOGO_MAX_BYTES": 2_000_000,
+    # the largest event-list CSV staff may upload in the console's open data page (bytes)
+    "OPEN_DATA_MAX_BYTES": 5_000_000,
     # people who left and places people shared (models/departures.py): the future seats of
     # someone who unfollowed go to the waitlist after this many hours; their personal data
     # is purged after this many days; a shared location is forgotten after this many days

@@ -6,6 +6,9 @@ organisers and ward staff work, signed in with LINE Login.
   send or schedule, cancel); `idea_calls`: staff's idea calls, their meetings, ideas,
   decisions and CSV; `initiatives`: every initiative with its counts, and review;
   `organisations`: registering, verifying, an organisation's members.
+- `open_data` (staff): the standard event list's import, previewed row by row, and its
+  export; `roles` (staff): people found by name, their roles granted and taken away;
+  `audit`: the audit log, filtered (staff).
 - `logos`: an organisation's logo (uploaded, checked and drawn again with Pillow).
 - `activities`, `slots`: an organisation's activities and their slots; `rosters`: who
   signed up for a slot, attendance, the participants' CSV; `posters`: a slot's sign-up
@@ -33,16 +36,19 @@ from bot.kernel.i18n import IN_LANGUAGE, SUPPORTED_LOCALES
 from console import (  # noqa: F401
     activities,
     announcements,
+    audit,
     i18n,
     idea_calls,
     initiatives,
     line_login,
     logos,
+    open_data,
     organisations,
     pages,
     people,
     posters,
     rate_limits,
+    roles,
     rosters,
     sign_in,
     slots,

@@ -32,7 +32,14 @@ from models.gatherings import PLACE_MAX as MEETING_PLACE_MAX
 from models.gatherings import URL_MAX
 from models.ideas import ISSUE_MAX, REVIEW_STATUSES, STAFF_MESSAGE_MAX, THEME_MAX
 from models.locales import N_, SUPPORTED_LOCALES
-from models.organisations import CONTACT_MAX, DESCRIPTION_MAX, KINDS, NAME_MAX, WEBSITE_MAX
+from models.organisations import (
+    CONTACT_MAX,
+    DESCRIPTION_MAX,
+    KINDS,
+    MEMBER_ROLES,
+    NAME_MAX,
+    WEBSITE_MAX,
+)
 from models.organising import (
     ADDRESS_MAX,
     FEE_MAX,
@@ -81,6 +88,17 @@ class OrganisationForm(FlaskForm):
 class LogoForm(FlaskForm):
     """An organisation's logo; what the file holds is checked by console/logos.py."""
     logo = FileField(N_("Logo"), [FileRequired(CHOOSE_A_FILE)])
+
+
+class OpenDataForm(FlaskForm):
+    """A standard event-list CSV to preview (console/open_data.py reads what it holds)."""
+    file = FileField(N_("Event list (CSV)"), [FileRequired(CHOOSE_A_FILE)])
+
+
+class MembershipForm(FlaskForm):
+    """Staff making someone a member of an organisation (choices: set by the view)."""
+    organisation = SelectField(N_("Organisation"), coerce=int)
+    role = SelectField(N_("Role"), choices=list(MEMBER_ROLES), default=MEMBER_ROLES[1])
 
 
 class ActionForm(FlaskForm):

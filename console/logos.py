@@ -18,7 +18,7 @@ from PIL import Image, ImageOps
 from werkzeug import Response
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from console import people
+from console import open_data, people
 from console.access import organisation_and_role
 from console.blueprint import bp
 from console.db import db
@@ -115,6 +115,8 @@ def remove_logo(organisation_id: int) -> Response:
 def _too_large(_error: RequestEntityTooLarge) -> Response:
     """A file over the limit, refused while it arrives: back to the page, saying why (nothing
     was read, so nothing changed)."""
+    if request.endpoint == "console.preview_open_data":
+        return open_data.too_large()
     notice(TOO_BIG, megabytes=logo_megabytes())
     organisation_id = (request.view_args or {}).get("organisation_id")
     if organisation_id is None:

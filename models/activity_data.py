@@ -1,8 +1,10 @@
-"""Activities in and out: the national standard event list (自治体標準オープンデータセット
-「イベント一覧」) as CSV, and a demo set for trying the bot.
+"""Activities in: the national standard event list (自治体標準オープンデータセット
+「イベント一覧」) as CSV (out: models/activity_export.py).
 
 Import is one transaction: every bad row is reported with its line in the file and the
-reason, all in one report, and nothing is written; the same file twice changes nothing; a
+reason (a msgid and its values, so the console tells it in the staff member's language),
+all in one report, and nothing is written; a preview tells what each row would do (new,
+updated, unchanged, rejected) and writes nothing; the same file twice changes nothing; a
 changed row updates its activity and slot. Rows are keyed by municipality code and NO (our
 slot code column, when given, names the slot). Files may be UTF-8 with or without BOM, or
 Shift_JIS (CP932) from Excel.
@@ -11,9 +13,6 @@ What real files hold is not refused: blank times (an all-day event), several day
 festival, an exhibition), a 定員 written as text (先着順, 定員なし: no limit, the text kept
 to show) or left blank (no limit). イベント名_英語 is the English version of the title
 (models/texts.py): a blank cell removes it, as the file no longer gives one.
-
-Export writes the standard's 32 columns in its order, then ours, and no personal data (no
-sign-ups, no names of people); cancelled slots are left out.
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.activities import (
-    SLOT_CANCELLED,
     STYLE_JA,
     STYLES,
     Activity,
@@ -43,10 +41,11 @@ from models.activities import (
     new_code,
 )
 from models.categories import CATEGORIES, CATEGORY_JA
+from models.locales import N_
 from models.organisations import is_public
 from models.slot_changes import as_it_is, record
 from models.subscriptions import notify_new_item
-from models.texts import MACHINE, preload, set_text
+from models.texts import set_text
 
 # The 32 items of 自治体標準オープンデータセット「イベント一覧」 (デジタル庁), in the standard's
 # order. Found transcribed item by item, with what each holds, in the FIWARE smart data
@@ -72,10 +71,34 @@ DEADLINE_CLOCK = (23, 59)  # a 参加申込終了日 without a time: until the e
 PEOPLE = r"(?:名|人|組|席)"
 
 
+NEW, UPDATED, UNCHANGED, REJECTED = "new", "updated", "unchanged", "rejected"
+
+
+class RowProblem(ValueError):
+    """What is wrong with a row: a msgid and its `{name}` values, read in English by the
+    command line and in the staff member's language by the console."""
+
+    def __init__(self, msgid: str, **params: Any) -> None:
+        super().__init__(msgid.format(**params))
+        self.msgid, self.params = msgid, params
+
+
 class ImportFailed(Exception):
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("\n".join(errors))
-        self.errors = errors
+    """Nothing was imported: `problems` are (line, problem), `errors` the same in English."""
+
+    def __init__(self, problems: list[tuple[int, RowProblem]]) -> None:
+        self.problems = sorted(problems, key=lambda found: found[0])
+        self.errors = [f"line {number}: {problem}" for number, problem in self.problems]
+        super().__init__("\n".join(self.errors))
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    """One row of the file and what its import does (NEW, UPDATED, UNCHANGED, REJECTED)."""
+    line: int
+    title: str
+    outcome: str
+    problem: RowProblem | None = None
 
 
 @dataclass
@@ -84,6 +107,15 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     new_activity_ids: list[int] = field(default_factory=list)
+    rows: list[RowOutcome] = field(default_factory=list)  # in the file's order
+
+    @property
+    def rejected(self) -> int:
+        return sum(1 for row in self.rows if row.outcome == REJECTED)
+
+    def outcomes(self) -> list[tuple[int, str]]:
+        """(line, outcome) of every row: what a preview promised an import."""
+        return [(row.line, row.outcome) for row in self.rows]
 
 
 def decode(raw: bytes) -> str:
@@ -91,7 +123,12 @@ def decode(raw: bytes) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    try:
         return raw.decode("cp932")
+    except UnicodeDecodeError:
+        raise ImportFailed([(1, RowProblem(N_("The file is neither UTF-8 nor Shift_JIS "
+                                              "(CP932) text.")))]) from None
 
 
 def _norm_header(name: str) -> str:
@@ -108,9 +145,13 @@ def _parse_date(value: str) -> date:
     value = unicodedata.normalize("NFKC", value).strip().replace("/", "-").replace(".", "-")
     match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value) or re.fullmatch(
         r"(\d{4})年(\d{1,2})月(\d{1,2})日", value)
-    if not match:
-        raise ValueError(f"not a date: {value!r} (use YYYY-MM-DD)")
-    return date(int(match[1]), int(match[2]), int(match[3]))
+    try:
+        if not match:
+            raise ValueError(value)
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:  # no date, or none in the calendar (2月30日)
+        raise RowProblem(N_("Not a date: “{value}” (write it as YYYY-MM-DD)."),
+                         value=value) from None
 
 
 def _parse_clock(value: str) -> tuple[int, int] | None:
@@ -120,7 +161,7 @@ def _parse_clock(value: str) -> tuple[int, int] | None:
         return None
     match = re.fullmatch(r"(\d{1,2}):(\d{2})(?::\d{2})?", unicodedata.normalize("NFKC", written))
     if not match or int(match[2]) > 59 or (int(match[1]), int(match[2])) > END_OF_DAY:
-        raise ValueError(f"not a time: {written!r} (use HH:MM)")
+        raise RowProblem(N_("Not a time: “{value}” (write it as HH:MM)."), value=written)
     return int(match[1]), int(match[2])
 
 
@@ -135,7 +176,8 @@ def _schedule(row: dict[str, str], zone: ZoneInfo) -> tuple[datetime, datetime, 
     start_day = _parse_date(row["開始日"])
     end_day = _parse_date(row["終了日"]) if row.get("終了日", "").strip() else start_day
     if end_day < start_day:
-        raise ValueError(f"終了日 {end_day} is before 開始日 {start_day}")
+        raise RowProblem(N_("終了日 {end} is before 開始日 {start}."), end=end_day.isoformat(),
+                         start=start_day.isoformat())
     start_clock = _parse_clock(row.get("開始時間", ""))
     end_clock = _parse_clock(row.get("終了時間", ""))
     if start_clock is None and end_clock is None:
@@ -148,7 +190,7 @@ def _schedule(row: dict[str, str], zone: ZoneInfo) -> tuple[datetime, datetime, 
     else:
         ends_at = starts_at + timedelta(hours=2)
     if ends_at <= starts_at:
-        raise ValueError("the end is not after the start")
+        raise RowProblem(N_("The end is not after the start."))
     return starts_at, ends_at, False
 
 
@@ -173,9 +215,10 @@ def _parse_float(value: str, low: float, high: float, name: str) -> float | None
     try:
         number = float(value)
     except ValueError:
-        raise ValueError(f"{name} is not a number: {value!r}") from None
+        raise RowProblem(N_("{column} is not a number: “{value}”."), column=name,
+                         value=value) from None
     if not low <= number <= high:
-        raise ValueError(f"{name} {number} is out of range")
+        raise RowProblem(N_("{column} {value} is out of range."), column=name, value=number)
     return number
 
 
@@ -187,7 +230,8 @@ def _category(value: str) -> str:
         return value
     if value in CATEGORY_JA:
         return CATEGORY_JA[value]
-    raise ValueError(f"unknown category {value!r} (use one of {', '.join(CATEGORY_JA)})")
+    raise RowProblem(N_("Unknown category “{value}” (write one of {choices})."), value=value,
+                     choices="、".join(CATEGORY_JA))
 
 
 def _styles(value: str) -> list[str]:
@@ -198,17 +242,19 @@ def _styles(value: str) -> list[str]:
             continue
         code = part if part in STYLES else STYLE_JA.get(part)
         if code is None:
-            raise ValueError(f"unknown style {part!r} (use one of {', '.join(STYLE_JA)})")
+            raise RowProblem(N_("Unknown style “{value}” (write one of {choices})."),
+                             value=part, choices="、".join(STYLE_JA))
         if code not in found:
             found.append(code)
     return found
 
 
 def _row_values(row: dict[str, str], tz: ZoneInfo, areas: list[str]) -> dict[str, Any]:
-    """One CSV row as the fields of an activity and its slot; ValueError says what is wrong."""
+    """One CSV row as the fields of an activity and its slot; RowProblem says what is
+    wrong."""
     missing = [c for c in REQUIRED if not row.get(c, "").strip()]
     if missing:
-        raise ValueError(f"missing {', '.join(missing)}")
+        raise RowProblem(N_("Empty: {columns}."), columns="、".join(missing))
     starts_at, ends_at, all_day = _schedule(row, tz)
     capacity, capacity_note = _capacity(row.get("定員", ""))
     deadline_day = row.get("参加申込終了日", "").strip()
@@ -219,10 +265,11 @@ def _row_values(row: dict[str, str], tz: ZoneInfo, areas: list[str]) -> dict[str
                        deadline_clock or DEADLINE_CLOCK, tz)
     area = row.get("area", "").strip() or None
     if area and areas and area not in areas:
-        raise ValueError(f"unknown area {area!r} (areas: {', '.join(areas)})")
+        raise RowProblem(N_("Unknown area “{value}” (the areas: {choices})."), value=area,
+                         choices="、".join(areas))
     code = row.get("slot_code", "").strip() or None
     if code and not re.fullmatch(r"\d{3,8}", code):
-        raise ValueError(f"slot code {code!r} must be 3 to 8 digits")
+        raise RowProblem(N_("The slot code “{value}” must be 3 to 8 digits."), value=code)
     return {
         "source_key": f"{row['都道府県コード又は市区町村コード'].strip()}:{row['NO'].strip()}",
         "activity": {
@@ -271,20 +318,21 @@ def _same(obj: Any, values: dict[str, Any]) -> bool:
     return True
 
 
-def _parse_rows(text: str, zone: ZoneInfo,
-                areas: list[str]) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, str]]]:
-    """Every row as (its line in the file, its values), and every bad one as (line, why).
+def _parse_rows(text: str, zone: ZoneInfo, areas: list[str],
+                ) -> tuple[list[tuple[int, dict[str, Any]]], list[RowOutcome]]:
+    """Every row as (its line in the file, its values), and every bad one as REJECTED.
     A cell may span lines (a description of several paragraphs): the line is where the
     row starts, as a spreadsheet or an editor shows it."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [_norm_header(h) for h in next(reader)]
     except StopIteration:
-        raise ImportFailed(["line 1: the file is empty"]) from None
+        raise ImportFailed([(1, RowProblem(N_("The file is empty.")))]) from None
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise ImportFailed([f"line 1: missing columns: {', '.join(missing)}"])
-    errors: list[tuple[int, str]] = []
+        raise ImportFailed([(1, RowProblem(N_("Missing columns: {columns}."),
+                                           columns="、".join(missing)))])
+    rejected: list[RowOutcome] = []
     parsed: list[tuple[int, dict[str, Any]]] = []
     seen_keys: dict[str, int] = {}
     seen_codes: dict[str, int] = {}
@@ -293,35 +341,54 @@ def _parse_rows(text: str, zone: ZoneInfo,
         number, starts = starts, reader.line_num + 1
         if not any(c.strip() for c in cells):
             continue
-        if len(cells) > len(header):
-            errors.append((number, f"{len(cells)} cells but {len(header)} columns"))
-            continue
-        row = dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True))
+        row = dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=False))
+        title = row.get("イベント名", "").strip()[:200]
         try:
+            if len(cells) > len(header):
+                raise RowProblem(N_("{cells} cells but {columns} columns."), cells=len(cells),
+                                 columns=len(header))
             values = _row_values(row, zone, areas)
-        except ValueError as exc:
-            errors.append((number, str(exc)))
-            continue
-        key = values["source_key"]
-        if key in seen_keys:
-            errors.append((number, f"NO {row['NO'].strip()} repeats line {seen_keys[key]}"))
+            key, code = values["source_key"], values["code"]
+            if key in seen_keys:
+                raise RowProblem(N_("NO {number} repeats line {line}."),
+                                 number=row["NO"].strip(), line=seen_keys[key])
+            if code and code in seen_codes:
+                raise RowProblem(N_("The slot code {code} repeats line {line}."), code=code,
+                                 line=seen_codes[code])
+        except RowProblem as problem:
+            rejected.append(RowOutcome(number, title, REJECTED, problem))
             continue
         seen_keys[key] = number
-        if values["code"]:
-            if values["code"] in seen_codes:
-                errors.append((number, f"slot code {values['code']} repeats line "
-                                       f"{seen_codes[values['code']]}"))
-                continue
-            seen_codes[values["code"]] = number
+        if code:
+            seen_codes[code] = number
         parsed.append((number, values))
-    return parsed, errors
+    return parsed, rejected
 
 
 def import_csv(session: Session, raw: bytes, *, tz: str = "Asia/Tokyo",
                areas: Iterable[str] = ()) -> ImportReport:
     """Import every row or none: raises ImportFailed listing each bad row."""
-    parsed, errors = _parse_rows(decode(raw), ZoneInfo(tz), list(areas))
-    found: list[tuple[dict[str, Any], Activity | None, Slot | None]] = []
+    return _import(session, raw, tz=tz, areas=areas, keep_going=False)
+
+
+def preview_csv(session: Session, raw: bytes, *, tz: str = "Asia/Tokyo",
+                areas: Iterable[str] = ()) -> ImportReport:
+    """What `import_csv` would do with each row, the rejected ones too, and writes nothing:
+    the import runs in a savepoint that is rolled back. ImportFailed only for a file that
+    is not a list at all (unreadable, empty, without the required columns)."""
+    savepoint = session.begin_nested()
+    try:
+        return _import(session, raw, tz=tz, areas=areas, keep_going=True)
+    finally:
+        savepoint.rollback()
+
+
+def _import(session: Session, raw: bytes, *, tz: str, areas: Iterable[str],
+            keep_going: bool) -> ImportReport:
+    """Import the rows; a bad one raises ImportFailed (listing each) unless `keep_going`,
+    which imports the others and reports the bad ones (for a preview, rolled back)."""
+    parsed, rejected = _parse_rows(decode(raw), ZoneInfo(tz), list(areas))
+    found: list[tuple[int, dict[str, Any], Activity | None, Slot | None]] = []
     for number, values in parsed:
         activity = session.scalar(select(Activity).where(
             Activity.source_key == values["source_key"]))
@@ -329,18 +396,21 @@ def import_csv(session: Session, raw: bytes, *, tz: str = "Asia/Tokyo",
         if values["code"]:
             slot = session.scalar(select(Slot).where(Slot.code == values["code"]))
             if slot is not None and (activity is None or slot.activity_id != activity.id):
-                errors.append((number, f"slot code {values['code']} belongs to another "
-                                       "activity"))
+                rejected.append(RowOutcome(number, values["activity"]["title"], REJECTED,
+                                           RowProblem(N_("The slot code {code} belongs to "
+                                                         "another activity."),
+                                                      code=values["code"])))
                 continue
         elif activity is not None and activity.slots:
             slot = activity.slots[0]
-        found.append((values, activity, slot))
-    if errors:
-        raise ImportFailed([f"line {number}: {why}" for number, why in sorted(errors)])
+        found.append((number, values, activity, slot))
+    if rejected and not keep_going:
+        raise ImportFailed([(row.line, row.problem) for row in rejected
+                            if row.problem is not None])
 
-    report = ImportReport()
+    report = ImportReport(rows=list(rejected))
     organisations = {o.name: o for o in session.scalars(select(Organisation))}
-    for values, activity, slot in found:
+    for number, values, activity, slot in found:
         organisation = None
         if values["organiser"]:
             organisation = organisations.get(values["organiser"])
@@ -381,6 +451,9 @@ def import_csv(session: Session, raw: bytes, *, tz: str = "Asia/Tokyo",
             report.updated += 1
         else:
             report.unchanged += 1
+        report.rows.append(RowOutcome(number, values["activity"]["title"],
+                                      NEW if created else UPDATED if changed else UNCHANGED))
+    report.rows.sort(key=lambda row: row.line)
     _announce_new(session, report.new_activity_ids)
     return report
 
@@ -393,63 +466,3 @@ def _announce_new(session: Session, activity_ids: list[int]) -> None:
             notify_new_item(session, kind="activity", ref=str(activity.id),
                             category=activity.category, area=activity.area,
                             organisation_id=activity.organisation_id)
-
-
-def _schedule_cells(slot: Slot, zone: ZoneInfo) -> list[str]:
-    """開始日, 終了日, 開始時間, 終了時間 as the import reads them back: blank times for an
-    all-day slot, 24:00 for an end at midnight."""
-    start, end = as_utc(slot.starts_at).astimezone(zone), as_utc(slot.ends_at).astimezone(zone)
-    at_midnight = end.time() == time(0, 0) and end > start
-    last_day = (end - timedelta(days=1)).date() if at_midnight else end.date()
-    if slot.all_day:
-        return [start.date().isoformat(), last_day.isoformat(), "", ""]
-    return [start.date().isoformat(), last_day.isoformat(), start.strftime("%H:%M"),
-            "24:00" if at_midnight else end.strftime("%H:%M")]
-
-
-def _english_title(activity: Activity) -> str:
-    """イベント名_英語: an English title a person wrote (or checked), never a machine's: the
-    open data is the ward's word."""
-    return next((v.text for v in activity.texts if (v.field, v.locale) == ("title", "en")
-                 and v.state != MACHINE), "")
-
-
-def export_csv(session: Session, *, tz: str = "Asia/Tokyo", municipality: str = "131156",
-               prefecture: str = "東京都", city: str = "杉並区") -> bytes:
-    """Every slot that is on as one row, UTF-8 with BOM so Excel opens it; no personal data."""
-    zone = ZoneInfo(tz)
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    reverse_category = {v: k for k, v in CATEGORY_JA.items()}
-    reverse_style = {}
-    for ja, code in STYLE_JA.items():
-        reverse_style.setdefault(code, ja)
-    slots = list(session.scalars(select(Slot).join(Activity)
-                                 .where(Slot.status != SLOT_CANCELLED)
-                                 .order_by(Activity.id, Slot.starts_at)).unique())
-    preload(session, [slot.activity for slot in slots])
-    for slot in slots:
-        a = slot.activity
-        code, _, no = (a.source_key or "").partition(":")
-        if not no or len(a.slots) > 1:
-            code, no = municipality, f"{a.id}-{slot.code}" if len(a.slots) > 1 else str(a.id)
-        deadline = (as_utc(slot.signup_deadline).astimezone(zone) if slot.signup_deadline
-                    else None)
-        capacity = slot.capacity_note or ("" if slot.capacity is None else str(slot.capacity))
-        writer.writerow([
-            code, no, prefecture, city, a.title, a.title_kana or "", _english_title(a),
-            *_schedule_cells(slot, zone), a.when_note or "", a.description or "",
-            a.fee or "", a.fee_detail or "", a.contact_name or "", a.contact_phone or "",
-            a.contact_extension or "", a.organisation.name if a.organisation else "",
-            slot.place or "", slot.address or "", slot.address_detail or "",
-            "" if slot.lat is None else f"{slot.lat:.6f}",
-            "" if slot.lon is None else f"{slot.lon:.6f}",
-            slot.access or "", slot.parking or "", capacity,
-            deadline.date().isoformat() if deadline else "",
-            deadline.strftime("%H:%M") if deadline else "",
-            a.how_to_apply or "", a.url or "", a.note or "",
-            reverse_category.get(a.category, "その他"),
-            "・".join(reverse_style.get(s, s) for s in a.styles or []), a.area or "", slot.code,
-        ])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -368,6 +368,21 @@ def leave(session: Session, user: User, organisation: Organisation) -> None:
     audit(session, "organisation.leave", actor=user, organisation=organisation.id)
 
 
+def remove_member(session: Session, organisation: Organisation, user: User, *,
+                  actor: User | None = None) -> bool:
+    """Staff (or the command line) taking `user` out of the organisation; False when they
+    were not a member. The last owner stays (NotAllowed): ownership is handed over first."""
+    found = membership(session, user, organisation.id)
+    if found is None:
+        return False
+    if found.role == OWNER and _owners(session, organisation.id) == 1:
+        raise NotAllowed("last owner")
+    session.delete(found)
+    audit(session, "organisation.remove_member", actor=actor, subject=user,
+          organisation=organisation.id, role=found.role)
+    return True
+
+
 def hand_over(session: Session, owner: User, organisation: Organisation, to: User, *,
               now: datetime | None = None) -> None:
     """Make member `to` the owner; `owner` stays on as an editor. The new owner is told

@@ -267,19 +267,51 @@ def grant_role(session: Session, user: User, role: str, *, scope: str = "",
     return True
 
 
+class LastStaff(ValueError):
+    """A person may not take away the last staff member's role (their own: any other's
+    leaves them): the ward would have no one left to grant roles but the command line."""
+
+
 def revoke_role(session: Session, user: User, role: str, *, scope: str = "",
                 actor: User | None = None) -> bool:
-    """Take a role away; False when the user did not have it. Everyone stays a resident."""
+    """Take a role away; False when the user did not have it. Everyone stays a resident.
+    LastStaff when `actor` (a person, not the command line) would leave no staff member."""
     if role not in ROLES or role == "resident":
         raise ValueError(f"cannot revoke {role!r}; roles that can be are "
                          f"{', '.join(r for r in ROLES if r != 'resident')}")
     held = [r for r in user.roles if r.role == role and r.scope == scope]
     if not held:
         return False
+    if role == "staff" and actor is not None and staff_count(session, besides=user) == 0:
+        raise LastStaff("last staff")
     for found in held:
         user.roles.remove(found)
     audit(session, "role.revoke", actor=actor, subject=user, role=role, scope=scope)
     return True
+
+
+def staff_count(session: Session, *, besides: User | None = None) -> int:
+    """How many people hold the staff role and still follow the bot (`besides` one)."""
+    query = (select(func.count(func.distinct(UserRole.user_id)))
+             .join(User, User.id == UserRole.user_id)
+             .where(UserRole.role == "staff", User.active.is_(True)))
+    if besides is not None:
+        query = query.where(User.id != besides.id)
+    return session.scalar(query) or 0
+
+
+def search_people(session: Session, name: str = "", *, offset: int = 0,
+                  limit: int = 50) -> tuple[list[User], int]:
+    """People whose display name contains `name`, in any case (everyone for ""), by name;
+    (a page of them, how many in all)."""
+    query = select(User)
+    if name.strip():
+        query = query.where(func.lower(User.display_name).contains(name.strip().lower(),
+                                                                   autoescape=True))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(User.display_name, User.id)
+                           .offset(max(0, offset)).limit(limit))
+    return list(rows), total
 
 
 def find_users(session: Session, *, role: str | None = None, name: str | None = None,

@@ -13,7 +13,8 @@ from flask.cli import with_appcontext
 from bot.db import session_scope
 from bot.kernel.prefilled import checkin_link, signup_link
 from models.activities import slot_by_code
-from models.activity_data import ImportFailed, export_csv, import_csv
+from models.activity_data import ImportFailed, import_csv
+from models.activity_export import export_csv
 from models.demo_data import has_activities, load_demo
 
 
