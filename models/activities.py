@@ -89,8 +89,12 @@ class Activity(Translated, Base):
                                              order_by="Slot.starts_at")
 
 
-class Slot(Base):
+class Slot(Translated, Base):
+    """Its place and access (how to get there) are the originals; their versions in other
+    languages are in models/texts.py."""
     __tablename__ = "slots"
+    TEXT_KIND = "slot"
+    TEXT_FIELDS = ("place", "access")
     __table_args__ = (Index("ix_slots_status_starts_at", "status", "starts_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -33,6 +33,7 @@ from models.locales import N_
 from models.outbox import as_utc, cancel, enqueue
 from models.photos import Photo, owners_of_sent
 from models.subscriptions import followers, notify_new_item
+from models.texts import Translated
 from models.timing import days_before
 from models.users import User
 
@@ -55,8 +56,10 @@ STAFF_MESSAGE_MAX = 300
 __all__ = ["Idea", "IdeaCall", "TooLong"]
 
 
-class IdeaCall(Base):
+class IdeaCall(Translated, Base):
     __tablename__ = "idea_calls"
+    TEXT_KIND = "idea_call"
+    TEXT_FIELDS = ("theme", "issue")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     theme: Mapped[str] = mapped_column(String(THEME_MAX))

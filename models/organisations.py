@@ -34,6 +34,7 @@ from models.base import Base, bounded, utcnow
 from models.locales import N_
 from models.outbox import as_utc, enqueue
 from models.photos import Photo
+from models.texts import Translated
 from models.users import User, audit
 
 # kind -> its label (translated where it is shown)
@@ -53,8 +54,10 @@ NAME_MAX, DESCRIPTION_MAX, CONTACT_MAX, WEBSITE_MAX = 100, 1000, 200, 300
 INVITE_DAYS = 7
 
 
-class Organisation(Base):
+class Organisation(Translated, Base):
     __tablename__ = "organisations"
+    TEXT_KIND = "organisation"
+    TEXT_FIELDS = ("name", "description")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)

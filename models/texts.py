@@ -9,11 +9,15 @@ A reader sees the version in their language, else the English one, else the orig
 (`choose`); the result says when that is not in their language, or is a machine's, so that
 the reader is told. やさしい日本語 readers read a Japanese original as theirs.
 
-A model whose texts have versions mixes in `Translated` (its kind: "activity"; later
-organisations, initiatives, idea calls, gatherings, announcements); a list loads the
+A model whose texts have versions mixes in `Translated` (its kind: "activity", "slot",
+"organisation", "initiative", "idea_call", "gathering"; an announcement carries a text per
+language of its own, models/announcements.py); a list loads the
 versions of all its items in one statement (`preload`). When an item is deleted its
 versions go with it (the mapper event at the end); a bulk DELETE of such items bypasses
-that event and must delete their versions itself.
+that event and must delete their versions itself (`erase_texts`).
+
+Versions in state "machine" are written by the translation job (models/translating.py); it
+never overwrites one written by a person ("author") or checked by one ("reviewed").
 """
 
 from __future__ import annotations
@@ -183,7 +187,24 @@ def preload(session: Session, items: Sequence[Translated]) -> None:
             set_committed_value(owner, "texts", found.get(owner.id, []))
 
 
+def erase_texts(session: Session, kind: str, item_ids: Iterable[int]) -> None:
+    """Delete the versions of these items: a bulk DELETE of the items themselves does not
+    fire the mapper event below, so it calls this beside it."""
+    ids = sorted(set(item_ids))
+    if ids:
+        session.execute(delete(ContentText).where(ContentText.kind == kind,
+                                                  ContentText.item_id.in_(ids)))
+        for hook in ERASE_HOOKS:
+            hook(session.connection(), kind, ids)
+
+
+# what else goes with an item's texts (models/translating.py: its waiting translation)
+ERASE_HOOKS: list[Any] = []
+
+
 @event.listens_for(Translated, "after_delete", propagate=True)
 def _erase_with_item(_mapper: Any, connection: Any, target: Translated) -> None:
     connection.execute(delete(ContentText).where(ContentText.kind == target.TEXT_KIND,
                                                  ContentText.item_id == target.id))
+    for hook in ERASE_HOOKS:
+        hook(connection, target.TEXT_KIND, [target.id])
