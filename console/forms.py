@@ -43,6 +43,7 @@ from models.organising import (
     WORD_MAX,
 )
 from models.organising import DESCRIPTION_MAX as ACTIVITY_DESCRIPTION_MAX
+from models.texts import VERSION_LOCALES
 
 REQUIRED = N_("Please fill this in.")
 TOO_LONG = N_("This is too long.")
@@ -115,6 +116,8 @@ class ActivityForm(CheckedForm):
     fee = StringField(N_("Fee"), [Length(max=FEE_MAX, message=TOO_LONG)])
     how_to_apply = TextAreaField(N_("How to apply"),
                                  [Length(max=HOW_TO_APPLY_MAX, message=TOO_LONG)])
+    # the locales whose machine translations the organiser checked (and kept)
+    reviewed = Checkboxes("reviewed", choices=list(VERSION_LOCALES))  # labelled by locale
     # and a title and description per language other than the original (VERSION_FIELDS,
     # added below: "title_en", "description_en", ...)
 

@@ -28,7 +28,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import String, Text, UniqueConstraint, and_, delete, event, inspect, select
+from sqlalchemy import (
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    delete,
+    event,
+    inspect,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, declared_attr, foreign, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -176,15 +186,22 @@ class Translated:
 
 
 def preload(session: Session, items: Sequence[Translated]) -> None:
-    """Load the versions of every item not loaded yet, one statement per kind."""
-    waiting: dict[str, list[Translated]] = defaultdict(list)
+    """Load the versions of every item not loaded yet, of whatever kinds, in one statement."""
+    waiting: dict[str, dict[int, list[Translated]]] = defaultdict(lambda: defaultdict(list))
     for item in items:
         if "texts" in inspect(item).unloaded:
-            waiting[item.TEXT_KIND].append(item)
+            waiting[item.TEXT_KIND][item.id].append(item)
+    if not waiting:
+        return
+    found: dict[tuple[str, int], list[ContentText]] = defaultdict(list)
+    for row in session.scalars(select(ContentText).where(or_(*(
+            and_(ContentText.kind == kind, ContentText.item_id.in_(sorted(owners)))
+            for kind, owners in waiting.items())))):
+        found[(row.kind, row.item_id)].append(row)
     for kind, owners in waiting.items():
-        found = texts_of(session, kind, (o.id for o in owners))
-        for owner in owners:
-            set_committed_value(owner, "texts", found.get(owner.id, []))
+        for item_id, same in owners.items():
+            for owner in same:
+                set_committed_value(owner, "texts", found.get((kind, item_id), []))
 
 
 def erase_texts(session: Session, kind: str, item_ids: Iterable[int]) -> None:

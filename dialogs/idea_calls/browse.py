@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.kernel.composer import Choice, clip
 from bot.kernel.engine import Context, Input, Reply
+from bot.kernel.i18n import shown_text
 from dialogs.common.answers import category_label, int_arg
 from dialogs.common.gathering_text import gathering_lines
 from dialogs.idea_calls.cards import call_lines, named_call
@@ -13,6 +14,7 @@ from models import ideas as ide
 from models.categories import CATEGORIES
 from models.gatherings import upcoming
 from models.ideas import IDEA_STATUSES
+from models.texts import preload
 
 PAGE = 10
 SIMPLE_PAGE = 2  # two calls, "More" and "back to menu"
@@ -28,7 +30,9 @@ def on_calls(ctx: Context, inp: Input) -> Reply:
             found = found[:SIMPLE_PAGE]
         if not found:
             return Reply([ctx.out.text(ctx._("There are no open idea calls right now."))])
-        choices = [Choice.go(call.theme, "idea_call", c=call.id) for call in found]
+        preload(ctx.session, found)
+        choices = [Choice.go(call.shown("theme", ctx.locale).text, "idea_call", c=call.id)
+                   for call in found]
         if more:
             choices.append(Choice.go(ctx._("More"), "idea_calls", o=offset + len(found)))
         return Reply([ctx.out.choices(ctx._("The ward is asking for ideas. Which one?"),
@@ -45,14 +49,15 @@ def on_calls(ctx: Context, inp: Input) -> Reply:
         return Reply([ctx.out.choices(ctx._("There are no open idea calls right now."),
                                       choices)])
     tz = ctx.config["BOT_TIMEZONE"]
+    preload(ctx.session, found)  # the themes' and issues' versions, one statement
     bubbles = []
     for call in found:
         buttons = [Choice(ctx._("Submit an idea"), "idea_submit", {"c": call.id},
                           style="primary"),
                    Choice.go(ctx._("Details"), "idea_call", c=call.id)]
         badges = [category_label(ctx.out, call.category)] if call.category in CATEGORIES else []
-        bubbles.append(ctx.out.bubble(call.theme, call_lines(ctx.out, call, tz), buttons,
-                                      badges=badges))
+        bubbles.append(ctx.out.bubble(shown_text(call, "theme", ctx.locale),
+                                      call_lines(ctx.out, call, tz), buttons, badges=badges))
     alt = ctx._("Idea calls ({start}–{end})", start=offset + 1, end=offset + len(found))
     return Reply([ctx.out.carousel(bubbles, alt, choices)])
 
@@ -81,7 +86,7 @@ def on_call(ctx: Context, inp: Input) -> Reply:
             buttons.append(Choice.go(ctx._("Close the call"), "idea_call_close", c=call.id))
     if ctx.out.simple:
         buttons = buttons[:3]
-    text = "\n".join([call.theme, "", *lines])
+    text = "\n".join([shown_text(call, "theme", ctx.locale), "", *lines])
     return Reply([ctx.out.text(text, buttons)])
 
 
@@ -90,7 +95,9 @@ def on_my_ideas(ctx: Context, inp: Input) -> Reply:
     if not found:
         return Reply([ctx.out.text(ctx._("You have not sent an idea yet."))])
     lines = []
+    preload(ctx.session, list({idea.call for idea in found}))
     for idea in found:
         status = ctx._(IDEA_STATUSES[idea.status])
-        lines.append(f"{idea.receipt} {clip(idea.call.theme, 30)}: {status}")
+        theme = clip(shown_text(idea.call, "theme", ctx.locale), 30)
+        lines.append(f"{idea.receipt} {theme}: {status}")
     return Reply([ctx.out.text("\n".join(lines), [Choice.go(ctx._("Idea calls"), "idea_calls")])])

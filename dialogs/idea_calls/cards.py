@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.kernel.composer import Composer, clip
 from bot.kernel.engine import Context, Input
-from bot.kernel.i18n import format_day
+from bot.kernel.i18n import format_day, shown_text
 from dialogs.common.answers import int_arg
 from models.ideas import IdeaCall
 from models.outbox import as_utc
@@ -20,7 +20,8 @@ def deadline_day(call: IdeaCall, tz: str) -> date:
 
 
 def call_lines(out: Composer, call: IdeaCall, tz: str, *, full: bool = False) -> list[str]:
-    lines = [call.issue if full else clip(call.issue, 120),
+    issue = shown_text(call, "issue", out.locale)
+    lines = [issue if full else clip(issue, 120),
              out._("Ideas until {day}", day=format_day(deadline_day(call, tz), out.locale))]
     if call.area:
         lines.append(out._("Area: {area}", area=call.area))

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from bot.kernel.composer import Choice
-from bot.kernel.i18n import format_day
+from bot.kernel.i18n import format_day, shown_text
 from bot.notify.renderers import ItemSummary
 from dialogs.idea_calls.cards import call_lines, deadline_day
 from models import ideas as ide
@@ -22,7 +22,7 @@ def render_status(session, user, notification, composer):  # type: ignore[no-unt
     if idea is None or idea.submitter_id != user.id:
         return None
     lines = [composer._("Your idea {receipt} for “{theme}”: {status}", receipt=idea.receipt,
-                        theme=idea.call.theme,
+                        theme=shown_text(idea.call, "theme", composer.locale),
                         status=composer._(IDEA_STATUSES[idea.status]))]
     if idea.staff_message:
         lines += ["", composer._("Message from the ward office:"), idea.staff_message]
@@ -33,7 +33,8 @@ def render_adopted(session, user, notification, composer):  # type: ignore[no-un
     idea = session.get(Idea, int(notification.ref))
     if idea is None or idea.status != ide.ADOPTED:
         return None
-    lead = composer._("The ward adopted an idea for “{theme}”:", theme=idea.call.theme)
+    lead = composer._("The ward adopted an idea for “{theme}”:",
+                      theme=shown_text(idea.call, "theme", composer.locale))
     body = idea.body or composer._("(an idea sent as a photo)")
     return [composer.text(f"{lead}\n\n{body}", back=False)]
 
@@ -48,7 +49,8 @@ def render_deadline(session, user, notification, composer):  # type: ignore[no-u
         return None
     tz = config_of(session)["BOT_TIMEZONE"]
     text = composer._("Ideas for “{theme}” are taken until {day}. There is still time.",
-                      theme=call.theme, day=format_day(deadline_day(call, tz), composer.locale))
+                      theme=shown_text(call, "theme", composer.locale),
+                      day=format_day(deadline_day(call, tz), composer.locale))
     return [composer.text(text, [Choice.go(composer._("Submit an idea"), "idea_submit",
                                            c=call.id)])]
 
@@ -60,6 +62,7 @@ def summarise(session, ref, composer):  # type: ignore[no-untyped-def]
         return None
     if call is None or call.status != ide.OPEN_CALL:
         return None
-    return ItemSummary(composer._("Idea call: {theme}", theme=call.theme),
+    return ItemSummary(composer._("Idea call: {theme}",
+                                   theme=shown_text(call, "theme", composer.locale)),
                        tuple(call_lines(composer, call, config_of(session)["BOT_TIMEZONE"])),
                        Choice.go(composer._("Submit an idea"), "idea_submit", c=call.id))
