@@ -58,7 +58,8 @@ def _items(session) -> dict[str, object]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(("kind", "field", "original"), [
-    ("organisation", "name", "阿佐谷みどりの会"), ("organisation", "description", "花を育てる会です"),
+    ("organisation", "name", "阿佐谷みどりの会"),
+    ("organisation", "description", "花を育てる会です"),
     ("slot", "place", "阿佐谷公園"), ("slot", "access", "阿佐ケ谷駅から徒歩5分"),
     ("initiative", "title", "こども食堂"), ("initiative", "summary", "毎月開きます"),
     ("idea_call", "theme", "駅前の自転車"), ("idea_call", "issue", "放置自転車が多いです"),
