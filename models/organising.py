@@ -44,7 +44,7 @@ from models.signups import (
     offer_new_seats,
 )
 from models.slot_changes import as_it_is, record
-from models.texts import AUTHOR, MACHINE, REVIEWED, VERSION_LOCALES, set_texts
+from models.texts import VERSION_LOCALES, save_versions
 from models.users import User, audit
 
 TITLE_MAX, FEE_MAX, PLACE_MAX, ADDRESS_MAX, WORD_MAX = 200, 200, 200, 300, 40
@@ -97,23 +97,10 @@ def _versions(values: dict[str, Any]) -> dict[str, str]:
 
 def _save_versions(session: Session, activity: Activity, versions: dict[str, str],
                    reviewed: Iterable[str] = ()) -> list[str]:
-    """Write the organiser's versions: one they wrote or changed in state "author"; a
-    machine's they left as it was stays the machine's, unless they say they checked the
-    locale's (`reviewed`: then "reviewed", and the machine never replaces it). The names of
-    those that changed."""
-    have = {(v.field, v.locale): v for v in activity.texts}
-    checked = set(reviewed) & set(VERSION_LOCALES)
-    written: dict[tuple[str, str], str] = {}
-    confirmed: dict[tuple[str, str], str] = {}
-    for name, text in versions.items():
-        key, found = VERSION_FIELDS[name], have.get(VERSION_FIELDS[name])
-        if found is not None and found.text == text.strip():
-            if found.state == MACHINE and key[1] in checked:
-                confirmed[key] = found.text
-            continue  # as it was
-        written[key] = text
-    changed = set_texts(session, activity, written, state=AUTHOR)
-    changed += set_texts(session, activity, confirmed, state=REVIEWED)
+    """Write the organiser's versions (models.texts.save_versions); the names of those
+    that changed."""
+    changed = save_versions(session, activity, {VERSION_FIELDS[name]: text
+                                                for name, text in versions.items()}, reviewed)
     return [f"{field}_{locale}" for field, locale in changed]
 
 

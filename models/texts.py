@@ -140,6 +140,28 @@ def set_texts(session: Session, item: Translated,
     return changed
 
 
+def save_versions(session: Session, item: Translated,
+                  versions: Mapping[tuple[str, str], str], reviewed: Iterable[str] = ()
+                  ) -> list[tuple[str, str]]:
+    """Write the versions a person sent back from a form that showed them all: one they
+    wrote or changed is theirs ("author"); a machine's they left as it was stays the
+    machine's, unless they say they checked that locale's (`reviewed`): then "reviewed",
+    which the machine never replaces. The (field, locale) of those that changed."""
+    have = {(v.field, v.locale): v for v in item.texts}
+    checked = set(reviewed) & set(VERSION_LOCALES)
+    written: dict[tuple[str, str], str] = {}
+    confirmed: dict[tuple[str, str], str] = {}
+    for key, text in versions.items():
+        found = have.get(key)
+        if found is not None and found.text == (text or "").strip():
+            if found.state == MACHINE and key[1] in checked:
+                confirmed[key] = found.text
+            continue  # as it was
+        written[key] = text
+    return (set_texts(session, item, written, state=AUTHOR)
+            + set_texts(session, item, confirmed, state=REVIEWED))
+
+
 def set_text(session: Session, item: Translated, field: str, locale: str, text: str | None, *,
              state: str = AUTHOR) -> bool:
     """Write (or, with no text, remove) one version; whether it changed."""
