@@ -88,8 +88,28 @@ def backoff(attempts: int) -> timedelta:
 def _originals_changed(item: Translated, new: bool) -> bool:
     if new:
         return any((getattr(item, field) or "").strip() for field in item.TEXT_FIELDS)
+    return bool(_changed_fields(item))
+
+
+def _changed_fields(item: Translated) -> list[str]:
     state = inspect(item)
-    return any(state.attrs[field].history.has_changes() for field in item.TEXT_FIELDS)
+    return [field for field in item.TEXT_FIELDS if state.attrs[field].history.has_changes()]
+
+
+def _drop_stale(connection: Any, changed: Iterable[tuple[Translated, list[str]]]) -> None:
+    """A machine's version of a text that has changed translates what it no longer says (a
+    slot's old place): it goes at once, and readers read the English or the original until
+    the job has translated the new one. A person's version stays: they see both in the
+    console."""
+    by_field: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for item, fields in changed:
+        for field in fields:
+            by_field[(item.TEXT_KIND, field)].add(item.id)
+    table = ContentText.__table__
+    for (kind, field), ids in by_field.items():
+        connection.execute(delete(table).where(
+            table.c.kind == kind, table.c.field == field, table.c.item_id.in_(sorted(ids)),
+            table.c.state == MACHINE))
 
 
 def request(connection: Any, items: Iterable[tuple[str, int]], now: datetime) -> None:
@@ -111,11 +131,23 @@ def _ask_after_flush(session: Session, _context: Any) -> None:
     """The flush's new and changed items (their history is still there after the flush)."""
     wanted = [(item.TEXT_KIND, item.id) for item in session.new
               if isinstance(item, Translated) and _originals_changed(item, new=True)]
-    wanted += [(item.TEXT_KIND, item.id) for item in session.dirty
+    changed = [(item, fields) for item in session.dirty
                if isinstance(item, Translated) and item not in session.deleted
-               and _originals_changed(item, new=False)]
+               and (fields := _changed_fields(item))]
+    wanted += [(item.TEXT_KIND, item.id) for item, _fields in changed]
+    if changed:
+        _drop_stale(session.connection(), changed)
+        session.info.setdefault("machibot.stale_texts", []).extend(i for i, _f in changed)
     if wanted:
         request(session.connection(), wanted, utcnow())
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _forget_stale(session: Session, _context: Any) -> None:
+    """The versions loaded before are read again when next asked for."""
+    for item in session.info.pop("machibot.stale_texts", []):
+        if "texts" not in inspect(item).unloaded:
+            session.expire(item, ["texts"])
 
 
 def _erase_requests(connection: Any, kind: str, ids: list[int]) -> None:

@@ -144,3 +144,21 @@ def test_a_deleted_item_takes_its_waiting_translation_with_it(app, translator_st
         assert session.scalars(select(TranslationRequest)).all() == []
     assert run(app, LibreTranslate(translator_standin.url)) == 0
     assert translator_standin.calls == []
+
+
+def test_a_changed_original_drops_the_machine_s_stale_version_at_once(app, translator_standin):
+    activity_id = _save_activity(app)
+    run(app, LibreTranslate(translator_standin.url))
+    with session_scope(app) as session:
+        activity = session.get(Activity, activity_id)
+        set_text(session, activity, "title", "en", "Flower beds", state=REVIEWED)
+        assert activity.shown("title", "vi").text == "[vi] 公園の花壇づくり"
+        activity.title = "駅前の花壇づくり"
+        session.flush()
+        # until the job has translated the new title: the reviewed English one
+        assert activity.shown("title", "vi").text == "Flower beds"
+        assert activity.shown("description", "vi").text == "[vi] 花を植えます"  # unchanged
+    versions = _versions(app, activity_id)
+    assert ("title", "vi") not in versions and versions[("title", "en")][1] == REVIEWED
+    run(app, LibreTranslate(translator_standin.url))
+    assert _versions(app, activity_id)[("title", "vi")] == ("[vi] 駅前の花壇づくり", MACHINE)
