@@ -85,6 +85,13 @@ DEFAULTS: dict[str, Any] = {
     # KPIs (models/kpi.py): the share of people (0 to 1, chosen stably by their user id) who
     # see recommendations in date order, unranked, so the ranking's uplift can be measured
     "KPI_BASELINE_SHARE": 0.1,
+    # machine translation (bot/translation.py): a LibreTranslate server's address (empty: no
+    # machine translation) and API key, how long to wait for it, how many items a run
+    # translates
+    "TRANSLATOR_URL": "",
+    "TRANSLATOR_KEY": "",
+    "TRANSLATOR_TIMEOUT_SECONDS": 10.0,
+    "TRANSLATOR_BATCH": 20,
     # the console (console/): sign-in attempts one address may make (the `limits` library's syntax)
     "CONSOLE_SIGN_IN_RATE": "20 per minute",
 }
@@ -154,6 +161,8 @@ def finish_config(config: dict) -> dict:
         raise ConfigError(f"BOT_TIMEZONE {zone!r} is not a known time zone") from None
 
 
+    if config.get("TRANSLATOR_URL"):
+        _check_url("TRANSLATOR_URL", config["TRANSLATOR_URL"], ("http", "https"))
     if config["ORGANISATION_VERIFICATION"] not in ("required", "waived"):
         raise ConfigError("ORGANISATION_VERIFICATION must be required or waived, got "
                           f"{config['ORGANISATION_VERIFICATION']!r}")

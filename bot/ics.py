@@ -19,7 +19,7 @@ from icalendar import Calendar, Event
 from sqlalchemy.orm import Session
 
 from bot.db import session_scope
-from bot.kernel.i18n import SUPPORTED_LOCALES, gettext, shown_text
+from bot.kernel.i18n import SUPPORTED_LOCALES, gettext
 from models.base import utcnow
 from models.gatherings import Gathering, by_token
 from models.ideas import IdeaCall
@@ -43,33 +43,36 @@ def gathering_ics(token: str) -> Response:
         if gathering is None:
             abort(404)
         title, description = calendar_text(session, gathering, locale)
-        body = calendar_file(gathering, title=title, description=description)
+        body = calendar_file(gathering, title=title, description=description,
+                             place=gathering.shown("place", locale).text)
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": "attachment; filename=gathering.ics",
                              "Cache-Control": "private, no-store"})
 
 
 def calendar_text(session: Session, gathering: Gathering, locale: str) -> tuple[str, str]:
-    """The event's title (the initiative's title or the call's theme, as written) and its
-    description (the online link, as the invitation shows it), in `locale`."""
+    """The event's title (the initiative's title or the call's theme, in the reader's
+    version: models/texts.py, without the chat's marks) and its description (the online
+    link, as the invitation shows it), in `locale`."""
     description = (gettext(locale, "Online: {link}", link=gathering.online_url)
                    if gathering.online_url else "")
     if gathering.initiative_id is not None:
         initiative = session.get(Initiative, gathering.initiative_id)
-        name = initiative.title if initiative else ""
+        name = initiative.shown("title", locale).text if initiative else ""
         # Translators: calendar entry title; {title} is the initiative's own title
         return gettext(locale, "Preparation gathering: {title}", title=name), description
     call = session.get(IdeaCall, gathering.idea_call_id)
     # Translators: calendar entry title; {theme} is the idea call's theme
-    theme = shown_text(call, "theme", locale) if call else ""
-    return gettext(locale, "Idea meeting: {theme}", theme=theme), description
+    theme = call.shown("theme", locale).text if call else ""
+    return (gettext(locale, "Idea meeting: {theme}", theme=theme),
+            description)
 
 
 def calendar_file(gathering: Gathering, *, title: str, description: str = "",
-                  now: datetime | None = None) -> bytes:
-    """The gathering as an iCalendar (RFC 5545) file; `title` and `description` in the
-    reader's words. Times are in UTC: an absolute time, which every calendar shows in its
-    own zone."""
+                  place: str | None = None, now: datetime | None = None) -> bytes:
+    """The gathering as an iCalendar (RFC 5545) file; `title`, `description` and `place`
+    (else the place as written) in the reader's words. Times are in UTC: an absolute time,
+    which every calendar shows in its own zone."""
     start = as_utc(gathering.starts_at)
     event = Event()
     event.add("uid", f"gathering-{gathering.id}@{UID_DOMAIN}")
@@ -79,7 +82,7 @@ def calendar_file(gathering: Gathering, *, title: str, description: str = "",
     event.add("dtstart", start)
     event.add("dtend", start + timedelta(hours=GATHERING_HOURS))
     event.add("summary", title)
-    location = gathering.place or gathering.online_url
+    location = place or gathering.place or gathering.online_url
     if location:
         event.add("location", location)
     if gathering.online_url:

@@ -83,6 +83,24 @@ class OrganisationForm(FlaskForm):
                                  [Length(max=CONTACT_MAX, message=TOO_LONG)])
     website = StringField(N_("Website"), [Optional(), URL(message=NOT_A_URL),
                                           Length(max=WEBSITE_MAX, message=TOO_LONG)])
+    # the name's and description's versions per language but the original (ORGANISATION_
+    # VERSIONS, added below: "name_en", "description_ko", ...), and the locales whose
+    # machine translations the member checked; shown when editing, not when registering
+    reviewed = Checkboxes("reviewed", choices=list(VERSION_LOCALES))  # labelled by locale
+
+    def __init__(self, *args: Any, obj: Any = None, **kwargs: Any) -> None:
+        versions = ({name: obj.version(*key) for name, key in ORGANISATION_VERSIONS.items()}
+                    if obj is not None else {})
+        super().__init__(*args, obj=obj, data=versions, **kwargs)
+
+
+# "name_en" -> ("name", "en"): the form's fields for an organisation's versions
+ORGANISATION_VERSIONS = {f"{field}_{locale}": (field, locale) for locale in VERSION_LOCALES
+                         for field in ("name", "description")}
+for _name, (_field, _locale) in ORGANISATION_VERSIONS.items():
+    setattr(OrganisationForm, _name, (StringField if _field == "name" else TextAreaField)(
+        _name, [Length(max=NAME_MAX if _field == "name" else DESCRIPTION_MAX,
+                       message=TOO_LONG)]))
 
 
 class LogoForm(FlaskForm):
@@ -137,6 +155,8 @@ class ActivityForm(CheckedForm):
     fee = StringField(N_("Fee"), [Length(max=FEE_MAX, message=TOO_LONG)])
     how_to_apply = TextAreaField(N_("How to apply"),
                                  [Length(max=HOW_TO_APPLY_MAX, message=TOO_LONG)])
+    # the locales whose machine translations the organiser checked (and kept)
+    reviewed = Checkboxes("reviewed", choices=list(VERSION_LOCALES))  # labelled by locale
     # and a title and description per language other than the original (VERSION_FIELDS,
     # added below: "title_en", "description_en", ...)
 

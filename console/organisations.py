@@ -21,6 +21,7 @@ from console.access import found_or_404, organisation_and_role, owned_organisati
 from console.blueprint import bp
 from console.db import db
 from console.forms import (
+    ORGANISATION_VERSIONS,
     REQUIRED,
     TOO_LONG,
     ActionForm,
@@ -160,11 +161,19 @@ def logo_megabytes() -> str:
     return f"{int(current_app.config['LOGO_MAX_BYTES']) / 1_000_000:g}"
 
 
+def _versions(form: OrganisationForm) -> dict:
+    """The name's and description's versions as sent, and the locales checked."""
+    return {"versions": {key: getattr(form, name).data or ""
+                         for name, key in ORGANISATION_VERSIONS.items()},
+            "reviewed": form.reviewed.data or []}
+
+
 @bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
 def edit(organisation_id: int) -> str | Response:
     found, _role = organisation_and_role(organisation_id, edit=True)
     form = _form(found)
-    done = save(form, lambda: orgs.update_profile(db(), people.person(), found, **_profile(form)),
+    done = save(form, lambda: orgs.update_profile(db(), people.person(), found, **_profile(form),
+                                                  **_versions(form)),
                 _refusal, notice=N_("Saved."),
                 then=lambda _changed: url_for("console.organisation", organisation_id=found.id))
     return done or render_template("console/organisation_form.html", form=form,

@@ -22,9 +22,12 @@ from models.texts import preload
 
 
 def load_texts(session: Session, slots: Iterable[Slot]) -> None:
-    """The versions of the slots' activities' titles and descriptions, for a list of cards:
-    one statement, not one a card."""
-    preload(session, [slot.activity for slot in slots])
+    """The versions of what a list of cards shows (the activities' titles and descriptions,
+    the slots' places, the organisations' names): one statement a kind, not one a card."""
+    slots = list(slots)
+    activities = [slot.activity for slot in slots]
+    preload(session, [*activities, *slots, *{a.organisation for a in activities
+                                             if a.organisation is not None}])
 
 
 def when_text(slot: Slot, locale: str, tz: str) -> str:
@@ -76,12 +79,12 @@ def slot_lines(slot: Slot, out: Composer, tz: str, *, distance: float | None = N
                reason: str | None = None) -> list[str]:
     locale = out.locale
     activity = slot.activity
-    place = slot.place or activity.area or ""
+    place = shown_text(slot, "place", locale) if slot.place else activity.area or ""
     if distance is not None:
         place = f"{place} ({format_distance(distance, locale)})"
     lines = [f"📅 {when_text(slot, locale, tz)}", f"📍 {place}"]
     if activity.organisation is not None:
-        lines.append(f"👥 {activity.organisation.name}")
+        lines.append(f"👥 {shown_text(activity.organisation, 'name', locale)}")
     lines.append(seats_text(slot, locale))
     # Translators: the slot's short code that people type to sign up ("参加 1234")
     lines.append(gettext(locale, "Code: {code}", code=slot.code))
@@ -111,7 +114,8 @@ def detail_lines(slot: Slot, out: Composer, tz: str) -> list[str]:
     venue = [" ".join(filter(None, [slot.address, slot.address_detail]))]
     if slot.access:
         # Translators: how to get to an activity's place (trains, buses), as the data says
-        venue.append(out._("Access: {access}", access=slot.access))
+        venue.append(out._("Access: {access}",
+                           access=shown_text(slot, "access", out.locale)))
     if slot.parking:
         # Translators: parking and bicycle spaces at an activity's place, as the data says
         venue.append(out._("Parking: {parking}", parking=slot.parking))

@@ -18,6 +18,7 @@ from models import (  # noqa: F401
     subscriptions,
     supporters,
     texts,
+    translating,
     turns,
 )
 from models.base import Base

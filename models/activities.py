@@ -16,13 +16,14 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, false, select
-from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, and_, false, inspect, or_, select
+from sqlalchemy.orm import Mapped, Session, foreign, joinedload, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models.base import Base, utcnow
 from models.locales import N_
 from models.organisations import Organisation, is_public
-from models.texts import Translated
+from models.texts import ContentText, Translated
 from models.users import Rights
 
 # -- vocabularies: stable codes in the database, msgids for people ----------------------------
@@ -89,8 +90,12 @@ class Activity(Translated, Base):
                                              order_by="Slot.starts_at")
 
 
-class Slot(Base):
+class Slot(Translated, Base):
+    """Its place and access (how to get there) are the originals; their versions in other
+    languages are in models/texts.py."""
     __tablename__ = "slots"
+    TEXT_KIND = "slot"
+    TEXT_FIELDS = ("place", "access")
     __table_args__ = (Index("ix_slots_status_starts_at", "status", "starts_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,6 +123,17 @@ class Slot(Base):
     status: Mapped[str] = mapped_column(String(16), default=OPEN)
 
     activity: Mapped[Activity] = relationship(back_populates="slots", lazy="joined")
+    # the versions of its own texts, its activity's and its organisation's, in one join
+    # (read only: `with_texts`, `share_texts`)
+    card_texts: Mapped[list[ContentText]] = relationship(
+        ContentText, viewonly=True, lazy="raise",
+        primaryjoin=lambda: or_(
+            and_(ContentText.kind == Slot.TEXT_KIND, foreign(ContentText.item_id) == Slot.id),
+            and_(ContentText.kind == Activity.TEXT_KIND,
+                 foreign(ContentText.item_id) == Slot.activity_id),
+            and_(ContentText.kind == Organisation.TEXT_KIND,
+                 foreign(ContentText.item_id) == select(Activity.organisation_id).where(
+                     Activity.id == Slot.activity_id).scalar_subquery())))
 
     @property
     def seats_left(self) -> int | None:
@@ -158,17 +174,31 @@ def new_checkin_word() -> str:
 
 
 def with_texts() -> Any:
-    """Load a slot's activity with its texts' versions in the slot's own statement: for one
-    slot in a step with a statement budget (the rows multiply by the versions; a list loads
-    them with models.texts.preload)."""
-    return joinedload(Slot.activity).joinedload(Activity.texts)
+    """Load the versions of a slot's texts, its activity's and its organisation's in the
+    slot's own statement (`card_texts`; `share_texts` hands them out): for one slot in a
+    step with a statement budget (a list loads them with models.texts.preload)."""
+    return joinedload(Slot.card_texts)
+
+
+def share_texts(slot: Slot | None) -> Slot | None:
+    """Give the slot, its activity and its organisation their versions from `card_texts`."""
+    if slot is None or "card_texts" in inspect(slot).unloaded:
+        return slot
+    owners: list[Any] = [slot, slot.activity]
+    if slot.activity.organisation is not None:
+        owners.append(slot.activity.organisation)
+    for owner in owners:
+        set_committed_value(owner, "texts", [v for v in slot.card_texts
+                                             if (v.kind, v.item_id) == (owner.TEXT_KIND,
+                                                                        owner.id)])
+    return slot
 
 
 def slot_by_code(session: Session, code: str) -> Slot | None:
     """The slot a person typed or scanned the code of, with its texts' versions (the answer
     names it)."""
-    return session.scalars(select(Slot).options(with_texts())
-                           .where(Slot.code == code.strip())).unique().first()
+    return share_texts(session.scalars(select(Slot).options(with_texts())
+                                       .where(Slot.code == code.strip())).unique().first())
 
 
 def is_shown(rights: Rights, activity: Activity) -> bool:

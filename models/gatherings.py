@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models.base import Base, utcnow
 from models.outbox import as_utc, cancel, enqueue
 from models.outbox import waiting as unsent
+from models.texts import Translated
 from models.timing import in_quiet_hours, reminder_times
 
 PREPARATION = "preparation"
@@ -38,8 +39,10 @@ PLACE_MAX = 200
 URL_MAX = 500
 
 
-class Gathering(Base):
+class Gathering(Translated, Base):
     __tablename__ = "gatherings"
+    TEXT_KIND = "gathering"
+    TEXT_FIELDS = ("place",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))

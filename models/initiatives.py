@@ -34,6 +34,7 @@ from models.organisations import Organisation, is_public, public_clause
 from models.outbox import cancel, enqueue
 from models.photos import Photo, owners_of_sent
 from models.subscriptions import notify_new_item
+from models.texts import Translated, erase_texts
 from models.users import Rights, User
 
 REVIEW, OPEN, PREPARING, RUNNING, DONE, REJECTED = (
@@ -69,8 +70,10 @@ QUESTION_MAX = 300
 CONTACT_MAX = 200
 
 
-class Initiative(Base):
+class Initiative(Translated, Base):
     __tablename__ = "initiatives"
+    TEXT_KIND = "initiative"
+    TEXT_FIELDS = ("title", "summary")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     presenter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
@@ -438,7 +441,9 @@ def erase(session: Session, user: User) -> None:
             cancel(session, ref=str(gathering_id), kind="gathering.invite")
         session.execute(delete(Rsvp).where(Rsvp.gathering_id.in_(gatherings)))
         session.execute(delete(Gathering).where(Gathering.id.in_(gatherings)))
+        erase_texts(session, Gathering.TEXT_KIND, gatherings)
     session.execute(delete(Initiative).where(Initiative.id.in_(mine)))
+    erase_texts(session, Initiative.TEXT_KIND, mine)
 
 
 

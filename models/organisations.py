@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +35,7 @@ from models.base import Base, bounded, utcnow
 from models.locales import N_
 from models.outbox import as_utc, enqueue
 from models.photos import Photo
+from models.texts import Translated, save_versions
 from models.users import User, audit
 
 # kind -> its label (translated where it is shown)
@@ -53,8 +55,10 @@ NAME_MAX, DESCRIPTION_MAX, CONTACT_MAX, WEBSITE_MAX = 100, 1000, 200, 300
 INVITE_DAYS = 7
 
 
-class Organisation(Base):
+class Organisation(Translated, Base):
     __tablename__ = "organisations"
+    TEXT_KIND = "organisation"
+    TEXT_FIELDS = ("name", "description")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -173,9 +177,13 @@ def register(session: Session, owner: User, *, name: str, kind: str, description
 def update_profile(session: Session, editor: User, organisation: Organisation, *, name: str,
                    kind: str, description: str = "", areas: list[str] | None = None,
                    categories: list[str] | None = None, public_contact: str = "",
-                   website: str = "") -> list[str]:
-    """Change the profile (members only: NotAllowed); the same checks as `register`.
-    Returns the names of the fields that changed, which are audit-logged."""
+                   website: str = "", versions: Mapping[tuple[str, str], str] | None = None,
+                   reviewed: Iterable[str] = ()) -> list[str]:
+    """Change the profile (members only: NotAllowed); the same checks as `register`, and
+    the name's and description's versions ((field, locale) -> text, as
+    models.texts.save_versions takes them, with the locales whose machine translations
+    the member checked). Returns the names of the fields that changed ("description_en"
+    for a version), which are audit-logged."""
     if not can_edit(session, editor, organisation.id):
         raise NotAllowed("member")
     name = bounded("name", name, NAME_MAX)
@@ -194,6 +202,12 @@ def update_profile(session: Session, editor: User, organisation: Organisation, *
                if getattr(organisation, field) != value]
     for field in changed:
         setattr(organisation, field, wanted[field])
+    limits = {"name": NAME_MAX, "description": DESCRIPTION_MAX}
+    checked = {(field, locale): bounded(f"{field}_{locale}", text or "", limits[field],
+                                        required=False)
+               for (field, locale), text in (versions or {}).items()}
+    changed += [f"{field}_{locale}" for field, locale
+                in save_versions(session, organisation, checked, reviewed)]
     if changed:
         audit(session, "organisation.update", actor=editor, organisation=organisation.id,
               fields=changed)

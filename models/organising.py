@@ -14,6 +14,7 @@ Cancelling a slot tells everyone signed up (confirmed, offered or waiting) with 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,7 +44,7 @@ from models.signups import (
     offer_new_seats,
 )
 from models.slot_changes import as_it_is, record
-from models.texts import AUTHOR, VERSION_LOCALES, set_texts
+from models.texts import VERSION_LOCALES, save_versions
 from models.users import User, audit
 
 TITLE_MAX, FEE_MAX, PLACE_MAX, ADDRESS_MAX, WORD_MAX = 200, 200, 200, 300, 40
@@ -56,7 +57,7 @@ VERSION_FIELDS = {f"{field}_{locale}": (field, locale)
 VERSION_MAX = {"title": TITLE_MAX, "description": DESCRIPTION_MAX}
 # the fields of an activity an organiser writes, in the order the form shows them
 ACTIVITY_FIELDS = ("title", "description", "category", "styles", "area", "fee",
-                   "how_to_apply", *VERSION_FIELDS)
+                   "how_to_apply", *VERSION_FIELDS, "reviewed")
 SLOT_FIELDS = ("starts_at", "ends_at", "place", "address", "lat", "lon", "capacity",
                "signup_deadline", "checkin_word")
 SIGNUP_NOTICES = ("activity.reminder", "activity.feedback", "waitlist.offer",
@@ -94,10 +95,12 @@ def _versions(values: dict[str, Any]) -> dict[str, str]:
             for name, (field, _locale) in VERSION_FIELDS.items()}
 
 
-def _save_versions(session: Session, activity: Activity, versions: dict[str, str]) -> list[str]:
-    """Write the organiser's versions (state "author"); the names of those that changed."""
-    changed = set_texts(session, activity, {VERSION_FIELDS[name]: text
-                                            for name, text in versions.items()}, state=AUTHOR)
+def _save_versions(session: Session, activity: Activity, versions: dict[str, str],
+                   reviewed: Iterable[str] = ()) -> list[str]:
+    """Write the organiser's versions (models.texts.save_versions); the names of those
+    that changed."""
+    changed = save_versions(session, activity, {VERSION_FIELDS[name]: text
+                                                for name, text in versions.items()}, reviewed)
     return [f"{field}_{locale}" for field, locale in changed]
 
 
@@ -121,7 +124,7 @@ def update_activity(session: Session, actor: User, activity: Activity,
     changed = [name for name, value in wanted.items() if getattr(activity, name) != value]
     for name in changed:
         setattr(activity, name, wanted[name])
-    changed += _save_versions(session, activity, versions)
+    changed += _save_versions(session, activity, versions, values.get("reviewed") or ())
     if changed:
         audit(session, "activity.update", actor=actor, organisation=activity.organisation_id,
               activity=activity.id, fields=changed)

@@ -42,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, lazyload, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
-from models.activities import OPEN, SLOT_CANCELLED, Slot, as_utc, with_texts
+from models.activities import OPEN, SLOT_CANCELLED, Slot, as_utc, share_texts, with_texts
 from models.base import Base, utcnow
 from models.outbox import cancel, enqueue, enqueue_again_many, enqueue_many
 from models.timing import config_of, in_quiet_hours, quiet_hours_end, reminder_times
@@ -192,7 +192,7 @@ def slot_for_signing_up(session: Session, slot_id: int, user_id: int,
     if not rows:
         return None, None
     found = [signup for _slot, signup in rows if signup is not None]
-    return rows[0][0], _pass_expired_offers(session, found, user_id, now)
+    return share_texts(rows[0][0]), _pass_expired_offers(session, found, user_id, now)
 
 
 def _mine_passing_expired_offers(session: Session, slot_id: int, user_id: int,

@@ -9,11 +9,15 @@ A reader sees the version in their language, else the English one, else the orig
 (`choose`); the result says when that is not in their language, or is a machine's, so that
 the reader is told. やさしい日本語 readers read a Japanese original as theirs.
 
-A model whose texts have versions mixes in `Translated` (its kind: "activity"; later
-organisations, initiatives, idea calls, gatherings, announcements); a list loads the
+A model whose texts have versions mixes in `Translated` (its kind: "activity", "slot",
+"organisation", "initiative", "idea_call", "gathering"; an announcement carries a text per
+language of its own, models/announcements.py); a list loads the
 versions of all its items in one statement (`preload`). When an item is deleted its
 versions go with it (the mapper event at the end); a bulk DELETE of such items bypasses
-that event and must delete their versions itself.
+that event and must delete their versions itself (`erase_texts`).
+
+Versions in state "machine" are written by the translation job (models/translating.py); it
+never overwrites one written by a person ("author") or checked by one ("reviewed").
 """
 
 from __future__ import annotations
@@ -24,7 +28,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import String, Text, UniqueConstraint, and_, delete, event, inspect, select
+from sqlalchemy import (
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    delete,
+    event,
+    inspect,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, declared_attr, foreign, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -126,6 +140,28 @@ def set_texts(session: Session, item: Translated,
     return changed
 
 
+def save_versions(session: Session, item: Translated,
+                  versions: Mapping[tuple[str, str], str], reviewed: Iterable[str] = ()
+                  ) -> list[tuple[str, str]]:
+    """Write the versions a person sent back from a form that showed them all: one they
+    wrote or changed is theirs ("author"); a machine's they left as it was stays the
+    machine's, unless they say they checked that locale's (`reviewed`): then "reviewed",
+    which the machine never replaces. The (field, locale) of those that changed."""
+    have = {(v.field, v.locale): v for v in item.texts}
+    checked = set(reviewed) & set(VERSION_LOCALES)
+    written: dict[tuple[str, str], str] = {}
+    confirmed: dict[tuple[str, str], str] = {}
+    for key, text in versions.items():
+        found = have.get(key)
+        if found is not None and found.text == (text or "").strip():
+            if found.state == MACHINE and key[1] in checked:
+                confirmed[key] = found.text
+            continue  # as it was
+        written[key] = text
+    return (set_texts(session, item, written, state=AUTHOR)
+            + set_texts(session, item, confirmed, state=REVIEWED))
+
+
 def set_text(session: Session, item: Translated, field: str, locale: str, text: str | None, *,
              state: str = AUTHOR) -> bool:
     """Write (or, with no text, remove) one version; whether it changed."""
@@ -172,18 +208,42 @@ class Translated:
 
 
 def preload(session: Session, items: Sequence[Translated]) -> None:
-    """Load the versions of every item not loaded yet, one statement per kind."""
-    waiting: dict[str, list[Translated]] = defaultdict(list)
+    """Load the versions of every item not loaded yet, of whatever kinds, in one statement."""
+    waiting: dict[str, dict[int, list[Translated]]] = defaultdict(lambda: defaultdict(list))
     for item in items:
         if "texts" in inspect(item).unloaded:
-            waiting[item.TEXT_KIND].append(item)
+            waiting[item.TEXT_KIND][item.id].append(item)
+    if not waiting:
+        return
+    found: dict[tuple[str, int], list[ContentText]] = defaultdict(list)
+    for row in session.scalars(select(ContentText).where(or_(*(
+            and_(ContentText.kind == kind, ContentText.item_id.in_(sorted(owners)))
+            for kind, owners in waiting.items())))):
+        found[(row.kind, row.item_id)].append(row)
     for kind, owners in waiting.items():
-        found = texts_of(session, kind, (o.id for o in owners))
-        for owner in owners:
-            set_committed_value(owner, "texts", found.get(owner.id, []))
+        for item_id, same in owners.items():
+            for owner in same:
+                set_committed_value(owner, "texts", found.get((kind, item_id), []))
+
+
+def erase_texts(session: Session, kind: str, item_ids: Iterable[int]) -> None:
+    """Delete the versions of these items: a bulk DELETE of the items themselves does not
+    fire the mapper event below, so it calls this beside it."""
+    ids = sorted(set(item_ids))
+    if ids:
+        session.execute(delete(ContentText).where(ContentText.kind == kind,
+                                                  ContentText.item_id.in_(ids)))
+        for hook in ERASE_HOOKS:
+            hook(session.connection(), kind, ids)
+
+
+# what else goes with an item's texts (models/translating.py: its waiting translation)
+ERASE_HOOKS: list[Any] = []
 
 
 @event.listens_for(Translated, "after_delete", propagate=True)
 def _erase_with_item(_mapper: Any, connection: Any, target: Translated) -> None:
     connection.execute(delete(ContentText).where(ContentText.kind == target.TEXT_KIND,
                                                  ContentText.item_id == target.id))
+    for hook in ERASE_HOOKS:
+        hook(connection, target.TEXT_KIND, [target.id])

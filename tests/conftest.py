@@ -28,6 +28,7 @@ from models import Base
 from simulator import SimulatorStore
 from simulator import events as ev
 from tests.browser import chromium  # noqa: F401 (the browser tests' fixture)
+from tests.translator_standin import translator_standin  # noqa: F401 (a LibreTranslate stand-in)
 
 _ENV = ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "LINE_API_BASE_URL", "PORT")
 

@@ -12,21 +12,25 @@ Which renderer reads which kind is one table, bot/registries.py, filled at app c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
 from bot.kernel.composer import Choice, Composer
 from bot.kernel.i18n import N_, format_span, format_when, shown_text
-from models.activities import SLOT_CANCELLED, Slot, as_utc
+from models.activities import SLOT_CANCELLED, Activity, Slot, as_utc
 from models.announcements import CANCELLED_ANN, Announcement, message_for
 from models.outbox import Notification
 from models.slot_changes import SlotChange
-from models.subscriptions import items_for_digest
+from models.subscriptions import DigestItem, items_for_digest
+from models.texts import preload
 from models.timing import config_of
+from models.translating import translated_models
 from models.users import User
 
 Render = Callable[[Session, User, Notification, Composer], list[dict] | None]
@@ -96,7 +100,9 @@ _DIGEST_LEADS = {
 def render_digest(items: Mapping[str, Summarise], session: Session, user: User,
                   notification: Notification, composer: Composer) -> list[dict] | None:
     bubbles, by_topic = [], set()
-    for item in items_for_digest(session, user, notification.due_at):
+    found = items_for_digest(session, user, notification.due_at)
+    load_items(session, found)
+    for item in found:
         summarise = items.get(item.kind)
         summary = summarise(session, item.ref, composer) if summarise else None
         if summary is not None:
@@ -107,6 +113,31 @@ def render_digest(items: Mapping[str, Summarise], session: Session, user: User,
         return None
     lead = composer._(_DIGEST_LEADS[frozenset(by_topic)], count=len(bubbles))
     return [composer.text(lead, back=False), composer.carousel(bubbles, lead)]
+
+
+def load_items(session: Session, found: Sequence[DigestItem]) -> None:
+    """Read a digest's items a kind at a time (an activity with its slots), then every
+    version of their texts, their slots' and their organisations' in one statement, so
+    that each summary finds them loaded (session.get reads the identity map)."""
+    ids: dict[str, set[int]] = defaultdict(set)
+    for item in found:
+        if item.ref.isdigit():
+            ids[item.kind].add(int(item.ref))
+    models = translated_models()
+    owners: list[Any] = []
+    for kind, wanted in ids.items():
+        model = models.get(kind)
+        if model is None:
+            continue
+        query = select(model).where(model.id.in_(sorted(wanted)))
+        if model is Activity:
+            query = query.options(selectinload(Activity.slots))
+        for row in session.scalars(query).unique():
+            owners.append(row)
+            owners += getattr(row, "slots", [])[:1]  # the one a summary shows
+            if getattr(row, "organisation", None) is not None:
+                owners.append(row.organisation)
+    preload(session, owners)
 
 
 def render_quota_alert(session: Session, user: User, notification: Notification,

@@ -15,7 +15,7 @@ from models.initiatives import Initiative
 def place_lines(out: Composer, gathering: Gathering, tz: str) -> list[str]:
     lines = [f"📅 {format_when(gathering.starts_at, out.locale, tz)}"]
     if gathering.place:
-        lines.append(f"📍 {gathering.place}")
+        lines.append(f"📍 {shown_text(gathering, 'place', out.locale)}")
     if gathering.online_url:
         lines.append(out._("Online: {link}", link=gathering.online_url))
     return lines
@@ -30,10 +30,11 @@ def gathering_lines(ctx: Context, gathering: Gathering) -> list[str]:
 def gathering_title(out: Composer, session, gathering: Gathering) -> str:  # type: ignore[no-untyped-def]
     if gathering.initiative_id is not None:
         initiative = session.get(Initiative, gathering.initiative_id)
-        return out._("Preparation gathering: {title}", title=initiative.title if initiative else "")
+        title = shown_text(initiative, "title", out.locale) if initiative else ""
+        return out._("Preparation gathering: {title}", title=title)
     call = session.get(IdeaCall, gathering.idea_call_id)
-    return out._("Idea meeting: {theme}",
-                  theme=shown_text(call, "theme", out.locale) if call else "")
+    theme = shown_text(call, "theme", out.locale) if call else ""
+    return out._("Idea meeting: {theme}", theme=theme)
 
 
 def rsvp_choices(out: Composer, gathering: Gathering) -> list[Choice]:

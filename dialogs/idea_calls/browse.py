@@ -31,7 +31,7 @@ def on_calls(ctx: Context, inp: Input) -> Reply:
         if not found:
             return Reply([ctx.out.text(ctx._("There are no open idea calls right now."))])
         preload(ctx.session, found)
-        choices = [Choice.go(shown_text(call, "theme", ctx.locale), "idea_call", c=call.id)
+        choices = [Choice.go(call.shown("theme", ctx.locale).text, "idea_call", c=call.id)
                    for call in found]
         if more:
             choices.append(Choice.go(ctx._("More"), "idea_calls", o=offset + len(found)))
@@ -49,7 +49,7 @@ def on_calls(ctx: Context, inp: Input) -> Reply:
         return Reply([ctx.out.choices(ctx._("There are no open idea calls right now."),
                                       choices)])
     tz = ctx.config["BOT_TIMEZONE"]
-    preload(ctx.session, found)
+    preload(ctx.session, found)  # the themes' and issues' versions, one statement
     bubbles = []
     for call in found:
         buttons = [Choice(ctx._("Submit an idea"), "idea_submit", {"c": call.id},
@@ -95,7 +95,7 @@ def on_my_ideas(ctx: Context, inp: Input) -> Reply:
     if not found:
         return Reply([ctx.out.text(ctx._("You have not sent an idea yet."))])
     lines = []
-    preload(ctx.session, [idea.call for idea in found])
+    preload(ctx.session, list({idea.call for idea in found}))
     for idea in found:
         status = ctx._(IDEA_STATUSES[idea.status])
         theme = clip(shown_text(idea.call, "theme", ctx.locale), 30)

@@ -64,6 +64,6 @@ def summarise(session, ref, composer):  # type: ignore[no-untyped-def]
     if call is None or call.status != ide.OPEN_CALL:
         return None
     return ItemSummary(composer._("Idea call: {theme}",
-                                 theme=shown_text(call, "theme", composer.locale)),
+                                   theme=shown_text(call, "theme", composer.locale)),
                        tuple(call_lines(composer, call, config_of(session)["BOT_TIMEZONE"])),
                        Choice.go(composer._("Submit an idea"), "idea_submit", c=call.id))

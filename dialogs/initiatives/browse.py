@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.kernel.composer import Choice
 from bot.kernel.engine import Context, Input, Reply
+from bot.kernel.i18n import shown_text
 from dialogs.common.answers import areas, category_label, int_arg
 from dialogs.common.gathering_text import gathering_lines, rsvp_choices
 from dialogs.initiatives.cards import (
@@ -19,6 +20,7 @@ from models.categories import CATEGORIES
 from models.gatherings import upcoming
 from models.initiatives import HELP_KINDS, STATUSES, Initiative
 from models.organisations import is_public
+from models.texts import preload
 
 PAGE = 10
 
@@ -76,6 +78,8 @@ def on_list(ctx: Context, inp: Input) -> Reply:
         text = (ctx._("You have not presented an initiative yet.") if kind == "mine"
                 else ctx._("No initiatives here yet."))
         return Reply([ctx.out.choices(text, [Choice.go(ctx._("Present one"), "ini_present")])])
+    # the versions of the titles, summaries and organisations' names, in one statement
+    preload(ctx.session, [*found, *{i.organisation for i in found if i.organisation}])
     bubbles = [initiative_bubble(ctx.out, i, viewer_id=ctx.user.id, image_url=photo_url(ctx, i))
                for i in found]
     choices = []
@@ -112,7 +116,7 @@ def on_detail(ctx: Context, inp: Input) -> Reply:
     badges = [ctx._(STATUSES[initiative.status])]
     if initiative.category in CATEGORIES:
         badges.append(category_label(ctx.out, initiative.category))
-    card = ctx.out.card(initiative.title, lines, buttons, badges=badges,
+    card = ctx.out.card(shown_text(initiative, "title", ctx.locale), lines, buttons, badges=badges,
                         image_url=photo_url(ctx, initiative))
     return Reply([card, ctx.out.choices(ctx._("Anything else?"), [
         Choice.go(ctx._("Initiatives"), "initiatives")])])

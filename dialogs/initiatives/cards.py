@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.kernel.composer import Choice, Composer, clip
 from bot.kernel.engine import Context, Input, Reply
+from bot.kernel.i18n import shown_text
 from bot.kernel.links import public_photo_url
 from dialogs.common.answers import category_label, int_arg
 from dialogs.initiatives.kinds import help_labels
@@ -26,9 +27,11 @@ def gone(ctx: Context, inp: Input) -> Reply:
 
 
 def initiative_lines(out: Composer, initiative: Initiative, *, full: bool = False) -> list[str]:
-    lines = [initiative.summary if full else clip(initiative.summary, 120)]
+    summary = shown_text(initiative, "summary", out.locale)
+    lines = [summary if full else clip(summary, 120)]
     if initiative.organisation is not None:
-        lines.append(out._("Presented by {name}", name=initiative.organisation.name))
+        lines.append(out._("Presented by {name}", name=shown_text(initiative.organisation, "name",
+                                                        out.locale)))
     if initiative.helps:
         lines.append(out._("Help wanted: {kinds}", kinds=help_labels(out, initiative.helps)))
     if initiative.area:
@@ -55,5 +58,6 @@ def initiative_bubble(out: Composer, initiative: Initiative, *, viewer_id: int,
     elif initiative.status in ini.ACTIVE:
         buttons.append(Choice(out._("I'm interested"), "ini_interest", {"i": initiative.id},
                               style="primary"))
-    return out.bubble(initiative.title, initiative_lines(out, initiative), buttons,
-                      badges=badges, image_url=image_url)
+    return out.bubble(shown_text(initiative, "title", out.locale),
+                      initiative_lines(out, initiative), buttons, badges=badges,
+                      image_url=image_url)

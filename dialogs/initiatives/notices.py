@@ -11,6 +11,7 @@ reminders, so no opt-out switch (models.subscriptions.OPT_OUT_GROUPS) silences t
 from __future__ import annotations
 
 from bot.kernel.composer import Choice
+from bot.kernel.i18n import shown_text
 from bot.notify.renderers import ItemSummary
 from dialogs.initiatives.cards import initiative_lines
 from dialogs.initiatives.kinds import help_labels
@@ -31,7 +32,7 @@ def render_interest(session, user, notification, composer):  # type: ignore[no-u
                Choice.go(composer._("Schedule gathering"), "gathering_new",
                          i=interest.initiative_id)]
     title = composer._("Someone is interested in “{title}”",
-                       title=interest.initiative.title)
+                       title=shown_text(interest.initiative, "title", composer.locale))
     return [composer.card(title, lines, buttons)]
 
 
@@ -42,10 +43,10 @@ def render_message(session, user, notification, composer):  # type: ignore[no-un
     interest = message.interest
     if message.from_presenter:
         lead = composer._("The presenter of “{title}” writes:",
-                          title=interest.initiative.title)
+                          title=shown_text(interest.initiative, "title", composer.locale))
     else:
         lead = composer._("A person interested in “{title}” writes:",
-                          title=interest.initiative.title)
+                          title=shown_text(interest.initiative, "title", composer.locale))
     choices = [Choice.go(composer._("Reply"), "ini_reply", n=interest.id)]
     if not interest.contacts_shared:
         choices.append(Choice.go(composer._("Share contact"), "ini_contact", n=interest.id))
@@ -74,7 +75,7 @@ def render_contact_request(session, user, notification, composer):  # type: igno
         return None
     text = composer._("The other side of “{title}” would like to exchange contact "
                       "details. Would you like to share yours?",
-                      title=interest.initiative.title)
+                      title=shown_text(interest.initiative, "title", composer.locale))
     return [composer.text(text, [Choice.go(composer._("Share contact"), "ini_contact",
                                            n=interest.id)], back=False)]
 
@@ -86,7 +87,8 @@ def render_contacts(session, user, notification, composer):  # type: ignore[no-u
     other = (interest.member_contact if user.id == interest.initiative.presenter_id
              else interest.presenter_contact)
     return [composer.text(composer._("Contact details for “{title}”: {contact}",
-                                     title=interest.initiative.title, contact=other),
+                                     title=shown_text(interest.initiative, "title",
+                                                      composer.locale), contact=other),
                           back=False)]
 
 
@@ -98,5 +100,6 @@ def summarise(session, ref, composer):  # type: ignore[no-untyped-def]
     if initiative is None or initiative.status not in ini.ACTIVE \
             or not is_public(initiative.organisation):
         return None
-    return ItemSummary(initiative.title, tuple(initiative_lines(composer, initiative)),
+    return ItemSummary(shown_text(initiative, "title", composer.locale),
+                       tuple(initiative_lines(composer, initiative)),
                        Choice.go(composer._("Details"), "ini", i=initiative.id))

@@ -24,6 +24,7 @@ from models import organisations as orgs
 from models.activities import upcoming_of_organisation
 from models.categories import CATEGORIES
 from models.organisations import Organisation
+from models.texts import preload
 
 PAGE, SIMPLE_PAGE = 10, 3
 ANY = "*"
@@ -70,6 +71,7 @@ def on_list(ctx: Context, inp: Input) -> Reply:
     if not found:
         return Reply([ctx.out.choices(ctx._("No organisations here yet."), [
             Choice.go(ctx._("Find organisations"), "org_find")])])
+    preload(ctx.session, found)  # the names' and descriptions' versions, one statement
     choices = []
     if more:
         choices.append(Choice.go(ctx._("More"), "org_list", c=category, a=area,
@@ -95,13 +97,14 @@ def on_profile(ctx: Context, inp: Input) -> Reply:
     slots = upcoming_of_organisation(ctx.session, organisation.id, now=ctx.now)
     initiatives = ini.of_organisation(ctx.session, organisation.id)
     load_texts(ctx.session, slots)
+    preload(ctx.session, [organisation, *initiatives])
     if slots:
         lines.append(_("Coming up:"))
         lines += [f"・{when_text(s, ctx.locale, tz)} {shown_text(s.activity, 'title', ctx.locale)}"
                   for s in slots]
     if initiatives:
         lines.append(_("Initiatives:"))
-        lines += [f"・{i.title}" for i in initiatives]
+        lines += [f"・{shown_text(i, 'title', ctx.locale)}" for i in initiatives]
     buttons = []
     if orgs.is_public(organisation):
         if orgs.is_following(ctx.session, ctx.user, organisation.id):
@@ -109,14 +112,15 @@ def on_profile(ctx: Context, inp: Input) -> Reply:
         else:
             buttons.append(Choice(_("Follow"), "org_follow", {"i": organisation.id},
                                   style="primary"))
-    card = ctx.out.card(organisation.name, lines, buttons, badges=[
+    card = ctx.out.card(shown_text(organisation, "name", ctx.locale), lines, buttons, badges=[
         *badges(ctx.out, organisation),
         *(category_label(ctx.out, c) for c in (organisation.categories or [])[:2])],
         image_url=logo_url(ctx, organisation), image_fit=True)
     # a label has no room for the language's name: the card above says it
     items = [Choice.go(clip("📅 " + s.activity.shown("title", ctx.locale).text, 20), "slot",
                        s=s.id) for s in slots]
-    items += [Choice.go(clip("💡 " + i.title, 20), "ini", i=i.id) for i in initiatives]
+    items += [Choice.go(clip("💡 " + i.shown("title", ctx.locale).text, 20), "ini", i=i.id)
+              for i in initiatives]
     question = _("Tap one to see it.") if items else _("Anything else?")
     items = [*items[:2 if ctx.out.simple else 6], Choice.go(_("Find organisations"), "org_find")]
     return Reply([card, ctx.out.choices(question, items)])
@@ -128,7 +132,8 @@ def on_follow(ctx: Context, inp: Input) -> Reply:
         return main_menu(ctx, inp, lead=ctx._("Sorry, this organisation is not available."))
     orgs.follow(ctx.session, ctx.user, organisation)
     text = ctx._("You follow “{name}”. Its new activities and initiatives will reach you as "
-                 "your notification settings say.", name=organisation.name)
+                 "your notification settings say.",
+                 name=shown_text(organisation, "name", ctx.locale))
     return Reply([ctx.out.text(text, [Choice.go(ctx._("Notifications"), "notifications")])])
 
 
@@ -137,5 +142,6 @@ def on_unfollow(ctx: Context, inp: Input) -> Reply:
     if organisation is None:
         return main_menu(ctx, inp, lead=ctx._("Sorry, this organisation is not available."))
     orgs.unfollow(ctx.session, ctx.user, organisation)
-    text = ctx._("You no longer follow “{name}”.", name=organisation.name)
+    text = ctx._("You no longer follow “{name}”.",
+                 name=shown_text(organisation, "name", ctx.locale))
     return Reply([ctx.out.text(text, [Choice.go(ctx._("Organisations"), "orgs")])])

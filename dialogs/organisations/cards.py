@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from bot.kernel.composer import Choice, Composer, clip
 from bot.kernel.engine import Context, Input
-from bot.kernel.i18n import format_names
+from bot.kernel.i18n import format_names, shown_text
 from bot.kernel.links import photo_address
 from dialogs.common.answers import category_label, int_arg
 from models import organisations as orgs
@@ -56,13 +56,15 @@ def organisation_lines(out: Composer, *, description: str, areas: Sequence[str],
 
 def lines_of(out: Composer, organisation: Organisation, *, short: bool = False) -> list[str]:
     return organisation_lines(
-        out, description=organisation.description, areas=organisation.areas or [],
+        out, description=shown_text(organisation, "description", out.locale),
+        areas=organisation.areas or [],
         categories=organisation.categories or [],
         contact="" if short else organisation.public_contact,
         website="" if short else organisation.website, short=short)
 
 
 def organisation_bubble(out: Composer, organisation: Organisation) -> dict:
-    return out.bubble(organisation.name, lines_of(out, organisation, short=True),
+    return out.bubble(shown_text(organisation, "name", out.locale),
+                      lines_of(out, organisation, short=True),
                       [Choice.go(out._("Details"), "org", i=organisation.id)],
                       badges=badges(out, organisation))

@@ -107,3 +107,24 @@ def test_a_digest_says_its_items_come_from_the_organisations_followed(app, sim):
     assert dispatch(app, datetime(2030, 5, 2, 18, 0, tzinfo=TOKYO)).sent == 1
     lead, _ = inbox(sim, digest[0][1])[2:]
     assert lead["text"] == "New in the topics and organisations you follow: 2"
+
+
+def test_a_digest_reads_its_items_versions_in_one_statement_however_many(app, sim):
+    """Each activity of the digest in the reader's version (its place, its organisation's
+    name too), read for all the items at once, not one item at a time."""
+    from tests.sql_count import statements_of
+
+    digest = add_users(app, sim, 1, locale="en")
+    follow(app, digest, CATEGORY, "environment", frequency="digest", digest_hour=18)
+    for n in range(6):
+        slot = make_slot(app, title=f"公園{n}", code=f"5{n}",
+                         versions={("title", "en"): f"Park {n}"})
+        with session_scope(app) as session:
+            activity = session.get(Slot, slot).activity
+            notify_new_item(session, "activity", str(activity.id), "environment", None,
+                            now=TEN)
+    statements = statements_of(app, lambda: dispatch(
+        app, datetime(2030, 5, 1, 18, 0, tzinfo=TOKYO)))
+    assert len([s for s in statements if "FROM content_texts" in s]) == 1
+    lead, carousel = inbox(sim, digest[0][1])
+    assert all(f"Park {n}" in read(carousel) for n in range(6))

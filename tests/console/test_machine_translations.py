@@ -1,0 +1,108 @@
+"""Machine translations in the console: an activity's page and form say which versions a
+machine made; a member corrects one or ticks it checked, and the machine never replaces
+what a person wrote or checked."""
+
+from __future__ import annotations
+
+from bot.db import session_scope
+from bot.kernel.i18n import gettext, shown_text
+from bot.translation import run
+from models.activities import Activity
+from models.organisations import Organisation
+from models.texts import texts_of
+from models.translating import TARGET_LOCALES
+from tests.console.activity_fixtures import ACTIVITY, make_activity
+from tests.console.helpers import audited
+from tests.console.test_organisation_pages import PROFILE
+
+
+def _versions(app, activity_id: int) -> dict[tuple[str, str], tuple[str, str]]:
+    with session_scope(app) as session:
+        return {(v.field, v.locale): (v.text, v.state)
+                for v in texts_of(session, "activity", [activity_id])[activity_id]}
+
+
+def _bracketed(texts, source, target):
+    return [f"[{target}] {text}" for text in texts]
+
+
+def test_a_member_reviews_machine_translations_and_the_machine_keeps_off_them(
+        app, person, browser, organisation):
+    owner = person(locale="en")
+    found = organisation(owner)
+    activity = make_activity(app, owner, found)
+    assert run(app, _bracketed) == 2  # the organisation's name and the activity
+    versions = _versions(app, activity)
+    assert versions[("title", "en")] == ("Park clean-up", "author")  # the member's own
+    assert versions[("title", "vi")] == ("[vi] 公園のそうじ", "machine")
+    assert len(versions) == 2 * len(TARGET_LOCALES)  # the English title the member's
+
+    me = browser(owner)
+    shown = me.get(f"/console/activities/{activity}").get_data(as_text=True)
+    assert '<dd lang="vi">[vi] 公園のそうじ (machine translation)</dd>' in shown
+    assert '<dd lang="en">Park clean-up</dd>' in shown
+    edit = f"/console/activities/{activity}/edit"
+    form = me.get(edit).get_data(as_text=True)
+    assert 'id="machine-vi"' in form and 'name="reviewed" value="vi"' in form
+
+    # the form sends back every version as shown: the Korean corrected, the Vietnamese
+    # ticked checked, the others left as the machine's
+    sent = {**ACTIVITY, **{f"{field}_{locale}": text for (field, locale), (text, _state)
+                           in versions.items()}}
+    sent.update(title_ko="공원 청소", reviewed=["vi"])
+    assert me.post(edit, sent, page=edit).status_code == 302
+    versions = _versions(app, activity)
+    assert versions[("title", "ko")] == ("공원 청소", "author")
+    assert versions[("title", "vi")] == ("[vi] 公園のそうじ", "reviewed")
+    assert versions[("description", "vi")] == ("[vi] みんなで掃除", "reviewed")
+    assert versions[("title", "ne")] == ("[ne] 公園のそうじ", "machine")
+    [row] = audited(app, "activity.update")
+    assert sorted(row.detail["fields"]) == ["description_vi", "title_ko", "title_vi"]
+
+    with session_scope(app) as session:  # a new original: the machine translates again
+        session.get(Activity, activity).title = "公園の大そうじ"
+    assert run(app, _bracketed) == 1
+    versions = _versions(app, activity)
+    assert versions[("title", "ko")] == ("공원 청소", "author")
+    assert versions[("title", "vi")] == ("[vi] 公園のそうじ", "reviewed")
+    assert versions[("title", "ne")] == ("[ne] 公園の大そうじ", "machine")
+
+
+def test_a_member_writes_and_reviews_their_organisation_s_versions(app, person, browser,
+                                                                   organisation):
+    owner = person(locale="en")
+    found = organisation(owner, "高円寺みどりの会")
+    with session_scope(app) as session:
+        session.get(Organisation, found).description = "公園の花壇を手入れします"
+    run(app, _bracketed)
+    me = browser(owner)
+    edit = f"/console/organisations/{found}/edit"
+    form = me.get(edit).get_data(as_text=True)
+    assert 'name="name_vi"' in form and "[vi] 公園の花壇を手入れします" in form
+    assert 'name="reviewed" value="vi"' in form
+    assert 'name="name_vi"' not in me.get("/console/organisations/new").get_data(as_text=True)
+    sent = {**PROFILE, "name": "高円寺みどりの会", "description": "公園の花壇を手入れします",
+            **{f"{field}_{locale}": text
+               for (field, locale), (text, _state) in _org_versions(app, found).items()},
+            "name_en": "Koenji Green Club", "reviewed": ["vi"]}
+    assert me.post(edit, sent, page=edit).status_code == 302
+    versions = _org_versions(app, found)
+    assert versions[("name", "en")] == ("Koenji Green Club", "author")
+    assert versions[("description", "vi")] == ("[vi] 公園の花壇を手入れします", "reviewed")
+    assert versions[("description", "ko")] == ("[ko] 公園の花壇を手入れします", "machine")
+    [row] = audited(app, "organisation.update")
+    assert sorted(f for f in row.detail["fields"] if f.startswith(("name_", "description_"))
+                  ) == ["description_vi", "name_en", "name_vi"]
+    with session_scope(app) as session:
+        organisation_row = session.get(Organisation, found)
+        assert shown_text(organisation_row, "name", "zh_Hans") == gettext(
+            "zh_Hans", "{text} (machine translation)", text="[zh_Hans] 高円寺みどりの会")
+        assert shown_text(organisation_row, "name", "ne") == gettext(
+            "ne", "{text} (machine translation)", text="[ne] 高円寺みどりの会")
+        assert shown_text(organisation_row, "name", "en") == "Koenji Green Club"
+
+
+def _org_versions(app, organisation_id: int) -> dict[tuple[str, str], tuple[str, str]]:
+    with session_scope(app) as session:
+        return {(v.field, v.locale): (v.text, v.state) for v in
+                texts_of(session, "organisation", [organisation_id])[organisation_id]}
