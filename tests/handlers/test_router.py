@@ -85,7 +85,7 @@ def test_each_language_s_menu_word_works_for_a_resident(make_user, locale):
 
 
 def test_cancel_inside_a_dialog_ends_it_with_the_menu(resident, sim):
-    resident.taps(gettext("ja", "Language"))
+    resident.opens(gettext("ja", "Language"))
     assert gettext("ja", "Which language?") in resident.last_text()
     stale = resident.find_action("English")
     resident.says("cancel")
@@ -105,7 +105,7 @@ def test_cancel_outside_a_dialog_says_there_is_nothing_to_stop(resident):
 
 
 def test_help_keeps_the_dialog_and_continue_asks_again(resident):
-    resident.taps(gettext("ja", "Language"))
+    resident.opens(gettext("ja", "Language"))
     question = resident.last_text()
     resident.says("help")
     assert gettext("ja", "You can use this bot by tapping the buttons.") in resident.last_text()
