@@ -138,12 +138,23 @@ def test_before_consent_language_works_and_returns_to_the_notice(user):
     assert user.user_row().consented_at is None
 
 
-@pytest.mark.parametrize("typed", ["menu", "settings", "cancel", "simple mode", "hello"])
+@pytest.mark.parametrize("typed", ["settings", "cancel", "simple mode", "hello"])
 def test_before_consent_anything_else_shows_the_notice_again(user, typed):
     user.follow()
     user.says(typed)
     assert _notice_shown(user)
     assert not _menu_shown(user)
+    assert user.user_row().consented_at is None
+
+
+def test_before_consent_the_menu_shows_and_its_settings_bring_the_notice(user):
+    """Browsing comes before agreeing (dialogs/onboarding.py); settings store something."""
+    user.follow()
+    user.says("menu")
+    assert _menu_shown(user) and not _notice_shown(user)
+    user.taps(gettext("ja", "Settings and help"))
+    user.taps(gettext("ja", "Settings"))
+    assert _notice_shown(user)
     assert user.user_row().consented_at is None
 
 
