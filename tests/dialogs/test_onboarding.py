@@ -151,12 +151,9 @@ def _notice_shown(person, locale: str = "ja") -> bool:
     return _("Before we start: privacy notice", locale) in person.last_text()
 
 
-def test_before_agreeing_a_new_friend_reads_activities_idea_calls_and_initiatives(
-        app, make_user):
-    from tests.activity_factory import make_slot
+def _post_idea_call(app, make_user) -> None:
     from tests.collab_helpers import join, make_staff
 
-    make_slot(app, code="1013")
     staff = make_staff(app, join(make_user, "区職員"))
     staff.opens(_("Idea calls"))
     staff.taps(_("New idea call"))
@@ -165,6 +162,14 @@ def test_before_agreeing_a_new_friend_reads_activities_idea_calls_and_initiative
     staff.taps(_("Pick a date"), date="2031-02-28")
     staff.taps(_("Community building"))
     staff.taps(_("Publish"))
+
+
+def test_before_agreeing_a_new_friend_reads_activities_idea_calls_and_initiatives(
+        app, make_user):
+    from tests.activity_factory import make_slot
+
+    make_slot(app, code="1013")
+    _post_idea_call(app, make_user)
 
     person = make_user("新しい人", "ja")
     person.follow()
@@ -252,3 +257,20 @@ def test_a_sign_up_code_typed_while_searching_waits_for_agreement(app, make_user
     assert not _notice_shown(person)
     person.says("参加 1013")  # a sign-up: stores something
     assert _notice_shown(person)
+
+
+def test_an_idea_started_before_agreeing_is_asked_for_once_they_agree(app, make_user):
+    _post_idea_call(app, make_user)
+    person = make_user("新しい人", "ja")
+    person.follow()
+    person.opens(_("Idea calls"))
+    person.taps(_("Submit an idea"))
+    assert _notice_shown(person)
+    person.taps(_("I agree"))
+    person.taps(_("Standard"))
+    person.taps(_("Skip"))
+    assert _("All set! Now, where you left off:") in person.last_text()
+    person.says("駐輪場の案内を増やす")  # the idea, at the question it was taken to
+    person.taps(_("Yes"))
+    person.taps(_("Send"))
+    assert _("Thank you! Your idea has been received.") in person.last_text()
