@@ -25,7 +25,7 @@ agree). The first step that would store something about them (a sign-up, an inte
 idea, a setting) shows the notice instead, and is kept in the dialog's data (Redis, with the
 dialog's sliding TTL; nothing in SQL): what they typed (a QR code's link types "参加 1013"
 for them) or the button they tapped. Once onboarding ends the router handles it as if
-typed or tapped again (`kept_input` and `resumed`, called by handlers.events), so the
+typed or tapped again (`carry_on`, called by handlers.events), so the
 sign-up goes on where it began. Browsing away from the notice drops what was kept.
 
 The age band (for the ward's participation figures, models/kpi.py) is asked once, here,
@@ -35,8 +35,10 @@ message would be); it stays unknown (NULL) unless told, and can be changed in Se
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.kernel.composer import Choice
-from bot.kernel.engine import Context, Dialog, Input, Reply
+from bot.kernel.engine import Context, Dialog, Input, Reply, Step
 from dialogs.common.consent import ASK_CONSENT, KEPT, KEPT_MAX, KEPT_TAP, ask_consent, kept_of
 from dialogs.menu import main_menu
 from dialogs.settings import age_band_choices, ask_language
@@ -168,6 +170,19 @@ def on_age(ctx: Context, inp: Input) -> Reply:
         return ask_age(ctx, int(ctx.state.data.get("page", 0)))
     lead = ctx._("All set! You can change the language and the look in Settings at any time.")
     return main_menu(ctx, inp, lead=lead)
+
+
+def carry_on(ctx: Context, inp: Input, reply: Reply, dispatch: Step,
+             starts_something: Callable[[str], bool]) -> Reply:
+    """`reply` applied to the state; then, when it ended onboarding with something kept
+    that starts something (`kept_input`), the router's answer to that (`dispatch`)."""
+    kept = kept_input(ctx, inp, reply)
+    ctx.state.apply(reply)
+    if kept is None or (kept.kind == "text" and not starts_something(kept.text)):
+        return reply
+    answer = resumed(ctx, dispatch(ctx, kept), tapped=kept.kind == "postback")
+    ctx.state.apply(answer)
+    return answer
 
 
 def resumed(ctx: Context, answer: Reply, *, tapped: bool = False) -> Reply:

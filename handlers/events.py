@@ -379,15 +379,9 @@ def _decide(app: Flask, session: Session, user_id: str, inp: Input, state: Dialo
     else:
         reply = router.dispatch(ctx, inp)
     if not agreed_before and user.consented_at is not None and not user.display_name:
-        profile = _profile(app, user_id)  # their LINE name: kept from now on, not before
-        user.display_name = profile.display_name if profile else None
-    kept = onboarding.kept_input(ctx, inp, reply)
-    state.apply(reply)
-    if kept is not None and (kept.kind == "postback" or router.starts_something(kept.text)):
-        # what a new friend sent or tapped before agreeing, answered now
-        reply = onboarding.resumed(ctx, router.dispatch(ctx, kept),
-                                   tapped=kept.kind == "postback")
-        state.apply(reply)
+        user.display_name = getattr(_profile(app, user_id), "display_name", None)  # from now on
+    # applied to the state, then what a new friend sent or tapped before agreeing, answered
+    reply = onboarding.carry_on(ctx, inp, reply, router.dispatch, router.starts_something)
     messages = reply.messages
     if resident is not None:
         session.flush()
@@ -451,8 +445,8 @@ def _follow(app: Flask, session, user_id: str, user):  # type: ignore[no-untyped
     them in their LINE language when supported. Returns (user, is_new, LINE name): the name
     is stored only for people who agreed to the privacy notice (read again when they do)."""
     profile = _profile(app, user_id)
-    locale = match_locale(profile.language if profile else None, app.config["BOT_DEFAULT_LOCALE"])
-    name = profile.display_name if profile else None
+    locale = match_locale(getattr(profile, "language", None), app.config["BOT_DEFAULT_LOCALE"])
+    name = getattr(profile, "display_name", None)
     agreed = user is not None and user.consented_at is not None
     return (*welcome(session, user, user_id, locale=locale,
                      display_name=name if agreed else None), name)
