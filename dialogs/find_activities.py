@@ -197,13 +197,14 @@ def on_location(ctx: Context, inp: Input) -> Reply:
     """A shared location, inside the dialog or anywhere: the nearest activities first."""
     if inp.latitude is None or inp.longitude is None:
         return ask(ctx, inp)
-    profile = ctx.session.get(VolunteerProfile, ctx.user.id)
-    if profile is None:
-        profile = VolunteerProfile(user_id=ctx.user.id, categories=[], skills=[],
-                                   free_times=[], styles=[])
-        ctx.session.add(profile)
-    profile.lat, profile.lon = round(inp.latitude, 4), round(inp.longitude, 4)
-    profile.location_at = ctx.now
+    if ctx.user.consented_at is not None:  # before agreeing, a search only (onboarding)
+        profile = ctx.session.get(VolunteerProfile, ctx.user.id)
+        if profile is None:
+            profile = VolunteerProfile(user_id=ctx.user.id, categories=[], skills=[],
+                                       free_times=[], styles=[])
+            ctx.session.add(profile)
+        profile.lat, profile.lon = round(inp.latitude, 4), round(inp.longitude, 4)
+        profile.location_at = ctx.now
     filters = replace(current_filters(ctx), lat=round(inp.latitude, 5),
                       lon=round(inp.longitude, 5))
     return show_results(ctx, filters)

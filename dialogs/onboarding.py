@@ -5,6 +5,8 @@ age band, the menu.
 stateDiagram-v2
     [*] --> ask_consent: follow (new, or never agreed)
     [*] --> menu: follow (agreed before) / welcome back
+    ask_consent --> browsing: menu, activities, idea calls, initiatives (stores nothing)
+    browsing --> ask_consent: a step that stores (kept) / "I agree" on the notice
     ask_consent --> ask_consent: decline / anything else
     ask_consent --> settings.ask_language: change language
     settings.ask_language --> ask_consent: language chosen
@@ -15,12 +17,16 @@ stateDiagram-v2
     ask_age --> resumed: the same, with a kept first message
 ```
 
-Until a person agrees to the privacy notice, everything but help and language brings them
-back to the notice: the bot keeps nothing about them beyond their LINE id and settings.
-What they typed meanwhile (a QR code's link types "参加 1013" for them) is kept in the
-dialog's data, not stored: once onboarding ends, the router handles it as if typed
-again when it starts something (`kept_message` and `resumed`, called by handlers.events),
-so the sign-up goes on where it began.
+Until a person agrees to the privacy notice they may browse: the menus, public activities
+(with a search near a shared location, which is not kept), idea calls and initiatives
+(`BROWSING`); those turns write nothing (their user row, made at the follow, holds their
+LINE id, language and look, not even their LINE name: that is read from LINE once they
+agree). The first step that would store something about them (a sign-up, an interest, an
+idea, a setting) shows the notice instead, and is kept in the dialog's data (Redis, with the
+dialog's sliding TTL; nothing in SQL): what they typed (a QR code's link types "参加 1013"
+for them) or the button they tapped. Once onboarding ends the router handles it as if
+typed or tapped again (`carry_on`, called by handlers.events), so the
+sign-up goes on where it began. Browsing away from the notice drops what was kept.
 
 The age band (for the ward's participation figures, models/kpi.py) is asked once, here,
 and one tap skips it (so does typing anything: what was typed is then handled as a first
@@ -29,21 +35,33 @@ message would be); it stays unknown (NULL) unless told, and can be changed in Se
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.kernel.composer import Choice
-from bot.kernel.engine import Context, Dialog, Input, Reply
-from dialogs.common.consent import ASK_CONSENT, KEPT, KEPT_MAX, ask_consent, kept_of
+from bot.kernel.engine import Context, Dialog, Input, Reply, Step
+from dialogs.common.consent import ASK_CONSENT, KEPT, KEPT_MAX, KEPT_TAP, ask_consent, kept_of
 from dialogs.menu import main_menu
 from dialogs.settings import age_band_choices, ask_language
+from dialogs.signup import match_signup
 from models.users import AGE_BANDS, audit, record_consent
 
 ASK_MODE = "onboarding.ask_mode"
 ASK_AGE = "onboarding.ask_age"
+# What a person may do before agreeing: postback actions that only read public things (and
+# the menus leading to them), and typing at the activity search's steps (a keyword, not a
+# sign-up code). A test checks that none of these turns writes anything.
+BROWSING = frozenset({"menu", "tab", "find", "slot", "idea_calls", "idea_call",
+                      "initiatives", "ini_filter", "ini_list", "ini"})
+BROWSING_STEPS = ("find.",)
+NOT_KEPT = frozenset({"", "ans", "resume", "cancel", "help"})  # nothing to do again after
 
 
-def greet(ctx: Context, *, is_new: bool, inp: Input | None = None) -> Reply:
+def greet(ctx: Context, *, is_new: bool, inp: Input | None = None,
+          name: str | None = None) -> Reply:
     """Answer a follow event, or the first message of someone the bot did not know yet
-    (`inp`: kept to be handled after the consent and the mode)."""
-    name = ctx.user.display_name or ""
+    (`inp`: kept to be handled after the consent and the mode). `name`: their LINE name,
+    read for this turn (not stored before they agree)."""
+    name = ctx.user.display_name or name or ""
     if ctx.user.consented_at is not None:
         lead = ctx._("Welcome back, {name}! Your settings are as you left them.", name=name)
         return main_menu(ctx, lead=lead)
@@ -55,18 +73,36 @@ def greet(ctx: Context, *, is_new: bool, inp: Input | None = None) -> Reply:
 
 
 def _keep(data: dict, inp: Input | None) -> dict:
-    """`data` with the typed text of `inp` kept (the latest one wins)."""
-    if inp is not None and inp.kind == "text" and inp.text.strip():
-        return {**data, KEPT: inp.text.strip()[:KEPT_MAX]}
+    """`data` with what `inp` asked for kept (the latest one wins): its typed text, or the
+    button it tapped."""
+    if inp is None:
+        return data
+    if inp.kind == "text" and inp.text.strip():
+        return {**{k: v for k, v in data.items() if k != KEPT_TAP},
+                KEPT: inp.text.strip()[:KEPT_MAX]}
+    if inp.kind == "postback" and not inp.invalid and inp.action not in NOT_KEPT:
+        tap = {"a": inp.action, "args": {str(k): str(v) for k, v in inp.args.items()}}
+        return {**{k: v for k, v in data.items() if k != KEPT}, KEPT_TAP: tap}
     return data
 
 
-def kept_message(ctx: Context, inp: Input, reply: Reply) -> str | None:
-    """The first message to handle now: the one kept through onboarding, when `reply` (to
-    `inp`) has just ended it. Read before the reply is applied to the state."""
-    if (ctx.state.step == ASK_AGE and reply.next is None
-            and ctx.user.consented_at is not None):
-        return _keep(kept_of(ctx.state.data), inp).get(KEPT)  # or typed at the age question
+def kept_input(ctx: Context, inp: Input, reply: Reply) -> Input | None:
+    """The message or tap to handle now: the one kept through onboarding, when `reply` (to
+    `inp`, an answer to the age question) has just ended it. Read before the reply is
+    applied to the state."""
+    if not (ctx.state.step == ASK_AGE and reply.next is None
+            and ctx.user.consented_at is not None
+            and (inp.action == "ans" or inp.kind == "text")):
+        return None
+    kept = kept_of(ctx.state.data)
+    if inp.kind == "text":  # typed at the age question: that is handled instead
+        kept = _keep(kept, inp)
+    if KEPT in kept:
+        return Input("text", text=kept[KEPT])
+    if KEPT_TAP in kept:
+        tap = kept[KEPT_TAP]
+        args = tap.get("args") if isinstance(tap.get("args"), dict) else {}
+        return Input("postback", action=tap["a"], args=dict(args))
     return None
 
 
@@ -136,25 +172,56 @@ def on_age(ctx: Context, inp: Input) -> Reply:
     return main_menu(ctx, inp, lead=lead)
 
 
-def resumed(ctx: Context, answer: Reply) -> Reply:
-    """The end of onboarding when the kept first message starts something: "All set!",
-    then `answer`, the router's answer to that message, in place of the menu."""
-    lead = ctx.out.text(ctx._("All set! Now, about the message you sent:"), back=False)
+def carry_on(ctx: Context, inp: Input, reply: Reply, dispatch: Step,
+             starts_something: Callable[[str], bool]) -> Reply:
+    """`reply` applied to the state; then, when it ended onboarding with something kept
+    that starts something (`kept_input`), the router's answer to that (`dispatch`)."""
+    kept = kept_input(ctx, inp, reply)
+    ctx.state.apply(reply)
+    if kept is None or (kept.kind == "text" and not starts_something(kept.text)):
+        return reply
+    answer = resumed(ctx, dispatch(ctx, kept), tapped=kept.kind == "postback")
+    ctx.state.apply(answer)
+    return answer
+
+
+def resumed(ctx: Context, answer: Reply, *, tapped: bool = False) -> Reply:
+    """The end of onboarding when the kept first message (or tap) starts something: "All
+    set!", then `answer`, the router's answer to it, in place of the menu."""
+    if tapped:
+        # Translators: after agreeing, the bot goes on with the button tapped before
+        text = ctx._("All set! Now, where you left off:")
+    else:
+        text = ctx._("All set! Now, about the message you sent:")
+    lead = ctx.out.text(text, back=False)
     messages = answer.messages if len(answer.messages) >= 5 else [lead, *answer.messages]
     return Reply(messages, next=answer.next, data=answer.data, keep=answer.keep)
 
 
 def gate(ctx: Context, inp: Input) -> Reply | None:
-    """Before consent, bring every input back to the privacy notice."""
+    """Before consent: browsing goes on (`BROWSING`); anything else brings the privacy
+    notice, keeping what was asked for."""
     if ctx.user.consented_at is not None:
         return None
+    if inp.answers(ASK_CONSENT):  # the notice's buttons work after browsing away too
+        return on_consent(ctx, inp)
     step = ctx.state.step or ""
     in_onboarding = step.startswith("onboarding.") or step == "settings.ask_language"
     if in_onboarding and inp.action in ("", "ans"):
         return None
-    if in_onboarding:
-        return ask_consent(ctx)
+    if browses(ctx, inp):
+        return None
     return _ask_keeping(ctx, inp)
+
+
+def browses(ctx: Context, inp: Input) -> bool:
+    """Whether `inp` only reads public things (see BROWSING)."""
+    if inp.kind == "postback":
+        return inp.action in BROWSING
+    if inp.kind == "location":  # near me: searched, not stored (find_activities.on_location)
+        return True
+    return (inp.kind == "text" and (ctx.state.step or "").startswith(BROWSING_STEPS)
+            and match_signup(inp.text) is None)
 
 
 dialog = Dialog(

@@ -357,11 +357,12 @@ def _decide(app: Flask, session: Session, user_id: str, inp: Input, state: Dialo
     router: Router = app.extensions["machibot.router"]
     user = get_by_line_id(session, user_id)
     is_new = user is None
+    name = None  # their LINE name, for this turn's greeting
     if inp.kind == "follow" or user is None:
-        user, is_new = _follow(app, session, user_id, user)
+        user, is_new, name = _follow(app, session, user_id, user)
     elif not user.active:
         user.active, user.left_at = True, None  # they wrote again: they are back
-    step_before = state.step
+    step_before, agreed_before = state.step, user.consented_at is not None
     # a paired digital supporter's turn runs as the resident they help
     resident = proxy.acting_target(session, user, inp, state.step, fetched)
     changed = proxy.track_changes(session) if resident is not None else set()
@@ -374,15 +375,13 @@ def _decide(app: Flask, session: Session, user_id: str, inp: Input, state: Dialo
     look = (ctx.user.locale, ctx.user.mode)
     if inp.kind == "follow" or is_new:
         state.step, state.data = None, {}
-        reply = onboarding.greet(ctx, is_new=is_new, inp=inp)
+        reply = onboarding.greet(ctx, is_new=is_new, inp=inp, name=name)
     else:
         reply = router.dispatch(ctx, inp)
-    kept = onboarding.kept_message(ctx, inp, reply)
-    state.apply(reply)
-    if kept is not None and router.starts_something(kept):
-        # the message a new friend sent before agreeing, answered now
-        reply = onboarding.resumed(ctx, router.dispatch(ctx, Input("text", text=kept)))
-        state.apply(reply)
+    if not agreed_before and user.consented_at is not None and not user.display_name:
+        user.display_name = getattr(_profile(app, user_id), "display_name", None)  # from now on
+    # applied to the state, then what a new friend sent or tapped before agreeing, answered
+    reply = onboarding.carry_on(ctx, inp, reply, router.dispatch, router.starts_something)
     messages = reply.messages
     if resident is not None:
         session.flush()
@@ -443,16 +442,22 @@ def _carry_out(line: LineClient, turn: Turn, effects: Effects,
 
 def _follow(app: Flask, session, user_id: str, user):  # type: ignore[no-untyped-def]
     """Create or reactivate the user (`user`: as read this turn, None when new), greeting
-    them in their LINE language when supported."""
-    profile = None
+    them in their LINE language when supported. Returns (user, is_new, LINE name): the name
+    is stored only for people who agreed to the privacy notice (read again when they do)."""
+    profile = _profile(app, user_id)
+    locale = match_locale(getattr(profile, "language", None), app.config["BOT_DEFAULT_LOCALE"])
+    name = getattr(profile, "display_name", None)
+    agreed = user is not None and user.consented_at is not None
+    return (*welcome(session, user, user_id, locale=locale,
+                     display_name=name if agreed else None), name)
+
+
+def _profile(app: Flask, user_id: str):  # type: ignore[no-untyped-def]
     try:
-        profile = get_line(app).profile(user_id)
+        return get_line(app).profile(user_id)
     except LineError as exc:
         log.warning("profile lookup failed: %s", exc.status)
-    default = app.config["BOT_DEFAULT_LOCALE"]
-    locale = match_locale(profile.language if profile else None, default)
-    return welcome(session, user, user_id, locale=locale,
-                   display_name=profile.display_name if profile else None)
+        return None
 
 
 def _answer_group(app: Flask, event: dict[str, Any], turn: Turn) -> None:

@@ -245,6 +245,45 @@ class ChatUser:
                                          reply_token=self.token()))
         raise AssertionError(f"cannot tap a {action['type']} action")
 
+    def opens(self, label: str) -> list[dict]:
+        """Open the menu and tap `label`, looking through its sub-menus and pages (each in
+        turn, as a person would) when the first message does not hold it."""
+        for choices in self._menus():
+            if label in choices:
+                return self.taps(label)
+        raise AssertionError(f"{label!r} is in no menu")
+
+    def menu_labels(self) -> set[str]:
+        """Every choice of the menu, its sub-menus and its pages."""
+        return {label for choices in self._menus() for label in choices}
+
+    def _menus(self) -> Iterator[list[str]]:
+        """The menu's messages one by one, from the menu itself, each reached afresh."""
+        codec = self.app.extensions["machibot.codec"]
+
+        def ways_on() -> list[tuple[str, tuple]]:
+            found = []
+            for action in (a for m in self.last for a in actions_of(m)):
+                if action["type"] == "postback":
+                    postback = codec.decode(action["data"])
+                    if postback.action == "menu" and postback.args:
+                        found.append((action["label"], tuple(sorted(postback.args.items()))))
+            return found
+
+        self.says("menu")
+        yield self.choices()
+        paths, seen = [[way] for way in ways_on()], {()}
+        while paths:
+            path = paths.pop(0)
+            if path[-1][1] in seen:
+                continue
+            seen.add(path[-1][1])
+            self.says("menu")
+            for way_label, _args in path:
+                self.taps(way_label)
+            yield self.choices()
+            paths += [[*path, way] for way in ways_on()]
+
     def find_action(self, label: str) -> dict:
         for message in reversed(self.last):
             for action in actions_of(message):

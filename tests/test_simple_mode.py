@@ -179,7 +179,12 @@ def _signature(app, action: dict) -> tuple:
     return (action["type"], action.get("text", ""))
 
 
-def test_the_simple_menu_pages_three_at_a_time_with_more(app, simple_resident):
+def test_the_simple_menu_pages_four_at_a_time_with_the_page_number(app, simple_resident):
+    from bot.kernel.i18n import gettext
+
     simple_resident.says("menu")
-    labels = simple_resident.choices()
-    assert 2 <= len(labels) <= SIMPLE_CHOICE_LIMIT
+    menu, pager = simple_resident.last
+    assert 2 <= len(actions_of(menu)) <= SIMPLE_CHOICE_LIMIT
+    assert [a["label"] for a in actions_of(pager)] == [gettext("ja", "Next page")]
+    assert gettext("ja", "Page {page} of {pages}", page=1, pages=3) in \
+        simple_resident.last_text()

@@ -36,13 +36,15 @@ class Area:
     uri: str = ""  # "tel": the help desk's phone number (HELP_DESK_PHONE)
 
 
-# What the menus may show, in priority order: a page takes the first ones that exist.
+# What the menus may show, in priority order: a page takes the first ones that exist. The
+# simple page shows what the first page of the simple text menu shows, in the same order
+# (dialogs.menu.SIMPLE_ITEMS): find activities, my schedule, get help, call us.
 AREAS: tuple[Area, ...] = (
     Area("activities", N_("Activities"), GREEN, ("main", "simple"), action="find"),
-    Area("my_schedule", N_("My schedule"), BLUE, ("main",), action="schedule"),
+    Area("my_schedule", N_("My schedule"), BLUE, ("main", "simple"), action="schedule"),
     Area("ideas", N_("Ideas"), BROWN, ("main",), action="idea_calls"),
     Area("initiatives", N_("Initiatives"), TEAL, ("main",), action="initiatives"),
-    Area("menu", N_("Menu"), GREY, ("main", "simple"), action="menu"),
+    Area("menu", N_("Menu"), GREY, ("main",), action="menu"),
     # Translators: rich menu area; the resident asks a digital supporter to help them
     Area("ask_supporter", N_("Get help"), PURPLE, ("main", "more", "simple"),
          action="ask_supporter"),

@@ -11,12 +11,19 @@ ASK_CONSENT = "onboarding.ask_consent"
 # kept through the notice, the language and the mode, then handled as if typed again.
 KEPT = "kept_text"
 KEPT_MAX = 200
+# ... or the button a person browsing before agreeing tapped that would store something (sign
+# up, interest, an idea, settings): its action and arguments, tapped again once they agree
+KEPT_TAP = "kept_tap"
 
 
 def kept_of(data: dict) -> dict:
-    """The kept first message of `data`, as data to carry into the next step's."""
-    text = data.get(KEPT)
-    return {KEPT: text} if isinstance(text, str) and text else {}
+    """The kept first message or tap of `data`, as data to carry into the next step's."""
+    text, tap = data.get(KEPT), data.get(KEPT_TAP)
+    if isinstance(text, str) and text:
+        return {KEPT: text}
+    if isinstance(tap, dict) and isinstance(tap.get("a"), str):
+        return {KEPT_TAP: tap}
+    return {}
 
 
 def privacy_notice(ctx: Context) -> str:

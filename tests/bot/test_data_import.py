@@ -254,8 +254,7 @@ def test_cancelled_slots_are_not_exported(app, tmp_path):
 
 def test_a_person_following_a_category_hears_of_a_new_activity_imported_in_it(
         app, resident, tmp_path):
-    resident.says(gettext_ja("menu"))
-    resident.taps(gettext_ja("Notifications"))
+    resident.opens(gettext_ja("Notifications"))
     resident.taps(gettext_ja("Topics"))
     resident.taps("✗ " + gettext_ja("Child-care support"))
     resident.taps(gettext_ja("Done"))

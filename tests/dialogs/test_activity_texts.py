@@ -40,8 +40,7 @@ def _reader(make_user, locale: str):  # type: ignore[no-untyped-def]
 
 
 def _find_environment(person, locale: str) -> list[str]:  # type: ignore[no-untyped-def]
-    person.says("menu")
-    person.taps(gettext(locale, "Find activities"))
+    person.opens(gettext(locale, "Find activities"))
     person.taps(gettext(locale, "By category"))
     person.taps(gettext(locale, "Environment"))
     return [texts[0] for texts in _cards(person)]
@@ -71,8 +70,7 @@ def test_the_details_show_the_reader_s_description(app, make_user):
     slot = make_slot(app, title="公園のそうじ", code="123", versions=PARK,
                      description="ごみを拾います。")
     reader = _reader(make_user, "en")
-    reader.says("menu")
-    reader.taps("Find activities")
+    reader.opens("Find activities")
     reader.taps("By category")
     reader.taps("Environment")
     reader.taps("Details")
@@ -110,8 +108,7 @@ def test_a_page_of_cards_reads_the_versions_in_one_statement_however_many(app, m
     reader = _reader(make_user, "en")
 
     def results() -> list[str]:
-        reader.says("menu")
-        reader.taps("Find activities")
+        reader.opens("Find activities")
         reader.taps("By category")
         return statements_of(app, lambda: reader.taps("Environment"))
 

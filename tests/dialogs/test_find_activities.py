@@ -50,8 +50,7 @@ def _this_weekend() -> timedelta:
 
 
 def _find(person, *taps: str) -> None:  # type: ignore[no-untyped-def]
-    person.says("menu")
-    person.taps(gettext(person.user_row().locale, "Find activities"))
+    person.opens(gettext(person.user_row().locale, "Find activities"))
     for label in taps:
         person.taps(label)
 
@@ -59,8 +58,7 @@ def _find(person, *taps: str) -> None:  # type: ignore[no-untyped-def]
 def test_a_category_shows_cards_with_everything_a_person_needs(app, resident):
     make_slot(app, title="善福寺川の清掃", code="123", capacity=5)
     make_slot(app, title="子ども食堂", code="124", category="childcare")
-    resident.says("menu")
-    resident.taps(_("Find activities"))
+    resident.opens(_("Find activities"))
     resident.taps(_("By category"))
     resident.taps(_("Environment"))
     [card] = _cards(resident)
@@ -79,8 +77,7 @@ def test_filters_combine_category_area_and_weekend(app, resident):
     make_slot(app, title="平日の清掃 阿佐谷", code="203", starts_in=_next_weekday(2))
     make_slot(app, title="週末の子育て 阿佐谷", code="204", starts_in=saturday,
               category="childcare")
-    resident.says("menu")
-    resident.taps(_("Find activities"))
+    resident.opens(_("Find activities"))
     resident.taps(_("By category"))
     resident.taps(_("Environment"))
     resident.taps(_("By area"))
@@ -96,8 +93,7 @@ def test_a_picked_date_finds_that_day(app, resident):
     from zoneinfo import ZoneInfo
 
     day = (datetime.now(UTC) + timedelta(days=10)).astimezone(ZoneInfo("Asia/Tokyo")).date()
-    resident.says("menu")
-    resident.taps(_("Find activities"))
+    resident.opens(_("Find activities"))
     resident.taps(_("Pick a date"), date=day.isoformat())
     assert _titles(resident) == ["十日後"]
     lead = resident.texts()[0]
@@ -108,8 +104,7 @@ def test_a_picked_date_finds_that_day(app, resident):
 def test_a_keyword_in_any_language_finds_by_category_or_text(app, resident):
     make_slot(app, title="善福寺川の清掃", code="123")
     make_slot(app, title="やさしい日本語のおしゃべり会", code="124", category="multicultural")
-    resident.says("menu")
-    resident.taps(_("Find activities"))
+    resident.opens(_("Find activities"))
     resident.taps(_("Keyword"))
     resident.says("environment")
     assert _titles(resident) == ["善福寺川の清掃"]
@@ -132,8 +127,7 @@ def test_near_me_sorts_by_distance_and_shows_it(app, resident):
 def test_more_pages_on_through_the_results(app, resident):
     for n in range(13):
         make_slot(app, title=f"活動{n:02d}", code=str(500 + n), starts_in=timedelta(days=1 + n))
-    resident.says("menu")
-    resident.taps(_("Find activities"))
+    resident.opens(_("Find activities"))
     resident.taps(_("By category"))
     resident.taps(_("Environment"))
     first = _titles(resident)
@@ -144,8 +138,7 @@ def test_more_pages_on_through_the_results(app, resident):
 
 def test_nothing_found_suggests_the_closest_instead(app, resident):
     make_slot(app, title="善福寺川の清掃", code="123", area="高円寺")
-    resident.says("menu")
-    resident.taps(_("Find activities"))
+    resident.opens(_("Find activities"))
     resident.taps(_("By area"))
     resident.taps("阿佐谷")
     assert _titles(resident) == ["善福寺川の清掃"]
@@ -186,8 +179,7 @@ def test_more_pages_on_through_the_closest_results(app, resident):
 
 def test_the_sign_up_button_on_a_card_asks_once_then_signs_up(app, resident):
     make_slot(app, title="善福寺川の清掃", code="123")
-    resident.says("menu")
-    resident.taps(_("Find activities"))
+    resident.opens(_("Find activities"))
     resident.taps(_("Today"))  # nothing today: the closest are shown
     resident.taps(_("Sign up"))
     resident.taps(_("Sign up"))
@@ -198,8 +190,7 @@ def test_the_sign_up_button_on_a_card_asks_once_then_signs_up(app, resident):
 
 def test_details_and_not_interested(app, resident):
     make_slot(app, title="善福寺川の清掃", code="123", description="軍手を貸し出します。")
-    resident.says("menu")
-    resident.taps(_("Find activities"))
+    resident.opens(_("Find activities"))
     resident.taps(_("By category"))
     resident.taps(_("Environment"))
     resident.taps(_("Details"))
@@ -212,8 +203,7 @@ def test_details_say_how_to_get_there_and_where_to_park(app, resident):
     make_slot(app, title="善福寺川の清掃", code="123", address="杉並区成田西1丁目",
               address_detail="管理事務所前", access="荻窪駅からバスで10分",
               parking="駐車場はありません")
-    resident.says("menu")
-    resident.taps(_("Find activities"))
+    resident.opens(_("Find activities"))
     resident.taps(_("By category"))
     resident.taps(_("Environment"))
     resident.taps(_("Details"))

@@ -32,12 +32,11 @@ def planned(app, resident, make_user):
     partner who will attend and a Japanese one who has not answered."""
     present(resident)
     alice, sato = join(make_user, "Alice", "en"), join(make_user, "佐藤")
-    alice.says("menu")
-    for label in ("Initiatives", "Newest", "I'm interested", "People", "Done", "No message"):
+    alice.opens(en("Initiatives"))
+    for label in ("Newest", "I'm interested", "People", "Done", "No message"):
         alice.taps(en(label))
     express_interest(sato, "Know-how")
-    resident.says("menu")
-    resident.taps(ja("Initiatives"))
+    resident.opens(ja("Initiatives"))
     resident.taps(ja("My initiatives"))
     resident.taps(ja("Manage"))
     schedule_gathering(resident, "2031-01-15T14:00", "阿佐谷地域区民センター")
@@ -49,8 +48,7 @@ def planned(app, resident, make_user):
 
 
 def open_gathering(presenter) -> None:
-    presenter.says("menu")
-    presenter.taps(ja("Initiatives"))
+    presenter.opens(ja("Initiatives"))
     presenter.taps(ja("My initiatives"))
     presenter.taps(ja("Manage"))
     presenter.taps(ja("Next gathering"))
@@ -233,8 +231,7 @@ def test_staff_close_an_idea_call_early(app, resident, make_user):
     staff = make_staff(app, join(make_user, "区職員"))
     post_call(staff)
     submit(resident, "駐輪場を増やす")
-    staff.says("menu")
-    staff.taps(ja("Idea calls"))
+    staff.opens(ja("Idea calls"))
     staff.taps(ja("Details"))
     staff.taps(ja("Close the call"))
     staff.taps(ja("Close the call"))
@@ -243,6 +240,5 @@ def test_staff_close_an_idea_call_early(app, resident, make_user):
         assert len(session.scalars(select(Idea)).all()) == 1  # kept for review
         assert session.scalars(select(AuditLog.action).where(
             AuditLog.action == "idea_call.close")).all() == ["idea_call.close"]
-    resident.says("menu")
-    resident.taps(ja("Idea calls"))
+    resident.opens(ja("Idea calls"))
     assert ja("There are no open idea calls right now.") in resident.last_text()

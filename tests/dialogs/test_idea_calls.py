@@ -34,8 +34,7 @@ def staff(app, make_user):
 
 
 def post_call(staff, day="2031-02-28"):
-    staff.says("menu")
-    staff.taps(ja("Idea calls"))
+    staff.opens(ja("Idea calls"))
     staff.taps(ja("New idea call"))
     staff.says(THEME)
     staff.says(ISSUE)
@@ -45,8 +44,7 @@ def post_call(staff, day="2031-02-28"):
 
 
 def submit(person, text=None, *, can_help="Yes"):
-    person.says("menu")
-    person.taps(ja("Idea calls"))
+    person.opens(ja("Idea calls"))
     person.taps(ja("Submit an idea"))
     if text is None:
         person.sends_photo()
@@ -73,8 +71,7 @@ def test_the_idea_call_loop_from_call_to_adoption(app, staff, resident, make_use
     with session_scope(app) as session:
         assert len(session.scalars(select(Idea)).all()) == 2
 
-    staff.says("menu")
-    staff.taps(ja("Idea calls"))
+    staff.opens(ja("Idea calls"))
     staff.taps(ja("Review ideas"))
     staff.taps(next(c for c in staff.choices() if c.startswith(f"{call_id} ")))
     assert "駐輪場の案内板を増やす" in staff.last_text()
@@ -92,8 +89,7 @@ def test_the_idea_call_loop_from_call_to_adoption(app, staff, resident, make_use
     assert other.new_messages() == []
 
     # an adopted idea can be announced to the call's people
-    staff.says("menu")
-    staff.taps(ja("Idea calls"))
+    staff.opens(ja("Idea calls"))
     staff.taps(ja("Review ideas"))
     staff.taps(next(c for c in staff.choices() if c.startswith(f"{call_id} ")))
     staff.taps(ja("Announce"))
@@ -104,8 +100,7 @@ def test_the_idea_call_loop_from_call_to_adoption(app, staff, resident, make_use
 def test_simple_mode_submits_with_at_most_four_choices_and_a_way_back(app, staff, make_user):
     post_call(staff)
     person = join(make_user, "木村", mode="Simple")
-    person.says("menu")
-    person.taps(ja("Idea calls"))
+    person.opens(ja("Idea calls"))
     steps = [lambda: person.taps(THEME[:19] + "…" if len(THEME) > 20 else THEME),
              lambda: person.taps(ja("Submit an idea")),
              lambda: person.says("ベンチを置く"),
@@ -120,8 +115,7 @@ def test_simple_mode_submits_with_at_most_four_choices_and_a_way_back(app, staff
 
 def test_the_draft_survives_help_and_is_not_sent_twice(app, staff, resident):
     post_call(staff)
-    resident.says("menu")
-    resident.taps(ja("Idea calls"))
+    resident.opens(ja("Idea calls"))
     resident.taps(ja("Submit an idea"))
     resident.says("公園に駐輪場を")
     resident.says("help")
@@ -138,8 +132,7 @@ def test_no_ideas_after_the_deadline(app, staff, resident):
     with session_scope(app) as session:
         call = session.scalars(select(IdeaCall)).one()
         call.deadline = datetime.now(UTC) - timedelta(minutes=1)
-    resident.says("menu")
-    resident.taps(ja("Idea calls"))
+    resident.opens(ja("Idea calls"))
     assert ja("There are no open idea calls right now.") in resident.last_text()
     data = app.extensions["machibot.codec"].encode("idea_submit", c=call.id)
     resident.send(ev.postback(resident.user_id, data, reply_token=resident.token()))
@@ -156,8 +149,7 @@ def test_the_daily_limit_per_call(app, staff, resident, monkeypatch):
     post_call(staff)
     submit(resident, "案1")
     submit(resident, "案2")
-    resident.says("menu")
-    resident.taps(ja("Idea calls"))
+    resident.opens(ja("Idea calls"))
     resident.taps(ja("Submit an idea"))
     assert ja("You have sent {limit} ideas to this call today, the most for one day. Please "
               "send more tomorrow.", limit=2) in resident.last_text()
@@ -165,8 +157,7 @@ def test_the_daily_limit_per_call(app, staff, resident, monkeypatch):
 
 def test_a_long_idea_gets_a_friendly_answer(staff, resident):
     post_call(staff)
-    resident.says("menu")
-    resident.taps(ja("Idea calls"))
+    resident.opens(ja("Idea calls"))
     resident.taps(ja("Submit an idea"))
     resident.says("あ" * 1001)
     assert ja("That is {length} characters. Please keep it to {limit} characters.",
@@ -175,8 +166,7 @@ def test_a_long_idea_gets_a_friendly_answer(staff, resident):
 
 def test_an_unsent_photo_leaves_the_idea_and_its_bytes_are_deleted(app, staff, resident):
     post_call(staff)
-    resident.says("menu")
-    resident.taps(ja("Idea calls"))
+    resident.opens(ja("Idea calls"))
     resident.taps(ja("Submit an idea"))
     message_id = resident.sends_photo()
     resident.taps(ja("Yes"))
@@ -251,8 +241,7 @@ def test_cli_new_and_export_without_line_ids(app, resident, tmp_path):
     result = runner.invoke(args=["ideas", "new", str(path)])
     assert result.exit_code == 0, result.output
     submit(resident, "ボール遊びの時間帯を決める")
-    resident.says("menu")
-    resident.taps(ja("Idea calls"))
+    resident.opens(ja("Idea calls"))
     resident.taps(ja("Details"))
     assert "区役所 第3会議室" in resident.last_text()
     resident.taps(ja("Join idea meeting"))
@@ -313,8 +302,7 @@ def test_staff_schedule_an_idea_meeting_and_people_who_sent_ideas_are_invited(
         app, staff, resident):
     post_call(staff)
     submit(resident, "駐輪場の地図を配る")
-    staff.says("menu")
-    staff.taps(ja("Idea calls"))
+    staff.opens(ja("Idea calls"))
     staff.taps(ja("Details"))
     staff.taps(ja("Idea meeting"))
     staff.taps(ja("Pick date and time"), datetime="2031-02-10T18:30")
@@ -331,8 +319,7 @@ def test_a_failing_sql_statement_never_logs_what_the_person_typed(app, staff, re
                                                                    caplog):
     post_call(staff)
     phone = "090-1234-5678"
-    resident.says("menu")
-    resident.taps(ja("Idea calls"))
+    resident.opens(ja("Idea calls"))
     resident.taps(ja("Submit an idea"))
     resident.says(f"駐輪場を増やしたいです。連絡は {phone} まで")
     resident.taps(ja("Yes"))

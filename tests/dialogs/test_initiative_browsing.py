@@ -47,8 +47,7 @@ def shown_ids(app, person) -> list[int]:
 
 def test_paging_through_a_thousand_shows_each_once_newest_first(app, many, make_user):
     person = join(make_user, "閲覧者")
-    person.says("menu")
-    person.taps(ja("Initiatives"))
+    person.opens(ja("Initiatives"))
     person.taps(ja("Newest"))
     seen = shown_ids(app, person)
     while ja("More") in person.choices():

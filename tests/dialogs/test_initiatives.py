@@ -19,8 +19,7 @@ from tests.collab_helpers import deliver, ja, join, make_staff, schedule_gatheri
 
 
 def present(person, title="こども食堂を一緒に", summary="毎月第2土曜に子ども食堂を開きたいです。"):
-    person.says("menu")
-    person.taps(ja("Initiatives"))
+    person.opens(ja("Initiatives"))
     person.taps(ja("Present one"))
     person.says(title)
     person.says(summary)
@@ -34,8 +33,7 @@ def present(person, title="こども食堂を一緒に", summary="毎月第2土�
 
 
 def express_interest(person, offer, message=None):
-    person.says("menu")
-    person.taps(ja("Initiatives"))
+    person.opens(ja("Initiatives"))
     person.taps(ja("Newest"))
     person.taps(ja("I'm interested"))
     person.taps(ja(offer))
@@ -106,8 +104,7 @@ def test_not_attending_cancels_the_reminders(app, presenter, make_user):
     present(presenter)
     tanaka = join(make_user, "田中")
     express_interest(tanaka, "People")
-    presenter.says("menu")
-    presenter.taps(ja("Initiatives"))
+    presenter.opens(ja("Initiatives"))
     presenter.taps(ja("My initiatives"))
     presenter.taps(ja("Manage"))
     schedule_gathering(presenter, "2031-03-01T10:00", "https://meet.example.org/abc")
@@ -159,8 +156,7 @@ def test_opinions_are_asked_given_and_read(app, presenter, make_user):
     presenter.taps(ja("Ask for opinions"))
     presenter.says("開催日は土曜と日曜どちらが良いですか？")
     other = join(make_user, "佐藤")
-    other.says("menu")
-    other.taps(ja("Initiatives"))
+    other.opens(ja("Initiatives"))
     other.taps(ja("Newest"))
     other.taps(ja("Details"))
     assert "開催日は土曜と日曜どちらが良いですか？" in other.last_text()
@@ -177,8 +173,7 @@ def test_status_moves_on_and_the_presenter_can_close(app, presenter):
     presenter.taps(ja("Manage"))
     presenter.taps(ja("Now: {status}", status=ja("Preparing")))
     assert ja("Preparing") in presenter.last_text()
-    presenter.says("menu")
-    presenter.taps(ja("Initiatives"))
+    presenter.opens(ja("Initiatives"))
     presenter.taps(ja("My initiatives"))
     assert ja("Preparing") in presenter.last_text()  # on the card
     presenter.taps(ja("Manage"))
@@ -189,8 +184,7 @@ def test_status_moves_on_and_the_presenter_can_close(app, presenter):
 
 
 def test_a_long_title_gets_a_friendly_answer(presenter):
-    presenter.says("menu")
-    presenter.taps(ja("Initiatives"))
+    presenter.opens(ja("Initiatives"))
     presenter.taps(ja("Present one"))
     presenter.says("あ" * 81)
     assert ja("That is {length} characters. Please keep it to {limit} characters.",
@@ -204,8 +198,7 @@ def test_moderation_holds_an_initiative_until_staff_publish_it(app, presenter, m
     with session_scope(app) as session:
         assert session.scalars(select(Initiative.status)).one() == "review"
     staff = make_staff(app, join(make_user, "区職員"))
-    staff.says("menu")
-    staff.taps(ja("Initiatives"))
+    staff.opens(ja("Initiatives"))
     staff.taps(ja("To review"))
     staff.taps(ja("Publish"))
     with session_scope(app) as session:
@@ -238,8 +231,7 @@ def _only_initiative(app) -> int:
 
 
 def _my_initiatives(presenter) -> None:  # type: ignore[no-untyped-def]
-    presenter.says("menu")
-    presenter.taps(ja("Initiatives"))
+    presenter.opens(ja("Initiatives"))
     presenter.taps(ja("My initiatives"))
     presenter.taps(ja("Manage"))
 
@@ -268,8 +260,7 @@ def test_interest_after_the_gathering_was_scheduled_is_invited_and_can_rsvp(app,
         [rsvp] = session.scalars(select(Rsvp).where(Rsvp.user_id == late.user_row().id)).all()
         assert rsvp.answer == ""
     # and from the initiative's detail card later on
-    late.says("menu")
-    late.taps(ja("Initiatives"))
+    late.opens(ja("Initiatives"))
     late.taps(ja("Newest"))
     late.taps(ja("Details"))
     assert "阿佐谷地域区民センター" in late.last_text()

@@ -16,8 +16,7 @@ from tests.dialogs.test_organisation_dialogs import make_organisation
 
 
 def present(person: Any, *, presenter: str | None, title: str = "高円寺の花いっぱい計画") -> None:
-    person.says("menu")
-    person.taps(ja("Initiatives"))
+    person.opens(ja("Initiatives"))
     person.taps(ja("Present one"))
     if presenter is not None:
         person.taps(presenter)
@@ -37,8 +36,7 @@ def presented(app: Any) -> list[tuple[str, int | None]]:
 
 def test_a_member_presents_an_initiative_as_their_organisation(app, resident, make_user):
     organisation_id = make_organisation(app, resident)
-    resident.says("menu")
-    resident.taps(ja("Initiatives"))
+    resident.opens(ja("Initiatives"))
     resident.taps(ja("Present one"))
     assert ja("Who presents it: you, or your organisation?") in resident.last_text()
     assert {ja("Myself"), "高円寺まちづくりの会"} <= set(resident.choices())
@@ -48,8 +46,7 @@ def test_a_member_presents_an_initiative_as_their_organisation(app, resident, ma
     assert presented(app) == [("高円寺の花いっぱい計画", organisation_id)]
 
     reader = join(make_user, "鈴木")
-    reader.says("menu")
-    reader.taps(ja("Initiatives"))
+    reader.opens(ja("Initiatives"))
     reader.taps(ja("Newest"))
     assert ja("Presented by {name}", name="高円寺まちづくりの会") in reader.last_text()
     reader.taps(ja("Details"))
@@ -75,8 +72,7 @@ def test_a_pending_organisation_s_initiative_is_not_shown_to_residents(app, resi
     present(resident, presenter="高円寺まちづくりの会")
     resident.taps(ja("Publish"))
     reader = join(make_user, "鈴木")
-    reader.says("menu")
-    reader.taps(ja("Initiatives"))
+    reader.opens(ja("Initiatives"))
     reader.taps(ja("Newest"))
     assert "高円寺の花いっぱい計画" not in reader.last_text()
     from tests.dialogs.test_refusals import press

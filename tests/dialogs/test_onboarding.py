@@ -130,3 +130,147 @@ def test_typing_at_the_age_question_skips_it_and_is_answered(app, make_user):
     assert "善福寺川の清掃" in person.last_text()
     assert _("Sign up") in person.choices()
     assert person.user_row().age_band is None
+
+
+# -- browsing before agreeing -------------------------------------------------------------------
+
+
+def _turns_that_wrote(app, person) -> int:
+    """How many of the person's turns wrote anything (models/turns.py records those)."""
+    from sqlalchemy import func, select
+
+    from bot.db import session_scope
+    from models.turns import HandledTurn
+
+    with session_scope(app) as session:
+        return session.scalar(select(func.count()).select_from(HandledTurn)
+                              .where(HandledTurn.line_user_id == person.user_id))
+
+
+def _notice_shown(person, locale: str = "ja") -> bool:
+    return _("Before we start: privacy notice", locale) in person.last_text()
+
+
+def _post_idea_call(app, make_user) -> None:
+    from tests.collab_helpers import join, make_staff
+
+    staff = make_staff(app, join(make_user, "区職員"))
+    staff.opens(_("Idea calls"))
+    staff.taps(_("New idea call"))
+    staff.says("放置自転車を減らすには")
+    staff.says("駅前の放置自転車が歩行者の妨げになっています。")
+    staff.taps(_("Pick a date"), date="2031-02-28")
+    staff.taps(_("Community building"))
+    staff.taps(_("Publish"))
+
+
+def test_before_agreeing_a_new_friend_reads_activities_idea_calls_and_initiatives(
+        app, make_user):
+    from tests.activity_factory import make_slot
+
+    make_slot(app, code="1013")
+    _post_idea_call(app, make_user)
+
+    person = make_user("新しい人", "ja")
+    person.follow()
+    assert "新しい人" in person.last_text()  # greeted by their LINE name...
+    row = person.user_row()
+    assert row.display_name is None and row.consented_at is None  # ...which is not kept
+    wrote = _turns_that_wrote(app, person)
+
+    person.opens(_("Find activities"))
+    assert not _notice_shown(person)
+    person.taps(_("Keyword"))
+    person.says("清掃")
+    person.taps(_("Details"))
+    assert "善福寺川の清掃" in person.last_text() and _("Sign up") in person.choices()
+    person.shares_location(35.7046, 139.6358)  # near me: searched, not kept
+    assert "善福寺川の清掃" in person.last_text()
+    person.opens(_("Idea calls"))
+    assert "放置自転車を減らすには" in person.last_text()
+    person.opens(_("Initiatives"))
+    assert not _notice_shown(person)
+
+    assert _turns_that_wrote(app, person) == wrote  # nothing stored about them
+    row = person.user_row()
+    assert row.display_name is None and row.consented_at is None
+
+
+def test_signing_up_while_browsing_asks_for_agreement_and_then_goes_on(app, make_user):
+    from tests.activity_factory import make_slot
+
+    make_slot(app, code="1013")
+    person = make_user("新しい人", "ja")
+    person.follow()
+    person.opens(_("Find activities"))
+    person.taps(_("Keyword"))
+    person.says("清掃")
+    person.taps(_("Details"))
+    person.taps(_("Sign up"))
+    assert _notice_shown(person)
+    assert _("Sign up") not in person.choices()
+    person.taps(_("I agree"))
+    person.taps(_("Standard"))
+    person.taps(_("Skip"))
+    assert _("All set! Now, where you left off:") in person.last_text()
+    assert "善福寺川の清掃" in person.last_text()
+    person.taps(_("Sign up"))
+    person.opens(_("My schedule"))
+    assert "善福寺川の清掃" in person.last_text()
+    assert person.user_row().display_name == "新しい人"  # kept once they agreed
+
+
+def test_a_setting_asked_for_before_agreeing_opens_after_agreeing(make_user):
+    person = make_user("新しい人", "ja")
+    person.follow()
+    person.opens(_("Notifications"))
+    assert _notice_shown(person)
+    person.taps(_("I agree"))
+    person.taps(_("Standard"))
+    person.taps(_("Skip"))
+    assert _("All set! Now, where you left off:") in person.last_text()
+    assert person.user_row().consented_at is not None
+
+
+def test_the_notice_s_agree_button_works_after_browsing_away(make_user):
+    person = make_user("新しい人", "ja")
+    person.follow()
+    agree = person.find_action(_("I agree"))
+    person.opens(_("Find activities"))
+    from simulator import events as ev
+
+    person.send(ev.postback(person.user_id, agree["data"], reply_token=person.token()))
+    assert _("How would you like the bot to look?") in person.last_text()
+    assert person.user_row().consented_at is not None
+
+
+def test_a_sign_up_code_typed_while_searching_waits_for_agreement(app, make_user):
+    from tests.activity_factory import make_slot
+
+    make_slot(app, code="1013")
+    person = make_user("新しい人", "ja")
+    person.follow()
+    person.opens(_("Find activities"))
+    person.taps(_("Keyword"))
+    person.says("清掃")  # a keyword: a search
+    assert "善福寺川の清掃" in person.last_text()
+    assert not _notice_shown(person)
+    person.says("参加 1013")  # a sign-up: stores something
+    assert _notice_shown(person)
+
+
+def test_an_idea_started_before_agreeing_is_asked_for_once_they_agree(app, make_user):
+    _post_idea_call(app, make_user)
+    person = make_user("新しい人", "ja")
+    person.follow()
+    person.opens(_("Idea calls"))
+    person.taps(_("Submit an idea"))
+    assert _notice_shown(person)
+    person.taps(_("I agree"))
+    person.taps(_("Standard"))
+    person.taps(_("Skip"))
+    assert _("All set! Now, where you left off:") in person.last_text()
+    person.says("駐輪場の案内を増やす")  # the idea, at the question it was taken to
+    person.taps(_("Yes"))
+    person.taps(_("Send"))
+    assert _("Thank you! Your idea has been received.") in person.last_text()

@@ -22,8 +22,7 @@ from tests.collab_helpers import ja, join
 def register(person: Any, name: str = "阿佐谷こども食堂の会", *, kind: str = "NPO",
              description: str | None = "月に2回、子ども食堂を開いています。",
              contact: str | None = "03-1234-5678", website: str | None = None) -> None:
-    person.says("menu")
-    person.taps(ja("Organisations"))
+    person.opens(ja("Organisations"))
     person.taps(ja("Register as a group"))
     person.says(name)
     person.taps(ja(kind))
@@ -85,9 +84,8 @@ def test_a_resident_registers_an_organisation_and_it_awaits_the_ward_s_check(app
     assert roles_in(app, found.id) == {resident.user_id: orgs.OWNER}
 
     # the owner sees it under "My organisation", waiting for the check
-    resident.says("menu")
-    assert ja("My organisation") in resident.choices()
-    resident.taps(ja("My organisation"))
+    assert ja("My organisation") in resident.menu_labels()
+    resident.opens(ja("My organisation"))
     assert ja("Awaiting the ward's check: what it posts is not shown to residents yet.") \
         in resident.last_text()
 
@@ -111,8 +109,7 @@ def test_typed_words_start_registering(app, resident):
 def test_a_taken_name_or_over_long_text_is_asked_again_and_nothing_is_lost(app, resident,
                                                                            make_user):
     make_organisation(app, join(make_user, "田中"), "阿佐谷こども食堂の会")
-    resident.says("menu")
-    resident.taps(ja("Organisations"))
+    resident.opens(ja("Organisations"))
     resident.taps(ja("Register as a group"))
     resident.says("阿佐谷こども食堂の会")
     assert ja("An organisation called “{name}” is already registered. If it is yours, ask "
@@ -218,8 +215,7 @@ def test_joining_from_the_menu_and_codes_that_do_not_work(app, resident, make_us
                           now=datetime.now(UTC) - timedelta(days=orgs.INVITE_DAYS + 1))
 
     def try_code(code: str) -> str:
-        resident.says("menu")
-        resident.taps(ja("Organisations"))
+        resident.opens(ja("Organisations"))
         resident.taps(ja("Join with a code"))
         resident.says(code)
         return resident.last_text()
@@ -240,8 +236,7 @@ def test_joining_from_the_menu_and_codes_that_do_not_work(app, resident, make_us
 
 def test_the_owner_invites_with_a_one_time_code_and_a_member_leaves(app, resident, make_user):
     organisation_id = make_organisation(app, resident)
-    resident.says("menu")
-    resident.taps(ja("My organisation"))
+    resident.opens(ja("My organisation"))
     assert ja("Verified: what it posts is shown to residents.") in resident.last_text()
     resident.taps(ja("Invite co-organiser"))
     text = resident.last_text()
@@ -253,16 +248,14 @@ def test_the_owner_invites_with_a_one_time_code_and_a_member_leaves(app, residen
     suzuki.says(f"団体コード {code}")
     assert suzuki.user_id in roles_in(app, organisation_id)
 
-    suzuki.says("menu")
-    suzuki.taps(ja("My organisation"))
+    suzuki.opens(ja("My organisation"))
     suzuki.taps(ja("Leave"))
     suzuki.taps(ja("Leave"))
     assert ja("You have left “{name}”.", name="高円寺まちづくりの会") in suzuki.last_text()
     assert suzuki.user_id not in roles_in(app, organisation_id)
 
     # the only owner cannot leave
-    resident.says("menu")
-    resident.taps(ja("My organisation"))
+    resident.opens(ja("My organisation"))
     resident.taps(ja("Leave"))
     resident.taps(ja("Leave"))
     assert ja("You are its only owner. Before you leave, another member must become the "
@@ -287,8 +280,7 @@ def test_someone_else_s_organisation_buttons_are_refused_and_logged(app, residen
 
 
 def find(person: Any, field: str = "Community building", area: str | None = "高円寺") -> None:
-    person.says("menu")
-    person.taps(ja("Organisations"))
+    person.opens(ja("Organisations"))
     person.taps(ja("Find organisations"))
     person.taps(ja(field))
     person.taps(area if area else ja("Any area"))
@@ -355,8 +347,7 @@ def test_finding_among_thousands_of_organisations_reads_one_page(app, resident, 
         session.add_all(Organisation(name=f"団体{i:05d}", categories=["welfare"],
                                      areas=["荻窪"], status=orgs.VERIFIED)
                         for i in range(count))
-    resident.says("menu")
-    resident.taps(ja("Organisations"))
+    resident.opens(ja("Organisations"))
     resident.taps(ja("Find organisations"))
     resident.taps(ja("Welfare"))
     statements = statements_of(app, lambda: resident.taps("荻窪"))

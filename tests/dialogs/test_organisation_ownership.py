@@ -39,8 +39,7 @@ def _refusals(app: Any) -> list[AuditLog]:
 
 def test_the_owner_hands_over_and_the_new_owner_is_told_in_their_language(app, make_user):
     owner, editor, organisation = _with_editor(app, make_user)
-    owner.says("menu")
-    owner.taps(ja("My organisation"))
+    owner.opens(ja("My organisation"))
     owner.taps(ja("Hand over"))
     owner.taps("Emma")
     assert ja("Make {person} the owner of “{name}”? You will stay on as an editor.",
@@ -64,8 +63,7 @@ def test_the_owner_hands_over_and_the_new_owner_is_told_in_their_language(app, m
 
 def test_cancelling_changes_nothing(app, make_user):
     owner, editor, organisation = _with_editor(app, make_user)
-    owner.says("menu")
-    owner.taps(ja("My organisation"))
+    owner.opens(ja("My organisation"))
     owner.taps(ja("Hand over"))
     owner.taps("Emma")
     owner.taps(ja("Cancel"))
@@ -75,8 +73,7 @@ def test_cancelling_changes_nothing(app, make_user):
 
 def test_an_editor_neither_sees_nor_reaches_the_hand_over(app, make_user):
     owner, editor, organisation = _with_editor(app, make_user)
-    editor.says("menu")
-    editor.taps(gettext("en", "My organisation"))
+    editor.opens(gettext("en", "My organisation"))
     assert gettext("en", "Hand over") not in editor.choices()
     codec = app.extensions["machibot.codec"]
     editor.send(ev.postback(editor.user_id, codec.encode("org_hand_over", i=organisation),

@@ -43,8 +43,7 @@ def _pending(app: Any, make_user: Any) -> tuple[Any, Any, int]:
 def test_staff_list_the_pending_organisations_and_verify_one_with_a_tap(app, make_user):
     owner, editor, organisation = _pending(app, make_user)
     staff = make_staff(app, join(make_user, "区役所スタッフ"))
-    staff.says("menu")
-    staff.taps(ja("Verify organisations"))
+    staff.opens(ja("Verify organisations"))
     listed = staff.last_text()
     assert "高円寺まちづくりの会" in listed
     assert ja("Neighbourhood group") in listed
@@ -68,8 +67,7 @@ def test_staff_list_the_pending_organisations_and_verify_one_with_a_tap(app, mak
 def test_tapping_verify_again_answers_politely_and_tells_no_one_twice(app, make_user):
     owner, _editor, organisation = _pending(app, make_user)
     staff = make_staff(app, join(make_user, "区役所スタッフ"))
-    staff.says("menu")
-    staff.taps(ja("Verify organisations"))
+    staff.opens(ja("Verify organisations"))
     verify = staff.find_action(ja("Verify"))
     staff.taps(ja("Verify"))
     staff.send(ev.postback(staff.user_id, verify["data"], reply_token=staff.token()))

@@ -28,8 +28,7 @@ def pending_slot(app: Any, **kw: Any) -> int:
 def test_search_does_not_find_a_pending_organisation_s_activities(app, resident):
     pending_slot(app, code="321")
     make_slot(app, title="公開の清掃", code="123")
-    resident.says("menu")
-    resident.taps(ja("Find activities"))
+    resident.opens(ja("Find activities"))
     resident.taps(ja("By category"))
     resident.taps(ja("Environment"))
     assert "公開の清掃" in resident.last_text()
@@ -38,8 +37,7 @@ def test_search_does_not_find_a_pending_organisation_s_activities(app, resident)
 
 def test_recommendations_leave_a_pending_organisation_s_activities_out(app, resident):
     pending_slot(app, code="321")
-    resident.says("menu")
-    resident.taps(ja("Recommended"))
+    resident.opens(ja("Recommended"))
     assert "まだ非公開の清掃" not in resident.last_text()
     assert ja("No activities are planned at the moment. Please look again soon.") \
         in resident.last_text()

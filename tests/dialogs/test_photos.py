@@ -20,8 +20,7 @@ from tests.conftest import photo_bytes
 
 
 def start_presenting(person) -> None:
-    person.says("menu")
-    person.taps(ja("Initiatives"))
+    person.opens(ja("Initiatives"))
     person.taps(ja("Present one"))
     person.says("まちの花壇づくり")
     person.says("駅前の花壇を一緒に手入れしませんか。")
@@ -46,8 +45,7 @@ def test_an_initiative_photo_is_stored_and_shown_on_its_card(app, client, reside
     resident.taps(ja("Publish"))
     assert stored(app) == [(message_id, len(image), image)]
 
-    resident.says("menu")
-    resident.taps(ja("Initiatives"))
+    resident.opens(ja("Initiatives"))
     resident.taps(ja("Newest"))
     bubble = resident.last[0]["contents"]["contents"][0]
     url = bubble["hero"]["url"]
@@ -62,8 +60,7 @@ def test_without_a_public_address_the_card_has_no_photo(app, resident):
     resident.sends_photo()
     resident.taps(ja("Publish"))
     resident.taps(ja("Manage"))
-    resident.says("menu")
-    resident.taps(ja("Initiatives"))
+    resident.opens(ja("Initiatives"))
     resident.taps(ja("Newest"))
     assert "hero" not in resident.last[0]["contents"]["contents"][0]
 

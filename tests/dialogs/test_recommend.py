@@ -34,8 +34,7 @@ def test_interests_put_matching_activities_first_with_a_reason(app, resident):
               starts_in=timedelta(days=1))
     make_slot(app, title="子ども食堂", code="102", category="childcare",
               starts_in=timedelta(days=5))
-    resident.says("menu")
-    resident.taps(_("Recommended"))
+    resident.opens(_("Recommended"))
     assert _titles(resident)[0] == "防災倉庫の点検"  # soonest first while we know nothing
     resident.taps(_("My interests"))
     resident.taps(_("Child-care support"))
@@ -52,8 +51,7 @@ def test_not_interested_lowers_similar_activities(app, resident):
     make_slot(app, title="清掃B", code="102", starts_in=timedelta(days=2))
     make_slot(app, title="子ども食堂", code="103", category="childcare",
               organisation="子ども食堂ネット", starts_in=timedelta(days=3))
-    resident.says("menu")
-    resident.taps(_("Recommended"))
+    resident.opens(_("Recommended"))
     assert _titles(resident)[0] == "清掃A"
     resident.taps(_("Not interested"))
     resident.taps(_("Recommended"))
@@ -79,7 +77,7 @@ def test_the_recommendations_shown_are_recorded_in_one_statement(app, resident):
         make_slot(app, title=f"清掃{n}", code=f"10{n}", starts_in=timedelta(days=n + 1))
     make_slot(app, title="子ども食堂", code="110", category="childcare",
               starts_in=timedelta(days=9))
-    resident.says("menu")
+    resident.opens(_("More features"))
     statements = statements_of(app, lambda: resident.taps(_("Recommended")))
     inserts = [s for s in statements if s.startswith("INSERT INTO recommendations_shown")]
     assert len(inserts) == 1, "\n".join(statements)
@@ -94,8 +92,7 @@ def test_the_baseline_share_sees_upcoming_slots_by_date(app, resident, monkeypat
               starts_in=timedelta(days=1))
     make_slot(app, title="子ども食堂", code="102", category="childcare",
               starts_in=timedelta(days=5))
-    resident.says("menu")
-    resident.taps(_("Recommended"))
+    resident.opens(_("Recommended"))
     resident.taps(_("My interests"))
     resident.taps(_("Child-care support"))
     resident.taps(_("Next"))
@@ -106,8 +103,7 @@ def test_the_baseline_share_sees_upcoming_slots_by_date(app, resident, monkeypat
                                           ("防災倉庫の点検", 2, "ranking")]
 
     monkeypatch.setitem(app.config, "KPI_BASELINE_SHARE", 1.0)
-    resident.says("menu")
-    resident.taps(_("Recommended"))
+    resident.opens(_("Recommended"))
     assert _titles(resident) == ["防災倉庫の点検", "子ども食堂"]  # by date
     assert _shown(app, resident)[-2:] == [("防災倉庫の点検", 1, "baseline"),
                                           ("子ども食堂", 2, "baseline")]
@@ -115,8 +111,7 @@ def test_the_baseline_share_sees_upcoming_slots_by_date(app, resident, monkeypat
 
 def test_what_was_shown_goes_with_the_person(app, resident):
     make_slot(app, title="清掃", code="101")
-    resident.says("menu")
-    resident.taps(_("Recommended"))
+    resident.opens(_("Recommended"))
     assert len(_shown(app, resident)) == 1
     with session_scope(app) as session:
         delete_personal_data(session, get_by_line_id(session, resident.user_id))

@@ -104,8 +104,8 @@ def test_answering_a_gathering_one_was_not_invited_to_is_refused_and_logged(app,
 
 def test_an_organiser_s_list_asked_for_by_a_resident_is_refused_and_logged(app, resident):
     make_slot(app)
-    resident.says("menu")
-    resident.taps(ja("Organiser: my slots"))
+    assert ja("Organiser: my slots") not in resident.menu_labels()
+    press(app, resident, "org_slots")  # a button kept from elsewhere
     assert ja("This is for organisers of activities. Ask the ward office if you run one.") \
         in resident.last_text()
     [row] = refusals(app, resident, "organiser.refused")

@@ -13,6 +13,7 @@ from bot.kernel.i18n import SUPPORTED_LOCALES, gettext, language_name
 from dialogs.supporters import live
 from models.users import AuditLog, UserRole, get_by_line_id, grant_role
 from simulator import events as ev
+from tests.conftest import actions_of
 
 
 def _(msgid: str, locale: str = "ja", **params: str) -> str:
@@ -42,7 +43,7 @@ def _assert_simple_choices(person, where: str) -> None:
 
 @pytest.mark.parametrize("locale", [c for c in SUPPORTED_LOCALES if c != "ja"])
 def test_changing_the_language_answers_in_the_new_language(resident, locale):
-    resident.taps(_("Settings"))
+    resident.opens(_("Settings"))
     resident.taps(_("Language"))
     resident.taps(language_name(locale))
     said = resident.last_text()
@@ -51,7 +52,7 @@ def test_changing_the_language_answers_in_the_new_language(resident, locale):
     assert resident.user_row().locale == locale
     resident.says("menu")
     assert _("What would you like to do?", locale) in resident.last_text()
-    assert _("Settings", locale) in resident.choices()
+    assert _("Settings and help", locale) in resident.choices()
 
 
 def test_the_language_question_lists_every_language(resident):
@@ -80,13 +81,14 @@ def test_simple_mode_pages_through_every_language(simple_resident):
 
 
 def test_switching_to_simple_mode_and_back(resident):
-    resident.taps(_("Settings"))
+    resident.opens(_("Settings"))
     resident.taps(_("Look"))
     resident.taps(_("Simple"))
     assert _("Simple mode is on: large letters and a few big buttons.") in resident.last_text()
     assert resident.user_row().mode == "simple"
-    assert resident.last[-1]["type"] == "flex" and len(resident.choices()) <= 4
-    resident.taps(_("Settings"))
+    assert resident.last[-1]["type"] == "flex"
+    assert all(len(actions_of(message)) <= 4 for message in resident.last)
+    resident.opens(_("Settings"))
     resident.taps(_("Look"))
     resident.taps(_("Standard"))
     assert _("Standard mode is on.") in resident.last_text()
@@ -142,7 +144,7 @@ def test_simple_mode_text_is_large(simple_resident):
 
 
 def test_the_age_band_is_changed_in_settings(resident):
-    resident.taps(_("Settings"))
+    resident.opens(_("Settings"))
     resident.taps(_("Age group"))
     assert _("You have not told us your age group.") in resident.last_text()
     resident.taps(_("30s"))
@@ -168,7 +170,7 @@ def test_simple_mode_reaches_the_age_band_under_more(simple_resident):
 
 
 def test_delete_my_data_asks_first_and_keep_keeps_it(resident):
-    resident.taps(_("Settings"))
+    resident.opens(_("Settings"))
     resident.taps(_("Delete my data"))
     assert {_("Delete"), _("Keep my data")} <= set(resident.choices())
     assert resident.user_row() is not None
@@ -183,10 +185,10 @@ def test_delete_removes_the_person_and_a_later_message_starts_afresh(resident, r
     with session_scope(app) as session:
         grant_role(session, get_by_line_id(session, resident.user_id), "supporter")
     old_id = resident.user_row().id
-    resident.taps(_("Settings"))
+    resident.opens(_("Settings"))
     resident.taps(_("Age group"))
     resident.taps(_("60s"))
-    resident.taps(_("Settings"))
+    resident.opens(_("Settings"))
     resident.taps(_("Delete my data"))
     assert redis_client.exists(keys.dialog_state(resident.user_id))
     resident.taps(_("Delete"))
@@ -221,7 +223,7 @@ def test_delete_also_removes_what_redis_holds_about_the_person(resident, make_us
                      json.dumps({"r": resident.user_id, "n": 2, "s": 1}), ex=600)
     redis_client.set(live.code_of_key(resident.user_id), "123456", ex=600)
     redis_client.set(live.code_key("123456"), json.dumps({"r": resident.user_id}), ex=600)
-    resident.taps(_("Settings"))
+    resident.opens(_("Settings"))
     resident.taps(_("Delete my data"))
     delete = resident.find_action(_("Delete"))
     # the confirming tap and a message typed right after it, in one webhook body

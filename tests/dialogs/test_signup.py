@@ -131,8 +131,7 @@ def test_my_schedule_lists_and_cancels_which_frees_the_seat(app, resident):
     slot_id = make_slot(app, code="123", capacity=1)
     resident.says("参加 123")
     resident.taps(_("Sign up"))
-    resident.says("menu")
-    resident.taps(_("My schedule"))
+    resident.opens(_("My schedule"))
     assert "善福寺川の清掃" in resident.last_text()
     resident.taps(_("Cancel sign-up"))
     resident.taps(_("Cancel it"))
@@ -159,8 +158,7 @@ def test_a_freed_seat_is_offered_to_the_first_on_the_waitlist(app, resident, mak
     resident.taps(_("Cancel it"))
     statuses = sorted(s.status for s in _signups(app))
     assert statuses == ["cancelled", "offered"]
-    waiting.says("menu")
-    waiting.taps(_("My schedule"))
+    waiting.opens(_("My schedule"))
     waiting.taps(_("Take the seat"))
     assert sorted(s.status for s in _signups(app)) == ["cancelled", "confirmed"]
 
@@ -185,8 +183,7 @@ def test_blocking_the_bot_passes_a_seat_held_for_you_on_at_once(app, resident, m
     assert sorted(s.status for s in _signups(app)) == ["cancelled", "offered", "waitlisted"]
     waiting[0].unfollow()
     assert sorted(s.status for s in _signups(app)) == ["cancelled", "cancelled", "offered"]
-    waiting[1].says("menu")
-    waiting[1].taps(_("My schedule"))
+    waiting[1].opens(_("My schedule"))
     waiting[1].taps(_("Take the seat"))
     assert sorted(s.status for s in _signups(app)) == ["cancelled", "cancelled", "confirmed"]
 

@@ -17,8 +17,7 @@ def ja(msgid, **params):
 
 
 def test_following_a_topic_brings_new_items_of_it(app, resident):
-    resident.says(ja("menu"))
-    resident.taps(ja("Notifications"))
+    resident.opens(ja("Notifications"))
     resident.taps(ja("Topics"))
     resident.taps("✗ " + ja("Environment"))
     assert "✓ " + ja("Environment") in resident.choices()
@@ -32,8 +31,7 @@ def test_following_a_topic_brings_new_items_of_it(app, resident):
 
 
 def test_a_japanese_list_of_topics_reads_with_the_japanese_comma(app, resident):
-    resident.says(ja("menu"))
-    resident.taps(ja("Notifications"))
+    resident.opens(ja("Notifications"))
     resident.taps(ja("Topics"))
     resident.taps("✗ " + ja("Environment"))
     resident.taps("✗ " + ja("Welfare"))
@@ -45,8 +43,7 @@ def test_a_japanese_list_of_topics_reads_with_the_japanese_comma(app, resident):
 
 
 def test_a_daily_digest_waits_for_the_chosen_hour(app, resident):
-    resident.says(ja("menu"))
-    resident.taps(ja("Notifications"))
+    resident.opens(ja("Notifications"))
     resident.taps(ja("Areas"))
     resident.taps("✗ 荻窪")
     resident.taps(ja("Done"))
@@ -64,8 +61,7 @@ def test_a_daily_digest_waits_for_the_chosen_hour(app, resident):
 
 
 def test_turning_reminders_off_and_on(app, resident):
-    resident.says(ja("menu"))
-    resident.taps(ja("Notifications"))
+    resident.opens(ja("Notifications"))
     resident.taps(ja("On / off"))
     resident.taps("✓ " + ja("Reminders"))
     assert prefs(resident.user_row())["off"] == ["reminders"]
@@ -75,8 +71,7 @@ def test_turning_reminders_off_and_on(app, resident):
 
 def test_simple_mode_shows_at_most_four_choices_and_no_typing(app, resident):
     resident.says(ja("simple mode"))
-    resident.says(ja("menu"))
-    resident.taps(ja("Notifications"))
+    resident.opens(ja("Notifications"))
     assert len(resident.choices()) <= 4 and ja("Back to menu") in resident.choices()
     resident.taps(ja("Topics"))
     assert len(resident.choices()) == 4

@@ -55,29 +55,24 @@ def audits(app, action: str) -> list[AuditLog]:
 
 
 def pair_by_code(resident, supporter) -> None:
-    resident.says("menu")
-    resident.taps(_("Ask a supporter"))
+    resident.opens(_("Ask a supporter"))
     code = code_of(resident)
-    supporter.says("menu")
-    supporter.taps(_("Supporter tools"))
+    supporter.opens(_("Supporter tools"))
     supporter.taps(_("Enter a code"))
     supporter.says(code)
 
 
 def test_asking_shows_a_code_valid_for_ten_minutes(app, resident):
-    resident.says("menu")
-    resident.taps(_("Ask a supporter"))
+    resident.opens(_("Ask a supporter"))
     code = code_of(resident)
     ttl = get_redis(app).ttl(live.code_key(code))
     assert 590 <= ttl <= 600
 
 
 def test_asking_again_replaces_the_old_code(app, resident):
-    resident.says("menu")
-    resident.taps(_("Ask a supporter"))
+    resident.opens(_("Ask a supporter"))
     first = code_of(resident)
-    resident.says("menu")
-    resident.taps(_("Ask a supporter"))
+    resident.opens(_("Ask a supporter"))
     assert code_of(resident) != first or first  # a new code was shown
     if code_of(resident) != first:
         assert get_redis(app).get(live.code_key(first)) is None
@@ -97,8 +92,7 @@ def test_a_supporter_pairs_with_the_code_and_the_resident_is_told_who(app, resid
 
 
 def test_a_wrong_code_pairs_nobody(app, resident, supporter):
-    supporter.says("menu")
-    supporter.taps(_("Supporter tools"))
+    supporter.opens(_("Supporter tools"))
     supporter.taps(_("Enter a code"))
     supporter.says("000000")
     assert _("That code is not valid. It may have expired.") in supporter.last_text()
@@ -106,14 +100,12 @@ def test_a_wrong_code_pairs_nobody(app, resident, supporter):
 
 
 def test_a_code_works_once(app, resident, supporter, make_user):
-    resident.says("menu")
-    resident.taps(_("Ask a supporter"))
+    resident.opens(_("Ask a supporter"))
     code = code_of(resident)
     other = consented(make_user, "鈴木サポーター")
     give_role(app, other, "supporter")
     for person in (supporter, other):
-        person.says("menu")
-        person.taps(_("Supporter tools"))
+        person.opens(_("Supporter tools"))
         person.taps(_("Enter a code"))
         person.says(code)
     assert _("That code is not valid. It may have expired.") in other.last_text()
@@ -179,8 +171,7 @@ def test_the_supporter_ends_from_the_banner(app, resident, supporter):
 
 def test_help_request_reaches_on_duty_helpers_with_its_context(app, resident, supporter,
                                                                make_user):
-    supporter.says("menu")
-    supporter.taps(_("Supporter tools"))
+    supporter.opens(_("Supporter tools"))
     supporter.taps(_("Go on duty"))
     resident.says("settings")
     resident.taps(_("Look"))
@@ -204,11 +195,9 @@ def test_the_first_to_accept_is_paired(app, resident, supporter, make_user):
     other = consented(make_user, "鈴木スタッフ")
     give_role(app, other, "staff")
     for person in (supporter, other):
-        person.says("menu")
-        person.taps(_("Supporter tools"))
+        person.opens(_("Supporter tools"))
         person.taps(_("Go on duty"))
-    resident.says("menu")
-    resident.taps(_("Ask a supporter"))
+    resident.opens(_("Ask a supporter"))
     supporter.new_messages()
     other.new_messages()
     supporter.taps(_("Accept"))
@@ -220,8 +209,7 @@ def test_the_first_to_accept_is_paired(app, resident, supporter, make_user):
 
 def test_a_forged_supporter_postback_changes_nothing_and_is_logged(app, resident, make_user):
     victim = consented(make_user, "田中一郎")
-    victim.says("menu")
-    victim.taps(_("Ask a supporter"))
+    victim.opens(_("Ask a supporter"))
     code = code_of(victim)
     codec = app.extensions["machibot.codec"]
     with session_scope(app) as session:
@@ -247,8 +235,7 @@ def test_my_residents_shows_the_last_30_days_by_name(app, resident, supporter, m
         session.add(SupportSession(ticket="old", supporter_id=me.id, resident_id=them.id,
                                    via="code",
                                    started_at=datetime.now(UTC) - timedelta(days=31)))
-    supporter.says("menu")
-    supporter.taps(_("Supporter tools"))
+    supporter.opens(_("Supporter tools"))
     supporter.taps(_("My residents"))
     text = supporter.last_text()
     assert "山田花子" in text and "昔の人" not in text and resident.user_id not in text
@@ -262,23 +249,20 @@ def test_supporter_tools_are_not_on_a_resident_s_menu(resident):
 def test_staff_make_a_supporter_with_the_person_s_code(app, resident, make_user):
     staff = consented(make_user, "区役所スタッフ")
     give_role(app, staff, "staff")
-    resident.says("menu")
-    resident.taps(_("Ask a supporter"))
+    resident.opens(_("Ask a supporter"))
     code = code_of(resident)
-    staff.says("menu")
-    staff.taps(_("Supporter tools"))
+    staff.opens(_("Supporter tools"))
     staff.taps(_("Make a supporter"))
     staff.says(code)
     staff.taps(_("Yes"))
     assert resident.user_row().has_role("supporter")
-    resident.says("menu")  # and their own next menu has the supporter's tools
-    assert _("Supporter tools") in resident.choices()
+    # and their own next menu has the supporter's tools
+    assert _("Supporter tools") in resident.menu_labels()
     assert len(audits(app, "role.grant")) == 2  # staff's own role, then the supporter's
 
 
 def test_call_the_help_desk_offers_a_tel_link(app, resident):
-    resident.says("menu")
-    resident.taps(_("Call the help desk"))
+    resident.opens(_("Call the help desk"))
     action = resident.find_action(_("Call"))
     assert action["type"] == "uri" and action["uri"].startswith("tel:")
 
@@ -292,8 +276,7 @@ def test_every_step_a_resident_can_be_at_has_a_name_a_helper_can_read():
 
 
 def test_nobody_on_duty_says_so_and_gives_the_help_desk_at_once(app, resident):
-    resident.says("menu")
-    resident.taps(_("Ask a supporter"))
+    resident.opens(_("Ask a supporter"))
     text = resident.last_text()
     assert _("No supporter is on duty right now.") in text
     assert _("We have also asked the supporters on duty. We will tell you who will help.") \
@@ -307,10 +290,8 @@ def test_nobody_on_duty_says_so_and_gives_the_help_desk_at_once(app, resident):
 
 def test_a_supporter_coming_on_duty_sees_the_open_request_and_can_accept(app, resident,
                                                                        supporter):
-    resident.says("menu")
-    resident.taps(_("Ask a supporter"))
-    supporter.says("menu")
-    supporter.taps(_("Supporter tools"))
+    resident.opens(_("Ask a supporter"))
+    supporter.opens(_("Supporter tools"))
     supporter.taps(_("Go on duty"))
     assert _("{name} asks for help", name="山田花子") in supporter.last_text()
     supporter.taps(_("Accept"))
@@ -321,8 +302,7 @@ def test_a_supporter_coming_on_duty_sees_the_open_request_and_can_accept(app, re
 def test_the_resident_is_told_when_no_one_accepted_in_time(app, resident):
     from bot.notify.dispatch import dispatch
 
-    resident.says("menu")
-    resident.taps(_("Ask a supporter"))
+    resident.opens(_("Ask a supporter"))
     dispatch(app, datetime.now(UTC) + timedelta(minutes=5))
     assert resident.new_messages() == []
     dispatch(app, datetime.now(UTC) + timedelta(minutes=31))
@@ -335,11 +315,9 @@ def test_the_resident_is_told_when_no_one_accepted_in_time(app, resident):
 def test_an_accepted_request_sends_no_such_notice(app, resident, supporter):
     from bot.notify.dispatch import dispatch
 
-    supporter.says("menu")
-    supporter.taps(_("Supporter tools"))
+    supporter.opens(_("Supporter tools"))
     supporter.taps(_("Go on duty"))
-    resident.says("menu")
-    resident.taps(_("Ask a supporter"))
+    resident.opens(_("Ask a supporter"))
     supporter.new_messages()
     supporter.taps(_("Accept"))
     resident.new_messages()
@@ -381,15 +359,13 @@ def test_a_helped_resident_deleting_their_data_ends_the_help_first(app, resident
 
 
 def start_typing_a_code(supporter) -> None:
-    supporter.says("menu")
-    supporter.taps(_("Supporter tools"))
+    supporter.opens(_("Supporter tools"))
     supporter.taps(_("Enter a code"))
 
 
 def test_after_five_wrong_codes_even_the_right_one_is_refused_for_a_while(app, resident,
                                                                           supporter):
-    resident.says("menu")
-    resident.taps(_("Ask a supporter"))
+    resident.opens(_("Ask a supporter"))
     code = code_of(resident)
     wrong = [guess for guess in ("000000", "111111", "222222", "333333", "444444",
                                  "555555") if guess != code][:5]
@@ -420,8 +396,7 @@ def test_after_five_wrong_codes_even_the_right_one_is_refused_for_a_while(app, r
 def test_wrong_codes_are_counted_per_supporter(app, resident, supporter, make_user):
     other = consented(make_user, "鈴木サポーター")
     give_role(app, other, "supporter")
-    resident.says("menu")
-    resident.taps(_("Ask a supporter"))
+    resident.opens(_("Ask a supporter"))
     code = code_of(resident)
     start_typing_a_code(supporter)
     for guess in ("000001", "000002", "000003", "000004", "000005"):

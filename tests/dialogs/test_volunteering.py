@@ -62,8 +62,7 @@ def test_a_wrong_check_in_word_is_refused(app, resident):
     make_slot(app, code="123", starts_in=timedelta(minutes=30), checkin_word="SAKURA")
     resident.says("参加 123")
     resident.taps(_("Sign up"))
-    resident.says("menu")
-    resident.taps(_("Check in"))
+    resident.opens(_("Check in"))
     resident.says("UME")
     assert _("That check-in word does not match an activity you signed up for today. "
              "Please check the word, or ask the organiser.") in resident.last_text()
@@ -104,14 +103,11 @@ def test_organisers_see_their_slots_and_who_signed_up_by_name_only(app, resident
     organiser.taps(_("I agree"))
     organiser.taps(_("Standard"))
     organiser.taps(_("Skip"))
-    organiser.says("menu")
-    organiser.taps(_("Organiser: my slots"))
-    assert "主催" not in organiser.last_text() or "善福寺川の清掃" not in organiser.last_text()
+    assert _("Organiser: my slots") not in organiser.menu_labels()  # not a member yet
     with session_scope(app) as session:
         add_member(session, session.get(Organisation, organisation_id(app)),
                    get_by_line_id(session, organiser.user_id))
-    organiser.says("menu")
-    organiser.taps(_("Organiser: my slots"))
+    organiser.opens(_("Organiser: my slots"))
     assert "善福寺川の清掃" in organiser.last_text()
     assert "よその活動" not in organiser.last_text()
     organiser.taps(_("Who signed up"))
@@ -131,8 +127,7 @@ def test_the_roster_of_a_slot_without_a_limit_says_so(app, resident, make_user):
     with session_scope(app) as session:
         add_member(session, session.get(Organisation, organisation_id(app)),
                    get_by_line_id(session, organiser.user_id))
-    organiser.says("menu")
-    organiser.taps(_("Organiser: my slots"))
+    organiser.opens(_("Organiser: my slots"))
     organiser.taps(_("Who signed up"))
     assert _("Signed up: {taken} / {capacity}", taken=1,
              capacity=_("no limit")) in organiser.last_text()
@@ -232,14 +227,12 @@ def test_after_the_slot_the_organiser_marks_who_came_and_who_did_not(app, make_u
     slot_id = make_slot(app, title="善福寺川の清掃", code="123", hours=2, checkin_word="SAKURA")
     came, marked, absent = (_joined(make_user, name) for name in ("山田", "鈴木", "田中"))
     organiser = _organiser(app, make_user)
-    organiser.says("menu")
-    organiser.taps(_("Organiser: my slots"))
+    organiser.opens(_("Organiser: my slots"))
     organiser.taps(_("Who signed up"))
     assert _("Mark attendance") not in organiser.choices()  # not before the slot starts
     _start_slot(app, slot_id)
     came.says("チェックイン SAKURA")
-    organiser.says("menu")
-    organiser.taps(_("Organiser: my slots"))
+    organiser.opens(_("Organiser: my slots"))
     organiser.taps(_("Who signed up"))
     organiser.taps(_("Mark attendance"))
     assert _("Still to mark: {count}", count=2) in organiser.texts()[0]
@@ -254,8 +247,7 @@ def test_after_the_slot_the_organiser_marks_who_came_and_who_did_not(app, make_u
     assert _status_and_points(app, came.user_id) == ("attended", 20)
     assert _status_and_points(app, marked.user_id) == ("attended", 20)
     assert _status_and_points(app, absent.user_id) == ("no_show", 0)
-    marked.says("menu")
-    marked.taps(_("My record"))
+    marked.opens(_("My record"))
     assert _("Points: {points}", points=20) in marked.last_text()
     # a mistaken mark is corrected from the list; the points go back
     organiser.taps(_("Mark attendance"))

@@ -85,7 +85,7 @@ def test_each_language_s_menu_word_works_for_a_resident(make_user, locale):
 
 
 def test_cancel_inside_a_dialog_ends_it_with_the_menu(resident, sim):
-    resident.taps(gettext("ja", "Language"))
+    resident.opens(gettext("ja", "Language"))
     assert gettext("ja", "Which language?") in resident.last_text()
     stale = resident.find_action("English")
     resident.says("cancel")
@@ -105,7 +105,7 @@ def test_cancel_outside_a_dialog_says_there_is_nothing_to_stop(resident):
 
 
 def test_help_keeps_the_dialog_and_continue_asks_again(resident):
-    resident.taps(gettext("ja", "Language"))
+    resident.opens(gettext("ja", "Language"))
     question = resident.last_text()
     resident.says("help")
     assert gettext("ja", "You can use this bot by tapping the buttons.") in resident.last_text()
@@ -138,12 +138,23 @@ def test_before_consent_language_works_and_returns_to_the_notice(user):
     assert user.user_row().consented_at is None
 
 
-@pytest.mark.parametrize("typed", ["menu", "settings", "cancel", "simple mode", "hello"])
+@pytest.mark.parametrize("typed", ["settings", "cancel", "simple mode", "hello"])
 def test_before_consent_anything_else_shows_the_notice_again(user, typed):
     user.follow()
     user.says(typed)
     assert _notice_shown(user)
     assert not _menu_shown(user)
+    assert user.user_row().consented_at is None
+
+
+def test_before_consent_the_menu_shows_and_its_settings_bring_the_notice(user):
+    """Browsing comes before agreeing (dialogs/onboarding.py); settings store something."""
+    user.follow()
+    user.says("menu")
+    assert _menu_shown(user) and not _notice_shown(user)
+    user.taps(gettext("ja", "Settings and help"))
+    user.taps(gettext("ja", "Settings"))
+    assert _notice_shown(user)
     assert user.user_row().consented_at is None
 
 
