@@ -88,8 +88,7 @@ def test_staff_publish_a_call_with_an_english_version_and_readers_see_theirs(
     assert logged.detail["via"] == "console"
     assert ja("Idea call {number} is published.", number=number) in _text(
         staff.get(published.headers["Location"]))
-    ann.says("menu")
-    ann.taps(gettext("en", "Idea calls"))
+    ann.opens(gettext("en", "Idea calls"))
     assert "Using our parks" in ann.last_text() and "How to make parks better" in ann.last_text()
     ann.taps(gettext("en", "Submit an idea"))
     assert "“Using our parks”" in ann.last_text()

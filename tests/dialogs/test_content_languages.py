@@ -108,8 +108,7 @@ def test_a_resident_s_turn_translates_nothing_and_the_job_does_it_later(
 
     translator_standin.status = 503  # down: the initiative is published all the same
     reader = join(make_user, "Nguyen", "vi")
-    reader.says("menu")
-    reader.taps(gettext("vi", "Initiatives"))
+    reader.opens(gettext("vi", "Initiatives"))
     reader.taps(gettext("vi", "Newest"))
     assert gettext("vi", "{text} (Japanese)", text="こども食堂を一緒に") in reader.last_text()
     assert run(app) == 0
@@ -118,8 +117,7 @@ def test_a_resident_s_turn_translates_nothing_and_the_job_does_it_later(
     with session_scope(app) as session:
         session.scalar(select(TranslationRequest)).due_at = datetime.now(UTC)
     assert run(app) == 1
-    reader.says("menu")
-    reader.taps(gettext("vi", "Initiatives"))
+    reader.opens(gettext("vi", "Initiatives"))
     reader.taps(gettext("vi", "Newest"))
     assert gettext("vi", "{text} (machine translation)",
                    text="[vi] こども食堂を一緒に") in reader.last_text()
