@@ -30,3 +30,18 @@ def chromium() -> Iterator[Any]:
         found = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield found
         found.close()
+
+
+def new_chat_user(chromium: Any, live_url: str, name: str, language: str) -> tuple[Any, str]:
+    """A new simulated person in the simulator's chat page, on a phone-sized page: (the
+    page, their LINE user id)."""
+    chat = chromium.new_context(viewport={"width": 400, "height": 800}).new_page()
+    chat.goto(f"{live_url}/simulator/")
+    chat.wait_for_function("document.body.dataset.user")  # the simulator's first person
+    before = chat.evaluate("document.body.dataset.user")
+    chat.get_by_test_id("new-user-button").click()
+    chat.get_by_test_id("new-user-name").fill(name)
+    chat.get_by_test_id("new-user-language").select_option(language)
+    chat.get_by_test_id("create-user").click()
+    chat.wait_for_function("(before) => document.body.dataset.user !== before", arg=before)
+    return chat, chat.evaluate("document.body.dataset.user")

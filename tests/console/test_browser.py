@@ -27,6 +27,7 @@ from models.announcements import Announcement
 from models.attendance import volunteer_record
 from models.base import utcnow
 from models.users import get_by_line_id, record_consent
+from tests.browser import new_chat_user
 from tests.console.helpers import png
 
 pytestmark = pytest.mark.browser
@@ -160,16 +161,7 @@ def test_an_organiser_s_activity_a_resident_signs_up_and_attendance(app, person,
         first_id, code = slots[0].id, slots[0].code
 
     # a resident, in the simulated chat, sends what the poster's QR code types
-    chat = chromium.new_context(viewport={"width": 400, "height": 800}).new_page()
-    chat.goto(f"{app.config['LIVE_URL']}/simulator/")
-    chat.wait_for_function("document.body.dataset.user")  # the simulator knows the organiser
-    before = chat.evaluate("document.body.dataset.user")
-    chat.get_by_test_id("new-user-button").click()
-    chat.get_by_test_id("new-user-name").fill("さくら")
-    chat.get_by_test_id("new-user-language").select_option("ja")
-    chat.get_by_test_id("create-user").click()
-    chat.wait_for_function("(before) => document.body.dataset.user !== before", arg=before)
-    resident = chat.evaluate("document.body.dataset.user")
+    chat, resident = new_chat_user(chromium, app.config["LIVE_URL"], "さくら", "ja")
     _answer(chat, worker, _("I agree"), "quick-reply").click()
     _answer(chat, worker, _("Standard"), "quick-reply").click()
     _answer(chat, worker, _("Skip"), "quick-reply").click()

@@ -17,6 +17,7 @@ from bot.kernel.i18n import gettext
 from bot.notify.dispatch import dispatch
 from models import ideas as ide
 from models.users import get_by_line_id
+from tests.browser import new_chat_user
 
 pytestmark = pytest.mark.browser
 
@@ -52,16 +53,7 @@ def test_staff_adopt_an_idea_and_the_submitter_reads_it_in_vietnamese(app, perso
                                    config=dict(app.config)).id
 
     # a Vietnamese resident joins in the simulated chat and sends an idea
-    chat = chromium.new_context(viewport={"width": 400, "height": 800}).new_page()
-    chat.goto(f"{app.config['LIVE_URL']}/simulator/")
-    chat.wait_for_function("document.body.dataset.user")  # the simulator knows staff
-    before = chat.evaluate("document.body.dataset.user")
-    chat.get_by_test_id("new-user-button").click()
-    chat.get_by_test_id("new-user-name").fill("Bao")
-    chat.get_by_test_id("new-user-language").select_option("vi")
-    chat.get_by_test_id("create-user").click()
-    chat.wait_for_function("(before) => document.body.dataset.user !== before", arg=before)
-    resident = chat.evaluate("document.body.dataset.user")
+    chat, resident = new_chat_user(chromium, app.config["LIVE_URL"], "Bao", "vi")
     _shown(chat, worker, _vi("I agree"), "quick-reply").click()
     _shown(chat, worker, _vi("Standard"), "quick-reply")
     with session_scope(app) as session:
