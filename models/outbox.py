@@ -1,7 +1,8 @@
 """The notification outbox: every push the bot makes on its own is a row here first.
 
 Domain code writes rows (`enqueue`, `enqueue_many`) and takes them back (`cancel`); the
-scheduler's dispatcher (bot/notify/dispatch.py) is the only reader. A row says who, what
+scheduler's dispatcher (bot/notify/dispatch.py) is the only reader, claiming and settling
+batches through models/outbox_sending.py. A row says who, what
 kind, what it refers to and when; the message itself is rendered at send time, so a
 changed venue or time is never sent stale.
 
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -45,7 +46,6 @@ from sqlalchemy import (
     insert,
     literal,
     literal_column,
-    or_,
     select,
     text,
     update,
@@ -200,7 +200,7 @@ def _batch_for(session: Session, kind: str, ref: str, due_at: datetime,
             .scalar_subquery())
     found = session.scalars(select(NotificationBatch).where(
         NotificationBatch.kind == kind, NotificationBatch.ref == ref,
-        NotificationBatch.due_at == due_at, NotificationBatch.urgent.is_(urgent), _is(PENDING),
+        NotificationBatch.due_at == due_at, NotificationBatch.urgent.is_(urgent), batch_is(PENDING),
         NotificationBatch.claimed_at.is_(None), rows < BATCH_SIZE)
         .limit(1).with_for_update()).first()
     return found or NotificationBatch(key=new_key(), kind=kind, ref=ref, due_at=due_at,
@@ -361,7 +361,7 @@ def enqueue_many(session: Session, rows: Iterable[dict[str, Any]], *, chunk: int
     if batches:  # after their rows: the foreign key is checked at commit
         session.execute(NotificationBatch.__table__.insert(), batches)
     if total < tried:  # known keys left some batches with fewer rows, perhaps none
-        for part in _parts([batch["key"] for batch in batches]):
+        for part in in_parts([batch["key"] for batch in batches]):
             session.execute(delete(NotificationBatch).where(
                 NotificationBatch.key.in_(part),
                 ~exists().where(Notification.batch_key == NotificationBatch.key)))
@@ -434,7 +434,7 @@ def _waiting(lock: bool = False):  # type: ignore[no-untyped-def]
     their batches are locked on PostgreSQL (FOR UPDATE), so a claim under way finishes
     first and its batches then no longer count as waiting."""
     unclaimed = (select(NotificationBatch.key)
-                 .where(NotificationBatch.key == Notification.batch_key, _is(PENDING),
+                 .where(NotificationBatch.key == Notification.batch_key, batch_is(PENDING),
                         NotificationBatch.claimed_at.is_(None)))
     if lock:
         unclaimed = unclaimed.with_for_update()
@@ -465,136 +465,9 @@ def cancel(session: Session, *, dedupe_key: str | None = None, ref: str | None =
     return result.rowcount or 0
 
 
-def _is(status: str):  # type: ignore[no-untyped-def]
+def batch_is(status: str):  # type: ignore[no-untyped-def]
     # a literal, not a bound parameter: the partial indexes are used only then
     return NotificationBatch.status == literal_column(f"'{status}'")
-
-
-def _due(now: datetime, urgent_only: bool):  # type: ignore[no-untyped-def]
-    due = and_(_is(PENDING), NotificationBatch.due_at <= now,
-               or_(NotificationBatch.retry_at.is_(None), NotificationBatch.retry_at <= now))
-    return and_(due, NotificationBatch.urgent.is_(True)) if urgent_only else due
-
-
-def _claim(session: Session, candidates: Any, also: Any, wall_now: datetime) -> list[str]:
-    """Set the batches `candidates` selects (a SELECT of keys, FOR UPDATE SKIP LOCKED) to
-    sending in one UPDATE; returns their keys."""
-    if session.get_bind().dialect.name == "postgresql":
-        # picked once, then joined by primary key: as `key IN (...)`, a plan made with stale
-        # statistics re-ran the subquery for every waiting batch
-        picked = candidates.cte("picked").prefix_with("MATERIALIZED")
-        claim = update(NotificationBatch).where(NotificationBatch.key == picked.c.key)
-    else:  # SQLite: the UPDATE holds the write lock; `also` re-checks the state under it
-        claim = update(NotificationBatch).where(
-            NotificationBatch.key.in_(candidates.scalar_subquery()), also)
-    claimed = session.execute(
-        claim.values(status=SENDING, claimed_at=as_utc(wall_now))
-        .returning(NotificationBatch.key)).scalars().all()
-    session.commit()
-    return list(claimed)
-
-
-def claim_fresh(session: Session, *, now: datetime, wall_now: datetime, limit: int,
-                urgent_only: bool) -> list[str]:
-    """Claim up to `limit` due batches that were never claimed; returns their keys.
-
-    One UPDATE whose inner SELECT takes `FOR UPDATE SKIP LOCKED` on PostgreSQL, so two
-    dispatchers never wait on or claim the same batches; on SQLite the UPDATE takes the
-    database's write lock and re-checks the state, which is just as exclusive.
-    """
-    fresh = and_(_due(as_utc(now), urgent_only), NotificationBatch.claimed_at.is_(None))
-    candidates = (select(NotificationBatch.key).where(fresh).order_by(NotificationBatch.due_at)
-                  .limit(limit).with_for_update(skip_locked=True))
-    return _claim(session, candidates, fresh, wall_now)
-
-
-def claim_again(session: Session, *, now: datetime, wall_now: datetime,
-                stale_before: datetime, urgent_only: bool, limit: int = 50) -> list[str]:
-    """Claim batches to send again under their key; returns the keys.
-
-    Those are batches whose send failed (pending again, past `retry_at`) and batches left in
-    `sending` by a dispatcher that died (claimed before `stale_before`).
-    """
-    now, stale_before = as_utc(now), as_utc(stale_before)
-    retry = and_(_due(now, urgent_only), NotificationBatch.claimed_at.is_not(None))
-    stale = and_(_is(SENDING), NotificationBatch.claimed_at < stale_before)
-    if urgent_only:
-        stale = and_(stale, NotificationBatch.urgent.is_(True))
-    # UNION: each half uses its own partial index
-    keys = (select(NotificationBatch.key).where(retry)
-            .union(select(NotificationBatch.key).where(stale)).subquery())
-    candidates = (select(NotificationBatch.key).where(NotificationBatch.key.in_(select(keys.c.key)))
-                  .limit(limit).with_for_update(skip_locked=True))
-    return _claim(session, candidates, or_(retry, stale), wall_now)
-
-
-def split(session: Session, moves: dict[str, tuple[str, list[int]]],
-          wall_now: datetime) -> None:
-    """Give claimed rows batches of their own (new key -> (the claimed batch they leave, row
-    ids)), claimed like the batch they came from: a claimed batch whose rows read
-    differently."""
-    if not moves:
-        return
-    olds = {row.key: row for row in session.scalars(select(NotificationBatch).where(
-        NotificationBatch.key.in_({old for old, _ in moves.values()})))}
-    session.execute(NotificationBatch.__table__.insert(), [
-        {"key": key, "kind": olds[old].kind, "ref": olds[old].ref, "due_at": olds[old].due_at,
-         "urgent": olds[old].urgent, "status": SENDING, "attempts": 0,
-         "claimed_at": as_utc(wall_now), "created_at": utcnow()}
-        for key, (old, _) in moves.items()])
-    session.execute(update(Notification), [
-        {"id": row_id, "batch_key": key} for key, (_, ids) in moves.items() for row_id in ids])
-
-
-def mark_sent(session: Session, keys: Sequence[str], at: datetime) -> int:
-    """The batches sent under `keys` were accepted (or answered 409), or had nothing left to
-    send. Returns how many batches."""
-    total = 0
-    for part in _parts(keys):
-        result = session.execute(
-            update(NotificationBatch).where(NotificationBatch.key.in_(part), _is(SENDING))
-            .values(status=SENT, sent_at=as_utc(at)),
-            execution_options={"synchronize_session": False})
-        total += result.rowcount or 0
-    return total
-
-
-def release(session: Session, key: str, retry_at: datetime) -> int:
-    """Back to pending, no attempt counted: LINE refused the batch without looking at it (its
-    monthly limit), so the key is unused and the batch goes again from `retry_at`."""
-    result = session.execute(
-        update(NotificationBatch).where(NotificationBatch.key == key, _is(SENDING))
-        .values(status=PENDING, retry_at=as_utc(retry_at)),
-        execution_options={"synchronize_session": False})
-    return result.rowcount or 0
-
-
-def record_failure(session: Session, key: str, error: str, *, now: datetime,
-                   max_attempts: int, give_up: bool = False) -> bool:
-    """Count an attempt on the batch: failed for good at `max_attempts` (or with `give_up`),
-    else pending again under the same key, after a backoff that doubles with each attempt
-    (30 s, 1 min, 2 min, ... at most an hour). Returns whether it gave up."""
-    batch = session.get(NotificationBatch, key)
-    if batch is None or batch.status != SENDING:
-        return False
-    batch.attempts += 1
-    batch.last_error = error[:200]
-    failed = give_up or batch.attempts >= max_attempts
-    batch.status = FAILED if failed else PENDING
-    backoff = timedelta(seconds=min(3600, 30 * 2 ** (batch.attempts - 1)))
-    batch.retry_at = None if failed else as_utc(now) + backoff
-    return failed
-
-
-def set_status(session: Session, ids: Sequence[int], status: str, *,
-               error: str | None = None) -> None:
-    """Rows that part from their batch (skipped, failed), with the reason."""
-    for part in _parts(ids):
-        values: dict[str, Any] = {"status": status}
-        if error is not None:
-            values["last_error"] = error[:200]
-        session.execute(update(Notification).where(Notification.id.in_(part)).values(**values),
-                        execution_options={"synchronize_session": False})
 
 
 def counts(session: Session, *, kind: str, ref: str) -> dict[str, int]:
@@ -607,6 +480,6 @@ def counts(session: Session, *, kind: str, ref: str) -> dict[str, int]:
         .where(Notification.kind == kind, Notification.ref == ref).group_by(state)).all())
 
 
-def _parts(ids: Sequence[Any], size: int = 900) -> list[Sequence[Any]]:
+def in_parts(ids: Sequence[Any], size: int = 900) -> list[Sequence[Any]]:
     # SQLite allows a limited number of bound parameters per statement
     return [ids[i:i + size] for i in range(0, len(ids), size)]

@@ -12,9 +12,10 @@ together, so that each batch is one multicast (a single recipient goes by push);
 batches to a thread pool paced by a token bucket per endpoint, while the pass claims the next
 ones. A Settler (settle.py) marks the batches that went through with one UPDATE. 409 counts as
 sent; 429 and 5xx are retried with backoff inside the pass and, failing that, in a later pass
-with the same rows and the same key (models.outbox.claim_again); after NOTIFY_MAX_ATTEMPTS the
-batch is failed with the reason. During quiet hours, and after LINE's monthly limit answers,
-only urgent batches are claimed; an urgent message that goes through again ends that pause.
+with the same rows and the same key (models.outbox_sending.claim_again); after
+NOTIFY_MAX_ATTEMPTS the batch is failed with the reason. During quiet hours, and after
+LINE's monthly limit answers, only urgent batches are claimed; an urgent message that goes
+through again ends that pause.
 """
 
 from __future__ import annotations
@@ -47,10 +48,9 @@ from models.outbox import (
     SKIPPED,
     Notification,
     as_utc,
-    claim_again,
-    claim_fresh,
     new_key,
 )
+from models.outbox_sending import claim_again, claim_fresh
 from models.timing import in_quiet_hours
 from models.users import User
 

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from bot.db import session_scope
 from bot.notify.pacing import lift_monthly_limit, pause_for_monthly_limit
-from models.outbox import SKIPPED, mark_sent, record_failure, release, set_status, split
+from models.outbox import SKIPPED
+from models.outbox_sending import mark_sent, record_failure, release, set_status, split
 
 log = logging.getLogger(__name__)
 
