@@ -4,6 +4,7 @@ organisers and ward staff work, signed in with LINE Login.
 - `sign_in`: LINE Login (Authlib, `line_login`), sign-out; `people`: who is signed in.
 - `pages`: home; `announcements`: staff's announcements (list, compose, count, preview,
   send or schedule, cancel); `organisations`: registering, verifying, an organisation's members.
+- `kpi`: the ward's KPI dashboard (staff), its plots and its downloads.
 - `logos`: an organisation's logo (uploaded, checked and drawn again with Pillow).
 - `activities`, `slots`: an organisation's activities and their slots; `rosters`: who
   signed up for a slot, attendance, the participants' CSV; `posters`: a slot's sign-up
@@ -32,6 +33,7 @@ from console import (  # noqa: F401
     activities,
     announcements,
     i18n,
+    kpi,
     line_login,
     logos,
     organisations,

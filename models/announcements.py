@@ -26,7 +26,7 @@ from models.outbox import CANCELLED, FAILED, SENT, as_utc, cancel, counts, enque
 from models.segments import ACTIVITY_PARTICIPANTS, FOLLOWERS, PARTICIPANTS, Segment
 from models.subscriptions import AREA, CATEGORY, SubscriptionTopic
 from models.timing import config_of
-from models.users import User
+from models.users import AGE_BANDS, User
 
 KIND = "announcement"
 OPT_OUT_GROUP = "announcements"  # models.subscriptions.OPT_OUT_GROUPS
@@ -68,6 +68,16 @@ def _simple(session: Session, values: list[str]):  # type: ignore[no-untyped-def
     return select(User.id).where(User.mode == "simple")
 
 
+def _age_bands(session: Session, values: list[str]):  # type: ignore[no-untyped-def]
+    """The people who told one of the chosen age bands ("none": those who chose not to say;
+    people never asked, or who skipped the question, are in no band)."""
+    return select(User.id).where(User.age_band.in_([v for v in values if v in AGE_BANDS]))
+
+
+def _age_band_values(session: Session) -> list[tuple[str, str]]:
+    return list(AGE_BANDS.items())
+
+
 def _category_values(session: Session) -> list[tuple[str, str]]:
     return list(CATEGORIES.items())
 
@@ -88,6 +98,8 @@ SEGMENTS: dict[str, Segment] = {
                           translate_values=True),
     "languages": Segment(N_("By language"), _languages, _language_values),
     "simple": Segment(N_("Simple mode users"), _simple),
+    "age_bands": Segment(N_("By age group"), _age_bands, _age_band_values,
+                         translate_values=True),
     "participants": PARTICIPANTS,
     "activity": ACTIVITY_PARTICIPANTS,
     "followers": FOLLOWERS,

@@ -4,7 +4,8 @@ through `models.announcements.SEGMENTS`.
 
 The rule of who among them receives it (following the bot, consent, opt-outs) is not here
 but in `models.announcements.recipients`, the same for the count and for sending.
-An age band (once users have one) would be one more `Segment` here, on the users table.
+A segment on the users' own settings (areas, interests, language, simple mode, age band) is
+in models/announcements.py, beside the table.
 """
 
 from __future__ import annotations
