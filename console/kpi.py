@@ -63,10 +63,11 @@ def _month(text: str | None) -> date:
     return month
 
 
-def _trend(month: date) -> list[kpi.Figure]:
-    """The published figures of the TREND_MONTHS months up to `month`."""
-    return kpi.published(kpi_store.trend(db(), month, TREND_MONTHS,
-                                          tz=current_app.config["BOT_TIMEZONE"], now=_now()))
+def _trend(month: date) -> tuple[list[kpi.Figure], list[date]]:
+    """The published figures of the TREND_MONTHS months up to `month` that are kept, and
+    the months not kept yet."""
+    figures, missing = kpi_store.trend(db(), month, TREND_MONTHS)
+    return kpi.published(figures), missing
 
 
 def _shown(figure: kpi.Figure) -> str:
@@ -118,13 +119,15 @@ def _plots(totals: list[kpi.Figure], this_month: list[kpi.Figure], code: str) ->
 def kpi_dashboard() -> str:
     month = _month(request.args.get("month"))
     code = locale()
-    totals, this_month = kpi_report.split(_trend(month), f"{month:%Y-%m}")
+    trend, missing = _trend(month)
+    totals, this_month = kpi_report.split(trend, f"{month:%Y-%m}")
     summary = [_row(f, code) for key in SUMMARY for f in kpi.of_key(this_month, key)]
     months = _months()
     return render_template("console/kpi.html", month=month,
                            months=months if month in months else [*months, month],
                            summary=summary, plots=_plots(totals, this_month, code),
                            computed_at=kpi_store.computed_at(db(), month),
+                           missing=[f"{m:%Y-%m}" for m in missing],
                            files=kpi_report.CSV_FILES, zip_name=ZIP_NAME)
 
 
@@ -134,7 +137,7 @@ def kpi_plot(month_text: str, name: str) -> Response:
     month = _month(month_text)
     if name not in kpi_report.plot_names():
         abort(404)
-    totals, this_month = kpi_report.split(_trend(month), month_text)
+    totals, this_month = kpi_report.split(_trend(month)[0], month_text)
     # matplotlib is loaded when a plot is first drawn, not when the web process starts
     from bot import kpi_plots
 
@@ -151,7 +154,7 @@ def kpi_download(month_text: str, filename: str) -> Response:
     if filename not in (*kpi_report.CSV_FILES, ZIP_NAME):
         abort(404)
     code = locale()
-    trend = _trend(month)
+    trend, _missing = _trend(month)
     files = kpi_report.csv_files(trend, month_text, code)
     audit(db(), "kpi.download", actor=people.person(), month=month_text, file=filename)
     db().commit()

@@ -7,7 +7,8 @@ group, replaced whole for a month at a time: the current month at each run, a mo
 computed, and a month whose windows (14, 90, 180 days) were still open, once a day until
 they close. Past months, once final, are kept as they are.
 
-The rows are the raw figures (`kpi.Figure`, not yet suppressed): whoever shows them passes
+The dashboard reads only what is kept (a month not kept yet is shown as such, not computed
+during the request). The rows are the raw figures (`kpi.Figure`, not yet suppressed): whoever shows them passes
 them through `kpi.publish` as the report does, so the dashboard, the report and its CSV
 show one set of numbers with one rule for small cells.
 """
@@ -121,16 +122,12 @@ def refresh(session: Session, *, tz: str, now: datetime,
     return chosen
 
 
-def trend(session: Session, month: date, months: int, *, tz: str,
-          now: datetime) -> list[kpi.Figure]:
-    """`kpi.trend` from the kept figures: the figures of the `months` months up to `month`,
-    oldest first; a month not kept yet (the job has not run since it began) is computed
-    here, not kept: a page that only reads writes nothing."""
+def trend(session: Session, month: date, months: int) -> tuple[list[kpi.Figure], list[date]]:
+    """`kpi.trend` from the kept figures: (the figures of the `months` months up to `month`,
+    oldest first; the months among them not kept yet). A month not kept is not computed
+    here: over the ward's population that takes seconds, too long for a page; the job
+    computes it at its next run (at once when the scheduler starts)."""
     wanted = kpi.months_up_to(month, months)
     kept = load(session, wanted)
-    figures: list[kpi.Figure] = []
-    for m in wanted:
-        found = kept.get(f"{m:%Y-%m}")
-        figures += found if found is not None else kpi.month_figures(session, m, tz=tz,
-                                                                      now=now)
-    return figures
+    figures = [f for m in wanted for f in kept.get(f"{m:%Y-%m}", [])]
+    return figures, [m for m in wanted if f"{m:%Y-%m}" not in kept]
