@@ -225,7 +225,7 @@ def run(args: argparse.Namespace, tmp: Path, redis_url: str) -> bool:
     finally:
         server.shutdown()
         with app.app_context():
-            if args.database_url:
+            if args.database_url and not args.keep:
                 drop_everything(app)
         if args.redis_url:  # the project's keys only: the database may be shared
             reset_redis(get_redis(app), private=False)
@@ -245,6 +245,8 @@ def main() -> int:
                         "dropped); default: a temporary SQLite file")
     parser.add_argument("--redis-url", help="default: a private redis-server; else the "
                         "project's keys in it are deleted before and after")
+    parser.add_argument("--keep", action="store_true", help="leave --database-url filled "
+                        "at the end (to look at query plans)")
     args = parser.parse_args()
     args.requests = args.requests or (20 if args.quick else 100)
     tmp = Path(tempfile.mkdtemp(prefix="machibot-kpi-dashboard-bench-"))

@@ -78,10 +78,10 @@ def load(session: Session, months: list[date]) -> dict[str, list[kpi.Figure]]:
     return found
 
 
-def computed_at(session: Session, month: date) -> datetime | None:
-    """When `month`'s kept figures were computed (None: never)."""
+def computed_at(session: Session, months: list[date]) -> datetime | None:
+    """When the latest of `months`' kept figures were computed (None: never)."""
     return session.scalar(select(func.max(KpiFigure.computed_at))
-                          .where(KpiFigure.month == f"{month:%Y-%m}"))
+                          .where(KpiFigure.month.in_([f"{m:%Y-%m}" for m in months])))
 
 
 def due(session: Session, months: list[date], *, current: date,

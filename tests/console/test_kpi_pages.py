@@ -168,3 +168,13 @@ def test_staff_see_the_link_and_residents_do_not(person, browser, staff):
     assert 'href="/console/kpi"' in staff.get("/console/").get_data(as_text=True)
     assert 'href="/console/kpi"' not in browser(person()).get("/console/").get_data(
         as_text=True)
+
+
+@pytest.mark.skipif(not _fonts_installed(), reason="no CJK font (fonts-noto-cjk)")
+def test_a_plot_is_drawn_again_once_the_figures_are_computed_again(app, kept, staff):
+    first = staff.get(PLOT).get_data()
+    assert staff.get(PLOT).get_data() == first  # kept, not drawn again
+    with session_scope(app) as session:
+        kpi_store.store(session, [kpi.Figure("users", "2026-04", 10)], month=APRIL,
+                        computed_at=NOW.replace(day=2))
+    assert staff.get(PLOT).get_data() != first  # April's matching success is gone
