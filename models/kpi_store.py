@@ -8,9 +8,9 @@ computed, and a month whose windows (14, 90, 180 days) were still open, once a d
 they close. Past months, once final, are kept as they are.
 
 The dashboard reads only what is kept (a month not kept yet is shown as such, not computed
-during the request). The rows are the raw figures (`kpi.Figure`, not yet suppressed): whoever shows them passes
-them through `kpi.publish` as the report does, so the dashboard, the report and its CSV
-show one set of numbers with one rule for small cells.
+during the request). The rows are the raw figures (`kpi.Figure`, not yet suppressed):
+whoever shows them passes them through `kpi.publish` as the report does, so the dashboard,
+the report and its CSV show one set of numbers with one rule for small cells.
 """
 
 from __future__ import annotations

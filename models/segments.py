@@ -41,6 +41,10 @@ class Segment:
     # staff type rather than tap (a slot code); None when values are only tapped
     typed: Callable[[Session, str], tuple[str, str] | None] | None = None
     prompt: str | None = None  # msgid of the question that asks for the values
+    # (values) -> a condition on the users table itself, for a segment of the users' own
+    # settings: the recipients are then one scan of the users, without a subquery of their
+    # ids to join back (at 100,000 users the join doubled the live count's time)
+    where: Callable[[list[str]], Any] | None = None
 
 
 def ids(values: list[str]) -> list[int]:
