@@ -10,6 +10,7 @@ import html
 import io
 import re
 import zipfile
+from datetime import timedelta
 
 import pytest
 from PIL import Image
@@ -71,6 +72,9 @@ def test_the_kept_figures_are_those_computed_live(app, kept):
         # computed again only while a window is open: not April at the start of December
         assert kpi_store.refresh(session, tz="Asia/Tokyo", now=NOW) == [NOW.date().replace(
             day=1)]
+    # a day later, the months whose 180 days have not passed yet are computed again
+    assert kpi_figures.refresh(app, now=NOW + timedelta(days=1)) == [
+        "2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11", "2026-12"]
 
 
 def test_staff_read_the_month_against_its_targets_with_small_counts_hidden(app, kept, staff):
