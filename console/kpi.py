@@ -138,30 +138,29 @@ def kpi_dashboard() -> str:
 @bp.get("/kpi/<month_text>/<name>.png")
 @people.staff_only
 def kpi_plot(month_text: str, name: str) -> Response:
-    """One plot, drawn once for the figures as kept and then read from Redis (drawing takes
-    about half a second of CPU, and the page shows fourteen)."""
     month = _month(month_text)
     if name not in kpi_report.plot_names():
         abort(404)
-    code = locale()
+    return Response(_plot(month, name, locale()), mimetype="image/png",
+                    headers={"Cache-Control": "private, max-age=300"})
+
+
+def _plot(month: date, name: str, code: str) -> bytes:
+    """A plot as PNG: drawn once for the figures as kept, then read from Redis (drawing
+    takes about half a second of CPU, and the page shows fourteen)."""
     stamp = kpi_store.computed_at(db(), kpi.months_up_to(month, TREND_MONTHS))
-    cached = key("console", "kpi_plot", month_text, name, code,
+    cached = key("console", "kpi_plot", f"{month:%Y-%m}", name, code,
                  stamp.isoformat() if stamp else "none")
     found = get_redis().get(cached)  # base64: the app's client reads text
     if found is not None:
-        png = base64.b64decode(found)
-    else:
-        png = _draw(name, month, code)
-        get_redis().set(cached, base64.b64encode(png).decode("ascii"), ex=PLOT_SECONDS)
-    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=300"})
-
-
-def _draw(name: str, month: date, code: str) -> bytes:
+        return base64.b64decode(found)
     # matplotlib is loaded when a plot is first drawn, not when the web process starts
     from bot import kpi_plots
 
     totals, this_month = kpi_report.split(_trend(month)[0], f"{month:%Y-%m}")
-    return kpi_plots.png(kpi_plots.plot(name, totals, this_month, locale=code))
+    png = kpi_plots.png(kpi_plots.plot(name, totals, this_month, locale=code))
+    get_redis().set(cached, base64.b64encode(png).decode("ascii"), ex=PLOT_SECONDS)
+    return png
 
 
 @bp.get("/kpi/<month_text>/<filename>")
@@ -181,15 +180,11 @@ def kpi_download(month_text: str, filename: str) -> Response:
     if filename != ZIP_NAME:
         return Response(files[filename], mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{attachment}"'})
-    from bot import kpi_plots  # as for one plot: matplotlib only when drawing
-
-    totals, this_month = kpi_report.split(trend, month_text)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in files.items():
             archive.writestr(name, content)
         for name in kpi_report.plot_names():
-            archive.writestr(f"{name}.png", kpi_plots.png(
-                kpi_plots.plot(name, totals, this_month, locale=code)))
+            archive.writestr(f"{name}.png", _plot(month, name, code))
     return Response(out.getvalue(), mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{attachment}"'})
