@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import math
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,38 +29,42 @@ from bot.fonts import find_font  # noqa: E402
 from bot.kernel.i18n import gettext  # noqa: E402
 from models import kpi  # noqa: E402
 
+_DRAWING = threading.Lock()
 TARGET_COLOUR, BAR_COLOUR, LINE_COLOUR = "#c0392b", "#2e86c1", "#1b4f72"
 
 
-def plot(name: str, totals: Sequence[kpi.Figure], month: Sequence[kpi.Figure], *,
-         locale: str) -> Plot:
-    """One plot by its name (`kpi_report.plot_names()`; KeyError for another). `totals`:
-    the trend months' figures without groups; `month`: the reported month's, groups
-    included; both already through `kpi.publish`."""
+def png(name: str, totals: Sequence[kpi.Figure], month: Sequence[kpi.Figure], *,
+        locale: str) -> bytes:
+    """One plot by its name (`kpi_report.plot_names()`; KeyError for another), as PNG.
+    `totals`: the trend months' figures without groups; `month`: the reported month's,
+    groups included; both already through `kpi.publish`."""
+    # matplotlib's settings and font list are global: one drawing at a time (the console
+    # draws in a request's thread, and a page asks for its plots at once)
+    with _DRAWING, matplotlib.rc_context({"font.family": _font_names(locale)}):
+        out = io.BytesIO()
+        _plot(name, totals, month, locale).savefig(out, format="png", dpi=100)
+        return out.getvalue()
+
+
+def _plot(name: str, totals: Sequence[kpi.Figure], month: Sequence[kpi.Figure],
+          locale: str) -> Plot:
     def label(key: str) -> str:
         return kpi_report.label(key, locale)
 
     kind, _, key = name.partition("-")
-    with matplotlib.rc_context({"font.family": _font_names(locale)}):
-        if kind == "trend" and key in kpi_report.TRENDS:
-            return _trend(kpi.of_key(totals, key), label(key), locale)
-        if name == "bars-matching_success":
-            matching = [f for f in month if f.key == "matching_success"]
-            return _bars(matching, [kpi_report.group_label(f, locale) or label(f.key)
-                                    for f in matching], label(key), locale)
-        if kind == "bars" and key in kpi_report.BARS:
-            groups = [f for f in month if f.key == key]
-            share = kpi_report.BARS[key]
-            note = _share_note(month, share, label, locale) if share else ""
-            return _bars(groups, [kpi_report.group_label(f, locale) for f in groups],
-                         label(key), locale, note=note)
+    if kind == "trend" and key in kpi_report.TRENDS:
+        return _trend(kpi.of_key(totals, key), label(key), locale)
+    if name == "bars-matching_success":
+        matching = [f for f in month if f.key == "matching_success"]
+        return _bars(matching, [kpi_report.group_label(f, locale) or label(f.key)
+                                for f in matching], label(key), locale)
+    if kind == "bars" and key in kpi_report.BARS:
+        groups = [f for f in month if f.key == key]
+        share = kpi_report.BARS[key]
+        note = _share_note(month, share, label, locale) if share else ""
+        return _bars(groups, [kpi_report.group_label(f, locale) for f in groups],
+                     label(key), locale, note=note)
     raise KeyError(name)
-
-
-def png(drawn: Plot) -> bytes:
-    out = io.BytesIO()
-    drawn.savefig(out, format="png", dpi=100)
-    return out.getvalue()
 
 
 def draw(directory: Path, totals: Sequence[kpi.Figure], month: Sequence[kpi.Figure], *,
@@ -68,7 +73,7 @@ def draw(directory: Path, totals: Sequence[kpi.Figure], month: Sequence[kpi.Figu
     written = []
     for name in kpi_report.plot_names():
         path = directory / f"{name}.png"
-        path.write_bytes(png(plot(name, totals, month, locale=locale)))
+        path.write_bytes(png(name, totals, month, locale=locale))
         written.append(path)
     return written
 

@@ -158,7 +158,7 @@ def _plot(month: date, name: str, code: str) -> bytes:
     from bot import kpi_plots
 
     totals, this_month = kpi_report.split(_trend(month)[0], f"{month:%Y-%m}")
-    png = kpi_plots.png(kpi_plots.plot(name, totals, this_month, locale=code))
+    png = kpi_plots.png(name, totals, this_month, locale=code)
     get_redis().set(cached, base64.b64encode(png).decode("ascii"), ex=PLOT_SECONDS)
     return png
 

@@ -26,6 +26,10 @@ def test_staff_use_the_dashboard_on_a_phone_with_the_keyboard(app, person, phone
     kpi_figures.refresh(app, now=NOW)
     person("区の職員さん", staff=True)
     staff = phone()
+    # the plots are not drawn here but in test_kpi_pages.py: drawn in the live server's
+    # threads, they left a later test's SQLite schema change failing (test_idea_calls.py
+    # renames a column and back: "no such column" on the way back), not understood yet
+    staff.route("**/*.png", lambda route: route.abort())
     sign_in(staff, "区の職員さん")
     staff.get_by_role("navigation").get_by_role("link", name=_("KPIs")).click()
     staff.get_by_role("heading", name=_("KPIs"), exact=True).wait_for()
