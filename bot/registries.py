@@ -12,7 +12,7 @@ from functools import partial
 
 from flask import Flask
 
-from bot import departures, photos, translation, waitlist
+from bot import departures, kpi_figures, photos, translation, waitlist
 from bot.notify import dispatch, renderers
 from bot.notify.renderers import Renderer, Summarise
 from bot.scheduler import Job
@@ -68,6 +68,7 @@ JOBS: tuple[Job, ...] = (
     Job("waitlist.expire", 60, waitlist.expire),
     Job("departures.sweep", 3600, departures.sweep),
     Job("translations.run", 60, translation.run),
+    Job("kpi.figures", kpi_figures.SECONDS, kpi_figures.refresh),
 )
 
 # the photo rows go last: the other hooks find the photo's owners through them

@@ -9,6 +9,7 @@ organisers and ward staff work, signed in with LINE Login.
 - `open_data` (staff): the standard event list's import, previewed row by row, and its
   export; `roles` (staff): people found by name, their roles granted and taken away;
   `audit`: the audit log, filtered (staff).
+- `kpi`: the ward's KPI dashboard (staff), its plots and its downloads.
 - `logos`: an organisation's logo (uploaded, checked and drawn again with Pillow).
 - `activities`, `slots`: an organisation's activities and their slots; `rosters`: who
   signed up for a slot, attendance, the participants' CSV; `posters`: a slot's sign-up
@@ -40,6 +41,7 @@ from console import (  # noqa: F401
     i18n,
     idea_calls,
     initiatives,
+    kpi,
     line_login,
     logos,
     open_data,

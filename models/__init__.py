@@ -9,6 +9,7 @@ from models import (  # noqa: F401
     ideas,
     impressions,
     initiatives,
+    kpi_store,
     organisations,
     outbox,
     photos,

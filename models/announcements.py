@@ -26,7 +26,7 @@ from models.outbox import CANCELLED, FAILED, SENT, as_utc, cancel, counts, enque
 from models.segments import ACTIVITY_PARTICIPANTS, FOLLOWERS, PARTICIPANTS, Segment
 from models.subscriptions import AREA, CATEGORY, SubscriptionTopic
 from models.timing import config_of
-from models.users import User
+from models.users import AGE_BANDS, User
 
 KIND = "announcement"
 OPT_OUT_GROUP = "announcements"  # models.subscriptions.OPT_OUT_GROUPS
@@ -48,10 +48,6 @@ class Announcement(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-def _everyone(session: Session, values: list[str]):  # type: ignore[no-untyped-def]
-    return select(User.id)
-
-
 def _topic(dimension: str):  # type: ignore[no-untyped-def]
     def users(session: Session, values: list[str]):  # type: ignore[no-untyped-def]
         return select(SubscriptionTopic.user_id).where(
@@ -60,12 +56,24 @@ def _topic(dimension: str):  # type: ignore[no-untyped-def]
     return users
 
 
-def _languages(session: Session, values: list[str]):  # type: ignore[no-untyped-def]
-    return select(User.id).where(User.locale.in_(values))
+def _on_users(label: str, where: Callable[[list[str]], Any], *,
+              values: Callable[[Session], list[tuple[str, str]]] | None = None,
+              translate_values: bool = False) -> Segment:
+    """A segment of the users' own settings: a condition on the users table."""
+    def users(session: Session, chosen: list[str]):  # type: ignore[no-untyped-def]
+        return select(User.id).where(where(chosen))
+
+    return Segment(label, users, values, translate_values=translate_values, where=where)
 
 
-def _simple(session: Session, values: list[str]):  # type: ignore[no-untyped-def]
-    return select(User.id).where(User.mode == "simple")
+def _age_bands(values: list[str]) -> Any:
+    """The people who told one of the chosen age bands ("none": those who chose not to say;
+    people never asked, or who skipped the question, are in no band)."""
+    return User.age_band.in_([v for v in values if v in AGE_BANDS])
+
+
+def _age_band_values(session: Session) -> list[tuple[str, str]]:
+    return list(AGE_BANDS.items())
 
 
 def _category_values(session: Session) -> list[tuple[str, str]]:
@@ -82,12 +90,15 @@ def _language_values(session: Session) -> list[tuple[str, str]]:
 
 # Translators: groups of people a staff announcement can be sent to
 SEGMENTS: dict[str, Segment] = {
-    "everyone": Segment(N_("Everyone"), _everyone),
+    "everyone": _on_users(N_("Everyone"), lambda _values: true()),
     "areas": Segment(N_("By area"), _topic(AREA), _area_values),
     "categories": Segment(N_("By interest"), _topic(CATEGORY), _category_values,
                           translate_values=True),
-    "languages": Segment(N_("By language"), _languages, _language_values),
-    "simple": Segment(N_("Simple mode users"), _simple),
+    "languages": _on_users(N_("By language"), lambda values: User.locale.in_(values),
+                           values=_language_values),
+    "simple": _on_users(N_("Simple mode users"), lambda _values: User.mode == "simple"),
+    "age_bands": _on_users(N_("By age group"), _age_bands, values=_age_band_values,
+                           translate_values=True),
     "participants": PARTICIPANTS,
     "activity": ACTIVITY_PARTICIPANTS,
     "followers": FOLLOWERS,
@@ -135,11 +146,13 @@ def recipients(session: Session, segment: dict[str, Any]):  # type: ignore[no-un
     found = SEGMENTS.get(segment.get("kind", ""))
     if found is None:
         raise ValueError(f"unknown segment {segment.get('kind')!r}")
-    ids = found.users(session, list(segment.get("values") or []))
+    values = list(segment.get("values") or [])
+    chosen = (found.where(values) if found.where is not None
+              else User.id.in_(found.users(session, values)))
     # the preferences are JSON ({"off": ["announcements", ...]}) read as text alike in SQLite
     # and PostgreSQL; the group's name, quoted, appears nowhere else in them
     prefs = func.coalesce(cast(User.notification_prefs, String), "")
-    return select(User.id).where(User.id.in_(ids), User.active.is_(true()),
+    return select(User.id).where(chosen, User.active.is_(true()),
                                  User.consented_at.is_not(None),
                                  prefs.not_like(f'%"{OPT_OUT_GROUP}"%'))
 

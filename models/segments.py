@@ -4,7 +4,8 @@ through `models.announcements.SEGMENTS`.
 
 The rule of who among them receives it (following the bot, consent, opt-outs) is not here
 but in `models.announcements.recipients`, the same for the count and for sending.
-An age band (once users have one) would be one more `Segment` here, on the users table.
+A segment on the users' own settings (areas, interests, language, simple mode, age band) is
+in models/announcements.py, beside the table.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ class Segment:
     # staff type rather than tap (a slot code); None when values are only tapped
     typed: Callable[[Session, str], tuple[str, str] | None] | None = None
     prompt: str | None = None  # msgid of the question that asks for the values
+    # (values) -> a condition on the users table itself, for a segment of the users' own
+    # settings: the recipients are then one scan of the users, without a subquery of their
+    # ids to join back (at 100,000 users the join doubled the live count's time)
+    where: Callable[[list[str]], Any] | None = None
 
 
 def ids(values: list[str]) -> list[int]:

@@ -11,8 +11,6 @@ file names only, never a person's data.
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,15 +18,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from bot import kpi_report
 from bot.db import session_scope
-from bot.kernel.i18n import SUPPORTED_LOCALES, gettext, language_name
+from bot.kernel.i18n import SUPPORTED_LOCALES
 from models import kpi
-from models.users import AGE_BANDS
-
-COLUMNS = ["month", "figure", "label", "group", "group_label", "value", "numerator",
-           "denominator", "target", "provisional"]
-# the split by ranking and baseline measures the bot, not the ward: not for publishing
-NOT_PUBLISHED = {("matching_success", kpi.RANKING), ("matching_success", kpi.BASELINE)}
 
 
 @click.group("kpi")
@@ -58,56 +51,16 @@ def report(month_text: str, out: str, months: int, locale: str | None) -> None:
     with session_scope() as session:
         trend = kpi.published(kpi.trend(session, month, months, tz=config["BOT_TIMEZONE"],
                                         now=now))
-    this_month = [f for f in trend if f.month == f"{month:%Y-%m}"]
-    totals = [f for f in trend if not f.group]
     directory = Path(out)
     directory.mkdir(parents=True, exist_ok=True)
-    written = [
-        _write_csv(directory / "figures.csv", this_month, locale),
-        _write_csv(directory / "trend.csv", totals, locale),
-        _write_csv(directory / "open-data.csv",
-                   [f for f in this_month if (f.key, f.group) not in NOT_PUBLISHED], locale),
-    ]
+    written = []
+    for name, content in kpi_report.csv_files(trend, f"{month:%Y-%m}", locale).items():
+        (directory / name).write_bytes(content)
+        written.append(directory / name)
     # matplotlib is loaded here only, by this command: no server process pays for it
-    from bot.cli import kpi_plots
+    from bot import kpi_plots
 
-    written += kpi_plots.draw(directory, totals, this_month, locale=locale,
-                              label=lambda key: label(key, locale),
-                              group_label=lambda f: group_label(f, locale))
+    totals, this_month = kpi_report.split(trend, f"{month:%Y-%m}")
+    written += kpi_plots.draw(directory, totals, this_month, locale=locale)
     for path in written:
         click.echo(path)
-
-
-def label(key: str, locale: str) -> str:
-    return gettext(locale, kpi.LABELS[key]) if key in kpi.LABELS else key
-
-
-def group_label(figure: kpi.Figure, locale: str) -> str:
-    """An age band, a language or an area as people read it."""
-    if figure.key == "participants_by_age_band" and figure.group in AGE_BANDS:
-        return gettext(locale, AGE_BANDS[figure.group])
-    if figure.key == "participants_by_language" and figure.group in SUPPORTED_LOCALES:
-        return language_name(figure.group)
-    return label(figure.group, locale) if figure.group else ""
-
-
-def _cell(value: kpi.Cell) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    return str(value)
-
-
-def rows(figures: Iterable[kpi.Figure], locale: str) -> list[list[str]]:
-    return [[f.month, f.key, label(f.key, locale), f.group, group_label(f, locale),
-             _cell(f.value), _cell(f.numerator), _cell(f.denominator), _cell(f.target),
-             "1" if f.provisional else ""] for f in figures]
-
-
-def _write_csv(path: Path, figures: Sequence[kpi.Figure], locale: str) -> Path:
-    with path.open("w", encoding="utf-8-sig", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(COLUMNS)
-        writer.writerows(rows(figures, locale))
-    return path

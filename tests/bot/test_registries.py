@@ -36,4 +36,4 @@ def test_a_scheduler_app_has_every_renderer_and_job(instance_dir, redis_url, dat
     assert set(app.extensions["machibot.renderers"]) == set(outbox.KINDS)
     assert {job.name for job in app.extensions["machibot.jobs"]} == {
         "notify.dispatch", "photos.sweep", "waitlist.expire", "departures.sweep",
-        "translations.run"}
+        "translations.run", "kpi.figures"}

@@ -280,3 +280,28 @@ def test_a_forged_form_without_its_token_is_refused(app, staff, scheduled, path)
 def test_staff_see_the_section_and_residents_do_not(person, browser, staff):
     assert f'href="{LIST}"' in staff.get("/console/").get_data(as_text=True)
     assert f'href="{LIST}"' not in browser(person()).get("/console/").get_data(as_text=True)
+
+
+def test_staff_send_to_age_groups_counted_as_it_is_sent(app, staff, readers, make_user):
+    """The age band segment: the live count, the form's count and the sending agree, and
+    people who did not agree to the privacy notice or said nothing are not in it."""
+    ann, bao, hanako = readers
+    unconsented = make_user("Dan", "en")
+    unconsented.follow()
+    with session_scope(app) as session:
+        for reader, band in ((ann, "20s"), (bao, "30s"), (hanako, "60s"),
+                             (unconsented, "20s")):
+            get_by_line_id(session, reader.user_id).age_band = band
+    live = staff.get("/console/announcements/count?segment=age_bands"
+                     "&values_age_bands=20s&values_age_bands=30s").get_json()
+    assert live["count"] == 2
+    young = {"segment": "age_bands", "values_age_bands": ["20s", "30s"]}
+    page = _text(staff.post(NEW, {**young, "step": "count"}, page=NEW))
+    assert ja("By age group") in page and ja("20s") in page
+    assert ja("Recipients: {count}", count=2) in page
+    assert _preview_and_send(staff, _form(**young)).status_code == 302
+    [logged] = audited(app, "announce.send")
+    assert logged.detail["targeted"] == 2 and logged.detail["segment"] == "age_bands"
+    assert dispatch(app, noon_tomorrow()).sent == 2
+    assert ann.new_messages() and bao.new_messages()
+    assert hanako.new_messages() == [] and unconsented.new_messages() == []

@@ -1,15 +1,18 @@
-"""The KPI report's plots (`machibot kpi report`): trend lines and bars by group, each
-against the seed's target, as PNG files.
+"""The KPI plots of `machibot kpi report` and of the console's dashboard: trend lines and
+bars by group, each against the seed's target, as PNG.
 
-Only that command imports this module, so matplotlib (with the Agg backend: no display) is
-never loaded by the web, worker or scheduler processes. Labels are drawn with the fonts of
+Only that command and the dashboard's plot (console/kpi.py) import this module, when they
+draw, so matplotlib (with the Agg backend: no display) is never loaded by the worker or the
+scheduler, nor by the web process until staff look at a plot. Labels are drawn with the fonts of
 bot/fonts.py (a CJK font, then the locale's script), as the rich menus are; a cell
 suppressed by `models.kpi.publish` is drawn as no bar or point, marked "<5".
 """
 
 from __future__ import annotations
 
+import io
 import math
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,42 +24,57 @@ matplotlib.use("Agg")
 from matplotlib import font_manager  # noqa: E402  (after choosing the backend)
 from matplotlib.figure import Figure as Plot  # noqa: E402
 
+from bot import kpi_report  # noqa: E402
 from bot.fonts import find_font  # noqa: E402
 from bot.kernel.i18n import gettext  # noqa: E402
 from models import kpi  # noqa: E402
 
-TRENDS = ("matching_success", "continuation_90", "continuation_180", "participants",
-          "young_share", "foreign_share", "active_users", "new_friends", "users",
-          "organisations_registered")
-# breakdowns: the figure whose bars are drawn, and the share set against its target
-BARS = {"participants_by_age_band": "young_share", "participants_by_language": "foreign_share",
-        "participants_by_area": None}
+_DRAWING = threading.Lock()
 TARGET_COLOUR, BAR_COLOUR, LINE_COLOUR = "#c0392b", "#2e86c1", "#1b4f72"
 
 
-def draw(directory: Path, totals: Sequence[kpi.Figure], month: Sequence[kpi.Figure], *,
-         locale: str, label: Callable[[str], str],
-         group_label: Callable[[kpi.Figure], str]) -> list[Path]:
-    """Draw every plot into `directory`; the paths written. `totals`: the trend months'
-    figures without groups; `month`: the reported month's, groups included."""
-    written = []
-    with matplotlib.rc_context({"font.family": _font_names(locale)}):
-        for key in TRENDS:
-            path = directory / f"trend-{key}.png"
-            _trend(kpi.of_key(totals, key), label(key), locale).savefig(path, dpi=100)
-            written.append(path)
+def png(name: str, totals: Sequence[kpi.Figure], month: Sequence[kpi.Figure], *,
+        locale: str) -> bytes:
+    """One plot by its name (`kpi_report.plot_names()`; KeyError for another), as PNG.
+    `totals`: the trend months' figures without groups; `month`: the reported month's,
+    groups included; both already through `kpi.publish`."""
+    # matplotlib's settings and font list are global: one drawing at a time (the console
+    # draws in a request's thread, and a page asks for its plots at once)
+    with _DRAWING, matplotlib.rc_context({"font.family": _font_names(locale)}):
+        out = io.BytesIO()
+        _plot(name, totals, month, locale).savefig(out, format="png", dpi=100)
+        return out.getvalue()
+
+
+def _plot(name: str, totals: Sequence[kpi.Figure], month: Sequence[kpi.Figure],
+          locale: str) -> Plot:
+    def label(key: str) -> str:
+        return kpi_report.label(key, locale)
+
+    kind, _, key = name.partition("-")
+    if kind == "trend" and key in kpi_report.TRENDS:
+        return _trend(kpi.of_key(totals, key), label(key), locale)
+    if name == "bars-matching_success":
         matching = [f for f in month if f.key == "matching_success"]
-        path = directory / "bars-matching_success.png"
-        _bars(matching, [group_label(f) or label(f.key) for f in matching],
-              label("matching_success"), locale).savefig(path, dpi=100)
+        return _bars(matching, [kpi_report.group_label(f, locale) or label(f.key)
+                                for f in matching], label(key), locale)
+    if kind == "bars" and key in kpi_report.BARS:
+        groups = [f for f in month if f.key == key]
+        share = kpi_report.BARS[key]
+        note = _share_note(month, share, label, locale) if share else ""
+        return _bars(groups, [kpi_report.group_label(f, locale) for f in groups],
+                     label(key), locale, note=note)
+    raise KeyError(name)
+
+
+def draw(directory: Path, totals: Sequence[kpi.Figure], month: Sequence[kpi.Figure], *,
+         locale: str) -> list[Path]:
+    """Draw every plot into `directory` as `<name>.png`; the paths written."""
+    written = []
+    for name in kpi_report.plot_names():
+        path = directory / f"{name}.png"
+        path.write_bytes(png(name, totals, month, locale=locale))
         written.append(path)
-        for key, share in BARS.items():
-            groups = [f for f in month if f.key == key]
-            note = _share_note(month, share, label, locale) if share else ""
-            path = directory / f"bars-{key}.png"
-            _bars(groups, [group_label(f) for f in groups], label(key), locale,
-                  note=note).savefig(path, dpi=100)
-            written.append(path)
     return written
 
 
