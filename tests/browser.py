@@ -6,6 +6,7 @@ turns the skip into a failure (CI)."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -45,3 +46,18 @@ def new_chat_user(chromium: Any, live_url: str, name: str, language: str) -> tup
     chat.get_by_test_id("create-user").click()
     chat.wait_for_function("(before) => document.body.dataset.user !== before", arg=before)
     return chat, chat.evaluate("document.body.dataset.user")
+
+
+def answered(chat: Any, worker: Any, text: str, test_id: str = "bot-message") -> Any:
+    """Let the worker handle what the chat page sent, until a bot message (or the chips,
+    buttons named by `test_id`, separated by spaces) shows `text`; that element."""
+    found = chat.locator(", ".join(f"[data-testid={one}]" for one in test_id.split()),
+                         has_text=text)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        worker.drain()
+        if found.count():
+            return found.last
+        time.sleep(0.05)
+    tail = chat.locator("body").inner_text()[-400:]
+    raise AssertionError(f"the bot never showed {text!r}; the chat ends with:\n{tail}")

@@ -10,9 +10,8 @@ Chromium comes from the shared `chromium` fixture (tests/browser.py).
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,13 +20,14 @@ from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.kernel.i18n import gettext
+from bot.notify.dispatch import dispatch
 from models import organisations as orgs
 from models.activities import Activity, Slot
 from models.announcements import Announcement
 from models.attendance import volunteer_record
 from models.base import utcnow
-from models.users import get_by_line_id, record_consent
-from tests.browser import new_chat_user
+from models.users import get_by_line_id
+from tests.browser import answered, new_chat_user
 from tests.console.helpers import png
 
 pytestmark = pytest.mark.browser
@@ -103,20 +103,6 @@ def test_an_organiser_registers_and_staff_verify(app, person, phone):
 # -- an organiser's activity, a resident signing up in the chat, attendance -----------------
 
 
-def _answer(chat: Any, worker: Any, text: str, test_id: str = "bot-message") -> Any:
-    """Let the worker handle what the chat page sent, until a bot message (or the chips,
-    buttons named by `test_id`, separated by spaces) shows `text`."""
-    found = chat.locator(", ".join(f"[data-testid={one}]" for one in test_id.split()),
-                         has_text=text)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        worker.drain()
-        if found.count():
-            return found.last
-        time.sleep(0.05)
-    tail = chat.locator("body").inner_text()[-400:]
-    raise AssertionError(f"the bot never showed {text!r}; the chat ends with:\n{tail}")
-
 
 def _add_slot(tab: Any, day: str, starts: str, ends: str, capacity: str) -> None:
     tab.get_by_role("link", name=_("Add a slot")).click()
@@ -162,14 +148,14 @@ def test_an_organiser_s_activity_a_resident_signs_up_and_attendance(app, person,
 
     # a resident, in the simulated chat, sends what the poster's QR code types
     chat, resident = new_chat_user(chromium, app.config["LIVE_URL"], "さくら", "ja")
-    _answer(chat, worker, _("I agree"), "quick-reply").click()
-    _answer(chat, worker, _("Standard"), "quick-reply").click()
-    _answer(chat, worker, _("Skip"), "quick-reply").click()
-    _answer(chat, worker, _("What would you like to do?"))
+    answered(chat, worker, _("I agree"), "quick-reply").click()
+    answered(chat, worker, _("Standard"), "quick-reply").click()
+    answered(chat, worker, _("Skip"), "quick-reply").click()
+    answered(chat, worker, _("What would you like to do?"))
     chat.get_by_test_id("text-input").fill(f"参加 {code}")
     chat.get_by_test_id("send-button").click()
-    _answer(chat, worker, _("Sign up"), "template-button flex-button quick-reply").click()
-    _answer(chat, worker, _("My schedule"), "quick-reply")  # under "You are signed up"
+    answered(chat, worker, _("Sign up"), "template-button flex-button quick-reply").click()
+    answered(chat, worker, _("My schedule"), "quick-reply")  # under "You are signed up"
 
     organiser.goto(f"{app.config['LIVE_URL']}/console/slots/{first_id}/roster")
     assert "さくら" in organiser.get_by_test_id("participant").inner_text()
@@ -189,12 +175,15 @@ def test_an_organiser_s_activity_a_resident_signs_up_and_attendance(app, person,
 # -- a staff announcement: live count, preview, schedule, cancel -----------------------------
 
 
-def test_staff_count_preview_schedule_and_cancel_an_announcement(app, person, phone):
+def test_staff_count_preview_schedule_and_cancel_an_announcement_then_send_one(
+        app, person, phone, chromium, worker):
     person("区の職員さん", staff=True)
+    chats = {}  # two residents who agreed in the simulated chat, in English and Vietnamese
     for name, language in (("Ann", "en"), ("Bao", "vi")):
-        reader = person(name, locale=language)
-        with session_scope(app) as session:
-            record_consent(get_by_line_id(session, reader))
+        chat, _user = new_chat_user(chromium, app.config["LIVE_URL"], name, language)
+        answered(chat, worker, gettext(language, "I agree"), "quick-reply").click()
+        answered(chat, worker, gettext(language, "Standard"), "quick-reply")
+        chats[language] = chat
 
     staff = phone()
     sign_in(staff, "区の職員さん")
@@ -227,3 +216,23 @@ def test_staff_count_preview_schedule_and_cancel_an_announcement(app, person, ph
     assert staff.get_by_role("status").inner_text().strip() == _(
         "Announcement {number} is cancelled: {count} messages will not be sent.",
         number=number, count="2")
+
+    # another, sent now: each of them reads it in their own language
+    staff.get_by_role("link", name=_("Announcements")).first.click()
+    staff.get_by_role("link", name=_("New announcement")).click()
+    staff.locator("#text_ja").fill("明日は燃えるごみの日です")
+    staff.locator("#text_en").fill("Tomorrow is burnable rubbish day")
+    staff.locator("#text_vi").fill("Ngày mai là ngày rác cháy được")
+    staff.get_by_role("radio", name=_("By language")).check()
+    staff.locator("input[name=values_languages][value=en]").check()
+    staff.locator("input[name=values_languages][value=vi]").check()
+    count.filter(has_text=_("Recipients: {count}", count="2")).wait_for()
+    staff.get_by_role("button", name=_("Preview")).click()
+    staff.get_by_role("button", name=_("Send now")).click()
+    assert staff.get_by_role("status").inner_text().strip() == _(
+        "The announcement is on its way. Its results are below.")
+    dispatch(app, (datetime.now(UTC) + timedelta(days=1)).replace(hour=3))  # noon in Tokyo
+    assert answered(chats["en"], worker, "Tomorrow is burnable rubbish day")
+    assert answered(chats["vi"], worker, "Ngày mai là ngày rác cháy được")
+    for chat in chats.values():
+        assert "明日は燃えるごみの日です" not in chat.locator("body").inner_text()

@@ -6,9 +6,7 @@ Chromium comes from the shared `chromium` fixture (tests/browser.py).
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
@@ -17,7 +15,7 @@ from bot.kernel.i18n import gettext
 from bot.notify.dispatch import dispatch
 from models import ideas as ide
 from models.users import get_by_line_id
-from tests.browser import new_chat_user
+from tests.browser import answered, new_chat_user
 
 pytestmark = pytest.mark.browser
 
@@ -30,19 +28,6 @@ def _vi(msgid: str, **params: str) -> str:
     return gettext("vi", msgid, **params)
 
 
-def _shown(chat: Any, worker: Any, text: str, test_id: str = "bot-message") -> Any:
-    """Let the worker handle what the chat page sent until a bot message (or chip) shows
-    `text`."""
-    found = chat.locator(f"[data-testid={test_id}]", has_text=text)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        worker.drain()
-        if found.count():
-            return found.last
-        time.sleep(0.05)
-    raise AssertionError(f"the chat never showed {text!r}:\n"
-                         + chat.locator("body").inner_text()[-400:])
-
 
 def test_staff_adopt_an_idea_and_the_submitter_reads_it_in_vietnamese(app, person, chromium,
                                                                       worker):
@@ -54,8 +39,8 @@ def test_staff_adopt_an_idea_and_the_submitter_reads_it_in_vietnamese(app, perso
 
     # a Vietnamese resident joins in the simulated chat and sends an idea
     chat, resident = new_chat_user(chromium, app.config["LIVE_URL"], "Bao", "vi")
-    _shown(chat, worker, _vi("I agree"), "quick-reply").click()
-    _shown(chat, worker, _vi("Standard"), "quick-reply")
+    answered(chat, worker, _vi("I agree"), "quick-reply").click()
+    answered(chat, worker, _vi("Standard"), "quick-reply")
     with session_scope(app) as session:
         idea = ide.submit(session, session.get(ide.IdeaCall, call_id),
                           get_by_line_id(session, resident), body="夜の公園に照明を",
@@ -81,6 +66,6 @@ def test_staff_adopt_an_idea_and_the_submitter_reads_it_in_vietnamese(app, perso
         receipt=receipt, status=_("Adopted"))
 
     dispatch(app, (datetime.now(UTC) + timedelta(days=1)).replace(hour=3))  # noon in Tokyo
-    told = _shown(chat, worker, "Cảm ơn ý tưởng của bạn!").inner_text()
+    told = answered(chat, worker, "Cảm ơn ý tưởng của bạn!").inner_text()
     assert _vi("Adopted") in told and receipt in told
     assert "ありがとうございます" not in told
