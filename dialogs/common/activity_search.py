@@ -4,14 +4,13 @@ matches."""
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
-from sqlalchemy import select
+from sqlalchemy import and_, case, or_, select
 from sqlalchemy.orm import Session
 
 from bot.kernel.i18n import SUPPORTED_LOCALES, babel_locale, gettext
@@ -26,7 +25,7 @@ from models.activities import (
 )
 from models.categories import CATEGORIES, CATEGORY_JA
 from models.organisations import public_clause
-from models.texts import preload
+from models.search_index import fold, long_vowels
 
 WHENS = ("today", "weekend", "date")
 
@@ -64,12 +63,6 @@ class Filters:
 class Hit:
     slot: Slot
     distance: float | None = None  # metres from the shared location
-
-
-def fold(text: str) -> str:
-    """NFKC, case-folded, katakana as hiragana: how keywords and texts are compared."""
-    text = unicodedata.normalize("NFKC", text or "").casefold()
-    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
 
 
 _VOCABULARY: dict[str, tuple[str, str]] | None = None
@@ -116,24 +109,43 @@ def day_range(filters: Filters, now: datetime, tz: str) -> tuple[datetime, datet
     return as_utc(max(start, now)), as_utc(end)
 
 
-def _matches_keyword(slot: Slot, keyword: str) -> bool:
-    words = [w for w in fold(keyword).split() if w]
-    activity = slot.activity
-    haystack = fold(" ".join(filter(None, [
-        activity.title, activity.title_kana, activity.description,
-        *(version.text for version in activity.texts),
-        activity.area, slot.place, slot.address,
-        activity.organisation.name if activity.organisation else None,
-        " ".join(activity.skills or []),
-        *(gettext(loc, CATEGORIES.get(activity.category, "Other")) for loc in SUPPORTED_LOCALES),
-        *(gettext(loc, STYLES[s]) for s in activity.styles or [] if s in STYLES
-          for loc in SUPPORTED_LOCALES),
-    ])))
-    return all(w in haystack for w in words)
+def keyword_clause(keyword: str) -> tuple[Any, Any] | None:
+    """(where, title first) for a typed keyword: every word in the activity's index (a Latin
+    word also as romaji without long vowels), and whether the title holds them all."""
+    words = [w for w in fold(keyword).split() if w][:5]
+    if not words:
+        return None
+    wheres, titles = [], []
+    for word in words:
+        forms = {word, long_vowels(word)} if word.isascii() else {word}
+        in_title = or_(*(Activity.search_title.contains(f, autoescape=True) for f in forms))
+        wheres.append(or_(in_title, *(Activity.search_text.contains(f, autoescape=True)
+                                      for f in forms)))
+        titles.append(in_title)
+    return and_(*wheres), and_(*titles)
+
+
+def _spelling_variants(keyword: str) -> str | None:
+    """A keyword of one longer word with one letter wrong, missing or extra: LIKE patterns."""
+    word = fold(keyword)
+    if " " in word or len(word) < 5:
+        return None
+    return word
+
+
+def _near_clause(word: str) -> Any:
+    patterns = set()
+    for i in range(len(word)):
+        patterns.add(word[:i] + "_" + word[i + 1:])  # one letter wrong
+        patterns.add(word[:i] + word[i + 1:])  # one letter too many
+        patterns.add(word[:i] + "_" + word[i:])  # one letter missing
+    safe = [p.replace("%", "") for p in patterns]
+    return or_(*(Activity.search_title.like(f"%{p}%") for p in safe),
+               *(Activity.search_text.like(f"%{p}%") for p in safe))
 
 
 def search(session: Session, filters: Filters, *, now: datetime, tz: str,
-           horizon_days: int = 120) -> list[Hit]:
+           horizon_days: int = 120, limit: int = 200) -> list[Hit]:
     """Open, upcoming slots matching every filter: by date, or by distance when near."""
     now = as_utc(now)
     query = (select(Slot).join(Activity)
@@ -148,12 +160,19 @@ def search(session: Session, filters: Filters, *, now: datetime, tz: str,
     span = day_range(filters, now, tz)
     if span is not None:
         query = query.where(Slot.starts_at >= span[0], Slot.starts_at < span[1])
-    slots = list(session.scalars(query).unique())
+    if filters.keyword:  # in any version of the titles and descriptions, titles first
+        clause = keyword_clause(filters.keyword)
+        if clause is not None:
+            where, in_title = clause
+            near = _spelling_variants(filters.keyword)
+            if near is not None and session.scalar(query.with_only_columns(Slot.id).where(
+                    where).limit(1)) is None:
+                where = in_title = _near_clause(near)  # nothing as typed: one letter off
+            query = query.where(where).order_by(None).order_by(
+                case((in_title, 0), else_=1), Slot.starts_at, Slot.id)
+    slots = list(session.scalars(query.limit(limit)).unique())
     if filters.style:
         slots = [s for s in slots if filters.style in (s.activity.styles or [])]
-    if filters.keyword:  # in any version of the titles and descriptions
-        preload(session, [s.activity for s in slots])
-        slots = [s for s in slots if _matches_keyword(s, filters.keyword)]
     if not filters.near:
         return [Hit(s) for s in slots]
     hits = [Hit(s, distance_m(filters.lat, filters.lon, s.lat, s.lon))  # type: ignore[arg-type]
