@@ -82,8 +82,9 @@ class Activity(Translated, Base):
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     # what keyword search reads, and the title with readings for やさしい日本語 readers:
     # written by models/search_index.py whenever the activity or a version is saved
-    search_title: Mapped[str] = mapped_column(Text, default="", server_default="")
-    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    search_title: Mapped[str] = mapped_column(Text, default="", server_default="",
+                                              deferred=True)
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="", deferred=True)
     title_ruby: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -145,7 +145,7 @@ def _near_clause(word: str) -> Any:
 
 
 def search(session: Session, filters: Filters, *, now: datetime, tz: str,
-           horizon_days: int = 120, limit: int = 200) -> list[Hit]:
+           horizon_days: int = 120, limit: int = 60) -> list[Hit]:
     """Open, upcoming slots matching every filter: by date, or by distance when near."""
     now = as_utc(now)
     query = (select(Slot).join(Activity)
