@@ -9,7 +9,7 @@ UniDic's small dictionary, shipped as a package); romaji is Hepburn without long
 ("こうえんじ" -> "koenji"), and a typed Latin word is compared both as typed and so folded.
 
 The activity's columns: `search_title` (every version of the title, its reading and
-romaji), `search_text` (the rest: descriptions, area, organisation, skills) and
+romaji), `search_text` (those and the rest: descriptions, area, organisation, skills) and
 `title_ruby` (the title with readings after its kanji words, as the やさしい日本語 catalog
 writes them: 公園（こうえん）の花壇（かだん）). A search ranks title hits first.
 """
@@ -135,8 +135,9 @@ def index_texts(title: str, kana: str | None, versions: Iterable[tuple[str, str]
         if place:
             place_reading = reading(place)
             body += [place, place_reading, romaji(place_reading)]
-    return (" | ".join(fold(t) for t in titles if t),
-            " | ".join(fold(t) for t in body if t))
+    search_title = " | ".join(fold(t) for t in titles if t)
+    # the whole text holds the titles too: one LIKE a word finds an item, the title's ranks it
+    return search_title, " | ".join([search_title, *(fold(t) for t in body if t)])
 
 
 def _activity_rows(connection: Connection, ids: list[int]) -> list[dict[str, Any]]:

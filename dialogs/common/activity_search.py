@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
 from sqlalchemy import and_, case, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from bot.kernel.i18n import SUPPORTED_LOCALES, babel_locale, gettext
 from models.activities import (
@@ -109,46 +109,51 @@ def day_range(filters: Filters, now: datetime, tz: str) -> tuple[datetime, datet
     return as_utc(max(start, now)), as_utc(end)
 
 
+def _like(word: str) -> str:
+    """A LIKE pattern (escape "/") finding `word` anywhere, made once, not per row."""
+    return "%" + word.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
 def keyword_clause(keyword: str) -> tuple[Any, Any] | None:
     """(where, title first) for a typed keyword: every word in the activity's index (a Latin
-    word also as romaji without long vowels), and whether the title holds them all."""
+    word also as romaji without long vowels), and whether the title holds them all. The
+    index's whole text holds the titles too: one LIKE a word and form decides."""
     words = [w for w in fold(keyword).split() if w][:5]
     if not words:
         return None
     wheres, titles = [], []
     for word in words:
-        forms = {word, long_vowels(word)} if word.isascii() else {word}
-        in_title = or_(*(Activity.search_title.contains(f, autoescape=True) for f in forms))
-        wheres.append(or_(in_title, *(Activity.search_text.contains(f, autoescape=True)
-                                      for f in forms)))
-        titles.append(in_title)
+        forms = sorted({word, long_vowels(word)} if word.isascii() else {word})
+        wheres.append(or_(*(Activity.search_text.like(_like(f), escape="/") for f in forms)))
+        titles.append(or_(*(Activity.search_title.like(_like(f), escape="/") for f in forms)))
     return and_(*wheres), and_(*titles)
 
 
 def _spelling_variants(keyword: str) -> str | None:
-    """A keyword of one longer word with one letter wrong, missing or extra: LIKE patterns."""
+    """A keyword of one word of 5 to 12 letters, perhaps with one letter wrong, missing or
+    extra."""
     word = fold(keyword)
-    if " " in word or len(word) < 5:
+    if " " in word or not 5 <= len(word) <= 12:
         return None
     return word
 
 
 def _near_clause(word: str) -> Any:
+    """The titles holding `word` with one letter wrong, missing or extra."""
     patterns = set()
     for i in range(len(word)):
         patterns.add(word[:i] + "_" + word[i + 1:])  # one letter wrong
         patterns.add(word[:i] + word[i + 1:])  # one letter too many
         patterns.add(word[:i] + "_" + word[i:])  # one letter missing
-    safe = [p.replace("%", "") for p in patterns]
-    return or_(*(Activity.search_title.like(f"%{p}%") for p in safe),
-               *(Activity.search_text.like(f"%{p}%") for p in safe))
+    safe = sorted(p.replace("%", "").replace("/", "") for p in patterns)
+    return or_(*(Activity.search_title.like(f"%{p}%") for p in safe))
 
 
 def search(session: Session, filters: Filters, *, now: datetime, tz: str,
            horizon_days: int = 120, limit: int = 60) -> list[Hit]:
     """Open, upcoming slots matching every filter: by date, or by distance when near."""
     now = as_utc(now)
-    query = (select(Slot).join(Activity)
+    query = (select(Slot).join(Activity).options(contains_eager(Slot.activity))
              .where(Slot.status == OPEN, Slot.starts_at > now,
                     public_clause(Activity.organisation_id),
                     Slot.starts_at < now + timedelta(days=horizon_days))
