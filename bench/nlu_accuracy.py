@@ -1,6 +1,6 @@
 """How well does the bot understand what people type? The corpus in tests/data/nlu/ (one
 file per language: realistic messages with the meaning each should have: a button, yes/no,
-a greeting, a search with its filters, or not understood) read by dialogs/understand's
+a greeting, a search with its filters, or not understood) read by dialogs/common/understand's
 parser; prints the accuracy per language and the messages it got wrong.
 
     .venv/bin/python bench/nlu_accuracy.py [--quiet]
@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import DEFAULTS  # noqa: E402
+from dialogs.common.understand.parse import FIND_LABELS, understand  # noqa: E402
 from dialogs.menu import MENU_ITEMS  # noqa: E402
-from dialogs.understand.parse import FIND_LABELS, understand  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "nlu"
 LANGUAGES = ("ja", "ja_easy", "en", "zh", "ko", "vi", "ne")

@@ -109,3 +109,15 @@ def test_yes_typed_answers_a_confirmation(app, make_user, locale, yes):
     person.says(yes)
     with session_scope(app) as session:
         assert session.query(Signup).filter_by(slot_id=slot).count() == 1
+
+
+def test_a_wish_typed_at_the_results_adds_its_filters_to_those_chosen(app, make_user):
+    make_slot(app, title="公園の花壇づくり", code="123", area="高円寺",
+              starts_in=timedelta(days=1))
+    make_slot(app, title="公園のごみ拾い", code="124", area="高円寺", starts_in=timedelta(days=4))
+    make_slot(app, title="川のそうじ", code="125", area="高円寺", starts_in=timedelta(days=1))
+    person = _reader(make_user, "ja")
+    person.says("公園")
+    assert _titles(person) == ["公園の花壇づくり", "公園のごみ拾い"]
+    person.says("明日 高円寺で何かある?")
+    assert _titles(person) == ["公園の花壇づくり"]

@@ -1,8 +1,8 @@
 """What people type outside any question: a button's label does what the button does, a word
 or two is a keyword search, a wish ("明日 高円寺で何かある?") a search with the filters it
 names, a greeting or thanks a short answer; anything else an honest "I did not understand"
-with the three likeliest next steps, never the whole menu again. The meaning is parse.py's;
-the words are lexicon.py's and the catalogs'.
+with the three likeliest next steps, never the whole menu again. The meaning is
+dialogs/common/understand's (parse.py; the words: lexicon.py and the catalogs).
 
 ```mermaid
 stateDiagram-v2
@@ -14,17 +14,11 @@ stateDiagram-v2
 
 from __future__ import annotations
 
-from datetime import timedelta
-from zoneinfo import ZoneInfo
-
 from bot.kernel.composer import Choice
 from bot.kernel.engine import Context, Input, Reply
 from dialogs import find_activities
-from dialogs.common.activity_search import Filters
+from dialogs.common.understand import FIND_LABELS, Meaning, lexicon, understand, yes_or_no
 from dialogs.menu import MENU_ITEMS
-
-from . import lexicon
-from .parse import FIND_LABELS, Meaning, understand, yes_or_no
 
 NEXT_LABELS = {item.action: item.label for item in MENU_ITEMS}
 
@@ -47,7 +41,8 @@ def on_text(ctx: Context, inp: Input) -> Input | Reply:
     if found.kind == "button":
         return Input(kind="postback", action=found.action, args=dict(found.args))
     if found.kind == "search":
-        return find_activities.show_results(ctx, filters_of(ctx, found.filters))
+        return find_activities.show_results(
+            ctx, find_activities.typed_filters(ctx, found.filters))
     _ = ctx._
     lead = {
         "greeting": _("Hello! I can help you find activities near you. What would you like "
@@ -60,15 +55,6 @@ def on_text(ctx: Context, inp: Input) -> Input | Reply:
     }.get(found.kind) or _("Sorry, I could not understand that. Perhaps one of these?")
     choices = [Choice.go(_(NEXT_LABELS[a]), a) for a in lexicon.NEXT_STEPS]
     return Reply([ctx.out.text(lead, choices)])
-
-
-def filters_of(ctx: Context, found: dict[str, str]) -> Filters:
-    """The parser's filters as the search's: "tomorrow" is tomorrow's date."""
-    values = dict(found)
-    if values.get("when") == "tomorrow":
-        today = ctx.now.astimezone(ZoneInfo(ctx.config["BOT_TIMEZONE"])).date()
-        values.update(when="date", day=(today + timedelta(days=1)).isoformat())
-    return Filters.from_dict(values)
 
 
 __all__ = ["Meaning", "meaning", "on_text", "understand", "yes_or_no"]
