@@ -23,7 +23,7 @@ MENU_QUESTION = "What would you like to do?"
 
 
 def test_unfollow_marks_the_user_inactive_and_forgets_their_dialog(resident, redis_client):
-    resident.says(_("settings"))
+    resident.says(_("settings").split("|")[0])  # the first of the words that open settings
     resident.taps(_("Language"))
     assert redis_client.exists(keys.dialog_state(resident.user_id))
     resident.unfollow()
@@ -32,7 +32,7 @@ def test_unfollow_marks_the_user_inactive_and_forgets_their_dialog(resident, red
 
 
 def test_follow_after_unfollow_says_welcome_back_and_keeps_settings(resident):
-    resident.says(_("simple mode"))
+    resident.says(_("simple mode").split("|")[0])
     assert resident.user_row().mode == "simple"
     resident.unfollow()
     resident.follow()
@@ -74,7 +74,7 @@ def _tampered(data: str) -> str:
 
 
 def test_tampered_button_is_refused_with_the_menu(resident):
-    resident.says(_("settings"))
+    resident.says(_("settings").split("|")[0])
     action = resident.find_action(_("Language"))
     assert action["type"] == "postback"
     resident.send(ev.postback(resident.user_id, _tampered(action["data"]),
@@ -85,7 +85,7 @@ def test_tampered_button_is_refused_with_the_menu(resident):
 
 
 def test_tampered_signature_is_refused_too(resident):
-    resident.says(_("settings"))
+    resident.says(_("settings").split("|")[0])
     data = resident.find_action(_("Language"))["data"]
     last = "A" if data[-1] != "A" else "B"
     resident.send(ev.postback(resident.user_id, data[:-1] + last, reply_token=resident.token()))
@@ -93,7 +93,7 @@ def test_tampered_signature_is_refused_too(resident):
 
 
 def test_answer_to_a_dialog_that_timed_out_gets_the_timed_out_message(resident, redis_client):
-    resident.says(_("settings"))
+    resident.says(_("settings").split("|")[0])
     resident.taps(_("Language"))
     redis_client.delete(keys.dialog_state(resident.user_id))  # the sliding TTL ran out
     resident.taps("English")
@@ -115,7 +115,7 @@ def test_failing_step_gets_an_apology_and_the_worker_goes_on(app, resident, redi
         "Sorry, something went wrong on our side. Please try again in a moment, or type "
         "\"menu\".")
     assert any(r.exc_info for r in caplog.records), "the failure should reach the log"
-    resident.says(_("menu"))
+    resident.says(_("menu").split("|")[0])
     assert _(MENU_QUESTION) in resident.last_text()
     assert redis_client.xpending(keys.EVENT_STREAM, keys.WORKER_GROUP)["pending"] == 0
 
