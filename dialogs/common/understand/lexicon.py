@@ -156,6 +156,9 @@ STYLE = {
         "ko": "정기|매주|매달", "vi": "định kỳ|hàng tuần|hàng tháng", "ne": "नियमित|हरेक हप्ता",
     },
 }
+# words said around a greeting, thanks or yes that change nothing ("hello there")
+FILLERS = ("please|there|so much|very much|a lot|again|everyone|さん|です|ございます|啊|呀|요"
+           "|nhé|nha|ạ|छ")
 # what the bot cannot help with (the weather...): such a message is not a search
 OFF_TOPIC = {
     "ja": "天気|雨|晴れ|気温", "ja_easy": "てんき|あめ|はれ",
@@ -178,7 +181,7 @@ SENTENCE = {
 AREA = {
     "阿佐谷": "阿佐ヶ谷|阿佐ケ谷|asagaya|아사가야|阿佐谷|a sa gaya|असागाया",
     "高円寺": "koenji|kouenji|고엔지|코엔지|高圆寺|कोएन्जी",
-    "荻窪": "ogikubo|오기쿠보|获洼|ओगिकुबो",
+    "荻窪": "ogikubo|오기쿠보|荻洼|ओगिकुबो",
     "西荻窪": "西荻|nishiogikubo|nishi-ogikubo|니시오기쿠보|西荻洼|निशिओगिकुबो",
     "高井戸": "takaido|다카이도|高井户|ताकाइडो",
     "方南・和泉": "方南|和泉|honan|izumi|호난|이즈미|हनान",

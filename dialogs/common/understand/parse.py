@@ -24,7 +24,8 @@ from . import lexicon
 
 _PUNCTUATION = "!?.,;:~…、。！？，．・「」『』()（）\"'“”‘’`*#"
 # a question, three words and more, or a Japanese particle after a word
-_SENTENCE = re.compile(r"[?？]|\S+\s+\S+\s+\S+|[\u4e00-\u9fff\u30a1-\u30fa][はがをもか](?!$)")
+_SENTENCE = re.compile(r"[?？]|\S+\s+\S+\s+\S+|[\u4e00-\u9fff\u30a1-\u30fa][はがをもか](?!$)"
+                       r"|(?:ました|ません|です|ます)[かよね]?\s*$")  # a Japanese sentence's end
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,28 @@ def _exact() -> dict[str, str]:
         for word in _words(words):
             table.setdefault(key(word), kind)
     return table
+
+
+def _polite(text: str) -> str | None:
+    """"hello there", "ok thanks": greeting, thanks or yes words with fillers only; the
+    last word's kind."""
+    fillers = {key(w) for w in lexicon.FILLERS.split("|")}
+    plain = " " + fold(text) + " "
+    for filler in sorted(lexicon.FILLERS.split("|"), key=len, reverse=True):
+        plain = plain.replace(f" {fold(filler)} ", " ")
+    if _exact().get(key(plain)):
+        return _exact()[key(plain)]  # "thank you so much"
+    kinds = [_exact().get(key(w)) for w in plain.split() if key(w) not in fillers]
+    return kinds[-1] if kinds and all(kinds) and len(kinds) <= 3 else None
+
+
+def _label_within(whole: str, buttons: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]
+                  ) -> tuple[str, dict[str, str]] | None:
+    """A menu button's label said inside a message (the longest; 4 letters at least)."""
+    for label, found in sorted(label_index(buttons).items(), key=lambda p: -len(p[0])):
+        if found[0] != "find" and len(label) >= (8 if label.isascii() else 4) and label in whole:
+            return found
+    return None
 
 
 def yes_or_no(text: str) -> str | None:
@@ -170,7 +193,7 @@ def understand(text: str, areas: Sequence[str] = (),
     found = label_index(buttons).get(whole) if buttons else None
     if found is not None:
         return Meaning("button", found[0], found[1])
-    exact = _exact().get(whole)
+    exact = _exact().get(whole) or _polite(text)
     if exact is not None:
         return Meaning(exact)
     rest = " " + fold(text) + " "
@@ -182,6 +205,10 @@ def understand(text: str, areas: Sequence[str] = (),
         value, rest = finders[name].find(rest)
         if value is not None:
             filters[name] = value
+    if not filters and buttons:
+        within = _label_within(whole, buttons)
+        if within is not None:  # "参加予定を見たい"
+            return Meaning("button", within[0], within[1])
     wish, rest = finders["wish"].find(rest)
     sentence = is_sentence(text)
     if finders["off_topic"].find(" " + fold(text) + " ")[0] is not None:
