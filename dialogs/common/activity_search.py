@@ -131,23 +131,22 @@ def keyword_clause(keyword: str) -> tuple[Any, Any] | None:
 
 
 def _spelling_variants(keyword: str) -> str | None:
-    """A keyword of one word of 5 to 12 letters, perhaps with one letter wrong, missing or
+    """A keyword of one word of 6 to 16 letters, perhaps with one letter wrong, missing or
     extra."""
     word = fold(keyword)
-    if " " in word or not 5 <= len(word) <= 12:
+    if " " in word or not 6 <= len(word) <= 16:
         return None
     return word
 
 
 def _near_clause(word: str) -> Any:
-    """The titles holding `word` with one letter wrong, missing or extra."""
-    patterns = set()
-    for i in range(len(word)):
-        patterns.add(word[:i] + "_" + word[i + 1:])  # one letter wrong
-        patterns.add(word[:i] + word[i + 1:])  # one letter too many
-        patterns.add(word[:i] + "_" + word[i:])  # one letter missing
-    safe = sorted(p.replace("%", "").replace("/", "") for p in patterns)
-    return or_(*(Activity.search_title.like(f"%{p}%") for p in safe))
+    """Titles that may hold `word` with one letter wrong, missing or extra: such a word
+    keeps its first half or its second half as typed (two LIKEs, not one a letter)."""
+    middle = len(word) // 2
+    halves = {word[:middle], word[middle:]} if len(word) % 2 == 0 else {
+        word[:middle], word[middle + 1:]}
+    return or_(*(Activity.search_title.like(_like(h), escape="/") for h in sorted(halves)
+                 if len(h) >= 3))
 
 
 def search(session: Session, filters: Filters, *, now: datetime, tz: str,
