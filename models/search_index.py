@@ -80,12 +80,15 @@ def reading(text: str, kana: str | None = None) -> str:
 
 def ruby(text: str, kana: str | None = None) -> str:
     """Readings after the kanji words, in full-width brackets: '公園（こうえん）の花壇（かだん）'.
-    With the data's kana that the analyser's words do not add up to: the whole title's."""
+    With the data's kana of the whole title that the analyser's words do not add up to: that
+    reading after the whole title (a kana of part of it is not used for the rest)."""
     if not text or not _KANJI.search(text):
         return ""
     tokens = _tokens(text)
-    if kana and fold(kana).replace(" ", "") != "".join(r for _s, r in tokens).replace(" ", ""):
-        return f"{text}（{fold(kana)}）"
+    analysed, given = "".join(r for _s, r in tokens).replace(" ", ""), fold(kana or "")
+    # the data's reading of the whole title, when it reads it differently (善福寺川: がわ)
+    if given and given.replace(" ", "") != analysed and len(given) >= 0.8 * len(analysed):
+        return f"{text}（{given}）"
     return "".join(f"{s}（{r}）" if _KANJI.search(s) else s for s, r in tokens)
 
 
@@ -176,19 +179,24 @@ def reindex(connection: Connection, ids: Iterable[int]) -> list[dict[str, Any]]:
 
 
 @event.listens_for(Session, "after_flush")
-def _index_changed(session: Session, _context: Any) -> None:
-    """After every flush that wrote an activity or one of its versions, index it again."""
-    ids: set[int] = set()
+def _note_changed(session: Session, _context: Any) -> None:
+    """Which activities a flush wrote (themselves or a version): indexed once it is done."""
+    ids: set[int] = session.info.setdefault("search_reindex", set())
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Activity) and obj not in session.deleted and (
-                obj in session.new or _index_source_changed(session, obj)):
+                obj in session.new or _index_source_changed(obj)):
             ids.add(obj.id)
         elif isinstance(obj, ContentText) and obj.kind == "activity":
             ids.add(obj.item_id)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _index_changed(session: Session, _context: Any) -> None:
+    """Index them again, on the flush's connection, and show it to the loaded objects."""
+    ids = session.info.pop("search_reindex", set())
     if not ids:
         return
-    rows = reindex(session.connection(), ids)
-    for row in rows:
+    for row in reindex(session.connection(), ids):
         activity = session.identity_map.get(session.identity_key(Activity, row["ident"]))
         if activity is not None:
             for name in ("search_title", "search_text", "title_ruby"):
@@ -198,6 +206,6 @@ def _index_changed(session: Session, _context: Any) -> None:
 _SOURCES = ("title", "title_kana", "description", "area", "skills", "organisation_id")
 
 
-def _index_source_changed(session: Session, activity: Any) -> bool:
+def _index_source_changed(activity: Any) -> bool:
     state = inspect(activity)
     return any(state.attrs[name].history.has_changes() for name in _SOURCES)
