@@ -9,7 +9,8 @@ UniDic's small dictionary, shipped as a package); romaji is Hepburn without long
 ("こうえんじ" -> "koenji"), and a typed Latin word is compared both as typed and so folded.
 
 The activity's columns: `search_title` (every version of the title, its reading and
-romaji), `search_text` (those and the rest: descriptions, area, organisation, skills) and
+romaji), `search_text` (those and the rest: descriptions, area, organisation, skills, the
+slots' places) and
 `title_ruby` (the title with readings after its kanji words, as the やさしい日本語 catalog
 writes them: 公園（こうえん）の花壇（かだん）). A search ranks title hits first.
 """
@@ -27,7 +28,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from models.activities import Activity
+from models.activities import Activity, Slot
 from models.organisations import Organisation
 from models.texts import ContentText
 
@@ -154,11 +155,17 @@ def _activity_rows(connection: Connection, ids: list[int]) -> list[dict[str, Any
             select(ContentText.item_id, ContentText.field, ContentText.text)
             .where(ContentText.kind == "activity", ContentText.item_id.in_(ids))):
         versions.setdefault(item_id, []).append((field, text))
+    places: dict[int, set[str]] = {}
+    for item_id, place in connection.execute(
+            select(Slot.activity_id, Slot.place).distinct()
+            .where(Slot.activity_id.in_(ids), Slot.place.is_not(None))):
+        places.setdefault(item_id, set()).add(place)
     found = []
     for ident, title, kana, description, area, skills, organisation in rows:
         search_title, search_text = index_texts(
             title, kana, versions.get(ident, []),
-            [description, organisation, " ".join(skills or [])], [area])
+            [description, organisation, " ".join(skills or []), *sorted(places.get(ident, ()))],
+            [area])
         found.append({"ident": ident, "search_title": search_title,
                       "search_text": search_text, "title_ruby": ruby(title, kana) or None})
     return found
@@ -188,6 +195,9 @@ def _note_changed(session: Session, _context: Any) -> None:
             ids.add(obj.id)
         elif isinstance(obj, ContentText) and obj.kind == "activity":
             ids.add(obj.item_id)
+        elif isinstance(obj, Slot) and obj.activity_id is not None and (
+                obj in session.new or inspect(obj).attrs["place"].history.has_changes()):
+            ids.add(obj.activity_id)  # its place is searched as the activity's
 
 
 @event.listens_for(Session, "after_flush_postexec")

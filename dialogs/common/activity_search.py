@@ -116,16 +116,16 @@ def _like(word: str) -> str:
 
 def keyword_clause(keyword: str) -> tuple[Any, Any] | None:
     """(where, title first) for a typed keyword: every word in the activity's index (a Latin
-    word also as romaji without long vowels) or the slot's place, and whether the title holds
-    them all. The index's whole text holds the titles too: one LIKE a word and form decides."""
+    word also as romaji without long vowels), and whether the title holds them all. The
+    index's whole text holds the titles and the slots' places too: one LIKE a word and form
+    decides."""
     words = [w for w in fold(keyword).split() if w][:5]
     if not words:
         return None
     wheres, titles = [], []
     for word in words:
         forms = sorted({word, long_vowels(word)} if word.isascii() else {word})
-        wheres.append(or_(*(Activity.search_text.like(_like(f), escape="/") for f in forms),
-                          Slot.place.like(_like(word), escape="/")))  # the slot's own place
+        wheres.append(or_(*(Activity.search_text.like(_like(f), escape="/") for f in forms)))
         titles.append(or_(*(Activity.search_title.like(_like(f), escape="/") for f in forms)))
     return and_(*wheres), and_(*titles)
 
