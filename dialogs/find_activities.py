@@ -14,7 +14,7 @@ stateDiagram-v2
     ask --> results: today / weekend / date / category / area / style / near me
     ask --> ask_keyword: Keyword
     ask_keyword --> results: typed word
-    results --> results: another filter / More / typed word / shared location
+    results --> results: another filter / More / typed word or wish / shared location
     results --> [*]: Sign up ("signup" dialog) / menu
 ```
 """
@@ -23,8 +23,9 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -32,6 +33,7 @@ from bot.kernel.composer import Choice, page_of
 from bot.kernel.engine import Context, Dialog, Input, Reply
 from bot.kernel.i18n import N_, format_short_day, shown_text
 from dialogs.common.activity_search import Filters, Hit, alternatives, interpret_keyword, search
+from dialogs.common.understand import understand
 from dialogs.menu import on_invalid
 from dialogs.signup import match_signup, on_signup_code
 from models.activities import STYLES, Activity, Slot, is_shown
@@ -187,10 +189,24 @@ def on_keyword(ctx: Context, inp: Input) -> Reply:
     code = match_signup(inp.text)
     if code is not None:
         return on_signup_code(ctx, inp, code)
-    found = interpret_keyword(inp.text)
+    meaning = understand(inp.text, tuple(_areas(ctx)))
+    if meaning.kind == "search" and "keyword" not in meaning.filters and meaning.filters:
+        # a wish with its filters ("明日 高円寺で"), added to those chosen
+        found = typed_filters(ctx, meaning.filters)
+    else:
+        found = interpret_keyword(inp.text)
     filters = current_filters(ctx)
     filters = replace(filters, **{k: v for k, v in found.to_dict().items()})
     return show_results(ctx, filters)
+
+
+def typed_filters(ctx: Context, found: dict[str, str]) -> Filters:
+    """The filters a typed message names as the search's: "tomorrow" is tomorrow's date."""
+    values = dict(found)
+    if values.get("when") == "tomorrow":
+        today = ctx.now.astimezone(ZoneInfo(_tz(ctx))).date()
+        values.update(when="date", day=(today + timedelta(days=1)).isoformat())
+    return Filters.from_dict(values)
 
 
 def on_location(ctx: Context, inp: Input) -> Reply:

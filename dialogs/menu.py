@@ -126,6 +126,10 @@ SIMPLE_ITEMS: tuple[MenuItem, ...] = (
     MenuItem(N_("Supporter tools"), "support", roles=("supporter", "staff")),
 )
 
+# every item of every menu, once (typed labels do what these buttons do: dialogs/understand.py)
+MENU_ITEMS: tuple[MenuItem, ...] = tuple(dict.fromkeys(
+    item for items in (*MENUS.values(), SIMPLE_ITEMS) for item in items))
+
 # sub-menu -> the label of the choice that opens it (its title)
 OPENERS: dict[str, str] = {item.opens: item.label for items in MENUS.values()
                            for item in items if item.opens}

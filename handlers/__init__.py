@@ -22,6 +22,7 @@ from dialogs import (
     subscriptions,
     supporters,
     tabs,
+    understand,
     volunteering,
 )
 from handlers.router import Router
@@ -54,4 +55,9 @@ def build_router() -> Router:
     router.pattern(organisations.register_regex(), organisations.on_register_word)
     router.pattern(organisations.find_regex(), organisations.on_find_word)  # "団体をさがす"
     router.location = find_activities.on_location  # near me
+    router.understand = understand.on_text  # labels, keywords and wishes typed
+    router.yes_no = understand.yes_or_no
+    router.confirmations = {step for step in router.steps
+                            if "confirm" in step.rsplit(".", 1)[-1]}
+    router.confirmations.add(idea_calls.submit.ASK_CAN_HELP)
     return router

@@ -3,7 +3,9 @@
 Global interrupts are the words and buttons that work anywhere (menu, help, cancel,
 language, simple mode, settings). Then the dialog the person is in gets the input. Then
 entry triggers: postback actions and text patterns (such as "参加 123") that start something.
-Anything else gets a friendly answer with the menu.
+Typed text: at a yes/no question, a yes or no word (はい, ok, vâng, हो ...) answers it as
+its button would; at the top level, `understand` reads it (a button's label, a keyword, a
+wish) before the default answer.
 """
 
 from __future__ import annotations
@@ -55,6 +57,10 @@ class Router:
     invalid: Step | None = None  # for buttons that are no longer valid
     expired: Step | None = None  # for answers to a dialog that timed out
     gate: Callable[[Context, Input], Reply | None] | None = None  # e.g. consent first
+    # typed text at the top level: the button it stands for (dispatched as tapped) or a reply
+    understand: Callable[[Context, Input], Input | Reply | None] | None = None
+    yes_no: Callable[[str], str | None] | None = None  # typed text -> "yes", "no" or None
+    confirmations: set[str] = field(default_factory=set)  # steps answered "yes" or "no"
     ungated: set[str] = field(default_factory=set)
     _words: dict[str, str] | None = None
 
@@ -132,6 +138,10 @@ class Router:
             return self._call(handler or self.invalid, ctx, inp)
         step = ctx.state.step
         if step is not None and step in self.steps:
+            answer = (self.yes_no(inp.text) if inp.kind == "text" and self.yes_no is not None
+                      and step in self.confirmations else None)
+            if answer is not None:  # typed as the button's answer
+                inp = replace(inp, kind="postback", action="ans", args={"s": step, "v": answer})
             return self.steps[step](ctx, inp)
         if inp.kind == "text":
             text = unicodedata.normalize("NFKC", inp.text).strip()
@@ -139,6 +149,12 @@ class Router:
                 match = pattern.regex.fullmatch(text)
                 if match:
                     return pattern.handler(ctx, inp, match)
+            if self.understand is not None and text:
+                understood = self.understand(ctx, inp)
+                if isinstance(understood, Input):
+                    return self.dispatch(ctx, understood)  # as if the button were tapped
+                if understood is not None:
+                    return understood
         if inp.kind == "location" and self.location is not None:
             return self.location(ctx, inp)
         return self._call(self.default, ctx, inp)

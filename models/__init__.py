@@ -14,6 +14,7 @@ from models import (  # noqa: F401
     outbox,
     photos,
     recommend,
+    search_index,
     signups,
     slot_changes,
     subscriptions,

@@ -58,6 +58,7 @@ class Activity(Translated, Base):
     __tablename__ = "activities"
     TEXT_KIND = "activity"
     TEXT_FIELDS = ("title", "description")
+    READINGS = {"title": "title_ruby"}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # where the row came from ("131156:12" = municipality code and NO): re-imports update it
@@ -80,6 +81,12 @@ class Activity(Translated, Base):
     note: Mapped[str | None] = mapped_column(Text)
     when_note: Mapped[str | None] = mapped_column(Text)  # 開始日時特記事項
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # what keyword search reads, and the title with readings for やさしい日本語 readers:
+    # written by models/search_index.py whenever the activity or a version is saved
+    search_title: Mapped[str] = mapped_column(Text, default="", server_default="",
+                                              deferred=True)
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="", deferred=True)
+    title_ruby: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -189,6 +189,8 @@ class Translated:
 
     TEXT_KIND: ClassVar[str]
     TEXT_FIELDS: ClassVar[tuple[str, ...]]
+    # field -> the column holding it with readings after its kanji, for やさしい日本語 readers
+    READINGS: ClassVar[dict[str, str]] = {}
 
     @declared_attr
     def texts(cls) -> Mapped[list[ContentText]]:
@@ -199,8 +201,13 @@ class Translated:
                                      foreign(ContentText.item_id) == cls.id))  # type: ignore[attr-defined]
 
     def shown(self, field: str, reader: str) -> Shown:
-        """The `field` this reader sees (loads the versions unless preloaded)."""
-        return choose(self.texts, field, getattr(self, field) or "", reader)
+        """The `field` this reader sees (loads the versions unless preloaded); a やさしい日本語
+        reader of the Japanese original sees it with its readings, when there are some."""
+        shown = choose(self.texts, field, getattr(self, field) or "", reader)
+        with_readings = getattr(self, self.READINGS.get(field, ""), None)
+        if reader == "ja_easy" and shown.locale == ORIGINAL_LOCALE and with_readings:
+            return Shown(with_readings, shown.locale, shown.foreign, shown.machine)
+        return shown
 
     def version(self, field: str, locale: str) -> str:
         """The version in `locale` as stored ("" when there is none)."""

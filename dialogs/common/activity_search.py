@@ -4,15 +4,14 @@ matches."""
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, or_, select
+from sqlalchemy.orm import Session, contains_eager
 
 from bot.kernel.i18n import SUPPORTED_LOCALES, babel_locale, gettext
 from models.activities import (
@@ -26,7 +25,7 @@ from models.activities import (
 )
 from models.categories import CATEGORIES, CATEGORY_JA
 from models.organisations import public_clause
-from models.texts import preload
+from models.search_index import fold, long_vowels
 
 WHENS = ("today", "weekend", "date")
 
@@ -64,12 +63,6 @@ class Filters:
 class Hit:
     slot: Slot
     distance: float | None = None  # metres from the shared location
-
-
-def fold(text: str) -> str:
-    """NFKC, case-folded, katakana as hiragana: how keywords and texts are compared."""
-    text = unicodedata.normalize("NFKC", text or "").casefold()
-    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
 
 
 _VOCABULARY: dict[str, tuple[str, str]] | None = None
@@ -116,27 +109,51 @@ def day_range(filters: Filters, now: datetime, tz: str) -> tuple[datetime, datet
     return as_utc(max(start, now)), as_utc(end)
 
 
-def _matches_keyword(slot: Slot, keyword: str) -> bool:
-    words = [w for w in fold(keyword).split() if w]
-    activity = slot.activity
-    haystack = fold(" ".join(filter(None, [
-        activity.title, activity.title_kana, activity.description,
-        *(version.text for version in activity.texts),
-        activity.area, slot.place, slot.address,
-        activity.organisation.name if activity.organisation else None,
-        " ".join(activity.skills or []),
-        *(gettext(loc, CATEGORIES.get(activity.category, "Other")) for loc in SUPPORTED_LOCALES),
-        *(gettext(loc, STYLES[s]) for s in activity.styles or [] if s in STYLES
-          for loc in SUPPORTED_LOCALES),
-    ])))
-    return all(w in haystack for w in words)
+def _like(word: str) -> str:
+    """A LIKE pattern (escape "/") finding `word` anywhere, made once, not per row."""
+    return "%" + word.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
+def keyword_clause(keyword: str) -> tuple[Any, Any] | None:
+    """(where, title first) for a typed keyword: every word in the activity's index (a Latin
+    word also as romaji without long vowels), and whether the title holds them all. The
+    index's whole text holds the titles and the slots' places too: one LIKE a word and form
+    decides."""
+    words = [w for w in fold(keyword).split() if w][:5]
+    if not words:
+        return None
+    wheres, titles = [], []
+    for word in words:
+        forms = sorted({word, long_vowels(word)} if word.isascii() else {word})
+        wheres.append(or_(*(Activity.search_text.like(_like(f), escape="/") for f in forms)))
+        titles.append(or_(*(Activity.search_title.like(_like(f), escape="/") for f in forms)))
+    return and_(*wheres), and_(*titles)
+
+
+def _spelling_variants(keyword: str) -> str | None:
+    """A keyword of one word of 6 to 16 letters, perhaps with one letter wrong, missing or
+    extra."""
+    word = fold(keyword)
+    if " " in word or not 6 <= len(word) <= 16:
+        return None
+    return word
+
+
+def _near_clause(word: str) -> Any:
+    """Titles that may hold `word` with one letter wrong, missing or extra: such a word
+    keeps its first half or its second half as typed (two LIKEs, not one a letter)."""
+    middle = len(word) // 2
+    halves = {word[:middle], word[middle:]} if len(word) % 2 == 0 else {
+        word[:middle], word[middle + 1:]}
+    return or_(*(Activity.search_title.like(_like(h), escape="/") for h in sorted(halves)
+                 if len(h) >= 3))
 
 
 def search(session: Session, filters: Filters, *, now: datetime, tz: str,
-           horizon_days: int = 120) -> list[Hit]:
+           horizon_days: int = 120, limit: int = 60) -> list[Hit]:
     """Open, upcoming slots matching every filter: by date, or by distance when near."""
     now = as_utc(now)
-    query = (select(Slot).join(Activity)
+    query = (select(Slot).join(Activity).options(contains_eager(Slot.activity))
              .where(Slot.status == OPEN, Slot.starts_at > now,
                     public_clause(Activity.organisation_id),
                     Slot.starts_at < now + timedelta(days=horizon_days))
@@ -148,12 +165,19 @@ def search(session: Session, filters: Filters, *, now: datetime, tz: str,
     span = day_range(filters, now, tz)
     if span is not None:
         query = query.where(Slot.starts_at >= span[0], Slot.starts_at < span[1])
-    slots = list(session.scalars(query).unique())
+    if filters.keyword:  # in any version of the titles and descriptions, titles first
+        clause = keyword_clause(filters.keyword)
+        if clause is not None:
+            where, in_title = clause
+            near = _spelling_variants(filters.keyword)
+            if near is not None and session.scalar(query.with_only_columns(Slot.id).where(
+                    where).limit(1)) is None:
+                where = in_title = _near_clause(near)  # nothing as typed: one letter off
+            query = query.where(where).order_by(None).order_by(
+                case((in_title, 0), else_=1), Slot.starts_at, Slot.id)
+    slots = list(session.scalars(query.limit(limit)).unique())
     if filters.style:
         slots = [s for s in slots if filters.style in (s.activity.styles or [])]
-    if filters.keyword:  # in any version of the titles and descriptions
-        preload(session, [s.activity for s in slots])
-        slots = [s for s in slots if _matches_keyword(s, filters.keyword)]
     if not filters.near:
         return [Hit(s) for s in slots]
     hits = [Hit(s, distance_m(filters.lat, filters.lon, s.lat, s.lon))  # type: ignore[arg-type]

@@ -173,8 +173,17 @@ def test_a_forged_button_is_refused(resident):
     assert resident.user_row() is not None
 
 
-def test_unknown_text_gets_a_friendly_answer_with_the_menu(resident):
-    resident.says("こんにちは")
-    assert gettext("ja", "Sorry, I did not understand. Please choose from the menu.") in \
+def test_unknown_text_gets_an_honest_answer_with_three_next_steps_not_the_menu(resident):
+    resident.says("駅に傘を忘れてしまいました")
+    assert gettext("ja", "Sorry, I could not understand that. Perhaps one of these?") in \
+        resident.last_text()
+    assert resident.choices() == [gettext("ja", label) for label in
+                                  ("Find activities", "My schedule", "Help")]
+    assert not _menu_shown(resident)
+
+
+def test_a_sticker_still_gets_the_friendly_answer_with_the_menu(resident):
+    resident.send(ev.sticker(resident.user_id, reply_token=resident.token()))
+    assert gettext("ja", "Thank you! I can only read text and buttons here.") in \
         resident.last_text()
     assert _menu_shown(resident)

@@ -20,8 +20,8 @@ def _(msgid: str, **params: str) -> str:
 def test_a_menu_tap_reads_the_person_in_one_statement(resident):
     """The budget of a plain tap: the person with their roles, in one SELECT (a second
     statement here is a lazy load or an N+1)."""
-    resident.says(_("menu"))
-    statements = statements_of(resident.app, lambda: resident.says(_("menu")))
+    resident.says(_("menu").split("|")[0])
+    statements = statements_of(resident.app, lambda: resident.says(_("menu").split("|")[0]))
     assert len(statements) == 1, "\n".join(statements)
     assert statements[0].lstrip().upper().startswith("SELECT")
     assert _("What would you like to do?") in resident.last_text()
@@ -51,16 +51,16 @@ def test_staff_rights_taken_away_by_a_bulk_statement_are_gone_in_the_next_turn(r
 
 
 def test_a_bulk_update_of_users_shows_in_the_next_turn(resident):
-    resident.says(_("menu"))
+    resident.says(_("menu").split("|")[0])
     with session_scope(resident.app) as session:
         session.execute(update(User).values(mode="simple"))
-    resident.says(_("menu"))
+    resident.says(_("menu").split("|")[0])
     assert resident.last[-1]["contents"]["body"]["contents"][0]["size"] == "xl"
 
 
 def test_a_change_from_another_session_shows_in_the_residents_own_turn(app, make_user):
     resident = join(make_user, "山田花子")
-    resident.says(_("menu"))
+    resident.says(_("menu").split("|")[0])
     supporter = join(make_user, "支援者")
     staff = make_staff(app, join(make_user, "区職員"))
     with session_scope(app) as session:  # what staff's grant does, made here directly
@@ -68,7 +68,7 @@ def test_a_change_from_another_session_shows_in_the_residents_own_turn(app, make
                    actor=get_by_line_id(session, staff.user_id))
     with session_scope(app) as session:  # as a paired supporter's turn would, for the resident
         get_by_line_id(session, resident.user_id).mode = "simple"
-    resident.says(_("menu"))
+    resident.says(_("menu").split("|")[0])
     assert resident.user_row().mode == "simple"
     assert resident.last[-1]["contents"]["body"]["contents"][0]["size"] == "xl"
 
