@@ -582,9 +582,10 @@ async function switchUser(userId) {
   updateFriendUi();
   $("chat-title").textContent = `machibot — ${u.displayName || userId}`;
   $("messages").replaceChildren(); clearQuickReplies();
-  const local = JSON.parse(localStorage.getItem("machibot-sim:" + userId) || "[]");
   const { messages } = await json("GET", `/messages?user=${encodeURIComponent(userId)}&after=0`);
   if (userId !== state.user) return;  // switched again meanwhile
+  // read after the server's answer: what the person sent meanwhile is in it too
+  const local = JSON.parse(localStorage.getItem("machibot-sim:" + userId) || "[]");
   // a poll may have shown some of these while this read was under way: draw them all anew
   $("messages").replaceChildren(); clearQuickReplies();
   const timeline = [...local.map((e) => ({ at: e.at, local: e })), ...messages.map((m) => ({ at: m.at, bot: m }))]

@@ -350,3 +350,18 @@ def test_every_message_shows_the_time_it_was_sent(chromium, live_url, client, au
             assert time.inner_text() == sent.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M")
     finally:
         context.close()
+
+
+def test_a_message_sent_while_the_chat_is_being_read_stays_in_the_chat(page):
+    """Opening a person's chat reads it from the server; what they send meanwhile is drawn
+    at once and must still be there when that read is drawn (it vanished under load)."""
+    held = []
+    page.route("**/messages?*", lambda route: held.append(route))  # the chat's read waits
+    create_user(page)
+    wait_for(lambda: held)
+    page.get_by_test_id("text-input").fill("hello")
+    page.get_by_test_id("send-button").click()
+    page.get_by_test_id("user-bubble").filter(has_text="hello").wait_for()
+    with page.expect_request(lambda request: "/richmenu?" in request.url):  # drawn again
+        page.unroute("**/messages?*")  # the held read goes on
+    assert page.get_by_test_id("user-bubble").filter(has_text="hello").count() == 1
