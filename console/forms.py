@@ -53,7 +53,7 @@ from models.organising import (
     WORD_MAX,
 )
 from models.organising import DESCRIPTION_MAX as ACTIVITY_DESCRIPTION_MAX
-from models.texts import VERSION_LOCALES
+from models.texts import ORIGINAL_LANGUAGES, ORIGINAL_LOCALE, VERSION_LOCALES
 
 REQUIRED = N_("Please fill this in.")
 TOO_LONG = N_("This is too long.")
@@ -155,6 +155,9 @@ class ActivityForm(CheckedForm):
     fee = StringField(N_("Fee"), [Length(max=FEE_MAX, message=TOO_LONG)])
     how_to_apply = TextAreaField(N_("How to apply"),
                                  [Length(max=HOW_TO_APPLY_MAX, message=TOO_LONG)])
+    # the language the title and description are written in (labelled by its own name)
+    original_locale = SelectField(N_("Written in"), choices=list(ORIGINAL_LANGUAGES),
+                                  default=ORIGINAL_LOCALE)
     # the locales whose machine translations the organiser checked (and kept)
     reviewed = Checkboxes("reviewed", choices=list(VERSION_LOCALES))  # labelled by locale
     # and a title and description per language other than the original (VERSION_FIELDS,

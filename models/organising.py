@@ -44,7 +44,7 @@ from models.signups import (
     offer_new_seats,
 )
 from models.slot_changes import as_it_is, record
-from models.texts import VERSION_LOCALES, save_versions
+from models.texts import ORIGINAL_LANGUAGES, ORIGINAL_LOCALE, VERSION_LOCALES, save_versions
 from models.users import User, audit
 
 TITLE_MAX, FEE_MAX, PLACE_MAX, ADDRESS_MAX, WORD_MAX = 200, 200, 200, 300, 40
@@ -56,7 +56,7 @@ VERSION_FIELDS = {f"{field}_{locale}": (field, locale)
                   for locale in VERSION_LOCALES for field in Activity.TEXT_FIELDS}
 VERSION_MAX = {"title": TITLE_MAX, "description": DESCRIPTION_MAX}
 # the fields of an activity an organiser writes, in the order the form shows them
-ACTIVITY_FIELDS = ("title", "description", "category", "styles", "area", "fee",
+ACTIVITY_FIELDS = ("title", "description", "original_locale", "category", "styles", "area", "fee",
                    "how_to_apply", *VERSION_FIELDS, "reviewed")
 SLOT_FIELDS = ("starts_at", "ends_at", "place", "address", "lat", "lon", "capacity",
                "signup_deadline", "checkin_word")
@@ -81,7 +81,11 @@ def _activity_values(values: dict[str, Any]) -> dict[str, Any]:
     def text(name: str, limit: int) -> str | None:
         return bounded(name, values.get(name) or "", limit, required=False) or None
 
+    original = values.get("original_locale") or ORIGINAL_LOCALE
+    if original not in ORIGINAL_LANGUAGES:
+        raise ValueError("original_locale")
     return {"title": bounded("title", values.get("title") or "", TITLE_MAX),
+            "original_locale": original,
             "description": bounded("description", values.get("description") or "",
                                    DESCRIPTION_MAX, required=False),
             "category": values["category"], "styles": styles,

@@ -41,18 +41,24 @@ from models.texts import (
     ERASE_HOOKS,
     MACHINE,
     ORIGINAL_LOCALE,
-    VERSION_LOCALES,
     ContentText,
     Translated,
-    same_language,
+    version_locales,
 )
 
 log = logging.getLogger(__name__)
 
-# what a machine translates into: every version locale but those whose readers read the
-# original (やさしい日本語 readers read the Japanese original; their versions are people's)
-TARGET_LOCALES = tuple(code for code in VERSION_LOCALES
-                       if not same_language(ORIGINAL_LOCALE, code))
+
+
+def target_locales(original: str = ORIGINAL_LOCALE) -> tuple[str, ...]:
+    """What a machine translates an original in `original` into: every other locale,
+    Japanese among them, but やさしい日本語 (its versions are people's; its readers read the
+    Japanese original, or the Japanese version)."""
+    return tuple(code for code in version_locales(original) if code != "ja_easy")
+
+
+# those of a Japanese original
+TARGET_LOCALES = target_locales(ORIGINAL_LOCALE)
 BACKOFF = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=6)
 
@@ -92,7 +98,10 @@ def _originals_changed(item: Translated, new: bool) -> bool:
 
 
 def _changed_fields(item: Translated) -> list[str]:
+    """The fields whose original changed: all of them when its language did."""
     state = inspect(item)
+    if state.attrs["original_locale"].history.has_changes():
+        return list(item.TEXT_FIELDS)
     return [field for field in item.TEXT_FIELDS if state.attrs[field].history.has_changes()]
 
 
@@ -112,29 +121,31 @@ def _drop_stale(connection: Any, changed: Iterable[tuple[Translated, list[str]]]
             table.c.state == MACHINE))
 
 
-def request(connection: Any, items: Iterable[tuple[str, int]], now: datetime) -> None:
-    """Ask (again) for every target locale of these items: one DELETE and one INSERT per
-    kind, whatever the number of items (an import saves thousands)."""
-    by_kind: dict[str, set[int]] = defaultdict(set)
-    for kind, item_id in items:
-        by_kind[kind].add(item_id)
+def request(connection: Any, items: Iterable[tuple[str, int, str]], now: datetime) -> None:
+    """Ask (again) for every target locale of these items (kind, id, the original's
+    language): one DELETE and one INSERT per kind, whatever the number of items (an import
+    saves thousands)."""
+    by_kind: dict[str, dict[int, str]] = defaultdict(dict)
+    for kind, item_id, original in items:
+        by_kind[kind][item_id] = original or ORIGINAL_LOCALE
     table = TranslationRequest.__table__
     for kind, ids in by_kind.items():
-        connection.execute(delete(table).where(table.c.kind == kind, table.c.item_id.in_(ids)))
+        connection.execute(delete(table).where(table.c.kind == kind,
+                                               table.c.item_id.in_(sorted(ids))))
         connection.execute(insert(table), [
-            {"kind": kind, "item_id": item_id, "locales": list(TARGET_LOCALES), "attempts": 0,
-             "due_at": now, "last_error": ""} for item_id in sorted(ids)])
+            {"kind": kind, "item_id": item_id, "locales": list(target_locales(ids[item_id])),
+             "attempts": 0, "due_at": now, "last_error": ""} for item_id in sorted(ids)])
 
 
 @event.listens_for(Session, "after_flush")
 def _ask_after_flush(session: Session, _context: Any) -> None:
     """The flush's new and changed items (their history is still there after the flush)."""
-    wanted = [(item.TEXT_KIND, item.id) for item in session.new
+    wanted = [(item.TEXT_KIND, item.id, item.original_locale) for item in session.new
               if isinstance(item, Translated) and _originals_changed(item, new=True)]
     changed = [(item, fields) for item in session.dirty
                if isinstance(item, Translated) and item not in session.deleted
                and (fields := _changed_fields(item))]
-    wanted += [(item.TEXT_KIND, item.id) for item, _fields in changed]
+    wanted += [(item.TEXT_KIND, item.id, item.original_locale) for item, _fields in changed]
     if changed:
         _drop_stale(session.connection(), changed)
         session.info.setdefault("machibot.stale_texts", []).extend(i for i, _f in changed)
@@ -217,6 +228,9 @@ def _translate_item(session: Session, item: Translated, locale: str,
     version is missing or a machine's. A person's version is kept even when it was written
     while the translator was answering (the update asks for state "machine" again)."""
     have = {(v.field, v.locale): v for v in item.texts}
+    source = item.original_locale or ORIGINAL_LOCALE
+    if locale == source:  # the original's language changed since the request
+        return
     fields, emptied = [], []
     for field in item.TEXT_FIELDS:
         found = have.get((field, locale))
@@ -230,7 +244,7 @@ def _translate_item(session: Session, item: Translated, locale: str,
         session.execute(delete(ContentText).where(ContentText.id.in_(emptied),
                                                   ContentText.state == MACHINE))
     if fields:
-        answer = translate([getattr(item, field) for field in fields], ORIGINAL_LOCALE, locale)
+        answer = translate([getattr(item, field) for field in fields], source, locale)
         if len(answer) != len(fields):
             raise TranslatorError(f"{len(answer)} texts for {len(fields)}")
         for field, text in zip(fields, answer, strict=True):

@@ -1,0 +1,32 @@
+"""the language each original is written in (original_locale on every kind with versions;
+the rows there are the ward's Japanese)
+
+Revision ID: 0029
+Revises: 0023
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0029'
+down_revision = '0023'
+branch_labels = None
+depends_on = None
+
+TABLES = ("activities", "slots", "organisations", "initiatives", "idea_calls", "ideas",
+          "gatherings")
+
+
+def upgrade() -> None:
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column('original_locale', sa.String(length=16),
+                                       server_default='ja', nullable=False))
+
+
+def downgrade() -> None:
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column('original_locale')
