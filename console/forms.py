@@ -280,6 +280,8 @@ class IdeaCallForm(CheckedForm):
     deadline = DateField(N_("Last day ideas are taken"), [InputRequired(REQUIRED)],
                          format="%Y-%m-%d")
     category = SelectField(N_("Category"), choices=["", *CATEGORIES])
+    # the locales whose machine translations staff checked (and kept)
+    reviewed = Checkboxes("reviewed", choices=list(VERSION_LOCALES))  # labelled by locale
 
     def versions(self) -> dict[str, str]:
         return {name: self[name].data or "" for name in CALL_VERSION_FIELDS}
