@@ -163,6 +163,11 @@ def set_texts(session: Session, item: Translated,
     return changed
 
 
+def _versions_of(session: Session, item: Translated) -> dict[tuple[str, str], ContentText]:
+    with session.no_autoflush:  # as stored: a pending change of an original drops some
+        return {(v.field, v.locale): v for v in item.texts}
+
+
 def save_versions(session: Session, item: Translated,
                   versions: Mapping[tuple[str, str], str], reviewed: Iterable[str] = ()
                   ) -> list[tuple[str, str]]:
@@ -171,8 +176,10 @@ def save_versions(session: Session, item: Translated,
     machine's, unless they say they checked that locale's (`reviewed`): then "reviewed",
     which the machine never replaces. A field in the original's own language has no version
     (the form shows one per language but Japanese): it is left alone. The (field, locale)
-    of those that changed."""
-    have = {(v.field, v.locale): v for v in item.texts}
+    of those that changed. The versions compared are those stored before the item's own
+    changes are flushed: a machine's version of an original the person changed in the same
+    form, sent back as it was, is not taken for theirs (the flush drops it as stale)."""
+    have = _versions_of(session, item)
     checked = set(reviewed) & set(item.version_locales)
     written: dict[tuple[str, str], str] = {}
     confirmed: dict[tuple[str, str], str] = {}
