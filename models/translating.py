@@ -26,6 +26,7 @@ from sqlalchemy import (
     JSON,
     String,
     UniqueConstraint,
+    bindparam,
     delete,
     event,
     insert,
@@ -33,7 +34,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, utcnow
@@ -43,6 +44,7 @@ from models.texts import (
     ORIGINAL_LOCALE,
     ContentText,
     Translated,
+    preload,
     version_locales,
 )
 
@@ -187,87 +189,152 @@ def translated_models() -> dict[str, type[Any]]:
 
 def translate_due(session: Session, translate: Translate, now: datetime, *,
                   limit: int = 20) -> Outcome:
-    """Translate the due requests (up to `limit`, oldest first). The first failure puts its
-    request back with a longer wait and ends the run: the translator is down or busy, and
-    the others are tried at the next run."""
+    """Translate the due requests (up to `limit` items, oldest first), several items' texts
+    in each call: one call per (source, target) pair of languages, whatever the number of
+    items (LibreTranslate takes q as a list), so an import of thousands is thousands / limit
+    rounds of a few calls. The first failure puts every request not finished back with a
+    longer wait and ends the run: the translator is down or busy, and the others are tried
+    at the next run."""
     outcome = Outcome()
     due = list(session.scalars(select(TranslationRequest).where(
         TranslationRequest.due_at <= now).order_by(TranslationRequest.due_at,
                                                    TranslationRequest.id).limit(limit)))
-    models = translated_models()
-    for row in due:
-        model = models.get(row.kind)
-        item = session.get(model, row.item_id) if model is not None else None
-        if item is None:
-            session.delete(row)
-            outcome.gone += 1
-            continue
-        left = list(row.locales)
-        try:
-            while left:
-                _translate_item(session, item, left[0], translate)
-                left.pop(0)
-        except TranslatorError as error:
-            row.locales, row.attempts = left, row.attempts + 1
-            row.due_at = now + backoff(row.attempts)
-            row.last_error = str(error)[:200]
-            log.warning("translation of %s %s to %s failed (attempt %s, next at %s): %s",
-                        row.kind, row.item_id, left[0], row.attempts,
-                        row.due_at.isoformat(), row.last_error)
-            outcome.failed += 1
-            break
+    live, gone = _items_of(session, due)
+    for row in gone:
         session.delete(row)
-        outcome.done += 1
+    outcome.gone = len(gone)
+    preload(session, [item for _row, item in live])
+    left = {row.id: list(row.locales) for row, _item in live}
+    for source, target in _pairs(live):
+        batch = [(row, item) for row, item in live
+                 if target in left[row.id] and _source(item) == source]
+        try:
+            _translate_batch(session, [item for _row, item in batch], source, target,
+                             translate)
+        except TranslatorError as error:
+            outcome.failed = _put_back(live, left, target, error, now)
+            break
+        for row, _item in batch:
+            left[row.id].remove(target)
+    for row, item in live:
+        session.expire(item, ["texts"])  # read again when next asked for
+        if not left[row.id]:
+            session.delete(row)
+            outcome.done += 1
     session.flush()
     return outcome
 
 
-def _translate_item(session: Session, item: Translated, locale: str,
-                    translate: Translate) -> None:
-    """Make the machine versions of one item in one locale, in one call: the fields whose
-    version is missing or a machine's. A person's version is kept even when it was written
-    while the translator was answering (the update asks for state "machine" again)."""
-    have = {(v.field, v.locale): v for v in item.texts}
-    source = item.original_locale or ORIGINAL_LOCALE
-    if locale == source:  # the original's language changed since the request
-        return
-    fields, emptied = [], []
-    for field in item.TEXT_FIELDS:
-        found = have.get((field, locale))
-        if found is not None and found.state != MACHINE:
+def _items_of(session: Session, due: Sequence[TranslationRequest]
+              ) -> tuple[list[tuple[TranslationRequest, Translated]], list[TranslationRequest]]:
+    """The requests with their items (one statement per kind), and those whose item is
+    gone."""
+    models, ids = translated_models(), defaultdict(list)
+    for row in due:
+        ids[row.kind].append(row.item_id)
+    found = {(kind, item.id): item for kind, item_ids in ids.items() if kind in models
+             for item in session.scalars(select(models[kind]).where(
+                 models[kind].id.in_(item_ids)))}
+    live = [(row, found[(row.kind, row.item_id)]) for row in due
+            if (row.kind, row.item_id) in found]
+    return live, [row for row in due if (row.kind, row.item_id) not in found]
+
+
+def _source(item: Translated) -> str:
+    return item.original_locale or ORIGINAL_LOCALE
+
+
+def _pairs(live: Sequence[tuple[TranslationRequest, Translated]]) -> list[tuple[str, str]]:
+    """The (source, target) pairs the requests ask for, in the order first asked."""
+    pairs: dict[tuple[str, str], None] = {}
+    for row, item in live:
+        for locale in row.locales:
+            pairs[(_source(item), locale)] = None
+    return list(pairs)
+
+
+def _put_back(live: Sequence[tuple[TranslationRequest, Translated]],
+              left: dict[int, list[str]], target: str, error: TranslatorError,
+              now: datetime) -> int:
+    """Every request with locales left waits longer; how many."""
+    waiting = []
+    for row, _item in live:
+        if not left[row.id]:
             continue
-        if (getattr(item, field) or "").strip():
-            fields.append(field)
-        elif found is not None:
-            emptied.append(found.id)
+        row.locales, row.attempts = left[row.id], row.attempts + 1
+        row.due_at = now + backoff(row.attempts)
+        row.last_error = str(error)[:200]
+        waiting.append(row)
+    if waiting:
+        named = ", ".join(f"{row.kind} {row.item_id}" for row in waiting[:5])
+        log.warning("translation of %s%s into %s failed (attempt %s, next at %s): %s", named,
+                    f" and {len(waiting) - 5} more" if len(waiting) > 5 else "", target,
+                    waiting[0].attempts, waiting[0].due_at.isoformat(), waiting[0].last_error)
+    return len(waiting)
+
+
+def _translate_batch(session: Session, items: Sequence[Translated], source: str,
+                     target: str, translate: Translate) -> None:
+    """Make the machine versions of these items in one locale, in one call: of each, the
+    fields whose version is missing or a machine's. A person's version is kept even when it
+    was written while the translator was answering (the update asks for state "machine")."""
+    wanted: list[tuple[Translated, str, ContentText | None]] = []
+    emptied: list[int] = []
+    for item in items:
+        if target == source:  # the original's language changed since the request
+            continue
+        have = {(v.field, v.locale): v for v in item.texts}
+        for field in item.TEXT_FIELDS:
+            found = have.get((field, target))
+            if found is not None and found.state != MACHINE:
+                continue
+            if (getattr(item, field) or "").strip():
+                wanted.append((item, field, found))
+            elif found is not None:
+                emptied.append(found.id)
     if emptied:
         session.execute(delete(ContentText).where(ContentText.id.in_(emptied),
                                                   ContentText.state == MACHINE))
-    if fields:
-        answer = translate([getattr(item, field) for field in fields], source, locale)
-        if len(answer) != len(fields):
-            raise TranslatorError(f"{len(answer)} texts for {len(fields)}")
-        for field, text in zip(fields, answer, strict=True):
-            _store(session, item, field, locale, (text or "").strip(), have.get((field, locale)))
-    session.expire(item, ["texts"])
+    if wanted:
+        answer = translate([getattr(item, field) for item, field, _f in wanted], source,
+                           target)
+        if len(answer) != len(wanted):
+            raise TranslatorError(f"{len(answer)} texts for {len(wanted)}")
+        _store(session, target, [(item, field, found, (text or "").strip()) for
+                                 (item, field, found), text in zip(wanted, answer, strict=True)])
 
 
-def _store(session: Session, item: Translated, field: str, locale: str, text: str,
-           found: ContentText | None) -> None:
-    if not text:
-        return
-    if found is not None:
-        session.execute(update(ContentText).where(
-            ContentText.id == found.id, ContentText.state == MACHINE).values(
-            text=text, updated_at=utcnow()).execution_options(synchronize_session=False))
-        session.expire(found)
-        return
-    try:
-        with session.begin_nested():
-            session.add(ContentText(kind=item.TEXT_KIND, item_id=item.id, field=field,
-                                    locale=locale, text=text, state=MACHINE))
-    except IntegrityError:  # a person wrote this version meanwhile: theirs stays
-        pass
+def _store(session: Session, locale: str,
+           answers: Sequence[tuple[Translated, str, ContentText | None, str]]) -> None:
+    """The machine's versions: a new one in one INSERT that leaves alone a version a person
+    wrote meanwhile (ON CONFLICT DO NOTHING), a machine's one replaced unless a person has
+    made it theirs meanwhile (the UPDATE asks for state "machine")."""
+    now = utcnow()
+    new = [{"kind": item.TEXT_KIND, "item_id": item.id, "field": field, "locale": locale,
+            "text": text, "state": MACHINE, "updated_at": now}
+           for item, field, found, text in answers if text and found is None]
+    replaced = [{"version": found.id, "new_text": text}
+                for _item, _field, found, text in answers if text and found is not None]
+    if new:
+        session.execute(_insert_ignoring(session), new)
+    if replaced:
+        table = ContentText.__table__
+        session.connection().execute(update(table).where(
+            table.c.id == bindparam("version"), table.c.state == MACHINE).values(
+            text=bindparam("new_text"), updated_at=now), replaced)
+    for _item, _field, found, _text in answers:
+        if found is not None:
+            session.expire(found)
+
+
+def _insert_ignoring(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    # INSERT ... ON CONFLICT DO NOTHING is each dialect's own construct
+    upsert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if upsert is None:  # pragma: no cover - the bot runs on SQLite and PostgreSQL
+        raise RuntimeError(f"machine versions are not stored on {dialect}")
+    return upsert(ContentText).on_conflict_do_nothing(
+        index_elements=["kind", "item_id", "field", "locale"])
 
 
 def waiting(session: Session, kind: str, item_ids: Sequence[int]) -> set[int]:
