@@ -181,6 +181,12 @@ class Outcome:
     gone: int = 0  # requests whose item was deleted
 
 
+# kinds whose texts are not versions of Translated columns (announcements: a text per
+# language of their own): kind -> handler(session, requests, translate), which translates
+# every locale the requests ask for, or raises TranslatorError and stores nothing
+OTHER_KINDS: dict[str, Callable[[Session, list[Any], Translate], None]] = {}
+
+
 def translated_models() -> dict[str, type[Any]]:
     """Kind -> model, for every mapped model with versions."""
     return {mapper.class_.TEXT_KIND: mapper.class_ for mapper in Base.registry.mappers
@@ -199,6 +205,11 @@ def translate_due(session: Session, translate: Translate, now: datetime, *,
     due = list(session.scalars(select(TranslationRequest).where(
         TranslationRequest.due_at <= now).order_by(TranslationRequest.due_at,
                                                    TranslationRequest.id).limit(limit)))
+    other = [row for row in due if row.kind in OTHER_KINDS]
+    if other:
+        due = [row for row in due if row.kind not in OTHER_KINDS]
+        if not _translate_other(session, other, translate, now, outcome):
+            return outcome
     live, gone = _items_of(session, due)
     for row in gone:
         session.delete(row)
@@ -223,6 +234,27 @@ def translate_due(session: Session, translate: Translate, now: datetime, *,
             outcome.done += 1
     session.flush()
     return outcome
+
+
+def _translate_other(session: Session, rows: list[TranslationRequest], translate: Translate,
+                     now: datetime, outcome: Outcome) -> bool:
+    """The requests of OTHER_KINDS; False when the translator failed (the run ends)."""
+    by_kind: dict[str, list[TranslationRequest]] = defaultdict(list)
+    for row in rows:
+        by_kind[row.kind].append(row)
+    for kind, same in by_kind.items():
+        try:
+            OTHER_KINDS[kind](session, same, translate)
+        except TranslatorError as error:
+            outcome.failed += _put_back([(row, None) for row in same],
+                                        {row.id: list(row.locales) for row in same},
+                                        "their languages", error, now)
+            session.flush()
+            return False
+        for row in same:
+            session.delete(row)
+            outcome.done += 1
+    return True
 
 
 def _items_of(session: Session, due: Sequence[TranslationRequest]
@@ -253,7 +285,7 @@ def _pairs(live: Sequence[tuple[TranslationRequest, Translated]]) -> list[tuple[
     return list(pairs)
 
 
-def _put_back(live: Sequence[tuple[TranslationRequest, Translated]],
+def _put_back(live: Sequence[tuple[TranslationRequest, Translated | None]],
               left: dict[int, list[str]], target: str, error: TranslatorError,
               now: datetime) -> int:
     """Every request with locales left waits longer; how many."""

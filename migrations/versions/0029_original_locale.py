@@ -1,5 +1,5 @@
 """the language each original is written in (original_locale on every kind with versions;
-the rows there are the ward's Japanese)
+the rows there are the ward's Japanese), and announcements' machine translations
 
 Revision ID: 0029
 Revises: 0023
@@ -24,9 +24,13 @@ def upgrade() -> None:
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column('original_locale', sa.String(length=16),
                                        server_default='ja', nullable=False))
+    with op.batch_alter_table('announcements') as batch:
+        batch.add_column(sa.Column('machine_texts', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('announcements') as batch:
+        batch.drop_column('machine_texts')
     for table in TABLES:
         with op.batch_alter_table(table) as batch:
             batch.drop_column('original_locale')
