@@ -3,9 +3,12 @@
 When an item whose texts have versions (models/texts.py `Translated`) is saved with a new or
 changed original (from the console, the chat or an import), the flush leaves a row here:
 this item wants its versions made again. Nothing is translated then: the scheduler's job
-(bot/translation.py, `translate_due`) takes the due rows later, asks the translator for
-every locale still to do, and stores what it answers in state "machine". A version a person
-wrote ("author") or checked ("reviewed") is never overwritten.
+(bot/translation.py, `translate_due`) takes the due rows later, a batch at a time, asks the
+translator for every locale still to do, from the language the original is written in
+(its `original_locale`), one call per language carrying the texts of the whole batch, and
+stores what it answers in state "machine". A version a person wrote ("author") or checked
+("reviewed") is never overwritten. Announcements, whose texts per language are their own,
+are translated by their module's handler (OTHER_KINDS).
 
 The translator is one function, `Translate`: (texts, source locale, target locale) -> the
 texts translated, in order. It raises TranslatorError when it cannot answer now; the row
