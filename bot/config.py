@@ -86,12 +86,13 @@ DEFAULTS: dict[str, Any] = {
     # see recommendations in date order, unranked, so the ranking's uplift can be measured
     "KPI_BASELINE_SHARE": 0.1,
     # machine translation (bot/translation.py): a LibreTranslate server's address (empty: no
-    # machine translation) and API key, how long to wait for it, how many items a run
-    # translates
+    # machine translation) and API key, how long to wait for it, how many items' texts go
+    # in one call, and how many such batches a run of the job makes
     "TRANSLATOR_URL": "",
     "TRANSLATOR_KEY": "",
     "TRANSLATOR_TIMEOUT_SECONDS": 10.0,
-    "TRANSLATOR_BATCH": 20,
+    "TRANSLATOR_BATCH": 20,  # items per call (and per transaction)
+    "TRANSLATOR_ROUNDS": 10,  # batches per run of the job
     # the console (console/): sign-in attempts one address may make (the `limits` library's syntax)
     "CONSOLE_SIGN_IN_RATE": "20 per minute",
 }

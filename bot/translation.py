@@ -8,8 +8,10 @@ asks for one). No TRANSLATOR_URL: no translator, and items wait for one (nothing
 held back from residents for it).
 
 The job (`translations.run` in bot/registries.py JOBS) translates what was saved since its
-last run, one item per transaction, so no transaction waits on the translator for long; a
-failure leaves the item to a later run (models/translating.py: backoff, logged).
+last run, TRANSLATOR_BATCH items per transaction and per call (one call per language: q is
+the list of all their texts), so an import of 10,000 rows is a few hundred calls per
+language, not tens of thousands; a failure leaves the items to a later run
+(models/translating.py: backoff, logged).
 """
 
 from __future__ import annotations
@@ -82,14 +84,17 @@ def translator(config: Mapping[str, Any]) -> Translate | None:
 
 
 def run(app: Flask, translate: Translate | None = None) -> int:
-    """Translate what waits, up to TRANSLATOR_BATCH items; the number translated."""
+    """Translate what waits: TRANSLATOR_BATCH items a round, each round one transaction
+    whose calls each carry every item's texts for one language, up to
+    TRANSLATOR_ROUNDS rounds a run; the number of items translated."""
     translate = translate or translator(app.config)
     if translate is None:
         return 0
     done = 0
-    for _ in range(app.config.get("TRANSLATOR_BATCH", 20)):
+    batch = max(1, int(app.config.get("TRANSLATOR_BATCH", 20)))
+    for _ in range(max(1, int(app.config.get("TRANSLATOR_ROUNDS", 10)))):
         with session_scope(app) as session:
-            outcome = translate_due(session, translate, utcnow(), limit=1)
+            outcome = translate_due(session, translate, utcnow(), limit=batch)
         done += outcome.done
         if outcome.failed or not (outcome.done or outcome.gone):
             break

@@ -61,7 +61,7 @@ from models.activities import STYLES
 from models.categories import CATEGORIES
 from models.locales import N_
 from models.organisations import KINDS
-from models.texts import VERSION_LOCALES
+from models.texts import ORIGINAL_LANGUAGES, VERSION_LOCALES
 
 __all__ = ["bp", "init_app"]
 SECRET_KEY_FILE = "secret_key"
@@ -72,6 +72,9 @@ csrf = CSRFProtect()
 # language's own name, its lang attribute and the msgid that names it after a label
 VERSIONS = tuple((code, SUPPORTED_LOCALES[code][1], i18n.html_lang(code), IN_LANGUAGE[code])
                  for code in VERSION_LOCALES)
+# the languages an original may be written in: the code, its own name, its lang attribute
+LANGUAGES = tuple((code, SUPPORTED_LOCALES[code][1], i18n.html_lang(code))
+                  for code in ORIGINAL_LANGUAGES)
 ROLE_LABELS = {"owner": N_("Owner"), "editor": N_("Editor"), "staff": N_("Ward staff")}
 
 
@@ -132,7 +135,7 @@ def _context() -> dict[str, Any]:
     found = people.person()
     return {"person": found, "is_staff": found is not None and people.rights().is_staff,
             "kinds": KINDS, "categories": CATEGORIES, "roles": ROLE_LABELS,
-            "styles": STYLES, "versions": VERSIONS,
+            "styles": STYLES, "versions": VERSIONS, "languages": LANGUAGES,
             "verification_required": current_app.config["ORGANISATION_VERIFICATION"]
             == "required"}
 

@@ -24,6 +24,7 @@ from models.organising import (
     organisation_activities,
     update_activity,
 )
+from models.texts import original_language
 
 
 def _form(activity: Activity | None = None) -> ActivityForm:
@@ -33,6 +34,9 @@ def _form(activity: Activity | None = None) -> ActivityForm:
     if activity is not None and activity.area and activity.area not in areas:
         areas.append(activity.area)
     form.area.choices = [("", "—"), *((a, a) for a in areas)]
+    if activity is None and not form.is_submitted():  # a new one: in its writer's language
+        person = people.person()
+        form.original_locale.data = original_language(person.locale if person else None)
     return form
 
 

@@ -41,19 +41,22 @@ from models.organisations import (
     WEBSITE_MAX,
 )
 from models.organising import (
+    ACCESS_MAX,
     ADDRESS_MAX,
     FEE_MAX,
     HOW_TO_APPLY_MAX,
     MARKS,
     MAX_WEEKS,
     PLACE_MAX,
+    SLOT_VERSION_FIELDS,
+    SLOT_VERSION_MAX,
     TITLE_MAX,
     VERSION_FIELDS,
     VERSION_MAX,
     WORD_MAX,
 )
 from models.organising import DESCRIPTION_MAX as ACTIVITY_DESCRIPTION_MAX
-from models.texts import VERSION_LOCALES
+from models.texts import ORIGINAL_LANGUAGES, ORIGINAL_LOCALE, VERSION_LOCALES
 
 REQUIRED = N_("Please fill this in.")
 TOO_LONG = N_("This is too long.")
@@ -155,6 +158,9 @@ class ActivityForm(CheckedForm):
     fee = StringField(N_("Fee"), [Length(max=FEE_MAX, message=TOO_LONG)])
     how_to_apply = TextAreaField(N_("How to apply"),
                                  [Length(max=HOW_TO_APPLY_MAX, message=TOO_LONG)])
+    # the language the title and description are written in (labelled by its own name)
+    original_locale = SelectField(N_("Written in"), choices=list(ORIGINAL_LANGUAGES),
+                                  default=ORIGINAL_LOCALE)
     # the locales whose machine translations the organiser checked (and kept)
     reviewed = Checkboxes("reviewed", choices=list(VERSION_LOCALES))  # labelled by locale
     # and a title and description per language other than the original (VERSION_FIELDS,
@@ -180,6 +186,7 @@ class SlotForm(CheckedForm):
     ends = TimeField(N_("Ends at"), [InputRequired(REQUIRED)])
     place = StringField(N_("Place"), [Length(max=PLACE_MAX, message=TOO_LONG)])
     address = StringField(N_("Address"), [Length(max=ADDRESS_MAX, message=TOO_LONG)])
+    access = TextAreaField(N_("How to get there"), [Length(max=ACCESS_MAX, message=TOO_LONG)])
     lat = FloatField(N_("Latitude"), [Optional(), NumberRange(-90, 90, message=NOT_A_NUMBER)])
     lon = FloatField(N_("Longitude"), [Optional(),
                                        NumberRange(-180, 180, message=NOT_A_NUMBER)])
@@ -189,6 +196,13 @@ class SlotForm(CheckedForm):
     deadline_day = DateField(N_("Sign-up deadline: date"), [Optional()], format="%Y-%m-%d")
     deadline_time = TimeField(N_("Sign-up deadline: time"), [Optional()])
     checkin_word = StringField(N_("Check-in word"), [Length(max=WORD_MAX, message=TOO_LONG)])
+    # the place's and access's versions per language but the original (SLOT_VERSION_FIELDS,
+    # added below: "place_en", "access_ko", ...), and the locales whose machine
+    # translations the member checked
+    reviewed = Checkboxes("reviewed", choices=list(VERSION_LOCALES))  # labelled by locale
+
+    def versions(self) -> dict[str, str]:
+        return {name: self[name].data or "" for name in SLOT_VERSION_FIELDS}
 
     def validate(self, extra_validators: Any = None) -> bool:
         """Also: a capacity or "no limit"; the deadline's date and time together (checks
@@ -203,6 +217,12 @@ class SlotForm(CheckedForm):
             self.deadline_time.errors = [*self.deadline_time.errors, DEADLINE_BOTH]
             valid = False
         return valid
+
+
+for _name, (_field, _locale) in SLOT_VERSION_FIELDS.items():
+    # labelled with their language in the template ("Place (English)")
+    setattr(SlotForm, _name, (StringField if _field == "place" else TextAreaField)(
+        _name, [Length(max=SLOT_VERSION_MAX[_field], message=TOO_LONG)]))
 
 
 class CopyForm(CheckedForm):
@@ -277,6 +297,8 @@ class IdeaCallForm(CheckedForm):
     deadline = DateField(N_("Last day ideas are taken"), [InputRequired(REQUIRED)],
                          format="%Y-%m-%d")
     category = SelectField(N_("Category"), choices=["", *CATEGORIES])
+    # the locales whose machine translations staff checked (and kept)
+    reviewed = Checkboxes("reviewed", choices=list(VERSION_LOCALES))  # labelled by locale
 
     def versions(self) -> dict[str, str]:
         return {name: self[name].data or "" for name in CALL_VERSION_FIELDS}

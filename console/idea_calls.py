@@ -123,7 +123,8 @@ def edit_idea_call(call_id: int) -> str | Response:
         try:
             changed = ide.update_call(db(), call, theme=form.theme.data,
                                       issue=form.issue.data, deadline=_deadline(form),
-                                      versions=form.versions(), config=_config())
+                                      versions=form.versions(), config=_config(),
+                                      reviewed=form.reviewed.data or ())
         except ValueError as exc:
             _refused(form, exc)
         else:

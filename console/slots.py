@@ -26,7 +26,15 @@ from console.saving import save
 from models.activities import Activity, Slot, as_utc, new_checkin_word
 from models.base import TooLong
 from models.locales import N_
-from models.organising import SlotError, SlotValues, add_slot, cancel_slot, copy_weekly, update_slot
+from models.organising import (
+    SLOT_VERSION_FIELDS,
+    SlotError,
+    SlotValues,
+    add_slot,
+    cancel_slot,
+    copy_weekly,
+    update_slot,
+)
 
 # the domain's refusals: which field shows them, and how
 SLOT_PROBLEMS = {
@@ -50,7 +58,8 @@ def _values(form: SlotForm) -> SlotValues:
     starts = _at(form.day.data, form.starts.data)
     return SlotValues(
         starts_at=starts, ends_at=_at(form.day.data, form.ends.data),
-        place=form.place.data, address=form.address.data, lat=form.lat.data,
+        place=form.place.data, address=form.address.data, access=form.access.data,
+        lat=form.lat.data,
         lon=form.lon.data, capacity=None if form.no_limit.data else form.capacity.data,
         signup_deadline=deadline, checkin_word=form.checkin_word.data)
 
@@ -61,6 +70,9 @@ def _fill(form: SlotForm, slot: Slot) -> None:
     form.day.data, form.starts.data = starts.date(), starts.time()
     form.ends.data = as_utc(slot.ends_at).astimezone(_zone()).time()
     form.place.data, form.address.data = slot.place, slot.address
+    form.access.data = slot.access
+    for name, key in SLOT_VERSION_FIELDS.items():
+        form[name].data = slot.version(*key)
     form.lat.data, form.lon.data = slot.lat, slot.lon
     form.capacity.data, form.no_limit.data = slot.capacity, slot.capacity is None
     if slot.signup_deadline is not None:
@@ -89,7 +101,8 @@ def new_slot(activity_id: int) -> str | Response:
     form = SlotForm()
     if not form.is_submitted():
         form.checkin_word.data = new_checkin_word()  # as every slot gets one
-    done = save(form, lambda: add_slot(db(), people.person(), activity, _values(form)),
+    done = save(form, lambda: add_slot(db(), people.person(), activity, _values(form),
+                                       versions=form.versions()),
                 _refusal, notice=N_("The slot is added."),
                 then=lambda _slot: url_for("console.activity", activity_id=activity.id))
     return done or _page(form, activity, None)
@@ -103,7 +116,9 @@ def edit_slot(slot_id: int) -> str | Response:
         _fill(form, slot)
     offer_minutes = int(current_app.config["WAITLIST_OFFER_MINUTES"])
     done = save(form, lambda: update_slot(db(), people.person(), slot, _values(form),
-                                          offer_minutes=offer_minutes),
+                                          offer_minutes=offer_minutes,
+                                          versions=form.versions(),
+                                          reviewed=form.reviewed.data or ()),
                 _refusal, notice=N_("Saved."),
                 then=lambda _changed: url_for("console.activity", activity_id=slot.activity_id))
     return done or _page(form, slot.activity, slot)

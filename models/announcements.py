@@ -26,6 +26,7 @@ from models.outbox import CANCELLED, FAILED, SENT, as_utc, cancel, counts, enque
 from models.segments import ACTIVITY_PARTICIPANTS, FOLLOWERS, PARTICIPANTS, Segment
 from models.subscriptions import AREA, CATEGORY, SubscriptionTopic
 from models.timing import config_of
+from models.translating import OTHER_KINDS, request
 from models.users import AGE_BANDS, User
 
 KIND = "announcement"
@@ -39,6 +40,9 @@ class Announcement(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     texts: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # locale -> text
+    # locale -> the machine's translation, for the languages staff did not write (made by
+    # the translation job before the send time, if it can: models/translating.py)
+    machine_texts: Mapped[dict[str, str] | None] = mapped_column(JSON, default=dict)
     segment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # {kind, values}
     status: Mapped[str] = mapped_column(String(16), default=DRAFT)
     send_at: Mapped[datetime | None]
@@ -124,15 +128,50 @@ def text_for(texts: dict[str, str], locale: str) -> tuple[str, bool] | None:
     return (original, False) if original else None
 
 
-def message_for(texts: dict[str, str], locale: str,
-                translate: Callable[[str], str]) -> str | None:
+def message_for(texts: dict[str, str], locale: str, translate: Callable[..., str],
+                machine: dict[str, str] | None = None) -> str | None:
     """The message a reader in `locale` reads (the chat sends it, the console previews it):
-    the header, the text, and a note when it is not in their language."""
+    the header, the text, and a note when it is not in their language; where staff wrote
+    none in it, the machine's translation (`machine`), marked so, when one was ready."""
     found = text_for(texts, locale)
     if found is None:
         return None
     text, own = found
+    made = (machine or {}).get("ja" if locale == "ja_easy" else locale)
+    if not own and made:
+        return "\n\n".join([translate(HEADER),
+                             translate("{text} (machine translation)", text=made)])
     return "\n\n".join([translate(HEADER), text] + ([] if own else [translate(JAPANESE_ONLY)]))
+
+
+def original_locale(texts: dict[str, str]) -> str:
+    """The language an announcement's original is in: Japanese when staff wrote it."""
+    return "ja" if texts.get("ja") else next(iter(texts), "ja")
+
+
+def translate_announcements(session: Session, rows: list[Any], translate: Any) -> None:
+    """The translation job's part for announcements (models/translating.py OTHER_KINDS):
+    of each, the languages staff did not write, one call per language for them all
+    (TranslatorError: none is stored, all wait)."""
+    found = {a.id: a for a in session.scalars(select(Announcement).where(
+        Announcement.id.in_([row.item_id for row in rows])))}
+    made: dict[int, dict[str, str]] = {i: dict(a.machine_texts or {}) for i, a in found.items()}
+    pairs: dict[tuple[str, str], list[Announcement]] = {}
+    for row in rows:
+        announcement = found.get(row.item_id)
+        if announcement is None or announcement.status == CANCELLED_ANN:
+            continue
+        source = original_locale(announcement.texts or {})
+        for locale in row.locales:
+            if locale != source and not (announcement.texts or {}).get(locale):
+                pairs.setdefault((source, locale), []).append(announcement)
+    for (source, target), announcements in pairs.items():
+        answer = translate([a.texts[source] for a in announcements], source, target)
+        for announcement, text in zip(announcements, answer, strict=True):
+            if text and text.strip():
+                made[announcement.id][target] = text.strip()
+    for i, announcement in found.items():
+        announcement.machine_texts = made[i]
 
 
 def area_names(config: dict) -> list[str]:
@@ -171,9 +210,14 @@ def create(session: Session, *, texts: dict[str, str], segment: dict[str, Any],
     if not texts or unknown:
         raise ValueError(f"texts need at least one of {', '.join(SUPPORTED_LOCALES)}")
     announcement = Announcement(author_id=author.id if author else None, texts=texts,
-                                segment=segment, status=DRAFT, targeted=0, sent=0, failed=0)
+                                segment=segment, status=DRAFT, targeted=0, sent=0, failed=0,
+                                machine_texts={})
     session.add(announcement)
     session.flush()
+    # the job translates it into the languages staff did not write, before it is sent if it
+    # can; what is not ready by then goes out in the original
+    request(session.connection(), [(KIND, announcement.id, original_locale(texts))],
+            utcnow())
     return announcement
 
 
@@ -220,3 +264,6 @@ def recent(session: Session, limit: int = 5) -> list[Announcement]:
 
 __all__ = ["Announcement", "SEGMENTS", "Segment", "schedule", "cancellable",
            "refresh_counts", "count_recipients", "recipients", "CANCELLED"]
+
+
+OTHER_KINDS[KIND] = translate_announcements

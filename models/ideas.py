@@ -14,7 +14,7 @@ A call's theme and issue, and staff's message on an idea, have versions per lang
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,7 +38,7 @@ from models.locales import N_
 from models.outbox import as_utc, cancel, enqueue
 from models.photos import Photo, owners_of_sent
 from models.subscriptions import followers, notify_new_item
-from models.texts import AUTHOR, VERSION_LOCALES, Translated, set_texts
+from models.texts import VERSION_LOCALES, Translated, save_versions
 from models.timing import days_before
 from models.users import User
 
@@ -165,9 +165,11 @@ def _remind_followers(session: Session, call: IdeaCall, *, config: dict[str, Any
 
 
 def write_versions(session: Session, item: Translated, versions: Mapping[str, str | None],
-                   limits: Mapping[str, int]) -> list[str]:
+                   limits: Mapping[str, int], reviewed: Iterable[str] = ()) -> list[str]:
     """Write an item's versions named "<field>_<locale>" (blank: none), checked against
-    each field's limit (TooLong); the names of those that changed."""
+    each field's limit (TooLong), as a form that showed them all sends them back: a
+    machine's left as it was stays the machine's unless its locale is `reviewed`
+    (models.texts.save_versions); the names of those that changed."""
     wanted = {}
     for name, text in versions.items():
         field = next((f for f in item.TEXT_FIELDS if name.startswith(f"{f}_")), "")
@@ -175,7 +177,7 @@ def write_versions(session: Session, item: Translated, versions: Mapping[str, st
         if not field or locale not in VERSION_LOCALES:
             raise ValueError(name)
         wanted[(field, locale)] = bounded(name, text or "", limits[field], required=False)
-    return [f"{f}_{loc}" for f, loc in set_texts(session, item, wanted, state=AUTHOR)]
+    return [f"{f}_{loc}" for f, loc in save_versions(session, item, wanted, reviewed)]
 
 
 CALL_LIMITS = {"theme": THEME_MAX, "issue": ISSUE_MAX}
@@ -183,7 +185,8 @@ CALL_LIMITS = {"theme": THEME_MAX, "issue": ISSUE_MAX}
 
 def update_call(session: Session, call: IdeaCall, *, theme: str, issue: str,
                 deadline: datetime, versions: Mapping[str, str | None],
-                config: dict[str, Any], now: datetime | None = None) -> list[str]:
+                config: dict[str, Any], now: datetime | None = None,
+                reviewed: Iterable[str] = ()) -> list[str]:
     """Change a call's texts, their versions and its deadline (IdeaError("past") for a
     deadline gone by while the call is open); the names of what changed. A new deadline
     moves the followers' reminder."""
@@ -200,7 +203,7 @@ def update_call(session: Session, call: IdeaCall, *, theme: str, issue: str,
         changed.append("deadline")
         if call.status == OPEN_CALL:
             _remind_followers(session, call, config=config, now=now)
-    return changed + write_versions(session, call, versions, CALL_LIMITS)
+    return changed + write_versions(session, call, versions, CALL_LIMITS, reviewed)
 
 
 def load_call_file(text: str) -> dict[str, Any]:

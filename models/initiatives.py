@@ -34,7 +34,7 @@ from models.organisations import Organisation, is_public, public_clause
 from models.outbox import cancel, enqueue
 from models.photos import Photo, owners_of_sent
 from models.subscriptions import notify_new_item
-from models.texts import Translated, erase_texts
+from models.texts import Translated, erase_texts, original_language
 from models.users import Rights, User
 
 REVIEW, OPEN, PREPARING, RUNNING, DONE, REJECTED = (
@@ -180,7 +180,8 @@ def present(session: Session, presenter: User, *, title: str, summary: str,
         title=bounded("title", title, TITLE_MAX),
         summary=bounded("summary", summary, SUMMARY_MAX), help_wanted=_codes(help_wanted),
         area=area, category=category, photo_message_id=photo_message_id,
-        status=REVIEW if moderated else OPEN)
+        status=REVIEW if moderated else OPEN,
+        original_locale=original_language(presenter.locale))
     if not moderated:
         initiative.published_at = utcnow()
     session.add(initiative)

@@ -14,7 +14,7 @@ Cancelling a slot tells everyone signed up (confirmed, offered or waiting) with 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,10 +44,10 @@ from models.signups import (
     offer_new_seats,
 )
 from models.slot_changes import as_it_is, record
-from models.texts import VERSION_LOCALES, save_versions
+from models.texts import ORIGINAL_LANGUAGES, ORIGINAL_LOCALE, VERSION_LOCALES, save_versions
 from models.users import User, audit
 
-TITLE_MAX, FEE_MAX, PLACE_MAX, ADDRESS_MAX, WORD_MAX = 200, 200, 200, 300, 40
+TITLE_MAX, FEE_MAX, PLACE_MAX, ADDRESS_MAX, WORD_MAX, ACCESS_MAX = 200, 200, 200, 300, 40, 1000
 DESCRIPTION_MAX, HOW_TO_APPLY_MAX = 4000, 2000
 MAX_WEEKS = 52
 # the versions of an activity's title and description in the other languages, as the form
@@ -56,8 +56,12 @@ VERSION_FIELDS = {f"{field}_{locale}": (field, locale)
                   for locale in VERSION_LOCALES for field in Activity.TEXT_FIELDS}
 VERSION_MAX = {"title": TITLE_MAX, "description": DESCRIPTION_MAX}
 # the fields of an activity an organiser writes, in the order the form shows them
-ACTIVITY_FIELDS = ("title", "description", "category", "styles", "area", "fee",
+ACTIVITY_FIELDS = ("title", "description", "original_locale", "category", "styles", "area", "fee",
                    "how_to_apply", *VERSION_FIELDS, "reviewed")
+# a slot's place and access in the other languages, as the form names them ("place_en")
+SLOT_VERSION_FIELDS = {f"{field}_{locale}": (field, locale)
+                       for locale in VERSION_LOCALES for field in Slot.TEXT_FIELDS}
+SLOT_VERSION_MAX = {"place": PLACE_MAX, "access": ACCESS_MAX}
 SLOT_FIELDS = ("starts_at", "ends_at", "place", "address", "lat", "lon", "capacity",
                "signup_deadline", "checkin_word")
 SIGNUP_NOTICES = ("activity.reminder", "activity.feedback", "waitlist.offer",
@@ -81,7 +85,11 @@ def _activity_values(values: dict[str, Any]) -> dict[str, Any]:
     def text(name: str, limit: int) -> str | None:
         return bounded(name, values.get(name) or "", limit, required=False) or None
 
+    original = values.get("original_locale") or ORIGINAL_LOCALE
+    if original not in ORIGINAL_LANGUAGES:
+        raise ValueError("original_locale")
     return {"title": bounded("title", values.get("title") or "", TITLE_MAX),
+            "original_locale": original,
             "description": bounded("description", values.get("description") or "",
                                    DESCRIPTION_MAX, required=False),
             "category": values["category"], "styles": styles,
@@ -157,6 +165,7 @@ class SlotValues:
     ends_at: datetime
     place: str | None = None
     address: str | None = None
+    access: str | None = None  # how to get there
     lat: float | None = None
     lon: float | None = None
     capacity: int | None = None  # None: no limit
@@ -175,6 +184,8 @@ class SlotValues:
                 "place": bounded("place", self.place or "", PLACE_MAX, required=False) or None,
                 "address": bounded("address", self.address or "", ADDRESS_MAX,
                                    required=False) or None,
+                "access": bounded("access", self.access or "", ACCESS_MAX,
+                                  required=False) or None,
                 "lat": self.lat, "lon": self.lon, "capacity": self.capacity,
                 "signup_deadline": None if self.signup_deadline is None
                 else as_utc(self.signup_deadline),
@@ -182,17 +193,32 @@ class SlotValues:
                                         required=False) or new_checkin_word()}
 
 
-def add_slot(session: Session, actor: User, activity: Activity, values: SlotValues) -> Slot:
+def _save_slot_versions(session: Session, slot: Slot, versions: Mapping[str, str | None],
+                        reviewed: Iterable[str] = ()) -> list[str]:
+    """The place's and access's versions a form sent back (models.texts.save_versions),
+    checked (TooLong); the names of those that changed."""
+    checked = {SLOT_VERSION_FIELDS[name]: bounded(name, text or "",
+                                                  SLOT_VERSION_MAX[SLOT_VERSION_FIELDS[name][0]],
+                                                  required=False)
+               for name, text in versions.items() if name in SLOT_VERSION_FIELDS}
+    return [f"{field}_{locale}"
+            for field, locale in save_versions(session, slot, checked, reviewed)]
+
+
+def add_slot(session: Session, actor: User, activity: Activity, values: SlotValues, *,
+             versions: Mapping[str, str | None] | None = None) -> Slot:
     slot = Slot(activity=activity, code=new_code(session), status=OPEN, **values.checked())
     session.add(slot)
     session.flush()
+    _save_slot_versions(session, slot, versions or {})
     audit(session, "slot.create", actor=actor, organisation=activity.organisation_id,
           slot=slot.id)
     return slot
 
 
 def update_slot(session: Session, actor: User, slot: Slot, values: SlotValues, *,
-                offer_minutes: int = 120) -> list[str]:
+                offer_minutes: int = 120, versions: Mapping[str, str | None] | None = None,
+                reviewed: Iterable[str] = ()) -> list[str]:
     """Change the slot; a changed time or place moves its people's reminders and tells them
     (models/slot_changes.py), new seats go to the people waiting first. Returns (and
     audit-logs) the fields that changed. A capacity below the seats taken is refused."""
@@ -207,6 +233,7 @@ def update_slot(session: Session, actor: User, slot: Slot, values: SlotValues, *
     before = as_it_is(slot)
     for name in changed:
         setattr(slot, name, wanted[name])
+    changed += _save_slot_versions(session, slot, versions or {}, reviewed)
     record(session, slot, before)
     if more_seats:
         session.flush()
@@ -237,6 +264,7 @@ def copy_weekly(session: Session, actor: User, slot: Slot, weeks: int) -> list[S
             starts_at=as_utc(slot.starts_at) + shift, ends_at=as_utc(slot.ends_at) + shift,
             place=slot.place, address=slot.address, address_detail=slot.address_detail,
             lat=slot.lat, lon=slot.lon, access=slot.access, parking=slot.parking,
+            original_locale=slot.original_locale,
             capacity=slot.capacity, capacity_note=slot.capacity_note, all_day=slot.all_day,
             signup_deadline=None if deadline is None else as_utc(deadline) + shift,
             checkin_word=new_checkin_word()))

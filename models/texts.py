@@ -2,12 +2,14 @@
 
 One table holds every kind's versions: (kind, item, field, locale) -> text, with its state:
 written by the author (or the ward's data), machine-translated, or a machine translation a
-person has checked. The item's own column keeps the original, as written, in the ward's
-language (ORIGINAL_LOCALE); this table holds the others.
+person has checked. The item's own columns keep the original, as written, in the language
+its `original_locale` names (the ward's, ORIGINAL_LOCALE, unless a resident or a member wrote
+it in theirs: `original_language`); this table holds the others.
 
 A reader sees the version in their language, else the English one, else the original
 (`choose`); the result says when that is not in their language, or is a machine's, so that
-the reader is told. やさしい日本語 readers read a Japanese original as theirs.
+the reader is told. やさしい日本語 readers read a Japanese original as theirs, and a
+Japanese version of an original in another language before the English one.
 
 A model whose texts have versions mixes in `Translated` (its kind: "activity", "slot",
 "organisation", "initiative", "idea_call", "gathering"; an announcement carries a text per
@@ -48,10 +50,29 @@ from models.locales import JAPANESE_LOCALES, SUPPORTED_LOCALES
 AUTHOR, MACHINE, REVIEWED = "author", "machine", "reviewed"
 STATES = (AUTHOR, MACHINE, REVIEWED)
 
-ORIGINAL_LOCALE = "ja"  # the ward's language: what the items' own columns hold
+ORIGINAL_LOCALE = "ja"  # the ward's language: what the items' own columns hold by default
 FALLBACK_LOCALE = "en"
-# the locales a version may be written in: every supported one but the original's
-VERSION_LOCALES = tuple(code for code in SUPPORTED_LOCALES if code != ORIGINAL_LOCALE)
+
+
+def version_locales(original: str = ORIGINAL_LOCALE) -> tuple[str, ...]:
+    """The locales a version may be written in: every supported one but the original's."""
+    return tuple(code for code in SUPPORTED_LOCALES if code != original)
+
+
+# those of a Japanese original (the console's forms show a field for each)
+VERSION_LOCALES = version_locales(ORIGINAL_LOCALE)
+
+
+# the languages an original may be written in (a やさしい日本語 text is a version of one)
+ORIGINAL_LANGUAGES = tuple(code for code in SUPPORTED_LOCALES if code != "ja_easy")
+
+
+def original_language(locale: str | None) -> str:
+    """The language a text written by a person of this locale is in: theirs (a やさしい日本語
+    reader writes Japanese), the ward's when it is not one the platform speaks."""
+    if locale in JAPANESE_LOCALES or locale not in SUPPORTED_LOCALES:
+        return ORIGINAL_LOCALE
+    return locale
 
 
 class ContentText(Base):
@@ -91,6 +112,8 @@ def choose(versions: Iterable[ContentText], field: str, original: str, reader: s
     original's language reads the original (after a version written for them: やさしい日本語)."""
     by_locale = {v.locale: v for v in versions if v.field == field and v.text}
     order = [reader] if reader != original_locale else []
+    if reader == "ja_easy" and original_locale != "ja":
+        order.append("ja")
     if not same_language(original_locale, reader) and reader != FALLBACK_LOCALE:
         order.append(FALLBACK_LOCALE)
     for locale in order:
@@ -122,7 +145,7 @@ def set_texts(session: Session, item: Translated,
     have = {(v.field, v.locale): v for v in item.texts}
     changed = []
     for (field, locale), text in versions.items():
-        if field not in item.TEXT_FIELDS or locale not in VERSION_LOCALES:
+        if field not in item.TEXT_FIELDS or locale not in item.version_locales:
             raise ValueError(f"no version {item.TEXT_KIND}.{field} in {locale}")
         text, found = (text or "").strip(), have.get((field, locale))
         if found is not None and not text:
@@ -140,18 +163,29 @@ def set_texts(session: Session, item: Translated,
     return changed
 
 
+def _versions_of(session: Session, item: Translated) -> dict[tuple[str, str], ContentText]:
+    with session.no_autoflush:  # as stored: a pending change of an original drops some
+        return {(v.field, v.locale): v for v in item.texts}
+
+
 def save_versions(session: Session, item: Translated,
                   versions: Mapping[tuple[str, str], str], reviewed: Iterable[str] = ()
                   ) -> list[tuple[str, str]]:
     """Write the versions a person sent back from a form that showed them all: one they
     wrote or changed is theirs ("author"); a machine's they left as it was stays the
     machine's, unless they say they checked that locale's (`reviewed`): then "reviewed",
-    which the machine never replaces. The (field, locale) of those that changed."""
-    have = {(v.field, v.locale): v for v in item.texts}
-    checked = set(reviewed) & set(VERSION_LOCALES)
+    which the machine never replaces. A field in the original's own language has no version
+    (the form shows one per language but Japanese): it is left alone. The (field, locale)
+    of those that changed. The versions compared are those stored before the item's own
+    changes are flushed: a machine's version of an original the person changed in the same
+    form, sent back as it was, is not taken for theirs (the flush drops it as stale)."""
+    have = _versions_of(session, item)
+    checked = set(reviewed) & set(item.version_locales)
     written: dict[tuple[str, str], str] = {}
     confirmed: dict[tuple[str, str], str] = {}
     for key, text in versions.items():
+        if key[1] not in item.version_locales:
+            continue
         found = have.get(key)
         if found is not None and found.text == (text or "").strip():
             if found.state == MACHINE and key[1] in checked:
@@ -185,12 +219,20 @@ def texts_of(session: Session, kind: str,
 
 class Translated:
     """Mixed into a model whose texts have versions: its TEXT_KIND, the TEXT_FIELDS that
-    have them (its own columns of those names hold the originals), and its `texts`."""
+    have them (its own columns of those names hold the originals), the language those are
+    written in (`original_locale`), and its `texts`."""
 
     TEXT_KIND: ClassVar[str]
     TEXT_FIELDS: ClassVar[tuple[str, ...]]
     # field -> the column holding it with readings after its kanji, for やさしい日本語 readers
     READINGS: ClassVar[dict[str, str]] = {}
+
+    original_locale: Mapped[str] = mapped_column(String(16), default=ORIGINAL_LOCALE,
+                                                 server_default=ORIGINAL_LOCALE)
+
+    @property
+    def version_locales(self) -> tuple[str, ...]:
+        return version_locales(self.original_locale or ORIGINAL_LOCALE)
 
     @declared_attr
     def texts(cls) -> Mapped[list[ContentText]]:
@@ -202,10 +244,12 @@ class Translated:
 
     def shown(self, field: str, reader: str) -> Shown:
         """The `field` this reader sees (loads the versions unless preloaded); a やさしい日本語
-        reader of the Japanese original sees it with its readings, when there are some."""
-        shown = choose(self.texts, field, getattr(self, field) or "", reader)
+        reader of a Japanese original sees it with its readings, when there are some."""
+        original = self.original_locale or ORIGINAL_LOCALE
+        shown = choose(self.texts, field, getattr(self, field) or "", reader,
+                       original_locale=original)
         with_readings = getattr(self, self.READINGS.get(field, ""), None)
-        if reader == "ja_easy" and shown.locale == ORIGINAL_LOCALE and with_readings:
+        if reader == "ja_easy" and shown.locale == original == "ja" and with_readings:
             return Shown(with_readings, shown.locale, shown.foreign, shown.machine)
         return shown
 

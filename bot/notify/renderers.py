@@ -67,7 +67,8 @@ def render_announcement(session: Session, user: User, notification: Notification
 
 def announcement_messages(announcement: Any, composer: Composer) -> list[dict] | None:
     """An announcement as this reader sees it (also the staff member's preview)."""
-    text = message_for(announcement.texts or {}, composer.locale, composer._)
+    text = message_for(announcement.texts or {}, composer.locale, composer._,
+                       getattr(announcement, "machine_texts", None))
     return [composer.text(text)] if text is not None else None
 
 

@@ -162,3 +162,70 @@ def test_a_changed_original_drops_the_machine_s_stale_version_at_once(app, trans
     assert ("title", "vi") not in versions and versions[("title", "en")][1] == REVIEWED
     run(app, LibreTranslate(translator_standin.url))
     assert _versions(app, activity_id)[("title", "vi")] == ("[vi] 駅前の花壇づくり", MACHINE)
+
+
+def test_an_import_s_items_go_to_the_translator_several_per_call(app, translator_standin):
+    """45 items, 20 a batch: three rounds of one call per language (15 calls, not 225)."""
+    app.config.update(TRANSLATOR_BATCH=20, TRANSLATOR_ROUNDS=10)
+    with session_scope(app) as session:
+        activities = [Activity(title=f"活動{n}", description=f"説明{n}" if n % 2 else "")
+                      for n in range(45)]
+        session.add_all(activities)
+        session.flush()
+        ids = [a.id for a in activities]
+    assert run(app, LibreTranslate(translator_standin.url)) == 45
+    calls = translator_standin.calls
+    assert len(calls) == 3 * len(TARGET_LOCALES)
+    assert max(len(call["q"]) for call in calls) == 20 + 10  # titles, and half have text
+    assert sum(len(call["q"]) for call in calls) == (45 + 22) * len(TARGET_LOCALES)
+    with session_scope(app) as session:
+        for n in (0, 21, 44):
+            activity = session.get(Activity, ids[n])
+            assert activity.shown("title", "ko").text == f"[ko] 活動{n}"
+        assert session.get(Activity, ids[21]).shown("description", "ne").text == "[ne] 説明21"
+        assert session.scalars(select(TranslationRequest)).all() == []
+
+
+def test_a_failure_in_a_batch_puts_back_only_the_languages_left(app, translator_standin):
+    ids = [_save_activity(app, title=f"活動{n}") for n in range(3)]
+    calls = []
+
+    def flaky(texts, source, target):
+        calls.append(target)
+        if target == TARGET_LOCALES[2]:
+            raise TranslatorError("HTTP 429: Slowdown")
+        return [f"[{target}] {text}" for text in texts]
+
+    assert run(app, flaky) == 0
+    assert calls == list(TARGET_LOCALES[:3])  # one call each, the run ends at the failure
+    with session_scope(app) as session:
+        rows = session.scalars(select(TranslationRequest)).all()
+        assert {row.item_id for row in rows} == set(ids)
+        assert all(row.locales == list(TARGET_LOCALES[2:]) and row.attempts == 1
+                   for row in rows)
+    assert _versions(app, ids[1])[("title", TARGET_LOCALES[1])][1] == MACHINE
+
+
+def test_a_version_a_person_writes_while_the_translator_answers_stays_theirs(
+        app, translator_standin, database_url):
+    if database_url.startswith("sqlite"):  # one writer at a time: the member's save waits
+        pytest.skip("SQLite writes one transaction at a time; on PostgreSQL")
+    first, second = _save_activity(app), _save_activity(app, title="駅前の清掃")
+    run(app, LibreTranslate(translator_standin.url))
+    with session_scope(app) as session:  # the first is changed: its versions are made again
+        session.get(Activity, first).description = "花と野菜を植えます"
+        session.get(Activity, second).title = "駅前の大掃除"
+
+    def answering(texts, source, target):
+        if target == "ko":  # meanwhile a member writes the Korean versions
+            with session_scope(app) as other:
+                set_text(other, other.get(Activity, first), "description", "ko", "꽃과 채소",
+                         state=AUTHOR)
+                set_text(other, other.get(Activity, second), "title", "ko", "역 앞 대청소",
+                         state=AUTHOR)
+        return [f"[{target}] {text}" for text in texts]
+
+    assert run(app, answering) == 2
+    assert _versions(app, first)[("description", "ko")] == ("꽃과 채소", AUTHOR)
+    assert _versions(app, second)[("title", "ko")] == ("역 앞 대청소", AUTHOR)
+    assert _versions(app, second)[("title", "vi")] == ("[vi] 駅前の大掃除", MACHINE)

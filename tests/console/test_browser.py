@@ -109,7 +109,7 @@ def _add_slot(tab: Any, day: str, starts: str, ends: str, capacity: str) -> None
     tab.get_by_label(re.compile("^" + re.escape(_("Date")))).fill(day)
     tab.get_by_label(_("Starts at")).fill(starts)
     tab.get_by_label(_("Ends at")).fill(ends)
-    tab.get_by_label(_("Place")).fill("阿佐谷けやき公園")
+    tab.get_by_label(_("Place"), exact=True).fill("阿佐谷けやき公園")
     tab.get_by_label(_("Capacity")).fill(capacity)
     tab.get_by_role("button", name=_("Save")).click()
     assert tab.get_by_role("status").inner_text().strip() == _("The slot is added.")

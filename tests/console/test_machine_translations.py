@@ -106,3 +106,31 @@ def _org_versions(app, organisation_id: int) -> dict[tuple[str, str], tuple[str,
     with session_scope(app) as session:
         return {(v.field, v.locale): (v.text, v.state) for v in
                 texts_of(session, "organisation", [organisation_id])[organisation_id]}
+
+
+def test_a_member_writes_an_activity_in_their_language_and_it_is_translated_from_it(
+        app, person, browser, organisation):
+    owner = person(locale="en")
+    found = organisation(owner)
+    me = browser(owner)
+    new = f"/console/organisations/{found}/activities/new"
+    form = me.get(new).get_data(as_text=True)
+    assert '<option value="en" lang="en" selected>English</option>' in form  # theirs first
+    sent = {**ACTIVITY, "title": "Park clean-up", "title_en": "", "description": "Sweeping",
+            "original_locale": "en"}
+    assert me.post(new, sent, page=new).status_code == 302
+    with session_scope(app) as session:
+        activity = session.query(Activity).one()
+        assert activity.original_locale == "en"
+        activity_id = activity.id
+    seen = []
+    run(app, lambda texts, source, target: seen.append((source, target))
+        or _bracketed(texts, source, target))
+    assert {target for source, target in seen if source == "en"} == {
+        "ja", "zh_Hans", "ko", "vi", "ne"}
+    versions = _versions(app, activity_id)
+    assert versions[("title", "ja")] == ("[ja] Park clean-up", "machine")
+    assert ("title", "en") not in versions and ("title", "ja_easy") not in versions
+    with session_scope(app) as session:
+        shown = session.get(Activity, activity_id).shown("title", "en")
+        assert (shown.text, shown.foreign, shown.machine) == ("Park clean-up", False, False)

@@ -104,7 +104,7 @@ def test_editing_a_slot_moves_it_and_stays_within_ten_statements(app, person, br
     assert "starts_at" in row.detail["fields"]
 
 
-def test_moving_a_slot_with_people_on_it_moves_their_reminders_in_ten_statements(
+def test_moving_a_slot_with_people_on_it_moves_their_reminders_in_eleven_statements(
         app, person, browser, organisation):
     """Not one statement more per person: the reminders of everyone on the slot move at
     once, each to the new time, each once, and everyone is told of the change (the change and
@@ -132,7 +132,7 @@ def test_moving_a_slot_with_people_on_it_moves_their_reminders_in_ten_statements
     statements = statements_of(app, lambda: answers.append(
         me.client.post(edit, data=data, base_url=me.base_url)))
     assert answers[0].status_code == 302
-    assert len(statements) <= 10, "\n".join(statements)
+    assert len(statements) <= 11, "\n".join(statements)  # with the place's versions
     after = reminders()
     assert [key for key, _ in after] == [key for key, _ in before] and len(after) >= 25
     due = dict(reminder_times(app.config, datetime(2030, 6, 1, 4, 0, tzinfo=UTC),
