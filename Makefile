@@ -57,6 +57,9 @@ bench-quick: $(BENCH_STAMP)
 	$(BIN)/python bench/recommend_bench.py --quick
 	$(BIN)/python bench/console_bench.py --quick
 	$(BIN)/python bench/web_request.py --requests 500
+	$(BIN)/python bench/search_bench.py --activities 1000 --runs 50
+	$(BIN)/python bench/translation_bench.py --quick --batches 20
+	$(BIN)/python bench/nlu_accuracy.py --quiet
 
 # The locks, for Python 3.11 (the CI's): runtime (deployments), test (make test, CI), bench.
 # After changing dependencies in pyproject.toml, `make lock` resolves them again from PyPI
