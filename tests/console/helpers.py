@@ -72,7 +72,8 @@ class ConsoleBrowser:
 
 def audited(app, action: str) -> list[AuditLog]:
     with session_scope(app) as session:
-        rows = list(session.scalars(select(AuditLog).where(AuditLog.action == action)))
+        rows = list(session.scalars(select(AuditLog).where(AuditLog.action == action)
+                                    .order_by(AuditLog.id)))
         session.expunge_all()
         return rows
 
