@@ -54,7 +54,9 @@ from werkzeug.serving import make_server  # noqa: E402
 
 from bench.webhook.stack import Procs, migrate, reset_redis, start_redis  # noqa: E402
 from bot.app import create_app  # noqa: E402
+from bot.db import close as close_db  # noqa: E402
 from bot.db import get_engine, session_scope  # noqa: E402
+from bot.redis_store import close as close_redis  # noqa: E402
 from bot.redis_store import get_redis  # noqa: E402
 from models.activities import Activity, Slot  # noqa: E402
 from models.categories import CATEGORIES  # noqa: E402
@@ -79,6 +81,19 @@ def drop_everything(app: Any) -> None:
     found = MetaData()
     found.reflect(get_engine(app))
     found.drop_all(get_engine(app))
+
+
+def finish(app: Any, server: Any, *, drop: bool, redis_url: str | None) -> None:
+    """After a run: the server stopped, the scratch database emptied (`drop`), the
+    project's keys deleted from a Redis given by URL (it may be shared), connections closed."""
+    server.shutdown()
+    with app.app_context():
+        if drop:
+            drop_everything(app)
+    if redis_url:
+        reset_redis(get_redis(app), private=False)
+    close_db(app)
+    close_redis(app)
 
 
 def bulk(session: Any, table: Any, rows: list[dict]) -> None:
@@ -341,17 +356,7 @@ def run(args: argparse.Namespace, tmp: Path, redis_url: str) -> bool:
         slot_edit(app, owner, ids["upcoming"], zone, move=True, show=True)
         return ok
     finally:
-        server.shutdown()
-        with app.app_context():
-            if args.database_url:
-                drop_everything(app)
-        if args.redis_url:  # the project's keys only: the database may be shared
-            reset_redis(get_redis(app), private=False)
-        from bot.db import close as close_db
-        from bot.redis_store import close as close_redis
-
-        close_db(app)
-        close_redis(app)
+        finish(app, server, drop=bool(args.database_url), redis_url=args.redis_url)
 
 
 def main() -> int:

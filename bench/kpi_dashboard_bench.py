@@ -50,7 +50,13 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from bench.console_bench import Browser, drop_everything, make_app, time_page  # noqa: E402
+from bench.console_bench import (  # noqa: E402
+    Browser,
+    drop_everything,
+    finish,
+    make_app,
+    time_page,
+)
 from bench.webhook.stack import Procs, migrate, reset_redis, start_redis  # noqa: E402
 from bot.db import get_engine, session_scope  # noqa: E402
 from bot.redis_store import get_redis  # noqa: E402
@@ -228,17 +234,8 @@ def run(args: argparse.Namespace, tmp: Path, redis_url: str) -> bool:
             ok &= time_page(app, label, lambda q=query: staff.get(count + q), n)
         return ok
     finally:
-        server.shutdown()
-        with app.app_context():
-            if args.database_url and not args.keep:
-                drop_everything(app)
-        if args.redis_url:  # the project's keys only: the database may be shared
-            reset_redis(get_redis(app), private=False)
-        from bot.db import close as close_db
-        from bot.redis_store import close as close_redis
-
-        close_db(app)
-        close_redis(app)
+        finish(app, server, drop=bool(args.database_url) and not args.keep,
+               redis_url=args.redis_url)
 
 
 def main() -> int:
