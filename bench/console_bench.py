@@ -373,7 +373,14 @@ def main() -> int:
                         help="also list the statements of the edit that changes the place")
     args = parser.parse_args()
     args.requests = args.requests or (50 if args.quick else 200)
-    tmp = Path(tempfile.mkdtemp(prefix="machibot-console-bench-"))
+    return run_in_scratch(args, "machibot-console-bench-", run)
+
+
+def run_in_scratch(args: argparse.Namespace, prefix: str,
+                   run: Callable[[argparse.Namespace, Path, str], bool]) -> int:
+    """`run` in a scratch directory, with a private redis-server unless --redis-url names
+    one; the exit status (0: it measured what it should)."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     procs = Procs(tmp)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:

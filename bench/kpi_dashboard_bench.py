@@ -33,10 +33,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import signal
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import replace
@@ -55,9 +52,10 @@ from bench.console_bench import (  # noqa: E402
     drop_everything,
     finish,
     make_app,
+    run_in_scratch,
     time_page,
 )
-from bench.webhook.stack import Procs, migrate, reset_redis, start_redis  # noqa: E402
+from bench.webhook.stack import migrate, reset_redis  # noqa: E402
 from bot.db import get_engine, session_scope  # noqa: E402
 from bot.redis_store import get_redis  # noqa: E402
 from models import kpi, kpi_store  # noqa: E402
@@ -251,15 +249,7 @@ def main() -> int:
                         "at the end (to look at query plans)")
     args = parser.parse_args()
     args.requests = args.requests or (20 if args.quick else 100)
-    tmp = Path(tempfile.mkdtemp(prefix="machibot-kpi-dashboard-bench-"))
-    procs = Procs(tmp)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        redis_url = args.redis_url or start_redis(procs, tmp)
-        return 0 if run(args, tmp, redis_url) else 1
-    finally:
-        procs.stop(*list(procs.running))
-        shutil.rmtree(tmp, ignore_errors=True)
+    return run_in_scratch(args, "machibot-kpi-dashboard-bench-", run)
 
 
 if __name__ == "__main__":
