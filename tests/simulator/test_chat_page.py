@@ -17,6 +17,7 @@ from PIL import Image
 
 from bot.keys import EVENT_STREAM
 from bot.redis_store import get_redis
+from tests.browser import answered
 
 pytestmark = pytest.mark.browser
 
@@ -188,12 +189,6 @@ def test_richmenuswitch_switches_the_menu_and_posts_the_postback(page, app, clie
 # -- the bot itself, driven through the page as a person would ---------------------------------
 
 
-def _answer(page, worker, text: str) -> None:
-    """Let the worker handle what the page sent, until a bot message shows `text`."""
-    found = page.locator("[data-testid=bot-message]", has_text=text)
-    wait_for(lambda: (worker.drain(), found.count())[1], timeout=10)
-
-
 def _tap_chip(page, label: str) -> None:
     page.get_by_test_id("quick-reply").filter(has_text=label).first.click()
 
@@ -203,7 +198,7 @@ def _skip_age_band(page, worker, locale: str) -> None:
     from bot.kernel.i18n import gettext
 
     question = gettext(locale, "One last question, if you like: your age group?")
-    _answer(page, worker, question)
+    answered(page, worker, question)
     page.locator("[data-testid=bot-message]", has_text=question).last \
         .get_by_test_id("flex-button").filter(has_text=gettext(locale, "Skip")).click()
 
@@ -212,17 +207,17 @@ def test_a_new_friend_walks_language_consent_mode_and_menu_in_the_page(page, wor
     from bot.kernel.i18n import gettext
 
     create_user(page, "Emma", "en")
-    _answer(page, worker, "Hello, Emma!")
+    answered(page, worker, "Hello, Emma!")
     _tap_chip(page, gettext("en", "Language"))
-    _answer(page, worker, gettext("en", "Which language?"))
+    answered(page, worker, gettext("en", "Which language?"))
     _tap_chip(page, "日本語")
-    _answer(page, worker, gettext("ja", "The language is now {language}.", language="日本語"))
+    answered(page, worker, gettext("ja", "The language is now {language}.", language="日本語"))
     _tap_chip(page, gettext("ja", "I agree"))
-    _answer(page, worker, gettext("ja", "How would you like the bot to look?"))
+    answered(page, worker, gettext("ja", "How would you like the bot to look?"))
     _tap_chip(page, gettext("ja", "Simple"))
     _skip_age_band(page, worker, "ja")
     menu_question = gettext("ja", "What would you like to do?")
-    _answer(page, worker, menu_question)
+    answered(page, worker, menu_question)
     # simple mode: large letters and big buttons in the bubble, no more than four
     buttons = page.locator("[data-testid=bot-message]", has_text=menu_question).last \
         .get_by_test_id("flex-button")
@@ -230,7 +225,7 @@ def test_a_new_friend_walks_language_consent_mode_and_menu_in_the_page(page, wor
     # typed words work too: "ヘルプ" shows help
     page.get_by_test_id("text-input").fill("ヘルプ")
     page.get_by_test_id("send-button").click()
-    _answer(page, worker, gettext("ja", "You can use this bot by tapping the buttons."))
+    answered(page, worker, gettext("ja", "You can use this bot by tapping the buttons."))
 
 
 def test_the_deployed_rich_menu_shows_in_the_page_and_its_help_area_answers(page, app, worker):
@@ -245,7 +240,7 @@ def test_the_deployed_rich_menu_shows_in_the_page_and_its_help_area_answers(page
             raise
         pytest.skip(f"no font to draw the rich menus: {exc}")
     create_user(page, "花子", "ja")
-    _answer(page, worker, "花子")
+    answered(page, worker, "花子")
     area = "[data-testid=richmenu-area][title='{}']"
     more_tab = page.locator(area.format(gettext("ja", "Help & settings")))
     more_tab.first.wait_for()
@@ -254,7 +249,7 @@ def test_the_deployed_rich_menu_shows_in_the_page_and_its_help_area_answers(page
     help_area = page.locator(area.format(gettext("ja", "Help")))
     help_area.first.wait_for(timeout=5000)
     help_area.first.click()
-    _answer(page, worker, gettext("ja", "You can use this bot by tapping the buttons."))
+    answered(page, worker, gettext("ja", "You can use this bot by tapping the buttons."))
 
 
 # -- LINE's Flex layout, what people send, stickers and times -----------------------------------
@@ -310,12 +305,12 @@ def test_the_sticker_button_sends_a_sticker_the_bot_answers(page, app, worker):
     from bot.kernel.i18n import gettext
 
     create_user(page, "Emma", "en")
-    _answer(page, worker, "Hello, Emma!")
+    answered(page, worker, "Hello, Emma!")
     _tap_chip(page, gettext("en", "I agree"))
-    _answer(page, worker, gettext("en", "How would you like the bot to look?"))
+    answered(page, worker, gettext("en", "How would you like the bot to look?"))
     _tap_chip(page, gettext("en", "Simple"))
     _skip_age_band(page, worker, "en")
-    _answer(page, worker, gettext("en", "What would you like to do?"))
+    answered(page, worker, gettext("en", "What would you like to do?"))
     page.get_by_test_id("sticker-button").click()
     page.get_by_test_id("sticker").first.click()
     stickers = wait_for(lambda: [e for e in stream_events(app)
@@ -324,7 +319,7 @@ def test_the_sticker_button_sends_a_sticker_the_bot_answers(page, app, worker):
     assert message["packageId"] and message["stickerId"] and message["id"]
     assert stickers[0]["replyToken"]
     assert page.locator("[data-testid=user-message] [data-testid=user-sticker]").count() == 1
-    _answer(page, worker, gettext("en", "Thank you! I can only read text and buttons here."))
+    answered(page, worker, gettext("en", "Thank you! I can only read text and buttons here."))
 
 
 def test_every_message_shows_the_time_it_was_sent(chromium, live_url, client, auth):
