@@ -39,7 +39,7 @@ from handlers.outcome import Outcome
 from handlers.router import Router
 from models import turns
 from models.signups import pass_on_offers_of
-from models.users import get_by_line_id, unfollow, welcome
+from models.users import get_by_line_id, read_at_turn_start, unfollow, welcome
 
 log = logging.getLogger(__name__)
 
@@ -355,7 +355,7 @@ def _decide(app: Flask, session: Session, user_id: str, inp: Input, state: Dialo
     """Run the turn: the person's step (or a supporter's for the resident they help), with
     the onboarding's welcome for a new friend."""
     router: Router = app.extensions["machibot.router"]
-    user = get_by_line_id(session, user_id)
+    user = read_at_turn_start(session, user_id)
     is_new = user is None
     name = None  # their LINE name, for this turn's greeting
     if inp.kind == "follow" or user is None:

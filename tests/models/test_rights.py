@@ -11,6 +11,7 @@ from models.users import (
     follow,
     get_by_line_id,
     grant_role,
+    read_at_turn_start,
     revoke_role,
     rights_of,
 )
@@ -93,3 +94,45 @@ def test_a_turn_that_changes_other_things_keeps_reading_rights_without_a_stateme
         session.flush()
         assert statements_of(app, lambda: rights_of(person)) == []
         assert rights_of(person).roles == {("resident", "")}
+
+
+def test_the_turn_s_first_read_is_the_user_as_stored_and_their_changes_are_saved(app):
+    line_id = "U" + "e5" * 16
+    with session_scope(app) as session:
+        owner = follow(session, line_id, locale="vi", display_name="Lan")[0]
+        grant_role(session, owner, "staff")
+        orgs.register(session, owner, name="高円寺の会", kind="npo")
+    with session_scope(app) as session:
+        expected = get_by_line_id(session, line_id)
+        wanted = {key: getattr(expected, key) for key in
+                  ("id", "locale", "mode", "display_name", "consented_at",
+                   "notification_prefs", "active", "created_at")}
+        wanted_rights = rights_of(expected)
+    with session_scope(app) as session:
+        statements = statements_of(app, lambda: read_at_turn_start(session, line_id))
+        assert len(statements) == 1
+    with session_scope(app) as session:
+        user = read_at_turn_start(session, line_id)
+        assert {key: getattr(user, key) for key in wanted} == wanted
+        assert statements_of(app, lambda: rights_of(user)) == []
+        assert rights_of(user) == wanted_rights and user.is_staff
+        assert not session.dirty and not session.new
+        user.locale, user.mode = "en", "simple"
+    with session_scope(app) as session:
+        again = get_by_line_id(session, line_id)
+        assert (again.locale, again.mode, again.display_name) == ("en", "simple", "Lan")
+        assert again.is_staff  # the roles and memberships were left alone
+    with session_scope(app) as session:
+        assert read_at_turn_start(session, "U" + "f6" * 16) is None
+
+
+def test_the_turn_s_first_read_sees_what_its_own_session_has_not_committed(app):
+    line_id = "U" + "a7" * 16
+    with session_scope(app) as session:
+        created = follow(session, line_id, locale="ne", display_name="Sita")[0]
+        session.flush()  # not committed: a connection of its own would not see them
+        assert read_at_turn_start(session, line_id) is created
+    with session_scope(app) as session:
+        user = read_at_turn_start(session, line_id)
+        grant_role(session, user, "supporter")
+        assert rights_of(user).has_role("supporter")  # a right granted in the turn counts
