@@ -348,8 +348,7 @@ def search_people(session: Session, name: str = "", *, offset: int = 0,
     (a page of them, how many in all)."""
     query = select(User)
     if name.strip():
-        query = query.where(func.lower(User.display_name).contains(name.strip().lower(),
-                                                                   autoescape=True))
+        query = query.where(_name_contains(name))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(User.display_name, User.id)
                            .offset(max(0, offset)).limit(limit))
@@ -358,13 +357,20 @@ def search_people(session: Session, name: str = "", *, offset: int = 0,
 
 def find_users(session: Session, *, role: str | None = None, name: str | None = None,
                limit: int = 100) -> list[User]:
-    """People by role and by a part of their LINE display name, newest first."""
+    """People by role and by a part of their LINE display name (in any case, as the
+    console's `search_people`), newest first."""
     query = select(User).order_by(User.id.desc()).limit(limit)
     if role:
         query = query.where(User.roles.any(UserRole.role == role))
-    if name:
-        query = query.where(User.display_name.contains(name, autoescape=True))
+    if name and name.strip():
+        query = query.where(_name_contains(name))
     return list(session.scalars(query))
+
+
+def _name_contains(name: str) -> Any:
+    """Their display name contains `name`, in any case (LIKE alone is case-sensitive on
+    PostgreSQL, not on SQLite)."""
+    return func.lower(User.display_name).contains(name.strip().lower(), autoescape=True)
 
 
 def audit(session: Session, action: str, *, actor: User | None = None,

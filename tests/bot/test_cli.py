@@ -14,6 +14,7 @@ from bot.cli import migrations as cli
 from bot.db import make_engine, session_scope
 from bot.kernel.i18n import gettext
 from models import AuditLog, Base
+from models.users import get_by_line_id
 from tests.collab_helpers import join
 
 
@@ -28,6 +29,18 @@ def test_grant_role_gives_a_known_user_the_role_and_audits_it(app, resident):
     assert "role.grant" in logged
     again = runner.invoke(args=["users", "grant-role", resident.user_id, "staff"])
     assert "already had staff" in again.output
+
+
+def test_users_list_finds_a_name_in_any_case_as_the_console_does(app, resident):
+    with session_scope(app) as session:
+        get_by_line_id(session, resident.user_id).display_name = "Lan Nguyen"
+    runner = app.test_cli_runner()
+    for typed in ("lan", "NGUYEN", "n ng"):
+        result = runner.invoke(args=["users", "list", "--name", typed])
+        assert result.exit_code == 0, result.output
+        assert resident.user_id in result.output and "Lan Nguyen" in result.output, typed
+    missing = runner.invoke(args=["users", "list", "--name", "tran"])
+    assert resident.user_id not in missing.output and "nobody matches" in missing.output
 
 
 def test_grant_role_refuses_unknown_roles_and_users(app, resident):
