@@ -38,6 +38,8 @@ VOICES: dict[str, str] = {"ja": "openjtalk-ja", "ja_easy": "openjtalk-ja-slow"}
 MAX_CHARS = 600  # longer answers are read up to here (about a minute and a half)
 URL = re.compile(r"(https?://|line://|tel:)\S+")
 SPACES = re.compile(r"[ \t\u3000]+")
+# やさしい日本語 writes a kanji word's reading after it, 設定（せってい）: read it once
+READING = re.compile(r"\([\u3041-\u309f\u30fc]+\)")
 
 
 class SpeechClip(Base):
@@ -78,9 +80,9 @@ def words_of(messages: Iterable[dict]) -> str:
 
 
 def normalise(text: str) -> str:
-    """The words as spoken: width-normalised, addresses left out, blank runs collapsed, at
-    most MAX_CHARS characters."""
-    text = URL.sub("", unicodedata.normalize("NFKC", text))
+    """The words as spoken: width-normalised, addresses and readings in brackets left out,
+    blank runs collapsed, at most MAX_CHARS characters."""
+    text = READING.sub("", URL.sub("", unicodedata.normalize("NFKC", text)))
     lines = (SPACES.sub(" ", line).strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)[:MAX_CHARS].strip()
 

@@ -45,6 +45,7 @@ def test_what_is_read_is_the_words_of_texts_and_the_alternative_text_of_cards():
     ]
     assert words_of(messages) == "ABC 公民館 です。\n詳しくは を\n活動の一覧\n参加しますか?"
     assert normalise("  \n ") == ""
+    assert normalise("設定（せってい）で かえられます") == "設定で かえられます"
 
 
 def test_the_same_words_in_another_voice_are_another_clip():
