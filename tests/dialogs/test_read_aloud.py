@@ -100,7 +100,7 @@ def test_simple_mode_reads_aloud_unless_turned_off_and_a_new_friend_is_told(app,
               "You can turn this off in Settings.") in person.last_text()
     person.taps(ja("Skip"))
     dispatch(app)
-    assert len(audio_of(person)) == 1
+    assert len(audio_of(person)) == 2  # the question of their age group, and the menu
 
 
 def test_a_turn_answers_in_text_at_once_and_the_speech_follows_by_push_once(
