@@ -29,7 +29,6 @@ from bot.db import session_scope
 from bot.kernel.engine import Context, DialogState, Effects, Input
 from bot.kernel.i18n import N_, gettext, match_locale
 from bot.kernel.postback import InvalidPostback, PostbackCodec
-from bot.kernel.read_aloud import speaks_to
 from bot.line import LineClient, LineError, describe, get_line
 from bot.redis_store import LuaScript
 from bot.richmenu.deployment import IDS_KEY, menu_for
@@ -37,11 +36,11 @@ from dialogs import onboarding
 from dialogs.supporters import live, proxy
 from handlers.forget import forget_in_redis
 from handlers.outcome import Outcome
+from handlers.read_aloud import read_aloud
 from handlers.router import Router
 from models import turns
 from models.signups import pass_on_offers_of
-from models.speech import request as request_speech
-from models.users import User, get_by_line_id, unfollow, welcome
+from models.users import get_by_line_id, unfollow, welcome
 
 log = logging.getLogger(__name__)
 
@@ -395,19 +394,8 @@ def _decide(app: Flask, session: Session, user_id: str, inp: Input, state: Dialo
                   menu_for(fetched.get(IDS_KEY), ctx.user.mode, ctx.user.locale))
     ctx.effects.fetched = {}  # read this turn: not part of what is carried out
     if user_id not in ctx.effects.forget and user.consented_at is not None:
-        _read_aloud(app, session, user, messages, event_key)
+        read_aloud(app.config, session, user, messages, event_key)
     return Outcome(messages, state.dump() or "", ctx.effects, relink)
-
-
-def _read_aloud(app: Flask, session: Session, user: User, messages: list[dict],
-                event_key: str) -> None:
-    """The answer's words, to follow as speech for a person who has read-aloud on: an outbox
-    row written with the turn, pushed by the dispatcher once its audio is made (bot/speech.py).
-    """
-    voice = speaks_to(app.config, user) if messages else None
-    if voice is not None:
-        request_speech(session, user, messages, voice=voice, dedupe=f"speech:{event_key}",
-                       now=datetime.now(UTC))
 
 
 def _lock_and_load(client: redis.Redis, user_id: str, token: str, extra: list[str], *,
