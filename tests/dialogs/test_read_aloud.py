@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from bot import speech
 from bot.db import session_scope
-from bot.notify.dispatch import dispatch, get_dispatcher
+from bot.notify.dispatch import Dispatcher, dispatch, get_dispatcher
 from models.erasure import delete_personal_data
+from models.outbox import NotificationBatch
 from models.speech import SpeechClip, sweep
 from models.users import get_by_line_id
 from tests.collab_helpers import ja, join
@@ -183,3 +184,26 @@ def test_deleting_ones_data_deletes_the_answers_spoken_to_them_alone(app, public
     # what both were told (read aloud is on; the menu) is kept for the second; what only
     # the first was told (the settings, their age group) is gone
     assert left == 2 and count > left
+
+
+def test_a_dispatcher_that_dies_after_pushing_the_speech_sends_it_once_in_all(
+        app, public, resident, sim):
+    turn_on(resident)
+    dying = Dispatcher(app)
+    dying.close = lambda: None
+    original = dying._send
+
+    def send_then_die(batch):
+        original(batch)
+        raise RuntimeError("the process died after LINE took the push")
+
+    dying._send = send_then_die
+    with pytest.raises(RuntimeError):
+        dying.run_pass()
+    assert len(audio_of(resident)) == 1
+    with session_scope(app) as session:
+        for batch in session.scalars(select(NotificationBatch)):
+            batch.claimed_at = batch.claimed_at - timedelta(hours=1)  # long ago, as if dead
+    dispatch(app)
+    assert len(audio_of(resident)) == 1
+    assert sim.requests()[-1]["status"] == 409
