@@ -60,6 +60,7 @@ bench-quick: $(BENCH_STAMP)
 	$(BIN)/python bench/search_bench.py --activities 1000 --runs 50
 	$(BIN)/python bench/translation_bench.py --quick --batches 20
 	$(BIN)/python bench/nlu_accuracy.py --quiet
+	$(BIN)/python bench/speech_bench.py --quick
 
 # The locks, for Python 3.11 (the CI's): runtime (deployments), test (make test, CI), bench.
 # After changing dependencies in pyproject.toml, `make lock` resolves them again from PyPI

@@ -15,7 +15,7 @@ import click
 from flask import Flask, redirect, url_for
 from flask.cli import FlaskGroup
 
-from bot import db, photos, redis_store, registries, webhook
+from bot import db, photos, redis_store, registries, speech, webhook
 from bot.cli import processes, register_commands
 from bot.config import ConfigError, load_config
 from bot.kernel.i18n import MissingCatalogError, require_catalogs
@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None, *, pages: bool = True) -> F
     registries.install(app)  # notification renderers, scheduler jobs, unsend hooks
     app.register_blueprint(webhook.bp)  # POST /callback and GET /healthz
     app.register_blueprint(photos.bp)  # initiatives' photos for Flex hero images
+    app.register_blueprint(speech.bp)  # answers read aloud, for LINE audio messages
     if pages:
         _add_pages(app)
     register_commands(app)

@@ -70,6 +70,10 @@ DEFAULTS: dict[str, Any] = {
     "ORGANISATION_VERIFICATION": "required",
     "IDEAS_PER_CALL_PER_DAY": 3,
     "PUBLIC_BASE_URL": "",
+    # read-aloud (models/speech.py): offered (1) or not (0) where PUBLIC_BASE_URL is https;
+    # a spoken answer nobody asked for again in this many hours is deleted
+    "READ_ALOUD": 1,
+    "READ_ALOUD_KEEP_HOURS": 72,
     # the largest photo a person may send with an initiative or as an idea (bytes)
     "PHOTO_MAX_BYTES": 3_000_000,
     # the largest logo file an organisation's member may upload in the console (bytes)

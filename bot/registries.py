@@ -12,7 +12,7 @@ from functools import partial
 
 from flask import Flask
 
-from bot import departures, kpi_figures, photos, translation, waitlist
+from bot import departures, kpi_figures, photos, speech, translation, waitlist
 from bot.notify import dispatch, renderers
 from bot.notify.renderers import Renderer, Summarise
 from bot.scheduler import Job
@@ -60,11 +60,14 @@ RENDERERS: dict[str, Renderer] = {
     "slot.changed": Renderer(renderers.render_slot_changed, "personal", per_user=False),
     "organisation.verified": Renderer(organisation_notices.render_verified, "personal"),
     "organisation.handed_over": Renderer(organisation_notices.render_handed_over, "personal"),
+    # an answer read aloud: the same audio for everyone who got the same words
+    "speech": Renderer(speech.render, "personal", per_user=False),
 }
 
 JOBS: tuple[Job, ...] = (
     Job("notify.dispatch", dispatch.POLL_SECONDS, dispatch.dispatch),
     Job("photos.sweep", 3600, photos.sweep),
+    Job("speech.sweep", 3600, speech.sweep),
     Job("waitlist.expire", 60, waitlist.expire),
     Job("departures.sweep", 3600, departures.sweep),
     Job("translations.run", 60, translation.run),

@@ -39,6 +39,7 @@ from collections.abc import Callable
 
 from bot.kernel.composer import Choice
 from bot.kernel.engine import Context, Dialog, Input, Reply, Step
+from bot.kernel.read_aloud import voice_for
 from dialogs.common.consent import ASK_CONSENT, KEPT, KEPT_MAX, KEPT_TAP, ask_consent, kept_of
 from dialogs.menu import main_menu
 from dialogs.settings import age_band_choices, ask_language
@@ -150,8 +151,13 @@ def on_mode(ctx: Context, inp: Input) -> Reply:
 
 
 def ask_age(ctx: Context, page: int = 0) -> Reply:
-    """The optional age band, with Skip on every page; the data keeps the first message."""
+    """The optional age band, with Skip on every page; the data keeps the first message.
+    In simple mode, where answers are read aloud unless turned off, it says so first."""
+    aloud = ctx.out.simple and ctx.user.read_aloud is None \
+        and voice_for(ctx.app.config, ctx.user.locale) is not None
     text = "\n".join([
+        *([ctx._("The bot's answers are also read aloud, as a voice message after the text. "
+                 "You can turn this off in Settings.")] if aloud and not page else []),
         ctx._("One last question, if you like: your age group?"),
         ctx._("It only counts towards the ward's figures of who takes part. You can skip it."),
     ])

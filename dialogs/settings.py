@@ -13,6 +13,9 @@ stateDiagram-v2
     ask_age --> [*]: an age band / prefer not to say
     settings --> confirm_delete: Delete my data
     confirm_delete --> [*]: delete (data removed) / keep
+    settings --> ask_read_aloud: Read aloud (where offered: bot/kernel/read_aloud.py)
+    ask_mode --> ask_read_aloud: simple, and never asked
+    ask_read_aloud --> [*]: read aloud / text only
 ```
 """
 
@@ -21,16 +24,19 @@ from __future__ import annotations
 from bot.kernel.composer import Choice, page_of
 from bot.kernel.engine import Context, Dialog, Input, Reply
 from bot.kernel.i18n import SUPPORTED_LOCALES, language_name
+from bot.kernel.read_aloud import voice_for
 from dialogs.common.consent import ask_consent, kept_of, privacy_notice
 from dialogs.menu import main_menu
 from dialogs.supporters.tools import end_help, in_help
 from models.erasure import delete_personal_data
+from models.speech import wants
 from models.users import AGE_BANDS
 
 ASK_LANGUAGE = "settings.ask_language"
 ASK_MODE = "settings.ask_mode"
 ASK_AGE = "settings.ask_age"
 CONFIRM_DELETE = "settings.confirm_delete"
+ASK_READ_ALOUD = "settings.ask_read_aloud"
 
 LANGUAGES_PER_SIMPLE_PAGE = 2
 AGE_BANDS_PER_SIMPLE_PAGE = 2
@@ -44,10 +50,13 @@ def on_settings(ctx: Context, inp: Input) -> Reply:
     # Translators: button to tell or change one's age group (10s, 20s...)
     age = Choice.go(ctx._("Age group"), "age_band")
     delete = Choice.go(ctx._("Delete my data"), "delete_data")
+    # Translators: button to have the bot's answers also spoken (a LINE audio message)
+    aloud = [Choice.go(ctx._("Read aloud"), "read_aloud")] if _offered(ctx) else []
     if not ctx.out.simple:
-        choices = [language, look, age, Choice.go(ctx._("Privacy notice"), "privacy"), delete]
+        choices = [language, look, *aloud, age, Choice.go(ctx._("Privacy notice"), "privacy"),
+                   delete]
     elif inp.args.get("p") == "1":
-        choices = [age, delete]
+        choices = [age, *aloud, delete]
     else:
         choices = [language, look, Choice.go(ctx._("More"), "settings", p=1)]
     return Reply([ctx.out.choices(ctx._("Settings: what would you like to change?"), choices)])
@@ -156,9 +165,45 @@ def set_mode(ctx: Context, mode: str) -> Reply:
     ctx.refresh_look()
     if mode == "simple":
         lead = ctx._("Simple mode is on: large letters and a few big buttons.")
+        if ctx.user.read_aloud is None and _offered(ctx):  # asked once, on the way in
+            return ask_read_aloud(ctx, lead=lead)
     else:
         lead = ctx._("Standard mode is on.")
     return main_menu(ctx, lead=lead)
+
+
+def _offered(ctx: Context) -> bool:
+    return voice_for(ctx.app.config, ctx.user.locale) is not None
+
+
+def ask_read_aloud(ctx: Context, *, lead: str | None = None) -> Reply:
+    if not _offered(ctx):
+        return main_menu(ctx)
+    now = ctx._("Read aloud is on.") if wants(ctx.user) else ctx._("Read aloud is off.")
+    text = "\n".join([
+        lead or now,
+        ctx._("Shall the bot also read its answers aloud? They come as a voice message a "
+              "few seconds after the text. You can change this in Settings."),
+    ])
+    choices = [
+        # Translators: answer to "Shall the bot also read its answers aloud?"
+        Choice.answer(ASK_READ_ALOUD, ctx._("Read aloud"), "on"),
+        # Translators: answer to "Shall the bot also read its answers aloud?"
+        Choice.answer(ASK_READ_ALOUD, ctx._("Text only"), "off"),
+    ]
+    return Reply([ctx.out.choices(text, choices)], next=ASK_READ_ALOUD, data={})
+
+
+def on_read_aloud_entry(ctx: Context, inp: Input) -> Reply:
+    return ask_read_aloud(ctx)
+
+
+def on_read_aloud(ctx: Context, inp: Input) -> Reply:
+    if inp.value not in ("on", "off"):
+        return ask_read_aloud(ctx)
+    ctx.user.read_aloud = inp.value == "on"
+    lead = ctx._("Read aloud is on.") if ctx.user.read_aloud else ctx._("Read aloud is off.")
+    return main_menu(ctx, inp, lead=lead)
 
 
 def on_simple_word(ctx: Context, inp: Input) -> Reply:
@@ -209,13 +254,15 @@ dialog = Dialog(
         "age_band": on_age_entry,
         "privacy": on_privacy,
         "delete_data": on_delete_entry,
+        "read_aloud": on_read_aloud_entry,
     },
     steps={ASK_LANGUAGE: on_language, ASK_MODE: on_mode, ASK_AGE: on_age,
-           CONFIRM_DELETE: on_delete},
+           CONFIRM_DELETE: on_delete, ASK_READ_ALOUD: on_read_aloud},
     prompts={
         ASK_LANGUAGE: lambda ctx: ask_language(ctx, then=ctx.state.data.get("then", "menu")),
         ASK_MODE: ask_mode,
         ASK_AGE: lambda ctx: ask_age(ctx, int(ctx.state.data.get("page", 0))),
         CONFIRM_DELETE: ask_delete,
+        ASK_READ_ALOUD: ask_read_aloud,
     },
 )

@@ -36,6 +36,7 @@ from dialogs import onboarding
 from dialogs.supporters import live, proxy
 from handlers.forget import forget_in_redis
 from handlers.outcome import Outcome
+from handlers.read_aloud import read_aloud
 from handlers.router import Router
 from models import turns
 from models.signups import pass_on_offers_of
@@ -335,7 +336,8 @@ def _outcome(app: Flask, turn: Turn, user_id: str, inp: Input, state: DialogStat
                 if done is not None:
                     log.info("event handled before: its outcome is delivered again")
                     return Outcome.from_dict(done)
-            outcome = _decide(app, session, user_id, inp, state, fetched, line)
+            outcome = _decide(app, session, user_id, inp, state, fetched, line,
+                              event_key=turn.event_key)
             if turns.wrote(session):
                 # a person who deleted their data this turn is not named in the record
                 owner = "" if user_id in outcome.effects.forget else user_id
@@ -351,7 +353,7 @@ def _outcome(app: Flask, turn: Turn, user_id: str, inp: Input, state: DialogStat
 
 
 def _decide(app: Flask, session: Session, user_id: str, inp: Input, state: DialogState,
-            fetched: dict[str, str | None], line: LineClient) -> Outcome:
+            fetched: dict[str, str | None], line: LineClient, *, event_key: str) -> Outcome:
     """Run the turn: the person's step (or a supporter's for the resident they help), with
     the onboarding's welcome for a new friend."""
     router: Router = app.extensions["machibot.router"]
@@ -391,6 +393,8 @@ def _decide(app: Flask, session: Session, user_id: str, inp: Input, state: Dialo
         relink = (ctx.user.line_user_id,
                   menu_for(fetched.get(IDS_KEY), ctx.user.mode, ctx.user.locale))
     ctx.effects.fetched = {}  # read this turn: not part of what is carried out
+    if user_id not in ctx.effects.forget and user.consented_at is not None:
+        read_aloud(app.config, session, user, messages, event_key)
     return Outcome(messages, state.dump() or "", ctx.effects, relink)
 
 

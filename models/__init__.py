@@ -17,6 +17,7 @@ from models import (  # noqa: F401
     search_index,
     signups,
     slot_changes,
+    speech,
     subscriptions,
     supporters,
     texts,

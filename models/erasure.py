@@ -20,6 +20,7 @@ from models import (
     photos,
     recommend,
     signups,
+    speech,
     supporters,
     turns,
 )
@@ -36,6 +37,7 @@ ERASERS: tuple[Callable[[Session, User], None], ...] = (
     ideas.erase,
     supporters.erase,
     photos.erase,
+    speech.erase,
     turns.erase,
 )
 

@@ -162,6 +162,7 @@ KINDS: frozenset[str] = frozenset({
     "support.unanswered",
     "slot.cancelled", "slot.changed",
     "organisation.verified", "organisation.handed_over",
+    "speech",
 })
 
 

@@ -70,6 +70,8 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(16), default="ja")
     mode: Mapped[str] = mapped_column(String(16), default="standard")
     age_band: Mapped[str | None] = mapped_column(String(8))  # AGE_BANDS code
+    # answers also spoken (models/speech.py); None: never asked, which is on in simple mode
+    read_aloud: Mapped[bool | None]
     consented_at: Mapped[datetime | None]
     notification_prefs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(default=True)

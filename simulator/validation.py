@@ -149,6 +149,12 @@ def check_message(message: Any, where: str, size_bound: int | None = None) -> De
         for field in ("originalContentUrl", "previewImageUrl"):
             if not str(message.get(field, "")).startswith("https://"):
                 details.append((f"{where}.{field}", "must be an HTTPS URL"))
+    elif kind == "audio":
+        if not str(message.get("originalContentUrl", "")).startswith("https://"):
+            details.append((f"{where}.originalContentUrl", "must be an HTTPS URL"))
+        duration = message.get("duration")
+        if isinstance(duration, bool) or not isinstance(duration, int) or duration < 1:
+            details.append((f"{where}.duration", "must be a positive number of milliseconds"))
     elif kind == "location":
         for field in ("title", "address"):
             details += _length(message.get(field), 1, 100, f"{where}.{field}")

@@ -38,3 +38,12 @@ def photo_address(config: Mapping[str, Any], token: str | None) -> str | None:
     if not base.startswith("https://") or not token:
         return None
     return f"{base}/photos/{token}"
+
+
+def audio_address(config: Mapping[str, Any], token: str | None) -> str | None:
+    """The https address of a spoken answer (models/speech.py), or None (no public https
+    address)."""
+    base = str(config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    if not base.startswith("https://") or not token:
+        return None
+    return f"{base}/speech/{token}.mp3"

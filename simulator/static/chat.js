@@ -335,6 +335,11 @@ function renderBot(record) {
         alt: "image" });
       content.addEventListener("click", () => window.open(m.originalContentUrl, "_blank", "noopener"));
       break;
+    case "audio":
+      content = el("audio", { class: "voice", "data-testid": "bot-audio", controls: "",
+        preload: "none", src: m.originalContentUrl,
+        title: `${Math.round(m.duration / 1000)} s` });
+      break;
     default:
       content = el("div", { class: "bubble", "data-testid": "bot-bubble", text: m.altText || `(${m.type})` });
   }

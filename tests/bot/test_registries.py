@@ -35,5 +35,5 @@ def test_a_scheduler_app_has_every_renderer_and_job(instance_dir, redis_url, dat
                       "LINE_CHANNEL_SECRET": None, "LINE_CHANNEL_ACCESS_TOKEN": None})
     assert set(app.extensions["machibot.renderers"]) == set(outbox.KINDS)
     assert {job.name for job in app.extensions["machibot.jobs"]} == {
-        "notify.dispatch", "photos.sweep", "waitlist.expire", "departures.sweep",
+        "notify.dispatch", "photos.sweep", "speech.sweep", "waitlist.expire", "departures.sweep",
         "translations.run", "kpi.figures"}

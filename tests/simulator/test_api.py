@@ -150,6 +150,18 @@ def test_flex_needs_alt_text(client, auth, friend):
     assert answer.json["details"][0]["property"] == "messages[0].altText"
 
 
+def test_audio_needs_an_https_address_and_a_duration(client, auth, friend):
+    good = {"type": "audio", "originalContentUrl": "https://example.jp/a.mp3", "duration": 2500}
+    assert push(client, auth, [good]).status_code == 200
+    for bad, field in (({**good, "originalContentUrl": "http://example.jp/a.mp3"},
+                        "originalContentUrl"),
+                       ({k: v for k, v in good.items() if k != "duration"}, "duration"),
+                       ({**good, "duration": 0}, "duration")):
+        answer = push(client, auth, [bad])
+        assert answer.status_code == 400
+        assert answer.json["details"][0]["property"] == f"messages[0].{field}"
+
+
 def test_flex_bubble_over_30_kb_is_refused(client, auth, friend):
     assert push(client, auth, [flex(bubble("x" * 29_000))]).status_code == 200
     assert push(client, auth, [flex(bubble("x" * 31_000))]).status_code == 400

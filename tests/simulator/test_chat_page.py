@@ -109,6 +109,17 @@ def test_a_message_shows_once_when_a_poll_answers_while_the_chat_is_read_again(p
     assert page.get_by_test_id("bot-bubble").filter(has_text="一度だけ表示").count() == 1
 
 
+def test_an_audio_message_plays_in_the_chat(page, client, auth):
+    user_id = create_user(page)
+    url = "https://machi.example.jp/speech/abc.mp3"
+    client.post(f"{API}/message/push", headers=auth, json={"to": user_id, "messages": [
+        {"type": "audio", "originalContentUrl": url, "duration": 3200}]})
+    player = page.get_by_test_id("bot-audio")
+    player.wait_for(state="attached")
+    assert player.get_attribute("src") == url
+    assert player.evaluate("n => n.tagName === 'AUDIO' && n.controls")
+
+
 def test_flex_text_sizes_are_honoured(page, client, auth):
     user_id = create_user(page)
     card = {"type": "bubble", "body": {"type": "box", "layout": "vertical", "contents": [
