@@ -2,8 +2,9 @@
 
 The synthesiser is Open JTalk through pyopenjtalk-plus, whose wheel ships the dictionary and
 an HTS voice (nothing is downloaded at run time), and LAME (lameenc) for the mp3 LINE plays.
-It is imported on first use: it takes a second and about 100 MB, which only a process that
-speaks (the scheduler's dispatcher, the benchmark) pays.
+Loaded, it takes a second and about 75 MB: the dispatcher (in the scheduler process, whose
+RSS must stay under 150 MB) has it run in a child process of its own (`synthesise_apart`),
+started on first use and kept for the next answers; the benchmark calls `synthesise` itself.
 
 The dispatcher sends a "speech" outbox row (models/speech.py) with `render`: the audio is
 made the first time its clip is sent and kept in the clip, in the pass's transaction,
@@ -15,7 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import multiprocessing
 import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -60,6 +64,30 @@ def synthesise(text: str, voice: str) -> Audio:
     return Audio(mp3, round(len(samples) * 1000 / rate))
 
 
+SYNTHESIS_TIMEOUT_SECONDS = 60
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def synthesise_apart(text: str, voice: str) -> Audio:
+    """`synthesise` in the child process that keeps the synthesiser loaded (started on first
+    use, by spawn: it holds none of this process's connections). A child that died is
+    replaced; the failure is raised, so the caller tries again later."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(max_workers=1,
+                                        mp_context=multiprocessing.get_context("spawn"))
+        pool = _pool
+    try:
+        return pool.submit(synthesise, text, voice).result(timeout=SYNTHESIS_TIMEOUT_SECONDS)
+    except BrokenProcessPool:
+        with _pool_lock:
+            if _pool is pool:
+                _pool = None
+        raise
+
+
 def _openjtalk() -> Any:
     # its reading predictor prints a notice about an optional ONNX runtime on import
     with contextlib.redirect_stdout(io.StringIO()):
@@ -78,7 +106,7 @@ def render(session: Session, user: Any, notification: Any,
     if not clip.made:
         if not clip.text:
             return None
-        audio = synthesise(clip.text, clip.voice)
+        audio = synthesise_apart(clip.text, clip.voice)
         keep_audio(session, clip, audio.mp3, audio.duration_ms)
     return [{"type": "audio", "originalContentUrl": url, "duration": clip.duration_ms}]
 

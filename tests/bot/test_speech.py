@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from bot.kernel.read_aloud import synthesiser_installed
@@ -28,6 +31,22 @@ def test_an_answer_becomes_mp3_with_a_duration_that_fits_its_words_and_size():
     # a constant bit rate: the bytes say the same length as the samples (within a tenth)
     from_size = len(audio.mp3) * 8 / BIT_RATE
     assert from_size == pytest.approx(audio.duration_ms, rel=0.1)
+
+
+def test_the_dispatcher_s_process_has_the_audio_made_in_a_child_and_stays_small():
+    # the scheduler's RSS must stay under 150 MB; the synthesiser alone takes about 75 MB
+    script = (
+        "import resource, sys\n"
+        "from bot.speech import synthesise_apart\n"
+        f"audio = synthesise_apart({ANSWER!r}, {VOICES['ja']!r})\n"
+        "again = synthesise_apart('はい', 'openjtalk-ja')\n"
+        "print(audio.mp3[:2].hex(), audio.duration_ms > 4000, again.duration_ms > 0,\n"
+        "      'pyopenjtalk' in sys.modules, 'lameenc' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, check=True)
+    head, long_enough, second, opentalk_here, lame_here = done.stdout.split()
+    assert int(head, 16) >> 5 == 0x7FF and long_enough == second == "True"
+    assert opentalk_here == lame_here == "False"
 
 
 def test_easy_japanese_is_read_more_slowly():

@@ -133,8 +133,8 @@ def test_the_same_answer_is_synthesised_once(app, public, resident, monkeypatch)
     turn_on(resident)
     dispatch(app)
     made: list[str] = []
-    real = speech.synthesise
-    monkeypatch.setattr(speech, "synthesise",
+    real = speech.synthesise_apart
+    monkeypatch.setattr(speech, "synthesise_apart",
                         lambda text, voice: (made.append(text), real(text, voice))[1])
     urls = []
     for _ in range(2):
