@@ -33,6 +33,7 @@ from console.saving import save
 from models import organisations as orgs
 from models.announcements import area_names
 from models.base import TooLong
+from models.initiatives import Initiative
 from models.locales import N_
 from models.organisations import Membership, Organisation
 from models.users import User
@@ -153,7 +154,10 @@ def organisation_page(found: Organisation, role: str, *,
     return render_template("console/organisation.html", organisation=found, role=role,
                            members=members, action=ActionForm(), hand_over=hand_over,
                            others=others, logo_form=logo_form or LogoForm(),
-                           logo_megabytes=logo_megabytes())
+                           logo_megabytes=logo_megabytes(),
+                           initiatives=list(db().scalars(
+                               select(Initiative).where(Initiative.organisation_id == found.id)
+                               .order_by(Initiative.id.desc()))))
 
 
 def logo_megabytes() -> str:
