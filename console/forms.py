@@ -74,7 +74,23 @@ class Checkboxes(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class OrganisationForm(FlaskForm):
+INVALID = N_("Please check this value.")
+OUR_MESSAGES = {REQUIRED, TOO_LONG, NOT_A_URL, NOT_A_NUMBER, CAPACITY_OR_NO_LIMIT, DEADLINE_BOTH,
+                CHOOSE_ONE, SEND_AT_BOTH}
+
+
+class CheckedForm(FlaskForm):
+    """WTForms' own messages (a date it cannot read, a number that is not one) are not in
+    our catalogs: the form shows ours instead, in the person's language."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            field.errors = [e if e in OUR_MESSAGES else INVALID for e in field.errors]
+        return valid
+
+
+class OrganisationForm(CheckedForm):
     name = StringField(N_("Name"), [DataRequired(REQUIRED), Length(max=NAME_MAX,
                                                                    message=TOO_LONG)])
     kind = SelectField(N_("Kind"), choices=list(KINDS))
@@ -86,6 +102,9 @@ class OrganisationForm(FlaskForm):
                                  [Length(max=CONTACT_MAX, message=TOO_LONG)])
     website = StringField(N_("Website"), [Optional(), URL(message=NOT_A_URL),
                                           Length(max=WEBSITE_MAX, message=TOO_LONG)])
+    # the language the name and description are written in (as an activity's)
+    original_locale = SelectField(N_("Written in"), choices=list(ORIGINAL_LANGUAGES),
+                                  default=ORIGINAL_LOCALE)
     # the name's and description's versions per language but the original (ORGANISATION_
     # VERSIONS, added below: "name_en", "description_ko", ...), and the locales whose
     # machine translations the member checked; shown when editing, not when registering
@@ -129,22 +148,6 @@ class ActionForm(FlaskForm):
 class HandOverForm(FlaskForm):
     """The member who becomes owner (the domain refuses anyone who is not a member)."""
     to = IntegerField(N_("New owner"), [DataRequired(REQUIRED)])
-
-
-INVALID = N_("Please check this value.")
-OUR_MESSAGES = {REQUIRED, TOO_LONG, NOT_A_URL, NOT_A_NUMBER, CAPACITY_OR_NO_LIMIT, DEADLINE_BOTH,
-                CHOOSE_ONE, SEND_AT_BOTH}
-
-
-class CheckedForm(FlaskForm):
-    """WTForms' own messages (a date it cannot read, a number that is not one) are not in
-    our catalogs: the form shows ours instead, in the person's language."""
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        for field in self:
-            field.errors = [e if e in OUR_MESSAGES else INVALID for e in field.errors]
-        return valid
 
 
 class ActivityForm(CheckedForm):

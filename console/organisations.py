@@ -36,6 +36,7 @@ from models.base import TooLong
 from models.initiatives import Initiative
 from models.locales import N_
 from models.organisations import Membership, Organisation
+from models.texts import original_language
 from models.users import User
 from models.verification import verify_and_announce
 
@@ -48,6 +49,9 @@ PROBLEMS = {"taken": N_("An organisation with this name already exists."),
 def _form(organisation: Organisation | None = None) -> OrganisationForm:
     form = OrganisationForm(obj=organisation)
     form.areas.choices = area_names(current_app.config)
+    if organisation is None and not form.is_submitted():  # in its writer's language
+        person = people.person()
+        form.original_locale.data = original_language(person.locale if person else None)
     return form
 
 
@@ -56,7 +60,8 @@ def _profile(form: OrganisationForm) -> dict:
             "description": form.description.data or "", "areas": form.areas.data or [],
             "categories": form.categories.data or [],
             "public_contact": form.public_contact.data or "",
-            "website": form.website.data or ""}
+            "website": form.website.data or "",
+            "original_locale": form.original_locale.data}
 
 
 def _refusal(form: OrganisationForm, exc: ValueError) -> None:
