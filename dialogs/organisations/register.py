@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.kernel.composer import Choice
-from bot.kernel.engine import Context, Input, Reply
+from bot.kernel.engine import Context, Input, Reply, answers_yes_no
 from dialogs.common.answers import areas, ask_text, too_long
 from dialogs.menu import main_menu
 from dialogs.organisations.cards import kind_label, organisation_lines
@@ -165,6 +165,7 @@ def confirm(ctx: Context, data: dict) -> Reply:
                  next=CONFIRM, data=data)
 
 
+@answers_yes_no
 def on_confirm(ctx: Context, inp: Input) -> Reply:
     data = dict(ctx.state.data)
     if inp.value == "no":
