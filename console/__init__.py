@@ -13,7 +13,8 @@ organisers and ward staff work, signed in with LINE Login.
 - `logos`: an organisation's logo (uploaded, checked and drawn again with Pillow).
 - `activities`, `slots`: an organisation's activities and their slots; `rosters`: who
   signed up for a slot, attendance, the participants' CSV; `posters`: a slot's sign-up
-  and check-in QR posters. `access`: who may open what; `saving`: how a form is saved.
+  and check-in QR posters. `translations`: an initiative's and a gathering's versions,
+  reviewed. `access`: who may open what; `saving`: how a form is saved.
 - `forms` (Flask-WTF), `i18n` (the bot's catalogs, the person's language), `db` (a session
   per request), `rate_limits` (the sign-in's rate limit, counted in the app's Redis).
 
@@ -54,6 +55,7 @@ from console import (  # noqa: F401
     rosters,
     sign_in,
     slots,
+    translations,
 )
 from console import db as console_db
 from console.blueprint import bp, sign_in_bp
@@ -70,11 +72,22 @@ CONSOLE_PATH = bp.url_prefix + "/"
 csrf = CSRFProtect()
 # the languages an activity's title and description have versions in: the code, the
 # language's own name, its lang attribute and the msgid that names it after a label
-VERSIONS = tuple((code, SUPPORTED_LOCALES[code][1], i18n.html_lang(code), IN_LANGUAGE[code])
-                 for code in VERSION_LOCALES)
+EVERY_VERSION = {code: (code, SUPPORTED_LOCALES[code][1], i18n.html_lang(code),
+                        IN_LANGUAGE[code]) for code in SUPPORTED_LOCALES}
+VERSIONS = tuple(EVERY_VERSION[code] for code in VERSION_LOCALES)
 # the languages an original may be written in: the code, its own name, its lang attribute
 LANGUAGES = tuple((code, SUPPORTED_LOCALES[code][1], i18n.html_lang(code))
                   for code in ORIGINAL_LANGUAGES)
+
+
+def versions_of(item: Any = None) -> tuple[tuple[str, str, str, str], ...]:
+    """The languages an item's texts have versions in (Japanese too, when its original is
+    written in another language); a new item's: those of a Japanese original."""
+    if item is None:
+        return VERSIONS
+    return tuple(EVERY_VERSION[code] for code in item.version_locales)
+
+
 ROLE_LABELS = {"owner": N_("Owner"), "editor": N_("Editor"), "staff": N_("Ward staff")}
 
 
@@ -136,6 +149,7 @@ def _context() -> dict[str, Any]:
     return {"person": found, "is_staff": found is not None and people.rights().is_staff,
             "kinds": KINDS, "categories": CATEGORIES, "roles": ROLE_LABELS,
             "styles": STYLES, "versions": VERSIONS, "languages": LANGUAGES,
+            "versions_of": versions_of,
             "verification_required": current_app.config["ORGANISATION_VERIFICATION"]
             == "required"}
 

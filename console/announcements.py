@@ -207,8 +207,11 @@ def _preview(form: AnnouncementForm, at: datetime | None) -> str:
     bubbles = [{"name": name, "lang": lang, "own": (text_for(texts, code) or ("", False))[1],
                 "text": message_for(texts, code, functools.partial(gettext, code))}
                for code, name, lang in _locales()]
+    # with a translator, the languages staff did not write get the machine's translation
+    # when the job has made it before the send time (none is made yet at the preview)
     return render_template("console/announcement_preview.html", form=form, bubbles=bubbles,
                            untranslated=[b["name"] for b in bubbles if not b["own"]],
+                           translator=bool(current_app.config.get("TRANSLATOR_URL")),
                            count=count_recipients(db(), form.chosen()), at=at,
                            once=secrets.token_urlsafe(24),
                            segment=_segment_label(form.chosen()))

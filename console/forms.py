@@ -56,7 +56,7 @@ from models.organising import (
     WORD_MAX,
 )
 from models.organising import DESCRIPTION_MAX as ACTIVITY_DESCRIPTION_MAX
-from models.texts import ORIGINAL_LANGUAGES, ORIGINAL_LOCALE, VERSION_LOCALES
+from models.texts import FORM_LOCALES, ORIGINAL_LANGUAGES, ORIGINAL_LOCALE, VERSION_LOCALES
 
 REQUIRED = N_("Please fill this in.")
 TOO_LONG = N_("This is too long.")
@@ -74,7 +74,23 @@ class Checkboxes(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class OrganisationForm(FlaskForm):
+INVALID = N_("Please check this value.")
+OUR_MESSAGES = {REQUIRED, TOO_LONG, NOT_A_URL, NOT_A_NUMBER, CAPACITY_OR_NO_LIMIT, DEADLINE_BOTH,
+                CHOOSE_ONE, SEND_AT_BOTH}
+
+
+class CheckedForm(FlaskForm):
+    """WTForms' own messages (a date it cannot read, a number that is not one) are not in
+    our catalogs: the form shows ours instead, in the person's language."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            field.errors = [e if e in OUR_MESSAGES else INVALID for e in field.errors]
+        return valid
+
+
+class OrganisationForm(CheckedForm):
     name = StringField(N_("Name"), [DataRequired(REQUIRED), Length(max=NAME_MAX,
                                                                    message=TOO_LONG)])
     kind = SelectField(N_("Kind"), choices=list(KINDS))
@@ -86,10 +102,13 @@ class OrganisationForm(FlaskForm):
                                  [Length(max=CONTACT_MAX, message=TOO_LONG)])
     website = StringField(N_("Website"), [Optional(), URL(message=NOT_A_URL),
                                           Length(max=WEBSITE_MAX, message=TOO_LONG)])
+    # the language the name and description are written in (as an activity's)
+    original_locale = SelectField(N_("Written in"), choices=list(ORIGINAL_LANGUAGES),
+                                  default=ORIGINAL_LOCALE)
     # the name's and description's versions per language but the original (ORGANISATION_
     # VERSIONS, added below: "name_en", "description_ko", ...), and the locales whose
     # machine translations the member checked; shown when editing, not when registering
-    reviewed = Checkboxes("reviewed", choices=list(VERSION_LOCALES))  # labelled by locale
+    reviewed = Checkboxes("reviewed", choices=list(FORM_LOCALES))  # labelled by locale
 
     def __init__(self, *args: Any, obj: Any = None, **kwargs: Any) -> None:
         versions = ({name: obj.version(*key) for name, key in ORGANISATION_VERSIONS.items()}
@@ -98,7 +117,7 @@ class OrganisationForm(FlaskForm):
 
 
 # "name_en" -> ("name", "en"): the form's fields for an organisation's versions
-ORGANISATION_VERSIONS = {f"{field}_{locale}": (field, locale) for locale in VERSION_LOCALES
+ORGANISATION_VERSIONS = {f"{field}_{locale}": (field, locale) for locale in FORM_LOCALES
                          for field in ("name", "description")}
 for _name, (_field, _locale) in ORGANISATION_VERSIONS.items():
     setattr(OrganisationForm, _name, (StringField if _field == "name" else TextAreaField)(
@@ -131,22 +150,6 @@ class HandOverForm(FlaskForm):
     to = IntegerField(N_("New owner"), [DataRequired(REQUIRED)])
 
 
-INVALID = N_("Please check this value.")
-OUR_MESSAGES = {REQUIRED, TOO_LONG, NOT_A_URL, NOT_A_NUMBER, CAPACITY_OR_NO_LIMIT, DEADLINE_BOTH,
-                CHOOSE_ONE, SEND_AT_BOTH}
-
-
-class CheckedForm(FlaskForm):
-    """WTForms' own messages (a date it cannot read, a number that is not one) are not in
-    our catalogs: the form shows ours instead, in the person's language."""
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        for field in self:
-            field.errors = [e if e in OUR_MESSAGES else INVALID for e in field.errors]
-        return valid
-
-
 class ActivityForm(CheckedForm):
     title = StringField(N_("Title"), [DataRequired(REQUIRED), Length(max=TITLE_MAX,
                                                                      message=TOO_LONG)])
@@ -162,7 +165,7 @@ class ActivityForm(CheckedForm):
     original_locale = SelectField(N_("Written in"), choices=list(ORIGINAL_LANGUAGES),
                                   default=ORIGINAL_LOCALE)
     # the locales whose machine translations the organiser checked (and kept)
-    reviewed = Checkboxes("reviewed", choices=list(VERSION_LOCALES))  # labelled by locale
+    reviewed = Checkboxes("reviewed", choices=list(FORM_LOCALES))  # labelled by locale
     # and a title and description per language other than the original (VERSION_FIELDS,
     # added below: "title_en", "description_en", ...)
 
@@ -199,7 +202,7 @@ class SlotForm(CheckedForm):
     # the place's and access's versions per language but the original (SLOT_VERSION_FIELDS,
     # added below: "place_en", "access_ko", ...), and the locales whose machine
     # translations the member checked
-    reviewed = Checkboxes("reviewed", choices=list(VERSION_LOCALES))  # labelled by locale
+    reviewed = Checkboxes("reviewed", choices=list(FORM_LOCALES))  # labelled by locale
 
     def versions(self) -> dict[str, str]:
         return {name: self[name].data or "" for name in SLOT_VERSION_FIELDS}

@@ -33,8 +33,10 @@ from console.saving import save
 from models import organisations as orgs
 from models.announcements import area_names
 from models.base import TooLong
+from models.initiatives import Initiative
 from models.locales import N_
 from models.organisations import Membership, Organisation
+from models.texts import original_language
 from models.users import User
 from models.verification import verify_and_announce
 
@@ -47,6 +49,9 @@ PROBLEMS = {"taken": N_("An organisation with this name already exists."),
 def _form(organisation: Organisation | None = None) -> OrganisationForm:
     form = OrganisationForm(obj=organisation)
     form.areas.choices = area_names(current_app.config)
+    if organisation is None and not form.is_submitted():  # in its writer's language
+        person = people.person()
+        form.original_locale.data = original_language(person.locale if person else None)
     return form
 
 
@@ -55,7 +60,8 @@ def _profile(form: OrganisationForm) -> dict:
             "description": form.description.data or "", "areas": form.areas.data or [],
             "categories": form.categories.data or [],
             "public_contact": form.public_contact.data or "",
-            "website": form.website.data or ""}
+            "website": form.website.data or "",
+            "original_locale": form.original_locale.data}
 
 
 def _refusal(form: OrganisationForm, exc: ValueError) -> None:
@@ -153,7 +159,10 @@ def organisation_page(found: Organisation, role: str, *,
     return render_template("console/organisation.html", organisation=found, role=role,
                            members=members, action=ActionForm(), hand_over=hand_over,
                            others=others, logo_form=logo_form or LogoForm(),
-                           logo_megabytes=logo_megabytes())
+                           logo_megabytes=logo_megabytes(),
+                           initiatives=list(db().scalars(
+                               select(Initiative).where(Initiative.organisation_id == found.id)
+                               .order_by(Initiative.id.desc()))))
 
 
 def logo_megabytes() -> str:

@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.kernel.composer import SIMPLE_CHOICE_LIMIT, Choice, page_of
-from bot.kernel.engine import Context, Dialog, Input, Reply, Step
+from bot.kernel.engine import Context, Dialog, Input, Reply, Step, answers_yes_no
 from bot.kernel.i18n import SUPPORTED_LOCALES, format_names, format_when, language_name
 from bot.notify.pacing import monthly_limit_reached
 from bot.notify.renderers import announcement_messages
@@ -299,6 +299,7 @@ def on_preview(ctx: Context, inp: Input) -> Reply:
     return Reply([ctx.out.confirm(question, yes, no)], next=CONFIRM, data=data)
 
 
+@answers_yes_no
 @staff_only
 def on_confirm(ctx: Context, inp: Input) -> Reply:
     data = ctx.state.data
@@ -364,6 +365,7 @@ def ask_cancel(ctx: Context, inp: Input) -> Reply:
                  data={"id": number})
 
 
+@answers_yes_no
 @staff_only
 def on_confirm_cancel(ctx: Context, inp: Input) -> Reply:
     number = int(ctx.state.data.get("id", 0))

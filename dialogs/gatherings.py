@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.kernel.composer import Choice, Composer
-from bot.kernel.engine import Context, Dialog, Input, Reply, with_data
+from bot.kernel.engine import Context, Dialog, Input, Reply, answers_yes_no, with_data
 from bot.kernel.i18n import format_when, shown_text
 from bot.kernel.links import public_url
 from dialogs.common.answers import int_arg, refuse, too_long
@@ -181,6 +181,7 @@ def confirm(ctx: Context, data: dict) -> Reply:
                  next=CONFIRM, data=data)
 
 
+@answers_yes_no
 def on_confirm(ctx: Context, inp: Input) -> Reply:
     if (refused := _guard(ctx, inp)) is not None:
         return refused
@@ -356,6 +357,7 @@ def confirm_move(ctx: Context, data: dict) -> Reply:
                   ctx.out.confirm(question, yes, no)], next=CONFIRM_MOVE, data=data)
 
 
+@answers_yes_no
 def on_confirm_move(ctx: Context, inp: Input) -> Reply:
     gathering, refused = _managed(ctx, inp)
     if gathering is None:
@@ -394,6 +396,7 @@ def on_cancel_entry(ctx: Context, inp: Input) -> Reply:
                  data=_owner(gathering))
 
 
+@answers_yes_no
 def on_confirm_cancel(ctx: Context, inp: Input) -> Reply:
     gathering, refused = _managed(ctx, inp)
     if gathering is None:

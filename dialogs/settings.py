@@ -22,7 +22,7 @@ stateDiagram-v2
 from __future__ import annotations
 
 from bot.kernel.composer import Choice, page_of
-from bot.kernel.engine import Context, Dialog, Input, Reply
+from bot.kernel.engine import Context, Dialog, Input, Reply, answers_yes_no
 from bot.kernel.i18n import SUPPORTED_LOCALES, language_name
 from bot.kernel.read_aloud import voice_for
 from dialogs.common.consent import ask_consent, kept_of, privacy_notice
@@ -231,6 +231,7 @@ def on_delete_entry(ctx: Context, inp: Input) -> Reply:
     return ask_delete(ctx)
 
 
+@answers_yes_no
 def on_delete(ctx: Context, inp: Input) -> Reply:
     if inp.value == "yes":
         farewell = ctx._("Your data has been deleted. Thank you for using the bot. To start "

@@ -23,7 +23,7 @@ import re
 import unicodedata
 
 from bot.kernel.composer import Choice, page_of
-from bot.kernel.engine import Context, Dialog, Input, Reply
+from bot.kernel.engine import Context, Dialog, Input, Reply, answers_yes_no
 from bot.kernel.i18n import SUPPORTED_LOCALES, gettext, shown_text
 from bot.kernel.prefilled import SIGNUP_WORDS
 from dialogs.common.refusals import log_refusal
@@ -169,6 +169,7 @@ def reprompt_confirm(ctx: Context) -> Reply:
     return ask_confirm(ctx, slot)
 
 
+@answers_yes_no
 def on_confirm(ctx: Context, inp: Input) -> Reply:
     _ = ctx._
     if inp.kind == "text":
@@ -274,6 +275,7 @@ def ask_cancel(ctx: Context, signup: Signup) -> Reply:
                  data={"signup": signup.id})
 
 
+@answers_yes_no
 def on_confirm_cancel(ctx: Context, inp: Input) -> Reply:
     _ = ctx._
     signup = _own_signup(ctx, ctx.state.data.get("signup", ""))

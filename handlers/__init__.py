@@ -56,8 +56,5 @@ def build_router() -> Router:
     router.pattern(organisations.find_regex(), organisations.on_find_word)  # "団体をさがす"
     router.location = find_activities.on_location  # near me
     router.understand = understand.on_text  # labels, keywords and wishes typed
-    router.yes_no = understand.yes_or_no
-    router.confirmations = {step for step in router.steps
-                            if "confirm" in step.rsplit(".", 1)[-1]}
-    router.confirmations.add(idea_calls.submit.ASK_CAN_HELP)
+    router.yes_no = understand.yes_or_no  # at the steps that declare it: answers_yes_no
     return router

@@ -60,7 +60,8 @@ class Router:
     # typed text at the top level: the button it stands for (dispatched as tapped) or a reply
     understand: Callable[[Context, Input], Input | Reply | None] | None = None
     yes_no: Callable[[str], str | None] | None = None  # typed text -> "yes", "no" or None
-    confirmations: set[str] = field(default_factory=set)  # steps answered "yes" or "no"
+    # the steps a typed "yes" or "no" answers: those that declare it (answers_yes_no)
+    confirmations: set[str] = field(default_factory=set)
     ungated: set[str] = field(default_factory=set)
     _words: dict[str, str] | None = None
 
@@ -74,6 +75,7 @@ class Router:
                 raise ValueError(f"step {name!r} is registered twice")
             self.steps[name] = step
         self.prompts.update(dialog.prompts)
+        self.confirmations |= dialog.confirmations
 
     def interrupt(self, name: str, handler: Step, *, before_gate: bool = False) -> None:
         """A word or button that works anywhere; `before_gate` ones work before consent too."""

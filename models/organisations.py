@@ -35,7 +35,7 @@ from models.base import Base, bounded, utcnow
 from models.locales import N_
 from models.outbox import as_utc, enqueue
 from models.photos import Photo
-from models.texts import Translated, save_versions
+from models.texts import ORIGINAL_LANGUAGES, ORIGINAL_LOCALE, Translated, save_versions
 from models.users import User, audit
 
 # kind -> its label (translated where it is shown)
@@ -150,13 +150,16 @@ class InvalidInvitation(ValueError):
 def register(session: Session, owner: User, *, name: str, kind: str, description: str = "",
              areas: list[str] | None = None, categories: list[str] | None = None,
              public_contact: str = "", website: str = "",
-             verification_waived: bool = False) -> Organisation:
+             verification_waived: bool = False,
+             original_locale: str | None = None) -> Organisation:
     """A new organisation with `owner` as its owner; pending until staff verify it (unless
-    verification is waived). Raises ValueError for an empty or taken name or an unknown
-    kind, TooLong for an over-long field."""
+    verification is waived). Its name and description are written in `original_locale`
+    (by default the ward's language). Raises ValueError for an empty or taken name, an
+    unknown kind or language, TooLong for an over-long field."""
     name = bounded("name", name, NAME_MAX)
     if kind not in KINDS:
         raise ValueError("kind")
+    original = _original(original_locale or ORIGINAL_LOCALE)
     if find_by_name(session, name) is not None:
         raise ValueError("taken")
     organisation = Organisation(
@@ -165,7 +168,7 @@ def register(session: Session, owner: User, *, name: str, kind: str, description
         areas=list(areas or []), categories=list(categories or []),
         public_contact=bounded("contact", public_contact, CONTACT_MAX, required=False),
         website=bounded("website", website, WEBSITE_MAX, required=False),
-        status=VERIFIED if verification_waived else PENDING,
+        original_locale=original, status=VERIFIED if verification_waived else PENDING,
         verified_at=utcnow() if verification_waived else None)
     organisation.members.append(Membership(user=owner, role=OWNER))
     session.add(organisation)
@@ -178,7 +181,8 @@ def update_profile(session: Session, editor: User, organisation: Organisation, *
                    kind: str, description: str = "", areas: list[str] | None = None,
                    categories: list[str] | None = None, public_contact: str = "",
                    website: str = "", versions: Mapping[tuple[str, str], str] | None = None,
-                   reviewed: Iterable[str] = ()) -> list[str]:
+                   reviewed: Iterable[str] = (), original_locale: str | None = None
+                   ) -> list[str]:
     """Change the profile (members only: NotAllowed); the same checks as `register`, and
     the name's and description's versions ((field, locale) -> text, as
     models.texts.save_versions takes them, with the locales whose machine translations
@@ -197,7 +201,8 @@ def update_profile(session: Session, editor: User, organisation: Organisation, *
         "description": bounded("description", description, DESCRIPTION_MAX, required=False),
         "areas": list(areas or []), "categories": list(categories or []),
         "public_contact": bounded("contact", public_contact, CONTACT_MAX, required=False),
-        "website": bounded("website", website, WEBSITE_MAX, required=False)}
+        "website": bounded("website", website, WEBSITE_MAX, required=False),
+        "original_locale": _original(original_locale or organisation.original_locale)}
     changed = [field for field, value in wanted.items()
                if getattr(organisation, field) != value]
     for field in changed:
@@ -212,6 +217,13 @@ def update_profile(session: Session, editor: User, organisation: Organisation, *
         audit(session, "organisation.update", actor=editor, organisation=organisation.id,
               fields=changed)
     return changed
+
+
+def _original(locale: str | None) -> str:
+    """The language a profile is written in (やさしい日本語 is a version of a Japanese one)."""
+    if locale not in ORIGINAL_LANGUAGES:
+        raise ValueError("original_locale")
+    return locale
 
 
 def find_by_name(session: Session, name: str) -> Organisation | None:

@@ -44,7 +44,7 @@ from models.signups import (
     offer_new_seats,
 )
 from models.slot_changes import as_it_is, record
-from models.texts import ORIGINAL_LANGUAGES, ORIGINAL_LOCALE, VERSION_LOCALES, save_versions
+from models.texts import FORM_LOCALES, ORIGINAL_LANGUAGES, ORIGINAL_LOCALE, save_versions
 from models.users import User, audit
 
 TITLE_MAX, FEE_MAX, PLACE_MAX, ADDRESS_MAX, WORD_MAX, ACCESS_MAX = 200, 200, 200, 300, 40, 1000
@@ -53,14 +53,14 @@ MAX_WEEKS = 52
 # the versions of an activity's title and description in the other languages, as the form
 # names them ("title_en", "description_ko"): name -> (field, locale)
 VERSION_FIELDS = {f"{field}_{locale}": (field, locale)
-                  for locale in VERSION_LOCALES for field in Activity.TEXT_FIELDS}
+                  for locale in FORM_LOCALES for field in Activity.TEXT_FIELDS}
 VERSION_MAX = {"title": TITLE_MAX, "description": DESCRIPTION_MAX}
 # the fields of an activity an organiser writes, in the order the form shows them
 ACTIVITY_FIELDS = ("title", "description", "original_locale", "category", "styles", "area", "fee",
                    "how_to_apply", *VERSION_FIELDS, "reviewed")
 # a slot's place and access in the other languages, as the form names them ("place_en")
 SLOT_VERSION_FIELDS = {f"{field}_{locale}": (field, locale)
-                       for locale in VERSION_LOCALES for field in Slot.TEXT_FIELDS}
+                       for locale in FORM_LOCALES for field in Slot.TEXT_FIELDS}
 SLOT_VERSION_MAX = {"place": PLACE_MAX, "access": ACCESS_MAX}
 SLOT_FIELDS = ("starts_at", "ends_at", "place", "address", "lat", "lon", "capacity",
                "signup_deadline", "checkin_word")

@@ -63,6 +63,11 @@ def version_locales(original: str = ORIGINAL_LOCALE) -> tuple[str, ...]:
 VERSION_LOCALES = version_locales(ORIGINAL_LOCALE)
 
 
+# the locales a form has a version field for: every one, a page showing those of the item's
+# original (`Translated.version_locales`: Japanese too, when it is written in another)
+FORM_LOCALES = tuple(SUPPORTED_LOCALES)
+
+
 # the languages an original may be written in (a やさしい日本語 text is a version of one)
 ORIGINAL_LANGUAGES = tuple(code for code in SUPPORTED_LOCALES if code != "ja_easy")
 

@@ -179,6 +179,15 @@ class Context:
 
 Step = Callable[[Context, Input], Reply]
 Prompt = Callable[[Context], Reply]
+YES_NO = "answers_yes_no"  # the mark `answers_yes_no` leaves on a step
+
+
+def answers_yes_no(step: Step) -> Step:
+    """Declares that the step asks a yes/no question (its buttons answer "yes" and "no"):
+    a typed yes or no (はい, いいえ, ok, vâng, हो ...) then answers it as its button does.
+    Only the steps that say so: a step that takes free text gets it as typed."""
+    setattr(step, YES_NO, True)
+    return step
 
 
 def with_data(ask: Callable[[Context, dict], Reply]) -> Prompt:
@@ -201,6 +210,11 @@ class Dialog:
     entries: dict[str, Step] = field(default_factory=dict)
     steps: dict[str, Step] = field(default_factory=dict)
     prompts: dict[str, Prompt] = field(default_factory=dict)
+
+    @property
+    def confirmations(self) -> set[str]:
+        """The steps a typed yes or no answers (`answers_yes_no`)."""
+        return {name for name, step in self.steps.items() if getattr(step, YES_NO, False)}
 
     def __post_init__(self) -> None:
         for step in [*self.steps, *self.prompts]:

@@ -7,7 +7,7 @@ import functools
 from datetime import date
 
 from bot.kernel.composer import Choice, Composer
-from bot.kernel.engine import Context, Input, Reply, Step
+from bot.kernel.engine import Context, Input, Reply, Step, answers_yes_no
 from bot.kernel.i18n import format_day
 from bot.kernel.links import public_photo_url
 from dialogs.common.answers import (
@@ -124,6 +124,7 @@ def confirm_call(ctx: Context, data: dict) -> Reply:
                  next=CONFIRM_CALL, data=data)
 
 
+@answers_yes_no
 @staff_only
 def on_confirm_call(ctx: Context, inp: Input) -> Reply:
     data = dict(ctx.state.data)
@@ -160,6 +161,7 @@ def on_close_entry(ctx: Context, inp: Input) -> Reply:
     return Reply([ctx.out.confirm(question, yes, no)], next=CONFIRM_CLOSE, data={"c": call.id})
 
 
+@answers_yes_no
 @staff_only
 def on_close(ctx: Context, inp: Input) -> Reply:
     call = named_call(ctx, inp)

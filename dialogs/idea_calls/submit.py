@@ -4,7 +4,7 @@ could help carry it out, then send; the receipt number once the row is written."
 from __future__ import annotations
 
 from bot.kernel.composer import Choice
-from bot.kernel.engine import Context, Input, Reply
+from bot.kernel.engine import Context, Input, Reply, answers_yes_no
 from bot.kernel.i18n import format_day, shown_text
 from dialogs.common.answers import is_photo, keep_one_photo, take_photo, too_long
 from dialogs.idea_calls.cards import deadline_day, named_call
@@ -79,6 +79,7 @@ def ask_can_help(ctx: Context, data: dict) -> Reply:
                  next=ASK_CAN_HELP, data=data)
 
 
+@answers_yes_no
 def on_can_help(ctx: Context, inp: Input) -> Reply:
     data = dict(ctx.state.data)
     if inp.value not in ("yes", "no", "unsure"):
@@ -100,6 +101,7 @@ def confirm(ctx: Context, data: dict) -> Reply:
                   ctx.out.confirm(question, yes, no)], next=CONFIRM, data=data)
 
 
+@answers_yes_no
 def on_confirm(ctx: Context, inp: Input) -> Reply:
     data = dict(ctx.state.data)
     if inp.value == "no":

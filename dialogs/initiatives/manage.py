@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.kernel.composer import Choice
-from bot.kernel.engine import Context, Input, Reply
+from bot.kernel.engine import Context, Input, Reply, answers_yes_no
 from dialogs.common.answers import ask_text, int_arg, refuse, too_long
 from dialogs.initiatives.cards import gone, initiative_lines, named_initiative
 from dialogs.initiatives.kinds import help_labels
@@ -160,6 +160,7 @@ def on_close_entry(ctx: Context, inp: Input, initiative: Initiative) -> Reply:
                  data={"i": initiative.id})
 
 
+@answers_yes_no
 @presenter_only
 def on_close(ctx: Context, inp: Input, initiative: Initiative) -> Reply:
     if inp.value != "yes":

@@ -5,7 +5,7 @@ send it to staff for review)."""
 from __future__ import annotations
 
 from bot.kernel.composer import Choice
-from bot.kernel.engine import Context, Input, Reply
+from bot.kernel.engine import Context, Input, Reply, answers_yes_no
 from dialogs.common.answers import (
     areas,
     ask_text,
@@ -173,6 +173,7 @@ def confirm(ctx: Context, data: dict) -> Reply:
                  next=CONFIRM, data=data)
 
 
+@answers_yes_no
 def on_confirm(ctx: Context, inp: Input) -> Reply:
     data = ctx.state.data
     if inp.value == "no":

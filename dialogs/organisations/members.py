@@ -12,7 +12,7 @@ import re
 import unicodedata
 
 from bot.kernel.composer import Choice
-from bot.kernel.engine import Context, Input, Reply
+from bot.kernel.engine import Context, Input, Reply, answers_yes_no
 from bot.kernel.i18n import N_, SUPPORTED_LOCALES, format_names, gettext
 from dialogs.common.refusals import log_refusal, why_refused
 from dialogs.menu import main_menu
@@ -193,6 +193,7 @@ def on_leave(ctx: Context, inp: Input) -> Reply:
                  data={"i": organisation.id})
 
 
+@answers_yes_no
 def on_confirm_leave(ctx: Context, inp: Input) -> Reply:
     organisation = member_organisation(ctx, inp)
     if organisation is None:

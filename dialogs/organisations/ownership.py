@@ -10,7 +10,7 @@ and that the one picked is still a member; a refusal is audit-logged."""
 from __future__ import annotations
 
 from bot.kernel.composer import Choice
-from bot.kernel.engine import Context, Input, Reply
+from bot.kernel.engine import Context, Input, Reply, answers_yes_no
 from dialogs.common.refusals import log_refusal
 from dialogs.organisations import pick
 from dialogs.organisations.members import manage_card, member_organisation, refuse
@@ -75,6 +75,7 @@ def on_pick_owner(ctx: Context, inp: Input) -> Reply:
                  data={**data, "to": chosen})
 
 
+@answers_yes_no
 def on_confirm_hand_over(ctx: Context, inp: Input) -> Reply:
     organisation = _owned(ctx, inp)
     if organisation is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.kernel.composer import Choice
-from bot.kernel.engine import Context, Input, Reply
+from bot.kernel.engine import Context, Input, Reply, answers_yes_no
 from dialogs.common.answers import areas, ask_text, too_long
 from dialogs.menu import main_menu
 from dialogs.organisations.cards import kind_label, organisation_lines
@@ -16,6 +16,7 @@ from dialogs.organisations.pick import choose, page_arg, toggle
 from models import organisations as orgs
 from models.base import TooLong, bounded
 from models.categories import CATEGORIES
+from models.texts import original_language
 
 ASK_NAME = "org.ask_name"
 ASK_KIND = "org.ask_kind"
@@ -165,6 +166,7 @@ def confirm(ctx: Context, data: dict) -> Reply:
                  next=CONFIRM, data=data)
 
 
+@answers_yes_no
 def on_confirm(ctx: Context, inp: Input) -> Reply:
     data = dict(ctx.state.data)
     if inp.value == "no":
@@ -177,7 +179,8 @@ def on_confirm(ctx: Context, inp: Input) -> Reply:
             ctx.session, ctx.user, name=data["name"], kind=data.get("kind", "other"),
             description=data.get("description", ""), areas=data.get("areas", []),
             categories=data.get("categories", []), public_contact=data.get("contact", ""),
-            website=data.get("website", ""), verification_waived=waived)
+            website=data.get("website", ""), verification_waived=waived,
+            original_locale=original_language(ctx.user.locale))  # as they wrote it
     except ValueError:  # registered by someone else in the meantime
         return ask_name(ctx, data, taken(ctx, data["name"]))
     if organisation.status == orgs.VERIFIED:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.kernel.composer import Choice
-from bot.kernel.engine import Context, Input, Reply
+from bot.kernel.engine import Context, Input, Reply, answers_yes_no
 from dialogs.supporters.live import (
     code_key,
     code_owner,
@@ -55,6 +55,7 @@ def ask_grant_confirm(ctx: Context, person_id: int, name: str) -> Reply:
                  data={"person": person_id, "name": name})
 
 
+@answers_yes_no
 def on_grant_confirm(ctx: Context, inp: Input) -> Reply:
     if not ctx.has_role("staff"):
         return refuse_support(ctx, inp)

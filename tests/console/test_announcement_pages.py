@@ -305,3 +305,35 @@ def test_staff_send_to_age_groups_counted_as_it_is_sent(app, staff, readers, mak
     assert dispatch(app, noon_tomorrow()).sent == 2
     assert ann.new_messages() and bao.new_messages()
     assert hanako.new_messages() == [] and unconsented.new_messages() == []
+
+
+def test_with_a_translator_the_preview_says_machine_translations_follow(app, staff, readers,
+                                                                       monkeypatch):
+    """Before the job has translated anything, the preview names the languages that will
+    get a machine translation (scheduled: made before it is sent) instead of saying they
+    get the Japanese text; sent now, it says the machine has no time for it."""
+    # never called by a preview
+    monkeypatch.setitem(app.config, "TRANSLATOR_URL", "http://127.0.0.1:9")
+    tomorrow = (datetime.now(ZoneInfo("Asia/Tokyo")) + timedelta(days=1)).date().isoformat()
+    form = _form(text_en="The park clean-up is cancelled", send="later", day=tomorrow,
+                 clock="12:00", step="preview")
+    preview = _text(staff.post(NEW, form, page=NEW))
+    flagged = re.search(r'<div class="warning".*?</div>', preview, re.S)
+    assert flagged and language_name("vi") in flagged[0] and "English" not in flagged[0]
+    assert ja("A machine translation will be made for these languages before it is sent, "
+              "marked as one; if it is not ready by then, they get the Japanese text shown "
+              "here: {languages}", languages="").split("{")[0] in flagged[0]
+    assert ja("These languages have no text of their own and will get the Japanese text: "
+              "{languages}", languages="").rstrip() not in preview
+    vietnamese = preview.split(f"<h2>{language_name('vi')}")[1].split("</li>")[0]
+    assert ja("Machine translation follows") in vietnamese
+    assert "公園の清掃は中止です" in vietnamese  # what goes out if it is not ready: no blank
+    english = preview.split("<h2>English")[1].split("</li>")[0]
+    assert ja("Machine translation follows") not in english
+
+    now = _text(staff.post(NEW, {**form, "send": "now"}, page=NEW))
+    flagged = re.search(r'<div class="warning".*?</div>', now, re.S)
+    assert flagged and language_name("vi") in flagged[0]
+    assert ja("Sent now, these languages get the Japanese text: the machine needs a few "
+              "minutes to translate it (schedule it for later to give it time): "
+              "{languages}", languages="").rstrip() in flagged[0]

@@ -134,3 +134,57 @@ def test_a_member_writes_an_activity_in_their_language_and_it_is_translated_from
     with session_scope(app) as session:
         shown = session.get(Activity, activity_id).shown("title", "en")
         assert (shown.text, shown.foreign, shown.machine) == ("Park clean-up", False, False)
+
+
+def test_an_english_activity_gets_a_reviewed_japanese_version(app, person, browser,
+                                                               organisation):
+    """The form has a field for each language but the original's: for an English original,
+    the Japanese one, which the member corrects or ticks checked like any other."""
+    owner = person(locale="en")
+    found = organisation(owner)
+    activity_id = make_activity(app, owner, found, title="Park clean-up", title_en="",
+                                description="Sweeping", original_locale="en")
+    run(app, _bracketed)
+    me = browser(owner)
+    edit = f"/console/activities/{activity_id}/edit"
+    form = me.get(edit).get_data(as_text=True)
+    assert 'name="title_ja"' in form and 'id="machine-ja"' in form
+    assert 'name="reviewed" value="ja"' in form and 'name="title_en"' not in form
+    sent = {**ACTIVITY, "title": "Park clean-up", "description": "Sweeping",
+            "original_locale": "en",
+            **{f"{field}_{locale}": text
+               for (field, locale), (text, _s) in _versions(app, activity_id).items()},
+            "title_ja": "公園のそうじ", "reviewed": ["ja"]}
+    del sent["title_en"]
+    assert me.post(edit, sent, page=edit).status_code == 302
+    versions = _versions(app, activity_id)
+    assert versions[("title", "ja")] == ("公園のそうじ", "author")
+    assert versions[("description", "ja")] == ("[ja] Sweeping", "reviewed")
+    run(app, _bracketed)  # the machine leaves both alone
+    assert _versions(app, activity_id)[("description", "ja")][1] == "reviewed"
+    with session_scope(app) as session:
+        shown = session.get(Activity, activity_id).shown("title", "ja")
+        assert (shown.text, shown.machine) == ("公園のそうじ", False)
+
+
+def test_an_english_profile_gets_a_japanese_version(app, person, browser):
+    owner = person(locale="en")
+    me = browser(owner)
+    new = "/console/organisations/new"
+    english = {**PROFILE, "name": "Koenji Green Club", "description": "We tend the park",
+               "original_locale": "en"}
+    assert me.post(new, english, page=new).status_code == 302
+    with session_scope(app) as session:
+        found = session.query(Organisation).one().id
+    run(app, _bracketed)
+    edit = f"/console/organisations/{found}/edit"
+    form = me.get(edit).get_data(as_text=True)
+    assert 'name="name_ja"' in form and 'id="machine-ja"' in form
+    assert 'name="name_en"' not in form
+    sent = {**english, **{f"{field}_{locale}": text for (field, locale), (text, _s)
+                          in _org_versions(app, found).items()},
+            "name_ja": "高円寺みどりの会", "reviewed": ["ja"]}
+    assert me.post(edit, sent, page=edit).status_code == 302
+    versions = _org_versions(app, found)
+    assert versions[("name", "ja")] == ("高円寺みどりの会", "author")
+    assert versions[("description", "ja")] == ("[ja] We tend the park", "reviewed")

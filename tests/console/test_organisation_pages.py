@@ -310,3 +310,28 @@ def test_an_organisation_s_page_takes_as_many_statements_for_six_members_as_for_
     six = statements_of(app, lambda: me.get(page))
     assert "仲間4" in me.get(page).get_data(as_text=True)
     assert len(six) == len(one), "\n".join(six)
+
+
+def test_an_organisation_says_which_language_it_writes_in(app, person, browser):
+    """As an activity's form does: a new profile is in its writer's language unless they
+    choose another; changing it is audit-logged, and the machine then translates from it."""
+    owner = person("Owner", locale="en")
+    me = browser(owner)
+    new = "/console/organisations/new"
+    form = me.get(new).get_data(as_text=True)
+    assert re.search(r'<option value="en"[^>]*selected', form)
+    english = {**PROFILE, "name": "Koenji Green Club", "description": "We tend the park",
+               "original_locale": "en"}
+    assert me.post(new, english, page=new).status_code == 302
+    found = _organisation(app, "Koenji Green Club")
+    assert found.original_locale == "en"
+    edit = f"/console/organisations/{found.id}/edit"
+    assert re.search(r'<option value="en"[^>]*selected', me.get(edit).get_data(as_text=True))
+    answer = me.post(edit, {**english, "original_locale": "ko"}, page=edit)
+    assert answer.status_code == 302
+    assert _organisation(app, "Koenji Green Club").original_locale == "ko"
+    [row] = audited(app, "organisation.update")
+    assert row.detail["fields"] == ["original_locale"]
+    refused = me.post(edit, {**english, "original_locale": "ja_easy"}, page=edit)
+    assert refused.status_code == 200  # やさしい日本語 is a version, never an original
+    assert _organisation(app, "Koenji Green Club").original_locale == "ko"

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.kernel.composer import SIMPLE_CHOICE_LIMIT
+from bot.kernel.i18n import gettext
 from models import organisations as orgs
 from models.organisations import Invitation, Organisation
 from models.users import AuditLog, get_by_line_id
@@ -401,3 +402,30 @@ def test_a_supporter_cannot_use_the_organiser_tools_of_the_person_they_help(app,
         assert session.scalar(select(Invitation.id)) is None
         assert session.scalar(select(AuditLog.id).where(
             AuditLog.action == "organisation.invite.refused")) is not None
+
+
+def test_a_profile_registered_in_the_chat_is_written_in_its_owner_s_language(app, make_user):
+    """As an initiative presented in the chat, and as the console's form proposes: the
+    machine translates an English-speaking owner's profile from English."""
+
+    def en(msgid: str) -> str:
+        return gettext("en", msgid)
+
+    owner = make_user("Ann", "en")
+    owner.follow()
+    owner.taps(en("I agree"))
+    owner.taps(en("Standard"))
+    owner.taps(en("Skip"))
+    owner.opens(en("Organisations"))
+    owner.taps(en("Register as a group"))
+    owner.says("Koenji Green Club")
+    owner.taps(en("NPO"))
+    owner.says("We tend the flower beds of the park.")
+    owner.taps(owner.choices()[1])  # the first area
+    owner.taps(en("Done"))
+    owner.taps(en("Child-care support"))
+    owner.taps(en("Done"))
+    owner.taps(en("Skip"))
+    owner.taps(en("Skip"))
+    owner.taps(en("Register"))
+    assert only_organisation(app, "Koenji Green Club").original_locale == "en"

@@ -121,3 +121,20 @@ def test_a_wish_typed_at_the_results_adds_its_filters_to_those_chosen(app, make_
     assert _titles(person) == ["公園の花壇づくり", "公園のごみ拾い"]
     person.says("明日 高円寺で何かある?")
     assert _titles(person) == ["公園の花壇づくり"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_asking_for_the_menu_in_words_is_understood_in_every_language(language):
+    """"menu please", "メニューをください", "메뉴 주세요": the menu, not a search for "menu"."""
+    count, misses = judge(language)
+    assert not [miss for miss in misses if miss[1] == "button menu"], misses
+
+
+@pytest.mark.parametrize(("locale", "typed"), [("en", "menu please"), ("ja", "メニューをください"),
+                                                ("vi", "cho tôi xem menu")])
+def test_asking_for_the_menu_in_words_opens_it(app, make_user, locale, typed):
+    person = _reader(make_user, locale)
+    person.says(typed)
+    assert gettext(locale, "What would you like to do?") in person.last_text()
+    assert gettext(locale, "Sorry, I could not understand that. Perhaps one of these?") \
+        not in person.last_text()

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from bot.kernel.engine import Input
+from bot.db import session_scope
+from bot.kernel.engine import Context, Dialog, DialogState, Input, Reply, answers_yes_no
 from bot.kernel.i18n import SUPPORTED_LOCALES, gettext
+from bot.kernel.postback import PostbackCodec
+from dialogs.understand import yes_or_no
 from handlers import build_router
-from handlers.router import INTERRUPT_WORDS, normalise
+from handlers.router import INTERRUPT_WORDS, Router, normalise
+from models.users import follow
 from simulator import events as ev
 
 router = build_router()
@@ -187,3 +193,43 @@ def test_a_sticker_still_gets_the_friendly_answer_with_the_menu(resident):
     assert gettext("ja", "Thank you! I can only read text and buttons here.") in \
         resident.last_text()
     assert _menu_shown(resident)
+
+
+def _turn(app, session, step: str) -> Context:
+    user, _ = follow(session, "U" + "0" * 32, locale="vi", display_name="Bao")
+    return Context(app, session, user, DialogState(step=step), datetime.now(UTC),
+                   PostbackCodec("channel-secret"))
+
+
+def test_a_step_that_declares_yes_and_no_is_answered_by_them_typed_whatever_its_name(app):
+    """A confirmation says so itself (`answers_yes_no`): typed はい, vâng or ok answer it as
+    its Yes button does, however the step is named; a step that does not declare it gets
+    the text as typed, even when its name says "confirm"."""
+    seen = []
+
+    @answers_yes_no
+    def on_sure(ctx, inp):
+        seen.append((inp.kind, inp.value))
+        return Reply([])
+
+    def on_confirm_text(ctx, inp):
+        seen.append((inp.kind, inp.text))
+        return Reply([])
+
+    demo = Dialog("demo", steps={"demo.ask_sure": on_sure, "demo.confirm_name": on_confirm_text})
+    made = Router(yes_no=yes_or_no)
+    made.include(demo)
+    assert made.confirmations == {"demo.ask_sure"}
+    with session_scope(app) as session:
+        made.dispatch(_turn(app, session, "demo.ask_sure"), Input("text", text="vâng"))
+        made.dispatch(_turn(app, session, "demo.confirm_name"), Input("text", text="はい"))
+    assert seen == [("postback", "yes"), ("text", "はい")]
+
+
+def test_every_yes_no_question_of_the_bot_declares_it():
+    """The steps whose question offers Yes/No buttons (those the router knew by their
+    names before), and the idea's "can you help?", take a typed yes or no."""
+    assert {"signup.confirm", "signup.confirm_cancel", "settings.confirm_delete",
+            "ideas.ask_can_help", "ideas.confirm", "org.confirm_leave",
+            "initiative.confirm_close", "supporters.grant_confirm", "gathering.confirm_move",
+            "announce.confirm"} <= router.confirmations

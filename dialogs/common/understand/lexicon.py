@@ -159,6 +159,25 @@ STYLE = {
 # words said around a greeting, thanks or yes that change nothing ("hello there")
 FILLERS = ("please|there|so much|very much|a lot|again|everyone|さん|です|ございます|啊|呀|요"
            "|nhé|nha|ạ|छ")
+# asking for the menu in words ("menu please", "メニューをください", "메뉴 주세요"): a menu
+# word with nothing around it but such requests
+MENU = {
+    "ja": "メニュー|めにゅー|メニュー画面", "ja_easy": "メニュー|めにゅー",
+    "en": "menu|main menu", "zh": "菜单|主菜单|目录", "ko": "메뉴|메인 메뉴",
+    "vi": "menu|thực đơn|trình đơn", "ne": "मेनु|मेन्यु|मेनू|मुख्य मेनु|menu",
+}
+MENU_REQUEST = {
+    "ja": "ください|下さい|くださいな|見せて|みせて|見たい|みたい|出して|だして|開いて|ひらいて"
+          "|表示して|お願いします|おねがいします|お願い|おねがい|に戻る|にもどる|に戻って|へ|を|は|の",
+    "ja_easy": "ください|みせて|みたい|だして|おねがいします|を|は",
+    "en": "please|pls|plz|show|me|the|open|see|can|could|i|give|have|go|back|to|a|look|at"
+          "|want",
+    "zh": "请|给我|给|看|看看|打开|显示|一下|我要|我想|要|回到",
+    "ko": "주세요|보여|보여줘|보여주세요|열어|열어줘|열어주세요|좀|를|을|로|으로|돌아가기",
+    "vi": "cho|tôi|xem|mở|vui lòng|làm ơn|với|đi|giúp|quay lại|ạ|nhé|mình",
+    "ne": "देखाउनुहोस्|देखाउनु|खोल्नुहोस्|कृपया|दिनुहोस्|मलाई|हेर्न|चाहियो|को|dekhau|kholnu"
+          "|please",
+}
 # what the bot cannot help with (the weather...): such a message is not a search
 OFF_TOPIC = {
     "ja": "天気|雨|晴れ|気温", "ja_easy": "てんき|あめ|はれ",

@@ -3,8 +3,9 @@ filters it names, or nothing we know. Rule-based and small: word tables built on
 the catalogs (every label in every language) and lexicon.py (the words people use).
 
 `understand(text, areas)` returns a Meaning: `kind` is "button" (with `action` and `args`:
-the postback it stands for), "yes", "no", "greeting", "thanks", "search" (with `filters`:
-when, area, category, style, keyword) or "unknown". It reads no database and no person.
+the postback it stands for; "menu" when the menu is asked for in words), "yes", "no",
+"greeting", "thanks", "search" (with `filters`: when, area, category, style, keyword) or
+"unknown". It reads no database and no person.
 """
 
 from __future__ import annotations
@@ -115,6 +116,30 @@ def _label_within(whole: str, buttons: tuple[tuple[str, str, tuple[tuple[str, st
     return None
 
 
+@lru_cache(maxsize=1)
+def _menu_words() -> tuple[_Finder, list[str]]:
+    """The menu's words (lexicon.MENU) and the requests said around them, longest first."""
+    words = _words(lexicon.MENU)
+    requests = sorted({fold(w) for w in _words(lexicon.MENU_REQUEST) if fold(w)},
+                      key=lambda w: -len(w))
+    return _Finder((w, "menu") for w in words), requests
+
+
+def asks_for_menu(text: str) -> bool:
+    """"menu please", "メニューをください", "cho tôi xem menu": a menu word and nothing else
+    but requests (Latin ones whole words, others anywhere)."""
+    finder, requests = _menu_words()
+    found, rest = finder.find(" " + fold(text) + " ")
+    if found is None:
+        return False
+    for word in requests:
+        if word.isascii():
+            rest = re.sub(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", " ", rest)
+        else:
+            rest = rest.replace(word, " ")
+    return not key(rest)
+
+
 def yes_or_no(text: str) -> str | None:
     """"yes" or "no" when the whole message says so (はい, ok, vâng, हो, 아니요 ...)."""
     kind = _exact().get(key(text))
@@ -196,6 +221,8 @@ def understand(text: str, areas: Sequence[str] = (),
     exact = _exact().get(whole) or _polite(text)
     if exact is not None:
         return Meaning(exact)
+    if asks_for_menu(text):  # as the "menu" word anywhere does (handlers/router.py)
+        return Meaning("button", "menu")
     rest = " " + fold(text) + " "
     for word in lexicon.NOT_WHEN.split("|"):
         rest = rest.replace(word, " ")
