@@ -5,8 +5,9 @@ shows the originals, in the language they are written in, and a field per other 
 machine made is marked. A person corrects it (then it is theirs) or ticks that they
 checked it (then "reviewed"); the machine replaces neither (models.texts.save_versions).
 
-Who: ward staff, and the members (owners, editors) of the organisation that presents the
-initiative; an idea meeting's place is staff's. Every change is audit-logged
+Who: ward staff, the person who presented the initiative (its author, listed on their console
+home), and the members (owners, editors) of the organisation that presents it; an idea
+meeting's place is staff's. Every change is audit-logged
 (`initiative.translations`, `gathering.translations`, `via: console`)."""
 
 from __future__ import annotations
@@ -58,10 +59,11 @@ def versions_form(model: type[Translated]) -> type[CheckedForm]:
 FORMS = {model: versions_form(model) for model in LIMITS}
 
 
-def _may_review(organisation_id: int | None) -> None:
-    """Staff, or the organisation's members (403 for anyone else)."""
-    if not people.rights().is_staff:
-        member_or_staff(organisation_id, edit=True)
+def _may_review(initiative: Initiative) -> None:
+    """Staff, its presenter, or its organisation's members (403 for anyone else)."""
+    rights = people.rights()
+    if not rights.is_staff and initiative.presenter_id != rights.user_id:
+        member_or_staff(initiative.organisation_id, edit=True)
 
 
 def _review(item: Translated, action: str, heading: str, back: str,
@@ -86,7 +88,7 @@ def _review(item: Translated, action: str, heading: str, back: str,
 @bp.route("/initiatives/<int:initiative_id>/translations", methods=["GET", "POST"])
 def initiative_translations(initiative_id: int) -> str | Response:
     found = found_or_404(Initiative, initiative_id)
-    _may_review(found.organisation_id)
+    _may_review(found)
     here = url_for("console.initiative_translations", initiative_id=found.id)
     gatherings = list(db().scalars(select(Gathering).where(
         Gathering.initiative_id == found.id).order_by(Gathering.starts_at)))
@@ -104,7 +106,7 @@ def gathering_translations(gathering_id: int) -> str | Response:
         call = db().get(IdeaCall, found.idea_call_id) if found.idea_call_id else None
         title = call.theme if call else ""
     else:
-        _may_review(initiative.organisation_id)
+        _may_review(initiative)
         title = initiative.title
     here = url_for("console.gathering_translations", gathering_id=found.id)
     return _review(found, "gathering.translations", N_("Translations of “{title}”"), here,

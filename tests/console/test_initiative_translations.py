@@ -1,7 +1,8 @@
 """Machine translations of an initiative (its title and summary) and of its preparation
-gatherings (実行準備の集い: their place) reviewed in the console, by ward staff or a member
-of the organisation that presents it: a version a person corrects is theirs, one they tick
-is "reviewed", and the machine replaces neither. Everyone else is refused."""
+gatherings (実行準備の集い: their place) reviewed in the console, by ward staff, its
+presenter, or a member of the organisation that presents it: a version a person corrects
+is theirs, one they tick is "reviewed", and the machine replaces neither. Everyone else is
+refused."""
 
 from __future__ import annotations
 
@@ -139,6 +140,24 @@ def test_an_english_original_gets_a_reviewed_japanese_version(app, person, brows
     assert versions[("summary", "ja")] == ("[ja] みんなで花を植えます", "reviewed")
 
 
+def test_a_presenter_without_an_organisation_reviews_their_own(app, person, browser):
+    presenter = person("発表者")
+    initiative, gathering = _present(app, presenter)
+    run(app, _bracketed)
+    me = browser(presenter)
+    page = f"/console/initiatives/{initiative}/translations"
+    assert page in me.get("/console/").get_data(as_text=True)  # listed on their home
+    assert me.get(f"/console/gatherings/{gathering}/translations").status_code == 200
+    sent = _sent_back(_versions(app, "initiative", initiative), title_en="Flower beds",
+                      reviewed=["vi"])
+    assert me.post(page, sent, page=page).status_code == 302
+    versions = _versions(app, "initiative", initiative)
+    assert versions[("title", "en")] == ("Flower beds", "author")
+    assert versions[("title", "vi")][1] == "reviewed"
+    [logged] = audited(app, "initiative.translations")
+    assert "title_en" in logged.detail["fields"]
+
+
 def test_others_are_refused(app, person, browser, organisation, member_and_initiative):
     _owner, initiative, gathering, _found = member_and_initiative
     presenter_alone = person("発表者")
@@ -162,9 +181,9 @@ def test_others_are_refused(app, person, browser, organisation, member_and_initi
     member_elsewhere = browser(other_owner)
     assert member_elsewhere.get(f"/console/gatherings/{meeting}/translations"
                                 ).status_code == 403
-    # the presenter of their own, without an organisation, is not a console reviewer
-    assert browser(presenter_alone).get(
-        f"/console/initiatives/{own_initiative}/translations").status_code == 403
+    # a presenter is not a reviewer of others' initiatives
+    for page in pages:
+        assert browser(presenter_alone).get(page).status_code == 403
     assert _versions(app, "initiative", initiative)[("title", "en")][1] == "machine"
     staff = browser(person("区職員", staff=True))
     # without the form's token nothing is changed
