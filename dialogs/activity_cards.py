@@ -18,6 +18,7 @@ from bot.kernel.i18n import babel_locale, gettext, shown_text
 from dialogs.common.activity_search import format_distance
 from models.activities import STYLES, Slot, as_utc
 from models.categories import CATEGORIES
+from models.locales import area_label
 from models.texts import preload
 
 
@@ -79,7 +80,8 @@ def slot_lines(slot: Slot, out: Composer, tz: str, *, distance: float | None = N
                reason: str | None = None) -> list[str]:
     locale = out.locale
     activity = slot.activity
-    place = shown_text(slot, "place", locale) if slot.place else activity.area or ""
+    place = (shown_text(slot, "place", locale) if slot.place
+             else area_label(out._, activity.area or ""))
     if distance is not None:
         place = f"{place} ({format_distance(distance, locale)})"
     lines = [f"📅 {when_text(slot, locale, tz)}", f"📍 {place}"]

@@ -38,6 +38,7 @@ from dialogs.menu import on_invalid
 from dialogs.signup import match_signup, on_signup_code
 from models.activities import STYLES, Activity, Slot, is_shown
 from models.categories import CATEGORIES
+from models.locales import area_label
 from models.recommend import Dismissal, VolunteerProfile
 
 from .activity_cards import detail_lines, load_texts, slot_bubble
@@ -124,7 +125,7 @@ def _value_choices(ctx: Context, name: str, page: int) -> Reply:
         values = [(code, _(msgid)) for code, msgid in STYLES.items()]
         prompt = _("Which style of volunteering?")
     else:
-        values = [(area, area) for area in _areas(ctx)]
+        values = [(area, area_label(_, area)) for area in _areas(ctx)]
         prompt = _("Which area?")
     if not ctx.out.simple:
         choices = [Choice.go(label, "find", f=name, v=code) for code, label in values]
@@ -242,7 +243,7 @@ def describe(ctx: Context, filters: Filters) -> str:
     if filters.category:
         parts.append(_(CATEGORIES[filters.category]))
     if filters.area:
-        parts.append(filters.area)
+        parts.append(area_label(_, filters.area))
     if filters.when in WHEN_LABELS:
         parts.append(_(WHEN_LABELS[filters.when]))
     elif filters.when == "date" and filters.day:

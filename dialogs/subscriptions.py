@@ -26,6 +26,7 @@ from bot.kernel.engine import Context, Dialog, Input, Reply
 from bot.kernel.i18n import format_names
 from models.announcements import area_names
 from models.categories import CATEGORIES
+from models.locales import area_label
 from models.subscriptions import (
     AREA,
     CATEGORY,
@@ -61,7 +62,7 @@ def _frequency_label(ctx: Context) -> str:
 def overview(ctx: Context, lead: str | None = None) -> Reply:
     categories = [ctx._(CATEGORIES[c]) for c in topics(ctx.session, ctx.user, CATEGORY)
                   if c in CATEGORIES]
-    areas = topics(ctx.session, ctx.user, AREA)
+    areas = [area_label(ctx._, name) for name in topics(ctx.session, ctx.user, AREA)]
     off = [ctx._(OPT_OUT_GROUPS[g]) for g in prefs(ctx.user)["off"] if g in OPT_OUT_GROUPS]
     none = ctx._("none")
     lines = [
@@ -106,7 +107,7 @@ def on_overview(ctx: Context, inp: Input) -> Reply:
 def _options(ctx: Context, dimension: str) -> list[tuple[str, str]]:
     if dimension == CATEGORY:
         return [(code, ctx._(label)) for code, label in CATEGORIES.items()]
-    return [(name, name) for name in area_names(ctx.config)]
+    return [(name, area_label(ctx._, name)) for name in area_names(ctx.config)]
 
 
 def pick(ctx: Context, dimension: str, page: int = 0, lead: str | None = None) -> Reply:

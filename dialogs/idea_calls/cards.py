@@ -11,6 +11,7 @@ from bot.kernel.engine import Context, Input
 from bot.kernel.i18n import format_day, shown_text
 from dialogs.common.answers import int_arg
 from models.ideas import IdeaCall
+from models.locales import area_label
 from models.outbox import as_utc
 
 
@@ -24,7 +25,7 @@ def call_lines(out: Composer, call: IdeaCall, tz: str, *, full: bool = False) ->
     lines = [issue if full else clip(issue, 120),
              out._("Ideas until {day}", day=format_day(deadline_day(call, tz), out.locale))]
     if call.area:
-        lines.append(out._("Area: {area}", area=call.area))
+        lines.append(out._("Area: {area}", area=area_label(out._, call.area)))
     return lines
 
 

@@ -19,6 +19,7 @@ from models import initiatives as ini
 from models.categories import CATEGORIES
 from models.gatherings import upcoming
 from models.initiatives import HELP_KINDS, STATUSES, Initiative
+from models.locales import area_label
 from models.organisations import is_public
 from models.texts import preload
 
@@ -53,7 +54,8 @@ def on_filter(ctx: Context, inp: Input) -> Reply:
                    for code, label in CATEGORIES.items()]
         question = ctx._("Which category?")
     elif kind == "area":
-        choices = [Choice.go(area, "ini_list", f="area", v=area) for area in areas(ctx)[:12]]
+        choices = [Choice.go(area_label(ctx._, area), "ini_list", f="area", v=area)
+                   for area in areas(ctx)[:12]]
         question = ctx._("Which area?")
     elif kind == "help":
         choices = [Choice.go(ctx._(label), "ini_list", f="help", v=code)

@@ -13,6 +13,7 @@ from dialogs.menu import main_menu
 from models import initiatives as ini
 from models.categories import CATEGORIES
 from models.initiatives import STATUSES, Initiative
+from models.locales import area_label
 
 
 def named_initiative(ctx: Context, inp: Input, name: str = "i") -> Initiative | None:
@@ -35,7 +36,7 @@ def initiative_lines(out: Composer, initiative: Initiative, *, full: bool = Fals
     if initiative.helps:
         lines.append(out._("Help wanted: {kinds}", kinds=help_labels(out, initiative.helps)))
     if initiative.area:
-        lines.append(out._("Area: {area}", area=initiative.area))
+        lines.append(out._("Area: {area}", area=area_label(out._, initiative.area)))
     return lines
 
 

@@ -21,6 +21,7 @@ from models import initiatives as ini
 from models import organisations as orgs
 from models import photos
 from models.categories import CATEGORIES
+from models.locales import area_label
 from models.organisations import Organisation
 from models.users import audit
 
@@ -120,7 +121,8 @@ def on_category(ctx: Context, inp: Input) -> Reply:
 
 
 def ask_area(ctx: Context, data: dict) -> Reply:
-    choices = [Choice.answer(ASK_AREA, area, area) for area in areas(ctx)[:11]]
+    choices = [Choice.answer(ASK_AREA, area_label(ctx._, area), area)
+               for area in areas(ctx)[:11]]
     # Translators: the initiative is not tied to one area of the ward
     choices.append(Choice.answer(ASK_AREA, ctx._("Whole ward"), "__all"))
     return Reply([ctx.out.choices(ctx._("Which area?"), choices)], next=ASK_AREA, data=data)

@@ -23,6 +23,7 @@ from models import initiatives as ini
 from models import organisations as orgs
 from models.activities import upcoming_of_organisation
 from models.categories import CATEGORIES
+from models.locales import area_label
 from models.organisations import Organisation
 from models.texts import preload
 
@@ -56,7 +57,8 @@ def on_find_area(ctx: Context, inp: Input) -> Reply:
     if category != ANY and category not in CATEGORIES:
         return on_find(ctx, inp)
     choices = [Choice.go(ctx._("Any area"), "org_list", c=category, a=ANY)]
-    choices += [Choice.go(area, "org_list", c=category, a=area) for area in areas(ctx)[:11]]
+    choices += [Choice.go(area_label(ctx._, area), "org_list", c=category, a=area)
+                for area in areas(ctx)[:11]]
     return Reply([ctx.out.choices(ctx._("Which area?"), paged(
         ctx, choices, page_arg(inp), "org_find_area", c=category))])
 

@@ -11,6 +11,7 @@ from bot.kernel.i18n import format_names, shown_text
 from bot.kernel.links import photo_address
 from dialogs.common.answers import category_label, int_arg
 from models import organisations as orgs
+from models.locales import area_label
 from models.organisations import Organisation
 
 
@@ -42,7 +43,8 @@ def organisation_lines(out: Composer, *, description: str, areas: Sequence[str],
     lines = []
     if description:
         lines.append(clip(description.splitlines()[0], 80) if short else description)
-    lines.append(out._("Areas: {areas}", areas=format_names(areas, out.locale)
+    lines.append(out._("Areas: {areas}", areas=format_names(
+        [area_label(out._, area) for area in areas], out.locale)
                        if areas else out._("Whole ward")))
     if categories and not short:
         lines.append(out._("Fields: {fields}", fields=format_names(

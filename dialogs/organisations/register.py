@@ -16,6 +16,7 @@ from dialogs.organisations.pick import choose, page_arg, toggle
 from models import organisations as orgs
 from models.base import TooLong, bounded
 from models.categories import CATEGORIES
+from models.locales import area_label
 from models.texts import original_language
 
 ASK_NAME = "org.ask_name"
@@ -110,7 +111,7 @@ def on_description(ctx: Context, inp: Input) -> Reply:
 
 def ask_areas(ctx: Context, data: dict, lead: str | None = None, page: int = 0) -> Reply:
     question = ctx._("Where is it active? Tap the areas, then Done (none: the whole ward).")
-    options = [(area, area) for area in areas(ctx)[:11]]
+    options = [(area, area_label(ctx._, area)) for area in areas(ctx)[:11]]
     return choose(ctx, ASK_AREAS, question, options, data, chosen=data.get("areas", []),
                   page=page, lead=lead)
 

@@ -160,10 +160,10 @@ def test_nothing_found_says_which_filter_it_dropped(app, resident, make_user):
     reader.taps(_("Standard", "en"))
     reader.taps(_("Skip", "en"))
     make_slot(app, title="平日の清掃 阿佐谷", code="202", starts_in=_next_weekday(2))
-    _find(reader, "By area", "阿佐谷", "This weekend")
+    _find(reader, "By area", "Asagaya", "This weekend")  # the ward's 阿佐谷, in English
     assert _titles(reader) == ["平日の清掃 阿佐谷 (Japanese)"]
-    assert reader.texts()[0] == ("Nothing found for 阿佐谷 · This weekend. Here is what is on "
-                                 "at other times.")
+    assert reader.texts()[0] == ("Nothing found for Asagaya · This weekend. Here is what is "
+                                 "on at other times.")
 
 
 def test_more_pages_on_through_the_closest_results(app, resident):
