@@ -187,22 +187,58 @@ def search(session: Session, filters: Filters, *, now: datetime, tz: str,
     return sorted(hits, key=lambda h: h.distance or 0.0)
 
 
+# how many of the earliest slots the first try reads for a page of title hits
+EARLY_SLOTS_PER_HIT = 10
+
+
 def _keyword_page(session: Session, where: Any, in_title: Any, activity_where: list[Any],
                   slot_where: list[Any], limit: int) -> list[int]:
-    """The ids of a page of slots whose activities match, titles first, then by time.
+    """The ids of a page of slots whose activities match, titles first, then by time."""
+    early = _early_title_page(session, in_title, activity_where, slot_where, limit)
+    if early is not None:
+        return early
+    return _ranked_page(session, where, in_title, activity_where, slot_where, limit)
 
-    The activities that match are found first, on their own (one pass over the index
-    columns, or the database's trigram index), and only then their slots: driven from the
-    slots instead, every upcoming slot would look its activity up to test the words, and
-    the sort would carry whole rows."""
+
+def _early_title_page(session: Session, in_title: Any, activity_where: list[Any],
+                      slot_where: list[Any], limit: int) -> list[int] | None:
+    """A common word fills the page with title hits among the earliest slots: when the
+    earliest `limit * EARLY_SLOTS_PER_HIT` slots hold `limit` of them, they are the page
+    (the ranked query would put the same first), read without testing every activity.
+    None when they do not."""
+    earliest = (select(Slot.id, Slot.starts_at, case((in_title, 1), else_=0).label("in_title"))
+                .join(Activity).where(*slot_where, *activity_where)
+                .order_by(Slot.starts_at, Slot.id).limit(limit * EARLY_SLOTS_PER_HIT)
+                .subquery("earliest"))
+    ids = list(session.scalars(
+        select(earliest.c.id).where(earliest.c.in_title == 1)
+        .order_by(earliest.c.starts_at, earliest.c.id).limit(limit)))
+    return ids if len(ids) == limit else None
+
+
+def _ranked_page(session: Session, where: Any, in_title: Any, activity_where: list[Any],
+                 slot_where: list[Any], limit: int) -> list[int]:
+    """The page from every match, ranked: the activities that match are found first, on
+    their own (one pass over the index columns, or PostgreSQL's trigram index), and only
+    then their slots. Driven from the slots instead, every upcoming slot would look its
+    activity up to test the words, and the sort would carry whole rows."""
     matches = (select(Activity.id.label("activity_id"),
                       case((in_title, 0), else_=1).label("rank"))
-               .where(where, *activity_where)
-               .cte("matches").prefix_with("MATERIALIZED"))
+               .where(where, *activity_where).cte("matches"))
+    if _materializes(session):
+        matches = matches.prefix_with("MATERIALIZED")
     return list(session.scalars(
         select(Slot.id).join(matches, matches.c.activity_id == Slot.activity_id)
         .where(*slot_where)
         .order_by(matches.c.rank, Slot.starts_at, Slot.id).limit(limit)))
+
+
+def _materializes(session: Session) -> bool:
+    """Whether the database takes WITH ... AS MATERIALIZED (SQLite 3.35, PostgreSQL 12): it
+    keeps SQLite from folding the matches back into a join driven by the slots."""
+    dialect = session.connection().dialect
+    version = dialect.server_version_info or (0,)
+    return version >= ((3, 35) if dialect.name == "sqlite" else (12,))
 
 
 def _load_slots(session: Session, ids: list[int]) -> list[Slot]:
