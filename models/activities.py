@@ -60,7 +60,8 @@ class Activity(Translated, Base):
     TEXT_FIELDS = ("title", "description")
     READINGS = {"title": "title_ruby"}
     # keyword search's LIKE '%word%' on PostgreSQL: pg_trgm's index finds the rows holding a
-    # word of 3 letters or more without reading every row (SQLite: models/search_index.py)
+    # word of 3 letters or more without reading every row (SQLite reads them, once a search:
+    # dialogs/common/activity_search.py)
     __table_args__ = (postgresql_only(Index(
         "ix_activities_search_text_trgm", "search_text", postgresql_using="gin",
         postgresql_ops={"search_text": "gin_trgm_ops"},
