@@ -1,16 +1,16 @@
 """keyword search on PostgreSQL: a pg_trgm index on the activities' search text, which
 LIKE '%word%' uses for words of 3 letters or more (nothing on SQLite)
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = '0027'
-down_revision = '0026'
+revision = '0028'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 
