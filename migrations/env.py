@@ -14,6 +14,7 @@ from alembic import context
 from bot.config import load_config
 from bot.db import make_engine
 from models import Base
+from models.base import on_this_database
 
 config = context.config
 if config.config_file_name is not None:  # plain `alembic`: its log lines as alembic.ini says
@@ -43,7 +44,8 @@ def run_migrations_online() -> None:
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
         context.configure(connection=connection, target_metadata=Base.metadata,
-                          render_as_batch=sqlite)
+                          render_as_batch=sqlite,
+                          include_object=on_this_database(connection.dialect.name))
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -20,7 +20,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, and_, false, inspe
 from sqlalchemy.orm import Mapped, Session, foreign, joinedload, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
-from models.base import Base, utcnow
+from models.base import Base, needs_extension, postgresql_only, utcnow
 from models.locales import N_
 from models.organisations import Organisation, is_public
 from models.texts import ContentText, Translated
@@ -59,6 +59,14 @@ class Activity(Translated, Base):
     TEXT_KIND = "activity"
     TEXT_FIELDS = ("title", "description")
     READINGS = {"title": "title_ruby"}
+    # keyword search's LIKE '%word%' on PostgreSQL: pg_trgm's index finds the rows holding a
+    # word of 3 letters or more without reading every row (SQLite reads them, once a search:
+    # dialogs/common/activity_search.py)
+    __table_args__ = (postgresql_only(Index(
+        "ix_activities_search_text_trgm", "search_text", postgresql_using="gin",
+        postgresql_ops={"search_text": "gin_trgm_ops"},
+        # written straight into the index: no pending list for each search to read
+        postgresql_with={"fastupdate": "off"})),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # where the row came from ("131156:12" = municipality code and NO): re-imports update it
@@ -95,6 +103,9 @@ class Activity(Translated, Base):
     slots: Mapped[list[Slot]] = relationship(back_populates="activity",
                                              cascade="all, delete-orphan",
                                              order_by="Slot.starts_at")
+
+
+needs_extension(Activity.__table__, "pg_trgm")
 
 
 class Slot(Translated, Base):

@@ -26,6 +26,7 @@ from bot.cli.migrations import alembic_config
 from bot.config import load_config
 from bot.db import make_engine
 from models import Base
+from models.base import on_this_database
 
 ROOT = Path(__file__).resolve().parent.parent
 LINE_VARS = ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "LINE_API_BASE_URL")
@@ -52,11 +53,14 @@ def scratch_url(request, tmp_path, database_url) -> Iterator[str]:
 
 
 def differences(url: str, metadata: MetaData) -> list:
-    """What alembic's autogenerate would change to bring the database to `metadata`."""
+    """What alembic's autogenerate would change to bring the database to `metadata` (as the
+    models make it on this database: PostgreSQL's trigram index is not SQLite's)."""
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            return compare_metadata(MigrationContext.configure(connection), metadata)
+            context = MigrationContext.configure(connection, opts={
+                "include_object": on_this_database(connection.dialect.name)})
+            return compare_metadata(context, metadata)
     finally:
         engine.dispose()
 

@@ -151,31 +151,33 @@ def _near_clause(word: str) -> Any:
 
 def search(session: Session, filters: Filters, *, now: datetime, tz: str,
            horizon_days: int = 120, limit: int = 60) -> list[Hit]:
-    """Open, upcoming slots matching every filter: by date, or by distance when near."""
+    """Open, upcoming slots matching every filter: by date, or by distance when near; with a
+    keyword, the slots of activities whose titles hold it first."""
     now = as_utc(now)
-    query = (select(Slot).join(Activity).options(contains_eager(Slot.activity))
-             .where(Slot.status == OPEN, Slot.starts_at > now,
-                    public_clause(Activity.organisation_id),
-                    Slot.starts_at < now + timedelta(days=horizon_days))
-             .order_by(Slot.starts_at, Slot.id))
-    if filters.category:
-        query = query.where(Activity.category == filters.category)
-    if filters.area:
-        query = query.where(Activity.area == filters.area)
+    slot_where = [Slot.status == OPEN, Slot.starts_at > now,
+                  Slot.starts_at < now + timedelta(days=horizon_days)]
     span = day_range(filters, now, tz)
     if span is not None:
-        query = query.where(Slot.starts_at >= span[0], Slot.starts_at < span[1])
-    if filters.keyword:  # in any version of the titles and descriptions, titles first
-        clause = keyword_clause(filters.keyword)
-        if clause is not None:
-            where, in_title = clause
-            near = _spelling_variants(filters.keyword)
-            if near is not None and session.scalar(query.with_only_columns(Slot.id).where(
-                    where).limit(1)) is None:
-                where = in_title = _near_clause(near)  # nothing as typed: one letter off
-            query = query.where(where).order_by(None).order_by(
-                case((in_title, 0), else_=1), Slot.starts_at, Slot.id)
-    slots = list(session.scalars(query.limit(limit)).unique())
+        slot_where += [Slot.starts_at >= span[0], Slot.starts_at < span[1]]
+    activity_where = [public_clause(Activity.organisation_id)]
+    if filters.category:
+        activity_where.append(Activity.category == filters.category)
+    if filters.area:
+        activity_where.append(Activity.area == filters.area)
+    clause = keyword_clause(filters.keyword) if filters.keyword else None
+    if clause is None:
+        query = (select(Slot).join(Activity).options(contains_eager(Slot.activity))
+                 .where(*slot_where, *activity_where).order_by(Slot.starts_at, Slot.id))
+        slots = list(session.scalars(query.limit(limit)).unique())
+    else:  # in any version of the titles and descriptions, titles first
+        where, in_title = clause
+        page = _keyword_page(session, where, in_title, activity_where, slot_where, limit)
+        near = _spelling_variants(filters.keyword or "")
+        if not page and near is not None:  # nothing as typed: one letter off
+            near_where = _near_clause(near)
+            page = _keyword_page(session, near_where, near_where, activity_where, slot_where,
+                                 limit)
+        slots = _load_slots(session, page)
     if filters.style:
         slots = [s for s in slots if filters.style in (s.activity.styles or [])]
     if not filters.near:
@@ -183,6 +185,70 @@ def search(session: Session, filters: Filters, *, now: datetime, tz: str,
     hits = [Hit(s, distance_m(filters.lat, filters.lon, s.lat, s.lon))  # type: ignore[arg-type]
             for s in slots if s.lat is not None and s.lon is not None]
     return sorted(hits, key=lambda h: h.distance or 0.0)
+
+
+# how many of the earliest slots the first try reads for a page of title hits
+EARLY_SLOTS_PER_HIT = 10
+
+
+def _keyword_page(session: Session, where: Any, in_title: Any, activity_where: list[Any],
+                  slot_where: list[Any], limit: int) -> list[int]:
+    """The ids of a page of slots whose activities match, titles first, then by time."""
+    early = _early_title_page(session, in_title, activity_where, slot_where, limit)
+    if early is not None:
+        return early
+    return _ranked_page(session, where, in_title, activity_where, slot_where, limit)
+
+
+def _early_title_page(session: Session, in_title: Any, activity_where: list[Any],
+                      slot_where: list[Any], limit: int) -> list[int] | None:
+    """A common word fills the page with title hits among the earliest slots: when the
+    earliest `limit * EARLY_SLOTS_PER_HIT` slots hold `limit` of them, they are the page
+    (the ranked query would put the same first), read without testing every activity.
+    None when they do not."""
+    earliest = (select(Slot.id, Slot.starts_at, case((in_title, 1), else_=0).label("in_title"))
+                .join(Activity).where(*slot_where, *activity_where)
+                .order_by(Slot.starts_at, Slot.id).limit(limit * EARLY_SLOTS_PER_HIT)
+                .subquery("earliest"))
+    ids = list(session.scalars(
+        select(earliest.c.id).where(earliest.c.in_title == 1)
+        .order_by(earliest.c.starts_at, earliest.c.id).limit(limit)))
+    return ids if len(ids) == limit else None
+
+
+def _ranked_page(session: Session, where: Any, in_title: Any, activity_where: list[Any],
+                 slot_where: list[Any], limit: int) -> list[int]:
+    """The page from every match, ranked: the activities that match are found first, on
+    their own (one pass over the index columns, or PostgreSQL's trigram index), and only
+    then their slots. Driven from the slots instead, every upcoming slot would look its
+    activity up to test the words, and the sort would carry whole rows."""
+    matches = (select(Activity.id.label("activity_id"),
+                      case((in_title, 0), else_=1).label("rank"))
+               .where(where, *activity_where).cte("matches"))
+    if _materializes(session):
+        matches = matches.prefix_with("MATERIALIZED")
+    return list(session.scalars(
+        select(Slot.id).join(matches, matches.c.activity_id == Slot.activity_id)
+        .where(*slot_where)
+        .order_by(matches.c.rank, Slot.starts_at, Slot.id).limit(limit)))
+
+
+def _materializes(session: Session) -> bool:
+    """Whether the database takes WITH ... AS MATERIALIZED (SQLite 3.35, PostgreSQL 12): it
+    keeps SQLite from folding the matches back into a join driven by the slots."""
+    dialect = session.connection().dialect
+    version = dialect.server_version_info or (0,)
+    return version >= ((3, 35) if dialect.name == "sqlite" else (12,))
+
+
+def _load_slots(session: Session, ids: list[int]) -> list[Slot]:
+    """These slots with their activities, in this order."""
+    if not ids:
+        return []
+    loaded = {s.id: s for s in session.scalars(
+        select(Slot).join(Activity).options(contains_eager(Slot.activity))
+        .where(Slot.id.in_(ids))).unique()}
+    return [loaded[i] for i in ids if i in loaded]
 
 
 def interpret_keyword(keyword: str) -> Filters:
