@@ -1,6 +1,7 @@
 """A stand-in for a LibreTranslate server, started by the tests: POST /translate answers as
 LibreTranslate does ({"translatedText": [...]} for a list of q), or with the error or the
-delay a test asks for."""
+delay a test asks for. Also `bracketed`, a translator function for the job run in-process,
+and `versions_of`, the versions kept of an item's texts."""
 
 from __future__ import annotations
 
@@ -86,3 +87,18 @@ def translator_standin() -> Iterator[StandIn]:
     finally:
         standin.server.shutdown()
         standin.server.server_close()
+
+
+def bracketed(texts: list[str], source: str, target: str) -> list[str]:
+    """A translator for `bot.translation.run`: each text with its target locale before it."""
+    return [f"[{target}] {text}" for text in texts]
+
+
+def versions_of(app: Any, kind: str, item_id: int) -> dict[tuple[str, str], tuple[str, str]]:
+    """(field, locale) -> (text, state) of the versions kept of an item's texts."""
+    from bot.db import session_scope
+    from models.texts import texts_of
+
+    with session_scope(app) as session:
+        return {(v.field, v.locale): (v.text, v.state)
+                for v in texts_of(session, kind, [item_id])[item_id]}

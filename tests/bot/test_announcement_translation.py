@@ -15,12 +15,9 @@ from bot.translation import run
 from models import announcements as ann
 from models.translating import TranslationRequest, TranslatorError
 from models.users import User, UserRole
+from tests.translator_standin import bracketed
 
 NOW = datetime(2030, 5, 1, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
-
-
-def _bracketed(texts, source, target):
-    return [f"[{target}] {text}" for text in texts]
 
 
 def _readers(app, sim, *locales):
@@ -55,7 +52,7 @@ def test_languages_staff_did_not_write_get_a_marked_machine_translation_before_s
         app, sim):
     readers = _readers(app, sim, "ja", "ja_easy", "en", "vi", "ne")
     number = _announce(app, {"ja": "公園の清掃は中止です", "en": "The park clean-up is off"})
-    assert run(app, _bracketed) == 1
+    assert run(app, bracketed) == 1
     with session_scope(app) as session:
         made = session.get(ann.Announcement, number).machine_texts
         assert made == {code: f"[{code}] 公園の清掃は中止です"

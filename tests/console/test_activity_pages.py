@@ -11,9 +11,9 @@ from bot.db import session_scope
 from models.activities import Activity
 from models.base import utcnow
 from models.organisations import Organisation
-from models.texts import texts_of
 from tests.console.activity_fixtures import ACTIVITY, make_activity, make_slot, signs_up
 from tests.console.helpers import audited
+from tests.translator_standin import versions_of
 
 
 def _activity(app, title: str) -> Activity:
@@ -22,12 +22,6 @@ def _activity(app, title: str) -> Activity:
         assert found is not None
         session.expunge(found)
         return found
-
-
-def _versions(app, activity_id: int) -> dict[tuple[str, str], tuple[str, str]]:
-    with session_scope(app) as session:
-        return {(v.field, v.locale): (v.text, v.state)
-                for v in texts_of(session, "activity", [activity_id])[activity_id]}
 
 
 def test_a_member_creates_an_activity_saved_but_not_public_while_pending(
@@ -43,7 +37,8 @@ def test_a_member_creates_an_activity_saved_but_not_public_while_pending(
     activity = _activity(app, "公園のそうじ")
     assert (activity.organisation_id, activity.category, activity.styles, activity.area,
             activity.fee) == (found, "environment", ["micro"], "阿佐谷", "無料")
-    assert _versions(app, activity.id) == {("title", "en"): ("Park clean-up", "author")}
+    assert versions_of(app, "activity", activity.id) == {
+        ("title", "en"): ("Park clean-up", "author")}
     page = me.get(answer.headers["Location"]).get_data(as_text=True)
     assert "Residents will see it once ward staff have verified" in page  # the notice
     assert "residents do not see its activities yet" in page
@@ -160,7 +155,7 @@ def test_a_member_writes_edits_and_clears_versions(app, person, browser, organis
     found = organisation(owner)
     activity = make_activity(app, owner, found, title_ko="공원 청소",
                              description_ko="쓰레기를 줍습니다")
-    assert _versions(app, activity) == {("title", "en"): ("Park clean-up", "author"),
+    assert versions_of(app, "activity", activity) == {("title", "en"): ("Park clean-up", "author"),
                                         ("title", "ko"): ("공원 청소", "author"),
                                         ("description", "ko"): ("쓰레기를 줍습니다", "author")}
     edit = f"/console/activities/{activity}/edit"
@@ -170,7 +165,7 @@ def test_a_member_writes_edits_and_clears_versions(app, person, browser, organis
     answer = me.post(edit, {**ACTIVITY, "title_ko": "공원 대청소", "description_ko": "",
                             "title_vi": "Dọn dẹp công viên"}, page=edit)
     assert answer.status_code == 302
-    assert _versions(app, activity) == {("title", "en"): ("Park clean-up", "author"),
+    assert versions_of(app, "activity", activity) == {("title", "en"): ("Park clean-up", "author"),
                                         ("title", "ko"): ("공원 대청소", "author"),
                                         ("title", "vi"): ("Dọn dẹp công viên", "author")}
     [row] = audited(app, "activity.update")

@@ -16,19 +16,9 @@ from models import gatherings as gat
 from models import ideas as ide
 from models import initiatives as ini
 from models import organisations as orgs
-from models.texts import texts_of
 from models.users import get_by_line_id
 from tests.console.helpers import audited
-
-
-def _bracketed(texts, source, target):
-    return [f"[{target}] {text}" for text in texts]
-
-
-def _versions(app, kind: str, item_id: int) -> dict[tuple[str, str], tuple[str, str]]:
-    with session_scope(app) as session:
-        return {(v.field, v.locale): (v.text, v.state)
-                for v in texts_of(session, kind, [item_id])[item_id]}
+from tests.translator_standin import bracketed, versions_of
 
 
 def _present(app, presenter: str, organisation_id: int | None = None,
@@ -54,14 +44,14 @@ def member_and_initiative(app, person, organisation):
     owner = person("代表")
     found = organisation(owner)
     initiative, gathering = _present(app, owner, found)
-    run(app, _bracketed)
+    run(app, bracketed)
     return owner, initiative, gathering, found
 
 
 def test_a_member_reviews_the_initiative_s_machine_translations(app, browser,
                                                                  member_and_initiative):
     owner, initiative, _gathering, found = member_and_initiative
-    versions = _versions(app, "initiative", initiative)
+    versions = versions_of(app, "initiative", initiative)
     assert versions[("title", "vi")] == ("[vi] 花壇づくり", "machine")
     me = browser(owner)
     page = f"/console/initiatives/{initiative}/translations"
@@ -72,7 +62,7 @@ def test_a_member_reviews_the_initiative_s_machine_translations(app, browser,
     assert 'name="title_ja"' not in form  # the original is Japanese: no version of it
     sent = _sent_back(versions, title_ko="화단 만들기", reviewed=["vi"])
     assert me.post(page, sent, page=page).status_code == 302
-    versions = _versions(app, "initiative", initiative)
+    versions = versions_of(app, "initiative", initiative)
     assert versions[("title", "ko")] == ("화단 만들기", "author")
     assert versions[("title", "vi")] == ("[vi] 花壇づくり", "reviewed")
     assert versions[("summary", "vi")] == ("[vi] みんなで花を植えます", "reviewed")
@@ -87,7 +77,7 @@ def test_a_member_reviews_the_initiative_s_machine_translations(app, browser,
 
 def test_a_member_reviews_a_gathering_s_place(app, browser, member_and_initiative):
     owner, _initiative, gathering, _found = member_and_initiative
-    versions = _versions(app, "gathering", gathering)
+    versions = versions_of(app, "gathering", gathering)
     assert versions[("place", "en")] == ("[en] 阿佐谷集会所", "machine")
     me = browser(owner)
     page = f"/console/gatherings/{gathering}/translations"
@@ -95,19 +85,19 @@ def test_a_member_reviews_a_gathering_s_place(app, browser, member_and_initiativ
     assert 'id="machine-en"' in form and "阿佐谷集会所" in form
     sent = _sent_back(versions, place_en="Asagaya Community Hall", reviewed=["zh_Hans"])
     assert me.post(page, sent, page=page).status_code == 302
-    versions = _versions(app, "gathering", gathering)
+    versions = versions_of(app, "gathering", gathering)
     assert versions[("place", "en")] == ("Asagaya Community Hall", "author")
     assert versions[("place", "zh_Hans")] == ("[zh_Hans] 阿佐谷集会所", "reviewed")
     [logged] = audited(app, "gathering.translations")
     assert set(logged.detail["fields"]) == {"place_en", "place_zh_Hans"}
-    run(app, _bracketed)  # the machine leaves both alone
-    assert _versions(app, "gathering", gathering)[("place", "en")][1] == "author"
+    run(app, bracketed)  # the machine leaves both alone
+    assert versions_of(app, "gathering", gathering)[("place", "en")][1] == "author"
 
 
 def test_staff_review_any_initiative_s_translations(app, person, browser):
     resident = person("住民")
     initiative, gathering = _present(app, resident)
-    run(app, _bracketed)
+    run(app, bracketed)
     staff = browser(person("区職員", staff=True))
     for page in (f"/console/initiatives/{initiative}/translations",
                  f"/console/gatherings/{gathering}/translations"):
@@ -115,9 +105,9 @@ def test_staff_review_any_initiative_s_translations(app, person, browser):
     assert f"/console/initiatives/{initiative}/translations" in staff.get(
         "/console/initiatives").get_data(as_text=True)
     page = f"/console/initiatives/{initiative}/translations"
-    sent = _sent_back(_versions(app, "initiative", initiative), reviewed=["en"])
+    sent = _sent_back(versions_of(app, "initiative", initiative), reviewed=["en"])
     assert staff.post(page, sent, page=page).status_code == 302
-    assert _versions(app, "initiative", initiative)[("title", "en")][1] == "reviewed"
+    assert versions_of(app, "initiative", initiative)[("title", "en")][1] == "reviewed"
 
 
 def test_an_english_original_gets_a_reviewed_japanese_version(app, person, browser):
@@ -126,8 +116,8 @@ def test_an_english_original_gets_a_reviewed_japanese_version(app, person, brows
         found = orgs.register(session, get_by_line_id(session, owner), name="Green Team",
                               kind="npo").id
     initiative, _gathering = _present(app, owner, found, title="Flower beds")
-    run(app, _bracketed)
-    versions = _versions(app, "initiative", initiative)
+    run(app, bracketed)
+    versions = versions_of(app, "initiative", initiative)
     assert versions[("title", "ja")] == ("[ja] Flower beds", "machine")
     me = browser(owner)
     page = f"/console/initiatives/{initiative}/translations"
@@ -135,7 +125,7 @@ def test_an_english_original_gets_a_reviewed_japanese_version(app, person, brows
     assert 'name="title_ja"' in form and 'name="title_en"' not in form
     sent = _sent_back(versions, title_ja="花壇づくり", reviewed=["ja"])
     assert me.post(page, sent, page=page).status_code == 302
-    versions = _versions(app, "initiative", initiative)
+    versions = versions_of(app, "initiative", initiative)
     assert versions[("title", "ja")] == ("花壇づくり", "author")
     assert versions[("summary", "ja")] == ("[ja] みんなで花を植えます", "reviewed")
 
@@ -143,15 +133,15 @@ def test_an_english_original_gets_a_reviewed_japanese_version(app, person, brows
 def test_a_presenter_without_an_organisation_reviews_their_own(app, person, browser):
     presenter = person("発表者")
     initiative, gathering = _present(app, presenter)
-    run(app, _bracketed)
+    run(app, bracketed)
     me = browser(presenter)
     page = f"/console/initiatives/{initiative}/translations"
     assert page in me.get("/console/").get_data(as_text=True)  # listed on their home
     assert me.get(f"/console/gatherings/{gathering}/translations").status_code == 200
-    sent = _sent_back(_versions(app, "initiative", initiative), title_en="Flower beds",
+    sent = _sent_back(versions_of(app, "initiative", initiative), title_en="Flower beds",
                       reviewed=["vi"])
     assert me.post(page, sent, page=page).status_code == 302
-    versions = _versions(app, "initiative", initiative)
+    versions = versions_of(app, "initiative", initiative)
     assert versions[("title", "en")] == ("Flower beds", "author")
     assert versions[("title", "vi")][1] == "reviewed"
     [logged] = audited(app, "initiative.translations")
@@ -184,7 +174,7 @@ def test_others_are_refused(app, person, browser, organisation, member_and_initi
     # a presenter is not a reviewer of others' initiatives
     for page in pages:
         assert browser(presenter_alone).get(page).status_code == 403
-    assert _versions(app, "initiative", initiative)[("title", "en")][1] == "machine"
+    assert versions_of(app, "initiative", initiative)[("title", "en")][1] == "machine"
     staff = browser(person("区職員", staff=True))
     # without the form's token nothing is changed
     assert staff.post(pages[0], {"title_en": "x"}, csrf=False).status_code == 400

@@ -14,16 +14,7 @@ from models.translating import TARGET_LOCALES
 from tests.console.activity_fixtures import ACTIVITY, make_activity
 from tests.console.helpers import audited
 from tests.console.test_organisation_pages import PROFILE
-
-
-def _versions(app, activity_id: int) -> dict[tuple[str, str], tuple[str, str]]:
-    with session_scope(app) as session:
-        return {(v.field, v.locale): (v.text, v.state)
-                for v in texts_of(session, "activity", [activity_id])[activity_id]}
-
-
-def _bracketed(texts, source, target):
-    return [f"[{target}] {text}" for text in texts]
+from tests.translator_standin import bracketed, versions_of
 
 
 def test_a_member_reviews_machine_translations_and_the_machine_keeps_off_them(
@@ -31,8 +22,8 @@ def test_a_member_reviews_machine_translations_and_the_machine_keeps_off_them(
     owner = person(locale="en")
     found = organisation(owner)
     activity = make_activity(app, owner, found)
-    assert run(app, _bracketed) == 2  # the organisation's name and the activity
-    versions = _versions(app, activity)
+    assert run(app, bracketed) == 2  # the organisation's name and the activity
+    versions = versions_of(app, "activity", activity)
     assert versions[("title", "en")] == ("Park clean-up", "author")  # the member's own
     assert versions[("title", "vi")] == ("[vi] 公園のそうじ", "machine")
     assert len(versions) == 2 * len(TARGET_LOCALES)  # the English title the member's
@@ -51,7 +42,7 @@ def test_a_member_reviews_machine_translations_and_the_machine_keeps_off_them(
                            in versions.items()}}
     sent.update(title_ko="공원 청소", reviewed=["vi"])
     assert me.post(edit, sent, page=edit).status_code == 302
-    versions = _versions(app, activity)
+    versions = versions_of(app, "activity", activity)
     assert versions[("title", "ko")] == ("공원 청소", "author")
     assert versions[("title", "vi")] == ("[vi] 公園のそうじ", "reviewed")
     assert versions[("description", "vi")] == ("[vi] みんなで掃除", "reviewed")
@@ -61,8 +52,8 @@ def test_a_member_reviews_machine_translations_and_the_machine_keeps_off_them(
 
     with session_scope(app) as session:  # a new original: the machine translates again
         session.get(Activity, activity).title = "公園の大そうじ"
-    assert run(app, _bracketed) == 1
-    versions = _versions(app, activity)
+    assert run(app, bracketed) == 1
+    versions = versions_of(app, "activity", activity)
     assert versions[("title", "ko")] == ("공원 청소", "author")
     assert versions[("title", "vi")] == ("[vi] 公園のそうじ", "reviewed")
     assert versions[("title", "ne")] == ("[ne] 公園の大そうじ", "machine")
@@ -74,7 +65,7 @@ def test_a_member_writes_and_reviews_their_organisation_s_versions(app, person, 
     found = organisation(owner, "高円寺みどりの会")
     with session_scope(app) as session:
         session.get(Organisation, found).description = "公園の花壇を手入れします"
-    run(app, _bracketed)
+    run(app, bracketed)
     me = browser(owner)
     edit = f"/console/organisations/{found}/edit"
     form = me.get(edit).get_data(as_text=True)
@@ -125,10 +116,10 @@ def test_a_member_writes_an_activity_in_their_language_and_it_is_translated_from
         activity_id = activity.id
     seen = []
     run(app, lambda texts, source, target: seen.append((source, target))
-        or _bracketed(texts, source, target))
+        or bracketed(texts, source, target))
     assert {target for source, target in seen if source == "en"} == {
         "ja", "zh_Hans", "ko", "vi", "ne"}
-    versions = _versions(app, activity_id)
+    versions = versions_of(app, "activity", activity_id)
     assert versions[("title", "ja")] == ("[ja] Park clean-up", "machine")
     assert ("title", "en") not in versions and ("title", "ja_easy") not in versions
     with session_scope(app) as session:
@@ -144,7 +135,7 @@ def test_an_english_activity_gets_a_reviewed_japanese_version(app, person, brows
     found = organisation(owner)
     activity_id = make_activity(app, owner, found, title="Park clean-up", title_en="",
                                 description="Sweeping", original_locale="en")
-    run(app, _bracketed)
+    run(app, bracketed)
     me = browser(owner)
     edit = f"/console/activities/{activity_id}/edit"
     form = me.get(edit).get_data(as_text=True)
@@ -153,15 +144,16 @@ def test_an_english_activity_gets_a_reviewed_japanese_version(app, person, brows
     sent = {**ACTIVITY, "title": "Park clean-up", "description": "Sweeping",
             "original_locale": "en",
             **{f"{field}_{locale}": text
-               for (field, locale), (text, _s) in _versions(app, activity_id).items()},
+               for (field, locale), (text, _s)
+               in versions_of(app, "activity", activity_id).items()},
             "title_ja": "公園のそうじ", "reviewed": ["ja"]}
     del sent["title_en"]
     assert me.post(edit, sent, page=edit).status_code == 302
-    versions = _versions(app, activity_id)
+    versions = versions_of(app, "activity", activity_id)
     assert versions[("title", "ja")] == ("公園のそうじ", "author")
     assert versions[("description", "ja")] == ("[ja] Sweeping", "reviewed")
-    run(app, _bracketed)  # the machine leaves both alone
-    assert _versions(app, activity_id)[("description", "ja")][1] == "reviewed"
+    run(app, bracketed)  # the machine leaves both alone
+    assert versions_of(app, "activity", activity_id)[("description", "ja")][1] == "reviewed"
     with session_scope(app) as session:
         shown = session.get(Activity, activity_id).shown("title", "ja")
         assert (shown.text, shown.machine) == ("公園のそうじ", False)
@@ -176,7 +168,7 @@ def test_an_english_profile_gets_a_japanese_version(app, person, browser):
     assert me.post(new, english, page=new).status_code == 302
     with session_scope(app) as session:
         found = session.query(Organisation).one().id
-    run(app, _bracketed)
+    run(app, bracketed)
     edit = f"/console/organisations/{found}/edit"
     form = me.get(edit).get_data(as_text=True)
     assert 'name="name_ja"' in form and 'id="machine-ja"' in form

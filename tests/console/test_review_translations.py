@@ -11,21 +11,11 @@ from bot.db import session_scope
 from bot.translation import run
 from models import ideas as ide
 from models.activities import Slot
-from models.texts import texts_of
 from tests.console.activity_fixtures import make_activity
 from tests.console.helpers import audited
+from tests.translator_standin import bracketed, versions_of
 
 CALLS = "/console/idea-calls"
-
-
-def _bracketed(texts, source, target):
-    return [f"[{target}] {text}" for text in texts]
-
-
-def _versions(app, kind: str, item_id: int) -> dict[tuple[str, str], tuple[str, str]]:
-    with session_scope(app) as session:
-        return {(v.field, v.locale): (v.text, v.state)
-                for v in texts_of(session, kind, [item_id])[item_id]}
 
 
 def _in_days(days: int) -> str:
@@ -37,8 +27,8 @@ def test_staff_review_an_idea_call_s_machine_translations(app, person, browser):
         call_id = ide.publish_call(session, theme="公園の使い方", issue="公園をもっと使いやすく",
                                    deadline=datetime.now(UTC) + timedelta(days=10),
                                    config=dict(app.config)).id
-    assert run(app, _bracketed) == 1
-    versions = _versions(app, "idea_call", call_id)
+    assert run(app, bracketed) == 1
+    versions = versions_of(app, "idea_call", call_id)
     assert versions[("theme", "vi")] == ("[vi] 公園の使い方", "machine")
 
     staff = browser(person("区職員", staff=True))
@@ -50,7 +40,7 @@ def test_staff_review_an_idea_call_s_machine_translations(app, person, browser):
             **{f"{field}_{locale}": text for (field, locale), (text, _s) in versions.items()}}
     sent.update(theme_ko="공원 이용", reviewed=["vi"])
     assert staff.post(edit, sent, page=edit).status_code == 302
-    versions = _versions(app, "idea_call", call_id)
+    versions = versions_of(app, "idea_call", call_id)
     assert versions[("theme", "ko")] == ("공원 이용", "author")
     assert versions[("theme", "vi")] == ("[vi] 公園の使い方", "reviewed")
     assert versions[("issue", "vi")] == ("[vi] 公園をもっと使いやすく", "reviewed")
@@ -65,8 +55,8 @@ def test_staff_review_an_idea_call_s_machine_translations(app, person, browser):
                         issue="公園をもっと使いやすく",
                         deadline=datetime.now(UTC) + timedelta(days=10),
                         versions={}, config=dict(app.config))
-    run(app, _bracketed)
-    versions = _versions(app, "idea_call", call_id)
+    run(app, bracketed)
+    versions = versions_of(app, "idea_call", call_id)
     assert versions[("theme", "ne")] == ("[ne] 公園の新しい使い方", "machine")
     assert versions[("theme", "ko")] == ("공원 이용", "author")  # a person's stays
     assert versions[("theme", "vi")] == ("[vi] 公園の使い方", "reviewed")
@@ -86,8 +76,8 @@ def test_a_member_reviews_a_slot_s_place_and_access(app, person, browser, organi
         slot = session.query(Slot).one()
         slot_id = slot.id
         assert slot.access == "阿佐ケ谷駅から徒歩5分"
-    run(app, _bracketed)
-    versions = _versions(app, "slot", slot_id)
+    run(app, bracketed)
+    versions = versions_of(app, "slot", slot_id)
     assert versions[("place", "en")] == ("Asagaya Park", "author")
     assert versions[("access", "en")] == ("[en] 阿佐ケ谷駅から徒歩5分", "machine")
     assert versions[("place", "vi")] == ("[vi] 阿佐谷公園", "machine")
@@ -100,7 +90,7 @@ def test_a_member_reviews_a_slot_s_place_and_access(app, person, browser, organi
                        for (field, locale), (text, _s) in versions.items()}}
     sent.update(access_ko="아사가야역에서 도보 5분", reviewed=["vi"])
     assert me.post(edit, sent, page=edit).status_code == 302
-    versions = _versions(app, "slot", slot_id)
+    versions = versions_of(app, "slot", slot_id)
     assert versions[("access", "ko")] == ("아사가야역에서 도보 5분", "author")
     assert versions[("place", "vi")] == ("[vi] 阿佐谷公園", "reviewed")
     assert versions[("access", "vi")] == ("[vi] 阿佐ケ谷駅から徒歩5分", "reviewed")
@@ -112,8 +102,8 @@ def test_a_member_reviews_a_slot_s_place_and_access(app, person, browser, organi
     # place's, and go (a person's stays); the job translates the new one
     sent = {**sent, "place": "高円寺公園", "reviewed": []}
     assert me.post(edit, sent, page=edit).status_code == 302
-    versions = _versions(app, "slot", slot_id)
+    versions = versions_of(app, "slot", slot_id)
     assert ("place", "ne") not in versions and versions[("place", "en")][1] == "author"
     assert versions[("place", "vi")] == ("[vi] 阿佐谷公園", "reviewed")
-    run(app, _bracketed)
-    assert _versions(app, "slot", slot_id)[("place", "ne")] == ("[ne] 高円寺公園", "machine")
+    run(app, bracketed)
+    assert versions_of(app, "slot", slot_id)[("place", "ne")] == ("[ne] 高円寺公園", "machine")
