@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask import render_template
-from sqlalchemy import select
 
 from console import people
 from console.blueprint import bp
 from console.db import db
 from console.forms import ActionForm
+from models import initiatives as ini
 from models import organisations as orgs
-from models.initiatives import Initiative
 
 
 @bp.get("/")
@@ -19,8 +18,7 @@ def home() -> str:
     assert person is not None
     rights = people.rights()
     pending = orgs.pending(db()) if rights.is_staff else []
-    # what they presented themselves: its translations are theirs to review
-    presented = list(db().scalars(select(Initiative).where(
-        Initiative.presenter_id == person.id).order_by(Initiative.id.desc()).limit(50)))
+    # what they presented themselves (as the chat's "mine" lists it): theirs to review
+    presented, _more = ini.browse(db(), mine_for=person.id, limit=50)
     return render_template("console/home.html", organisations=orgs.organisations_of(db(), person),
                            pending=pending, presented=presented, action=ActionForm())
