@@ -179,9 +179,8 @@ def _offered(ctx: Context) -> bool:
 def ask_read_aloud(ctx: Context, *, lead: str | None = None) -> Reply:
     if not _offered(ctx):
         return main_menu(ctx)
-    now = ctx._("Read aloud is on.") if wants(ctx.user) else ctx._("Read aloud is off.")
     text = "\n".join([
-        lead or now,
+        lead or _read_aloud_now(ctx, wants(ctx.user)),
         ctx._("Shall the bot also read its answers aloud? They come as a voice message a "
               "few seconds after the text. You can change this in Settings."),
     ])
@@ -202,8 +201,11 @@ def on_read_aloud(ctx: Context, inp: Input) -> Reply:
     if inp.value not in ("on", "off"):
         return ask_read_aloud(ctx)
     ctx.user.read_aloud = inp.value == "on"
-    lead = ctx._("Read aloud is on.") if ctx.user.read_aloud else ctx._("Read aloud is off.")
-    return main_menu(ctx, inp, lead=lead)
+    return main_menu(ctx, inp, lead=_read_aloud_now(ctx, ctx.user.read_aloud))
+
+
+def _read_aloud_now(ctx: Context, on: bool) -> str:
+    return ctx._("Read aloud is on.") if on else ctx._("Read aloud is off.")
 
 
 def on_simple_word(ctx: Context, inp: Input) -> Reply:
