@@ -14,6 +14,9 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
+from bot.db import session_scope
+from models.texts import texts_of
+
 
 class _Quiet(WSGIRequestHandler):
     def log_message(self, *args: Any) -> None:
@@ -96,9 +99,6 @@ def bracketed(texts: list[str], source: str, target: str) -> list[str]:
 
 def versions_of(app: Any, kind: str, item_id: int) -> dict[tuple[str, str], tuple[str, str]]:
     """(field, locale) -> (text, state) of the versions kept of an item's texts."""
-    from bot.db import session_scope
-    from models.texts import texts_of
-
     with session_scope(app) as session:
         return {(v.field, v.locale): (v.text, v.state)
                 for v in texts_of(session, kind, [item_id])[item_id]}
