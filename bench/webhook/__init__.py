@@ -1,7 +1,7 @@
 """Webhook, worker and end-to-end benchmark of machibot against the LINE simulator.
 
     .venv/bin/python -m bench.webhook --quick     # every phase with small counts, < 1 minute
-    .venv/bin/python -m bench.webhook             # about 3 minutes
+    .venv/bin/python -m bench.webhook             # about 5 minutes
     .venv/bin/python -m bench.webhook --redis-url redis://127.0.0.1:6379/14 \
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 
@@ -31,7 +31,11 @@ Phases:
    by 50 ms. The users are driven from one thread (a selector) over 32 keep-alive
    connections, spread evenly over the bot's gunicorn workers, and see replies through Redis
    keyspace notifications, so that the driver takes little CPU from the bot under test.
-4. the same end-to-end run against bench/echo_bot.py; then the peak memory of every server.
+4. the same end-to-end run against bench/echo_bot.py. Phases 3 and 4 alternate for --rounds
+   rounds (5; 1 with --quick) and the report gives the median round: the machine's speed
+   drifts by several per cent over minutes, and alternating short rounds lets that drift
+   move both bots alike instead of favouring whichever ran second. Then the peak memory of
+   every server.
 
 The bench drives the bot as LINE and its users would: signed webhooks over HTTP, replies read
 from the simulator. Key names come from the project (bot/keys.py, the simulator's store).

@@ -120,22 +120,44 @@ def run(stack: Stack, plan: Plan, results: dict, t_begin: float,
           f"({len(per_step['errors'])} errors)", flush=True)
     lap("per_step")
 
-    # 3. end to end, machibot (and, as a what-if, with the worker batch patched)
-    results["e2e"], rss = e2e.machibot(stack, plan, web_pids, "machibot", plan.worker_batch)
-    web_hwm["after_e2e"] = sum(peak_rss_mb(web_pids))
+    # 3. and 4. end to end: machibot and the echo bot, each started once and its users
+    # onboarded, then measured in turn for each round
+    stack.reset_redis()
+    ours_bot = e2e.start_machibot(stack, plan, web_pids, "machibot", plan.worker_batch)
+    echo_bot = None if plan.skip_echo else e2e.start_echo(stack, plan)
+    lap("e2e_start")
+    rounds: list[tuple[dict, dict | None]] = []
+    for number in range(1, plan.rounds + 1):
+        if plan.rounds > 1:
+            print(f"  round {number} of {plan.rounds}", flush=True)
+        ours = e2e.run_round(stack, plan, ours_bot)
+        ours["worker_batch"] = plan.worker_batch or "bot default (1)"
+        rounds.append((ours, None if echo_bot is None else e2e.run_round(stack, plan, echo_bot)))
+    results["e2e"], echo_run = e2e.median_round(rounds)
+    rss = e2e.peaks(stack, ours_bot)
+    web_hwm["after_e2e"] = sum(rss["web_mb"])
     rss["web_peak_by_phase_mb"] = web_hwm
-    if plan.what_if_batch and not plan.worker_batch:
-        results["e2e_what_if"], _ = e2e.machibot(stack, plan, web_pids,
-                                                 f"batch={plan.what_if_batch}",
-                                                 plan.what_if_batch)
-    stack.procs.stop("web")
+    e2e.stop(stack, ours_bot)
+    if echo_bot is not None:
+        rss["echo_web_mb"] = e2e.peaks(stack, echo_bot)["echo_web_mb"]
+        e2e.stop(stack, echo_bot)
+    if echo_run is not None:
+        results["echo"] = echo_run
+        results.update(e2e.compare(results["e2e"], echo_run))
+        both = [e2e.compare(o, e) for o, e in rounds if e is not None]
+        results["rounds"] = [c["events_per_bot_cpu_second"]["ratio"] for c in both]
+        results["rounds_e2e"] = [round(c["ratio_e2e_ours_over_echo"], 2) for c in both]
     lap("e2e")
 
-    # 4. end to end, the echo bot
-    if not plan.skip_echo:
-        results["echo"], rss["echo_web_mb"] = e2e.echo(stack, plan)
-        results.update(e2e.compare(results["e2e"], results["echo"]))
-        lap("echo")
+    # what if the workers read more than one entry at a time (diagnostic)
+    if plan.what_if_batch and not plan.worker_batch:
+        label = f"batch={plan.what_if_batch}"
+        what_if = e2e.start_machibot(stack, plan, web_pids, label, plan.what_if_batch)
+        results["e2e_what_if"] = e2e.run_round(stack, plan, what_if)
+        results["e2e_what_if"]["worker_batch"] = plan.what_if_batch
+        e2e.stop(stack, what_if)
+        lap("what_if")
+    stack.procs.stop("web")
     results["rss"] = rss
 
 

@@ -15,6 +15,7 @@ import socket
 import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import hiredis
 import redis
@@ -56,6 +57,27 @@ def add_users(r: redis.Redis, users: list[str]) -> None:
     store = SimulatorStore(r)
     for i, user in enumerate(users):
         store.add_user(user, display_name=f"ベンチ{i}", language="ja" if i % 3 else "en")
+
+
+@dataclass
+class Population:
+    """Simulated users and how far each is in its dialog, kept from one run to the next:
+    the step each sends next, and how long its inbox is known to be (see DialogDriver)."""
+
+    users: list[str]
+    step_no: dict[str, int] = field(default_factory=dict)
+    pushed: dict[str, int] = field(default_factory=dict)
+    swept: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def add(cls, r: redis.Redis, prefix: str, count: int) -> Population:
+        users = [f"{prefix}{secrets.token_hex(14)}"[:33] for _ in range(count)]
+        add_users(r, users)
+        zero = dict.fromkeys(users, 0)
+        return cls(users, dict(zero), dict(zero), dict(zero))
+
+    def onboarded(self) -> bool:
+        return all(n >= len(ONBOARDING) for n in self.step_no.values())
 
 
 class ReplyTokens:
@@ -227,18 +249,19 @@ class DialogDriver:
     A user waits for its reply before its next event: a turn ends when the user's inbox in
     the simulator grew beyond its length when the event was sent."""
 
-    def __init__(self, port: int, r: redis.Redis, users: list[str], senders: int,
+    def __init__(self, port: int, r: redis.Redis, population: Population, senders: int,
                  notify_db: int | None, web_workers: list[int]) -> None:
         self.port, self.r = port, r
         self.store = SimulatorStore(r)
         self.codec = PostbackCodec(SECRET)
+        users = population.users
         self.index = {u: i for i, u in enumerate(users)}
-        self.step_no = dict.fromkeys(users, 0)
+        self.step_no = population.step_no
         # An inbox's length is known to be at least the entries counted from notifications
         # and the LLEN of the last sweep. Two counts, not one: an entry that a sweep saw may
         # have its notification still on the way, and must not count twice.
-        self.pushed = dict.fromkeys(users, 0)
-        self.swept = dict.fromkeys(users, 0)
+        self.pushed = population.pushed
+        self.swept = population.swept
         self.awaiting: dict[str, tuple[int, float, str]] = {}  # inbox length, sent at, kind
         self.ready = deque(users)
         self.done: list[tuple[float, float, str]] = []  # (when, latency s, kind)
@@ -259,13 +282,16 @@ class DialogDriver:
         self.sweep_every = 2.0 if self.pushes is not None else 0.01
         self.next_sweep = 0.0
 
-    def run(self, duration: float) -> tuple[float, float, float]:
-        """(start, end, the driver's CPU seconds while it sent, answers in flight included)."""
+    def run(self, duration: float,
+            until: Callable[[], bool] = lambda: False) -> tuple[float, float, float]:
+        """(start, end, the driver's CPU seconds while it sent, answers in flight included);
+        sending stops after `duration` or once `until()` is true."""
         cpu0 = sum(os.times()[:2])
         start = time.time()
         end = start + duration
         self.next_sweep = start + self.sweep_every
-        self._run_until(end, sending=True, finished=lambda: False)
+        self._run_until(end, sending=True, finished=until)
+        end = min(end, time.time())
         self._run_until(end + 30, sending=False, finished=lambda: self.in_flight == 0)
         cpu = sum(os.times()[:2]) - cpu0
         # let the turns in flight finish, so the next phase starts clean
@@ -367,15 +393,28 @@ class DialogDriver:
         self.ready.append(user)
 
 
-def run_dialogs(port: int, r: redis.Redis, users: list[str], duration: float, warmup: float,
-                senders: int, notify_db: int | None, label: str, web_workers: list[int]) -> dict:
+def onboard(port: int, r: redis.Redis, population: Population, senders: int,
+            notify_db: int | None, web_workers: list[int], timeout: float = 60.0) -> None:
+    """Drive the users until every one has followed, agreed and chosen a mode (not
+    measured): the rounds that follow measure people using the bot, the same in each."""
+    driver = DialogDriver(port, r, population, senders, notify_db, web_workers)
+    try:
+        driver.run(timeout, until=population.onboarded)
+    finally:
+        driver.close()
+
+
+def run_dialogs(port: int, r: redis.Redis, population: Population, duration: float,
+                warmup: float, senders: int, notify_db: int | None, label: str,
+                web_workers: list[int]) -> dict:
     """Closed loop: each user sends its next input once the previous reply reached its inbox.
     web_workers: the bot's gunicorn worker processes, over which the connections are spread."""
-    driver = DialogDriver(port, r, users, senders, notify_db, web_workers)
+    driver = DialogDriver(port, r, population, senders, notify_db, web_workers)
     try:
         start, end, gen_cpu = driver.run(duration)
     finally:
         driver.close()
+    users = population.users
     window = [d for d in driver.done if start + warmup <= d[0] <= end]
     kinds = Counter(d[2].split(":")[0] for d in window)
     lat = [d[1] * 1000 for d in window]

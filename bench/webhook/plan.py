@@ -37,6 +37,7 @@ class Plan:
     e2e_warmup: float
     e2e_senders: int
     skip_echo: bool
+    rounds: int  # machibot then echo, this many times; figures are the median round's
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Plan:
@@ -54,8 +55,9 @@ class Plan:
             monitored=100 if quick else 200,
             step_users=args.step_users or (1 if quick else 6), profile=args.profile,
             users=args.users or (40 if quick else 300),
-            e2e_seconds=args.e2e_seconds or (5.0 if quick else 30.0),
-            e2e_warmup=1.5 if quick else 6.0, e2e_senders=32, skip_echo=args.skip_echo)
+            e2e_seconds=args.e2e_seconds or (5.0 if quick else 15.0),
+            e2e_warmup=1.5 if quick else 4.0, e2e_senders=32, skip_echo=args.skip_echo,
+            rounds=max(1, args.rounds or (1 if quick else 5)))
 
 
 def parser(description: str) -> argparse.ArgumentParser:
@@ -83,6 +85,10 @@ def parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--users", type=int, default=None, help="simulated users end to end")
     p.add_argument("--e2e-seconds", type=float, default=None)
     p.add_argument("--skip-echo", action="store_true")
+    p.add_argument("--rounds", type=int, default=None,
+                   help="end to end: machibot then echo, this many times in turn (default 5; "
+                        "--quick 1); the figures are the median round's, so that the machine "
+                        "speeding up or slowing down over the run moves both bots alike")
     p.add_argument("--skip-ack", action="store_true", help="only per-step and end to end")
     p.add_argument("--profile", action="store_true", help="cProfile the in-process worker")
     p.add_argument("--step-users", type=int, default=None,

@@ -132,6 +132,11 @@ def report(res: dict, plan: Plan) -> None:
               f"(independent of other load on the machine): machibot "
               f"{c['machibot (web + workers)']:.0f}, echo {c['echo (web)']:.0f}, "
               f"ratio {c['ratio']:.2f}   floor ≥ 1")
+    if len(res.get("rounds", [])) > 1:
+        print(f"    {len(res['rounds'])} rounds, machibot then echo in turn; the figures above "
+              f"are the median round's. CPU ratio by round: "
+              f"{', '.join(f'{x:.2f}' for x in res['rounds'])}; end-to-end ratio by round: "
+              f"{', '.join(f'{x:.2f}' for x in res['rounds_e2e'])}")
     if "e2e_what_if" in res and "echo" in res:
         w = res["e2e_what_if"]
         print(f"    what-if: workers with XREADGROUP COUNT {w['worker_batch']} (patched in the "

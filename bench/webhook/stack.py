@@ -216,7 +216,8 @@ class Stack:
         self.database_url = database_url or f"sqlite:///{tmp / 'bench.db'}"
         self.sim_port, self.web_port, self.echo_port = free_port(), free_port(), free_port()
         self.sim_url = f"http://{HOST}:{self.sim_port}/simulator"
-        self.env: dict[str, str] = {}
+        self.env: dict[str, str] = {}  # the simulator's (no LINE credentials)
+        self.bot_env: dict[str, str] = {}  # the bot's processes' (see `start`)
         self.r: redis.Redis | None = None
         self.notify_db: int | None = None  # the db whose keyspace notifications are on
         self._old_notify: str | None = None
@@ -240,12 +241,17 @@ class Stack:
         except redis.ResponseError:
             self.notify_db = None  # CONFIG refused: the driver polls the inboxes instead
         self.env = bot_env(self.tmp, self.redis_url, self.database_url, self.sim_port)
+        # the bot's web and workers run as a deployment does, with a channel's credentials
+        # (the simulator's: it checks them) and LINE_API_BASE_URL, not in simulator mode,
+        # which would add the simulator's pages and send endpoints to the web
+        self.bot_env = dict(self.env, LINE_CHANNEL_SECRET=SIMULATOR_CHANNEL_SECRET,
+                            LINE_CHANNEL_ACCESS_TOKEN=SIMULATOR_ACCESS_TOKEN)
         # the servers import while the database is migrated: neither touches it at start
         sim = self.procs.start("simulator", [
             str(VENV_BIN / "python"), str(ROOT / "bench" / "sim_host.py"), "--host", HOST,
             "--port", str(self.sim_port)], self.env, stop_signal=signal.SIGINT)
         web = self.procs.start("web", gunicorn_argv(WEB_APP, self.web_port, web_workers,
-                                                    web_threads), self.env,
+                                                    web_threads), self.bot_env,
                                stop_signal=signal.SIGINT)
         migrate(self.env)
         wait_http(f"{self.sim_url}/admin/settings", proc=sim)
@@ -269,17 +275,15 @@ class Stack:
                 argv = [str(VENV_BIN / "python"), "-c", BATCH_LAUNCHER, str(batch), str(threads)]
             else:
                 argv = [str(VENV_BIN / "machibot"), "worker", "--threads", str(threads)]
-            self.procs.start(name, argv, self.env)
+            self.procs.start(name, argv, self.bot_env)
             names.append(name)
         return names
 
     def start_echo(self, web_workers: int, web_threads: int) -> None:
         """bench/echo_bot.py, with the simulator's channel, under the web's gunicorn settings."""
-        env = dict(self.env, LINE_CHANNEL_SECRET=SIMULATOR_CHANNEL_SECRET,
-                   LINE_CHANNEL_ACCESS_TOKEN=SIMULATOR_ACCESS_TOKEN)
         echo = self.procs.start("echo", gunicorn_argv(
             "echo_bot:app", self.echo_port, web_workers, web_threads,
-            ["--chdir", str(ROOT / "bench")]), env, stop_signal=signal.SIGINT)
+            ["--chdir", str(ROOT / "bench")]), self.bot_env, stop_signal=signal.SIGINT)
         wait_http(f"http://{HOST}:{self.echo_port}/", proc=echo)
 
     def close(self, keep_tmp: bool) -> None:
