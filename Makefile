@@ -54,6 +54,7 @@ bench: $(BENCH_STAMP)
 bench-quick: $(BENCH_STAMP)
 	$(BIN)/python -m bench.webhook --quick
 	$(BIN)/python bench/notify_bench.py --quick
+	$(BIN)/python bench/worker_threads.py --quick
 	$(BIN)/python bench/recommend_bench.py --quick
 	$(BIN)/python bench/console_bench.py --quick
 	$(BIN)/python bench/web_request.py --requests 500
