@@ -59,7 +59,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from bot.app import create_app
 from bot.scheduler import Scheduler
-app = create_app()
+app = create_app(pages=False)  # as `machibot scheduler` builds it (bot/app.py)
 count = [0]
 def counted(*_args):
     count[0] += 1
