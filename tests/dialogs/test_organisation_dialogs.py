@@ -22,18 +22,24 @@ from tests.collab_helpers import ja, join
 
 def register(person: Any, name: str = "阿佐谷こども食堂の会", *, kind: str = "NPO",
              description: str | None = "月に2回、子ども食堂を開いています。",
-             contact: str | None = "03-1234-5678", website: str | None = None) -> None:
-    person.opens(ja("Organisations"))
-    person.taps(ja("Register as a group"))
+             contact: str | None = "03-1234-5678", website: str | None = None,
+             language: str = "ja", area: str | None = "阿佐谷") -> None:
+    """Through the questions up to the confirmation, answering in `language`'s labels;
+    `area` None taps the first area offered."""
+    def label(msgid: str) -> str:
+        return gettext(language, msgid)
+
+    person.opens(label("Organisations"))
+    person.taps(label("Register as a group"))
     person.says(name)
-    person.taps(ja(kind))
-    person.says(description) if description else person.taps(ja("Skip"))
-    person.taps("阿佐谷")
-    person.taps(ja("Done"))
-    person.taps(ja("Child-care support"))
-    person.taps(ja("Done"))
-    person.says(contact) if contact else person.taps(ja("Skip"))
-    person.says(website) if website else person.taps(ja("Skip"))
+    person.taps(label(kind))
+    person.says(description) if description else person.taps(label("Skip"))
+    person.taps(area if area is not None else person.choices()[1])
+    person.taps(label("Done"))
+    person.taps(label("Child-care support"))
+    person.taps(label("Done"))
+    person.says(contact) if contact else person.taps(label("Skip"))
+    person.says(website) if website else person.taps(label("Skip"))
 
 
 def only_organisation(app: Any, name: str = "阿佐谷こども食堂の会") -> Organisation:
@@ -407,25 +413,8 @@ def test_a_supporter_cannot_use_the_organiser_tools_of_the_person_they_help(app,
 def test_a_profile_registered_in_the_chat_is_written_in_its_owner_s_language(app, make_user):
     """As an initiative presented in the chat, and as the console's form proposes: the
     machine translates an English-speaking owner's profile from English."""
-
-    def en(msgid: str) -> str:
-        return gettext("en", msgid)
-
-    owner = make_user("Ann", "en")
-    owner.follow()
-    owner.taps(en("I agree"))
-    owner.taps(en("Standard"))
-    owner.taps(en("Skip"))
-    owner.opens(en("Organisations"))
-    owner.taps(en("Register as a group"))
-    owner.says("Koenji Green Club")
-    owner.taps(en("NPO"))
-    owner.says("We tend the flower beds of the park.")
-    owner.taps(owner.choices()[1])  # the first area
-    owner.taps(en("Done"))
-    owner.taps(en("Child-care support"))
-    owner.taps(en("Done"))
-    owner.taps(en("Skip"))
-    owner.taps(en("Skip"))
-    owner.taps(en("Register"))
+    owner = join(make_user, "Ann", "en")
+    register(owner, "Koenji Green Club", description="We tend the flower beds of the park.",
+             contact=None, language="en", area=None)
+    owner.taps(gettext("en", "Register"))
     assert only_organisation(app, "Koenji Green Club").original_locale == "en"
