@@ -71,7 +71,7 @@ class Population:
 
     @classmethod
     def add(cls, r: redis.Redis, prefix: str, count: int) -> Population:
-        users = [f"{prefix}{secrets.token_hex(14)}"[:33] for _ in range(count)]
+        users = [f"{prefix}{secrets.token_hex(14)}" for _ in range(count)]
         add_users(r, users)
         zero = dict.fromkeys(users, 0)
         return cls(users, dict(zero), dict(zero), dict(zero))

@@ -42,7 +42,6 @@ def start_machibot(stack: Stack, plan: Plan, web_pids: list[int], label: str,
               {"web": web_pids, "workers": [p for n in names for p in procs.pids(n)]},
               Population.add(stack.redis, "Ue2e", plan.users), web_pids[1:],
               _others(stack), tuple(names))
-    bot.own["workers"].sort()
     _onboard(stack, plan, bot)
     return bot
 
