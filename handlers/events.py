@@ -4,10 +4,10 @@ Per turn the Redis traffic is two round trips, each one short server-side script
 takes the per-user lock and reads the dialog state (and the other keys the turn may need);
 the last, once the replies are sent, writes what the steps asked for and the state (sliding
 TTL), releases the lock, records the person's last handled event, acknowledges the stream
-entry and deletes it (it holds what the person sent), all in one step. The person's user row
-and roles are read from SQL in every turn, so no copy of them can be out of date. SQL rows
-are committed before any reply is sent, so a confirmation is never shown for something that
-was not stored.
+entry and deletes it (it holds what the person sent), and reads the worker's next entry, all
+in one step. The person's user row and roles are read from SQL in every turn, so no copy of
+them can be out of date. SQL rows are committed before any reply is sent, so a confirmation
+is never shown for something that was not stored.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -91,14 +91,17 @@ return out
 # it, '-' leaves it), its seconds, the lock token ('' when none was taken), this event's
 # number (0: not numbered), seconds to keep that number, the consumer group, the stream
 # entry ('' for none: it is acknowledged and deleted, since it holds what the person sent),
-# how many keys to delete, then value and seconds of each key to set.
+# how many keys to delete, the consumer that reads its next entry now ('' for none), then
+# value and seconds of each key to set.
 # The lock is released only if still ours (compare-and-delete: it may have expired and
-# been taken by another worker), and the number only ever grows.
+# been taken by another worker), and the number only ever grows. Returns the consumer's
+# next entry as XREADGROUP answers (nil when there is none or none was asked for): a busy
+# worker thread reads its next event in the round trip that ends the last one.
 END_EVENT = LuaScript("""
 local deletes = tonumber(ARGV[8])
 for i = 5, 4 + deletes do redis.call('DEL', KEYS[i]) end
 for i = 5 + deletes, #KEYS do
-  local at = 9 + 2 * (i - 5 - deletes)
+  local at = 10 + 2 * (i - 5 - deletes)
   redis.call('SET', KEYS[i], ARGV[at], 'EX', ARGV[at + 1])
 end
 if ARGV[1] == '' then
@@ -114,7 +117,12 @@ if ARGV[7] ~= '' then
   redis.call('XACK', KEYS[4], ARGV[6], ARGV[7])
   redis.call('XDEL', KEYS[4], ARGV[7])
 end
-return 0
+if ARGV[9] == '' then return false end
+-- the event is done whatever the read answers (no group: the worker makes it and reads)
+local read = redis.pcall('XREADGROUP', 'GROUP', ARGV[6], ARGV[9], 'COUNT', 1,
+                         'STREAMS', KEYS[4], '>')
+if type(read) == 'table' and read.err then return false end
+return read
 """)
 
 
@@ -129,6 +137,10 @@ class Turn:
     entry_id: str | None = None  # the stream entry acknowledged at the end (None: none)
     redelivered: bool = False  # handed out before: its turn may have run (models/turns.py)
     consumer: str = ""  # the worker handling it (its locks name it)
+    # the worker's next entry is read with this one's acknowledgement (END_EVENT) into
+    # `following`, which the worker handles next
+    read_next: bool = False
+    following: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
 
 def handle_event(app: Flask, client: redis.Redis, turn: Turn) -> None:
@@ -182,12 +194,16 @@ def acknowledge(app: Flask, client: redis.Redis, turn: Turn, *, state: str = "-"
     sets = effects.redis_set if effects else []
     args: list[Any] = [state, app.config["DIALOG_TTL_SECONDS"], lock_token, turn.seq,
                        app.config["DEDUPE_TTL_SECONDS"], keys.WORKER_GROUP,
-                       turn.entry_id or "", len(deletes)]
+                       turn.entry_id or "", len(deletes),
+                       turn.consumer if turn.read_next and turn.consumer else ""]
     for _key, value, seconds in sets:
         args += [value, seconds]
-    END_EVENT(client, [keys.dialog_state(user_id), keys.user_lock(user_id),
-                       keys.user_done(user_id), keys.EVENT_STREAM, *deletes,
-                       *(key for key, _value, _seconds in sets)], args)
+    read = END_EVENT(client, [keys.dialog_state(user_id), keys.user_lock(user_id),
+                              keys.user_done(user_id), keys.EVENT_STREAM, *deletes,
+                              *(key for key, _value, _seconds in sets)], args)
+    for _stream, entries in read or []:
+        turn.following += [(entry_id, dict(zip(fields[::2], fields[1::2], strict=True)))
+                           for entry_id, fields in entries]
 
 
 def forget_entries(client: redis.Redis, entry_ids: list[str]) -> None:

@@ -123,6 +123,60 @@ def test_entry_is_acknowledged_only_after_it_was_handled(app, resident, worker, 
     assert texts(resident.sim, resident.user_id)[-1] == "looked"
 
 
+def pending_for(redis_client, consumer: str) -> int:  # type: ignore[no-untyped-def]
+    for row in redis_client.xinfo_consumers(keys.EVENT_STREAM, keys.WORKER_GROUP):
+        if row["name"] == consumer:
+            return row["pending"]
+    return 0
+
+
+def test_a_busy_worker_reads_its_next_event_as_it_finishes_the_last(
+        app, resident, worker, redis_client, monkeypatch):
+    """The acknowledgement of one event reads the worker's next one (one Redis round trip a
+    turn less); it is answered next, in order, and nothing is left behind."""
+    add_pattern(app, monkeypatch, r"echo (\d+)", echo)
+    seen = resident.seen
+    for n in range(3):
+        post(resident, ev.text(resident.user_id, f"echo {n}", reply_token=resident.token()))
+    reads: list[int] = []  # the worker's own reads of the stream (round trips)
+    read = worker.redis.xreadgroup
+    monkeypatch.setattr(worker.redis, "xreadgroup",
+                        lambda *a, **k: reads.append(1) or read(*a, **k))
+
+    assert worker.poll(count=1) == 1
+    assert texts(resident.sim, resident.user_id)[seen:] == ["echo 0"]
+    assert pending_for(redis_client, worker.name) == 1  # "echo 1": read, not yet answered
+    assert worker.poll(count=1) == 1
+    assert worker.poll(count=1) == 1
+    assert texts(resident.sim, resident.user_id)[seen:] == ["echo 0", "echo 1", "echo 2"]
+    assert pending(redis_client) == 0
+    assert redis_client.xlen(keys.EVENT_STREAM) == 0
+    assert len(reads) == 1  # the first; the others came with an acknowledgement
+
+
+def test_a_stopping_worker_answers_what_it_read_before_it_ends(app, resident, redis_client,
+                                                               monkeypatch):
+    """Told to stop during a turn, the worker still answers the event it read with that
+    turn's acknowledgement, rather than leaving it to be taken over."""
+    stop = threading.Event()
+
+    def stopping_echo(ctx, inp, match):  # type: ignore[no-untyped-def]
+        stop.set()
+        return echo(ctx, inp, match)
+
+    add_pattern(app, monkeypatch, r"echo (\d+)", stopping_echo)
+    seen = resident.seen
+    for n in range(2):
+        post(resident, ev.text(resident.user_id, f"echo {n}", reply_token=resident.token()))
+    worker = Worker(app, name="stopping")
+    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert texts(resident.sim, resident.user_id)[seen:] == ["echo 0", "echo 1"]
+    assert pending(redis_client) == 0
+
+
 def test_a_handled_entry_leaves_the_stream(app, resident, worker, redis_client):
     """What people send (their id, their text) is kept only until it is handled."""
     post(resident, ev.text(resident.user_id, "menu", reply_token=resident.token()))
