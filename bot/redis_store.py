@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -23,6 +24,7 @@ from redis.sentinel import Sentinel
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
+_held = threading.local()  # thread_client's clients, by app
 EMBEDDED_AOF = "redis.aof"  # in the instance folder, beside the snapshot redis.db
 
 
@@ -55,6 +57,23 @@ def get_redis(app: Flask | None = None) -> redis.Redis:
             if client is None:
                 client = connect(app.config)
                 app.extensions["machibot.redis"] = client
+    return client
+
+
+def thread_client(app: Flask | None = None) -> redis.Redis:
+    """`get_redis` on a connection this thread holds for its life, for a hot path (the
+    webhook): taking one from the shared pool and giving it back costs about a third of a
+    short call (a poll for unread data, the pool's lock and metrics). A thread's client
+    gives its connection back to the pool when the thread ends."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    clients = getattr(_held, "clients", None)
+    if clients is None:
+        clients = _held.clients = weakref.WeakKeyDictionary()
+    pool = get_redis(app).connection_pool
+    client = clients.get(app)
+    if client is None or client.connection_pool is not pool:  # new: the app's was closed
+        client = clients[app] = redis.Redis(connection_pool=pool,
+                                            single_connection_client=True)
     return client
 
 

@@ -22,7 +22,7 @@ from werkzeug.exceptions import ClientDisconnected
 
 from bot import keys
 from bot.db import get_engine
-from bot.redis_store import LuaScript, get_redis
+from bot.redis_store import LuaScript, get_redis, thread_client
 
 bp = Blueprint("webhook", __name__)
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ def callback() -> Response:
         return _answer({"status": "ok", "queued": 0}, 200)
 
     try:
-        queued = ENQUEUE(get_redis(), [keys.EVENT_STREAM], args)
+        queued = ENQUEUE(thread_client(), [keys.EVENT_STREAM], args)
     except redis.RedisError as exc:
         log.error("webhook could not enqueue (%s); LINE will redeliver", type(exc).__name__)
         return _error("temporarily unavailable", 503)

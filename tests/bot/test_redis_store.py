@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +23,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from bot.app import create_app
-from bot.redis_store import get_redis, warn_if_volatile
+from bot.redis_store import close, get_redis, thread_client, warn_if_volatile
 from tests.redis_server import RedisServer
 
 MACHIBOT = str(Path(sys.executable).with_name("machibot"))
@@ -191,3 +192,34 @@ def test_a_worker_process_warns_once_at_start(redis_server, tmp_path):
             process.wait(10)
     warnings = [line for line in log.read_text().splitlines() if " WARNING " in line]
     assert len(warnings) == 1 and "keeps nothing on disk" in warnings[0], warnings
+
+
+def test_the_webhooks_threads_hold_a_connection_each_and_give_it_back_when_they_end(app):
+    """The webhook's Redis calls go over a connection its thread holds (bot.redis_store.
+    thread_client); a server that starts a thread per request must not leak one a request."""
+    server = get_redis(app)
+    server.ping()
+    before = server.info("clients")["connected_clients"]
+
+    def webhook_thread() -> None:
+        client = thread_client(app)
+        assert client is thread_client(app)  # the same connection for the thread's life
+        assert client.ping()
+
+    for _ in range(20):
+        thread = threading.Thread(target=webhook_thread)
+        thread.start()
+        thread.join()
+    assert server.info("clients")["connected_clients"] <= before + 1
+
+
+def test_a_threads_connection_follows_the_apps_client_when_it_is_made_again(app):
+    """After the app's Redis client is closed and made again (as after losing the embedded
+    server), a thread's client is made again on the new one."""
+    first = thread_client(app)
+    first.ping()
+    close(app)
+    second = thread_client(app)
+    assert second is not first
+    assert second.connection_pool is get_redis(app).connection_pool
+    assert second.ping()
