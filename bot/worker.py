@@ -33,7 +33,7 @@ import redis
 from flask import Flask
 
 from bot import keys
-from bot.redis_store import get_redis
+from bot.redis_store import get_redis, own_connection
 from handlers.events import Turn, acknowledge, apologise, handle_event
 
 log = logging.getLogger(__name__)
@@ -102,10 +102,7 @@ class Worker:
         self.app = app
         self.name = name or f"{process_id()}/{threading.get_ident()}"
         self.batch = batch
-        # a connection of its own, held for the worker's life: taking one from the shared
-        # pool and giving it back costs about a third of each Redis call
-        self.redis = redis.Redis(connection_pool=get_redis(app).connection_pool,
-                                 single_connection_client=True)
+        self.redis = own_connection(app)  # held for the worker's life
         self._group_ready = False
         self._last_claim = 0.0
         self._own_pending = False  # set when Redis failed mid-turn
