@@ -18,7 +18,12 @@ from PIL import ImageFont, features
 
 
 class FontMissing(RuntimeError):
-    """No installed font can draw a locale's script."""
+    """No installed font can draw a locale's script; `package` is the Debian package that
+    has one."""
+
+    def __init__(self, message: str, package: str = "") -> None:
+        super().__init__(message)
+        self.package = package
 
 
 # locale -> (fontconfig language, [(file, face index)], the Debian package that has them)
@@ -53,7 +58,7 @@ def find_font(locale: str) -> tuple[str, int]:
         return found
     raise FontMissing(
         f"no font for {locale!r} ({lang}) is installed: install the Debian package "
-        f"{package} (apt-get install {package.split(' or ')[0]})")
+        f"{package} (apt-get install {package.split(' or ')[0]})", package)
 
 
 def _fontconfig(lang: str) -> tuple[str, int] | None:

@@ -8,17 +8,19 @@ carry (bot/kernel/prefilled.py). Drawn with Pillow in the ward's language
 from __future__ import annotations
 
 import io
+import logging
 
 import segno
-from flask import abort, current_app
+from flask import abort, current_app, redirect, url_for
 from PIL import Image, ImageDraw
 from werkzeug import Response
 
-from bot.fonts import font_for
+from bot.fonts import FontMissing, font_for
 from bot.kernel.i18n import format_span, gettext, shown_text
 from bot.kernel.prefilled import CHECKIN_WORDS, SIGNUP_WORDS, checkin_link, signup_link
 from console.access import member_slot
 from console.blueprint import bp
+from console.i18n import notice
 from models.activities import Slot, as_utc
 from models.locales import N_
 
@@ -29,12 +31,21 @@ QR_SIZE = 760
 SCAN_TO_SIGN_UP = N_("Scan with your phone to sign up on LINE")
 # Translators: on a printed poster at the venue, under the QR code
 SCAN_TO_CHECK_IN = N_("Scan with your phone to check in on LINE")
+# Translators: in the console; {package} names a font package, such as fonts-noto-cjk
+NO_FONT = N_("The poster cannot be drawn yet: this server lacks the font it needs. Please ask "
+             "the administrator to install {package}.")
+
+log = logging.getLogger(__name__)
 
 
 @bp.get("/slots/<int:slot_id>/poster.png")
 def poster(slot_id: int) -> Response:
     slot = member_slot(slot_id, live=True)
-    return _png(draw_poster(slot, current_app.config), f"poster-{slot.code}.png")
+    try:
+        png = draw_poster(slot, current_app.config)
+    except FontMissing as exc:
+        return _no_font(slot, exc)
+    return _png(png, f"poster-{slot.code}.png")
 
 
 @bp.get("/slots/<int:slot_id>/checkin-poster.png")
@@ -42,8 +53,19 @@ def checkin_poster(slot_id: int) -> Response:
     slot = member_slot(slot_id, live=True)
     if not slot.checkin_word:  # an imported slot may have none
         abort(404)
-    return _png(draw_poster(slot, current_app.config, checkin=True),
-                f"checkin-poster-{slot.code}.png")
+    try:
+        png = draw_poster(slot, current_app.config, checkin=True)
+    except FontMissing as exc:
+        return _no_font(slot, exc)
+    return _png(png, f"checkin-poster-{slot.code}.png")
+
+
+def _no_font(slot: Slot, exc: FontMissing) -> Response:
+    """Back to the roster, saying what the server lacks: the organiser cannot install a font,
+    but can tell whoever runs the bot which one."""
+    log.warning("poster not drawn: %s", exc)
+    notice(NO_FONT, package=exc.package)
+    return redirect(url_for("console.roster", slot_id=slot.id))
 
 
 def _png(png: bytes, filename: str) -> Response:

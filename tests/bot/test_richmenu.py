@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 
 import pytest
 from PIL import Image
@@ -16,25 +15,9 @@ from bot.line import LineClient, LineError, get_line
 from bot.redis_store import get_redis
 from bot.richmenu import deployment, drawing, layout
 from simulator import validation
+from tests.fonts_required import needs_fonts, without_font
 
 LOCALES = sorted(SUPPORTED_LOCALES)
-
-
-def _fonts_missing() -> str | None:
-    try:
-        for locale in SUPPORTED_LOCALES:
-            fonts.find_font(locale)
-    except fonts.FontMissing as exc:
-        return str(exc)
-    return None
-
-
-# Rendering needs system fonts (README: fonts-noto-cjk, fonts-noto-core). A machine without
-# them skips these tests; CI installs the fonts and sets MACHIBOT_REQUIRE_FONTS=1.
-_MISSING = _fonts_missing()
-needs_fonts = pytest.mark.skipif(
-    bool(_MISSING) and not os.environ.get("MACHIBOT_REQUIRE_FONTS"),
-    reason=f"no font to draw the rich menus: {_MISSING}")
 
 
 def _luminance(hex_colour: str) -> float:
@@ -122,15 +105,10 @@ def test_each_script_gets_a_font_that_draws_it():
 
 
 def test_rendering_without_a_font_names_the_package(monkeypatch):
-    monkeypatch.setitem(fonts.FONTS, "ne", ("ne", (("/nonexistent.ttf", 0),),
-                                               "fonts-noto-core"))
-    monkeypatch.setattr(fonts, "_fontconfig", lambda lang: None)
-    fonts.find_font.cache_clear()
-    try:
-        with pytest.raises(fonts.FontMissing, match="fonts-noto-core"):
-            fonts.find_font("ne")
-    finally:
-        fonts.find_font.cache_clear()
+    without_font(monkeypatch, "ne", "fonts-noto-core")
+    with pytest.raises(fonts.FontMissing, match="fonts-noto-core") as missing:
+        fonts.find_font("ne")
+    assert missing.value.package == "fonts-noto-core"
 
 
 @needs_fonts

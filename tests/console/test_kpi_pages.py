@@ -15,11 +15,12 @@ from datetime import timedelta
 import pytest
 from PIL import Image
 
-from bot import fonts, kpi_figures, kpi_report
+from bot import kpi_figures, kpi_report
 from bot.db import session_scope
 from bot.kernel.i18n import SUPPORTED_LOCALES, gettext
 from models import kpi, kpi_store
 from tests.console.helpers import audited
+from tests.fonts_required import needs_fonts
 from tests.kpi_factory import APRIL, NOW, make_population
 
 PAGE = "/console/kpi?month=2026-04"
@@ -30,14 +31,6 @@ ZIP = "/console/kpi/2026-04/report.zip"
 
 def ja(msgid, **params):
     return gettext("ja", msgid, **params)
-
-
-def _fonts_installed() -> bool:
-    try:
-        fonts.find_font("ja")
-    except fonts.FontMissing:
-        return False
-    return True
 
 
 @pytest.fixture
@@ -133,7 +126,7 @@ def test_the_open_data_downloads_with_small_counts_hidden_and_is_audit_logged(ap
         ("2026-04", "open-data.csv")]
 
 
-@pytest.mark.skipif(not _fonts_installed(), reason="no CJK font (fonts-noto-cjk)")
+@needs_fonts
 def test_the_plots_are_drawn_and_the_report_downloads_whole(app, kept, staff):
     answer = staff.get(PLOT)
     assert answer.status_code == 200 and answer.mimetype == "image/png"
@@ -174,7 +167,7 @@ def test_staff_see_the_link_and_residents_do_not(person, browser, staff):
         as_text=True)
 
 
-@pytest.mark.skipif(not _fonts_installed(), reason="no CJK font (fonts-noto-cjk)")
+@needs_fonts
 def test_a_plot_is_drawn_again_once_the_figures_are_computed_again(app, kept, staff):
     first = staff.get(PLOT).get_data()
     assert staff.get(PLOT).get_data() == first  # kept, not drawn again

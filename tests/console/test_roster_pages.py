@@ -12,8 +12,9 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.db import session_scope
+from bot.kernel.i18n import gettext
 from bot.kernel.prefilled import signup_link
-from console.posters import A4, poster_lines, qr_image
+from console.posters import A4, NO_FONT, poster_lines, qr_image
 from models.activities import Slot
 from models.attendance import volunteer_record
 from models.base import utcnow
@@ -21,6 +22,7 @@ from models.signups import Signup
 from models.users import get_by_line_id
 from tests.console.activity_fixtures import make_activity, make_slot, signs_up
 from tests.console.helpers import audited
+from tests.fonts_required import needs_fonts, without_font
 
 
 def _points(app, line_user_id: str) -> int:
@@ -127,6 +129,7 @@ def test_the_participants_csv_is_the_organisation_s_own_and_logged(app, person, 
     assert row.detail == {"organisation": found, "rows": 2}
 
 
+@needs_fonts
 def test_the_poster_is_an_a4_png_with_the_chat_s_sign_up_link(app, person, browser,
                                                              organisation):
     owner = person("代表")
@@ -158,6 +161,7 @@ def _shows(poster: Image.Image, code: Image.Image) -> bool:
     return False
 
 
+@needs_fonts
 def test_the_check_in_poster_carries_the_command_line_s_check_in_code(app, person, browser,
                                                                      organisation, tmp_path):
     owner = person("代表")
@@ -186,6 +190,23 @@ def test_the_check_in_poster_carries_the_command_line_s_check_in_code(app, perso
     with session_scope(app) as session:
         texts = poster_lines(session.get(Slot, slot), app.config, checkin=True)
     assert "チェックイン KAEDE" in texts["send"]
+
+
+def test_without_the_font_a_poster_is_refused_politely_naming_the_package(
+        app, person, browser, organisation, monkeypatch):
+    owner = person("代表")
+    activity = make_activity(app, owner, organisation(owner))
+    slot = make_slot(app, owner, activity, utcnow() + timedelta(days=2))
+    with session_scope(app) as session:
+        session.get(Slot, slot).checkin_word = "KAEDE"
+    without_font(monkeypatch, app.config["BOT_DEFAULT_LOCALE"], "fonts-noto-cjk")
+    me = browser(owner)
+    for poster in ("poster.png", "checkin-poster.png"):
+        answer = me.get(f"/console/slots/{slot}/{poster}")
+        assert answer.status_code == 302
+        assert answer.headers["Location"].endswith(f"/console/slots/{slot}/roster")
+        page = me.get(f"/console/slots/{slot}/roster").get_data(as_text=True)
+        assert gettext("ja", NO_FONT, package="fonts-noto-cjk") in page
 
 
 def test_a_slot_without_a_check_in_word_has_no_check_in_poster(app, person, browser,
