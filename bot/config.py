@@ -31,6 +31,9 @@ DEFAULTS: dict[str, Any] = {
     "HELP_DESK_HOURS": "9:00-17:00",
     "MAX_BODY_BYTES": 1_000_000,
     "DEDUPE_TTL_SECONDS": 86_400,
+    # SQL connections a process keeps (more are opened when needed, and closed again);
+    # `machibot worker` keeps at least one for each of its threads (bot/db.py size_pool)
+    "DATABASE_POOL_SIZE": 5,
     "DIALOG_TTL_SECONDS": 30 * 60,
     "REPLY_TOKEN_FRESH_SECONDS": 50,
     "LINE_TIMEOUT_SECONDS": 10.0,
@@ -166,6 +169,9 @@ def finish_config(config: dict) -> dict:
         raise ConfigError(f"BOT_TIMEZONE {zone!r} is not a known time zone") from None
 
 
+    if config["DATABASE_POOL_SIZE"] < 1:
+        raise ConfigError("DATABASE_POOL_SIZE must be 1 or more, got "
+                          f"{config['DATABASE_POOL_SIZE']}")
     if config.get("TRANSLATOR_URL"):
         _check_url("TRANSLATOR_URL", config["TRANSLATOR_URL"], ("http", "https"))
     if config["ORGANISATION_VERIFICATION"] not in ("required", "waived"):

@@ -74,6 +74,7 @@ def worker(threads: int) -> None:
     """Handle events from the stream (run as many as you like)."""
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    db.size_pool(app, threads)  # each thread's turn holds a connection
     redis_store.warn_if_volatile(redis_store.get_redis(app))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
