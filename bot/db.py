@@ -22,15 +22,15 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
     typed (an idea with a phone number) and their LINE ids, and errors reach the log.
     `pool_size`: the connections it keeps; up to 10 more are opened when needed, and closed
     again when given back."""
+    pool = {"pool_size": pool_size, "max_overflow": 10}
     if url.startswith("sqlite"):
         path = url.split("sqlite:///", 1)[-1] if "sqlite:///" in url else ""
         file = bool(path) and path != ":memory:"
         if file:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         # a database in memory lives in its one connection (SQLAlchemy's own pool for it)
-        pool = {"pool_size": pool_size, "max_overflow": 10} if file else {}
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                               hide_parameters=True, **pool)
+                               hide_parameters=True, **(pool if file else {}))
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -45,8 +45,7 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgres://")
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=10,
-                         hide_parameters=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **pool)
 
 
 def get_engine(app: Flask | None = None) -> Engine:

@@ -41,11 +41,7 @@ log = logging.getLogger(__name__)
 @bp.get("/slots/<int:slot_id>/poster.png")
 def poster(slot_id: int) -> Response:
     slot = member_slot(slot_id, live=True)
-    try:
-        png = draw_poster(slot, current_app.config)
-    except FontMissing as exc:
-        return _no_font(slot, exc)
-    return _png(png, f"poster-{slot.code}.png")
+    return _poster(slot, f"poster-{slot.code}.png")
 
 
 @bp.get("/slots/<int:slot_id>/checkin-poster.png")
@@ -53,22 +49,19 @@ def checkin_poster(slot_id: int) -> Response:
     slot = member_slot(slot_id, live=True)
     if not slot.checkin_word:  # an imported slot may have none
         abort(404)
+    return _poster(slot, f"checkin-poster-{slot.code}.png", checkin=True)
+
+
+def _poster(slot: Slot, filename: str, *, checkin: bool = False) -> Response:
+    """The poster as a PNG; without the font it needs, back to the roster saying what the
+    server lacks: the organiser cannot install a font, but can tell whoever runs the bot
+    which one."""
     try:
-        png = draw_poster(slot, current_app.config, checkin=True)
+        png = draw_poster(slot, current_app.config, checkin=checkin)
     except FontMissing as exc:
-        return _no_font(slot, exc)
-    return _png(png, f"checkin-poster-{slot.code}.png")
-
-
-def _no_font(slot: Slot, exc: FontMissing) -> Response:
-    """Back to the roster, saying what the server lacks: the organiser cannot install a font,
-    but can tell whoever runs the bot which one."""
-    log.warning("poster not drawn: %s", exc)
-    notice(NO_FONT, package=exc.package)
-    return redirect(url_for("console.roster", slot_id=slot.id))
-
-
-def _png(png: bytes, filename: str) -> Response:
+        log.warning("poster not drawn: %s", exc)
+        notice(NO_FONT, package=exc.package)
+        return redirect(url_for("console.roster", slot_id=slot.id))
     return Response(png, mimetype="image/png",
                     headers={"Content-Disposition": f'inline; filename="{filename}"'})
 
