@@ -3,8 +3,15 @@ digital supporter acts for them, a resident's only and never more than the suppo
 
 from __future__ import annotations
 
-from bot.db import session_scope
+from datetime import datetime
+
+import pytest
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from bot.db import get_engine, make_engine, session_scope
 from models import organisations as orgs
+from models.base import Base
 from models.users import (
     User,
     UserRole,
@@ -136,3 +143,57 @@ def test_the_turn_s_first_read_sees_what_its_own_session_has_not_committed(app):
         user = read_at_turn_start(session, line_id)
         grant_role(session, user, "supporter")
         assert rights_of(user).has_role("supporter")  # a right granted in the turn counts
+
+
+def test_the_turn_s_first_read_gives_every_column_as_the_orm_reads_it(app, monkeypatch):
+    line_id = "U" + "b8" * 16
+    with session_scope(app) as session:
+        user = follow(session, line_id, locale="ne", display_name="Maya")[0]
+        user.age_band, user.read_aloud, user.mode = "70s", True, "simple"
+        user.notification_prefs = {"reminders": False, "kinds": ["gathering", "idea_call"]}
+        user.consented_at = user.left_at = datetime(2026, 11, 3, 9, 30)
+        user.active = False
+    columns = [prop.key for prop in User.__mapper__.column_attrs]
+    with session_scope(app) as session:
+        expected = get_by_line_id(session, line_id)
+        wanted = {key: getattr(expected, key) for key in columns}
+    engine = get_engine(app)
+    cursors = []
+    original = engine.raw_connection
+    monkeypatch.setattr(engine, "raw_connection", lambda: cursors.append(1) or original())
+    with session_scope(app) as session:
+        user = read_at_turn_start(session, line_id)
+        got = {key: getattr(user, key) for key in columns}
+    assert cursors  # read on the DBAPI cursor, not through Core
+    assert got == wanted
+    assert {key: type(value) for key, value in got.items()} == \
+        {key: type(value) for key, value in wanted.items()}
+
+
+def test_an_error_of_the_database_in_the_first_read_is_sqlalchemy_s_without_the_line_id(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")  # no tables
+    try:
+        with Session(engine) as session, pytest.raises(DBAPIError) as raised:
+            read_at_turn_start(session, "U" + "c9" * 16)
+        assert "c9c9" not in str(raised.value)
+    finally:
+        engine.dispose()
+
+
+def test_a_connection_the_database_dropped_is_replaced_for_the_next_turn(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'one.db'}", pool_size=1)
+    try:
+        Base.metadata.create_all(engine)
+        line_id = "U" + "d0" * 16
+        with Session(engine) as session, session.begin():
+            session.add(User(line_user_id=line_id, notification_prefs={}))
+        kept = engine.raw_connection()
+        dbapi_connection = kept.dbapi_connection
+        kept.close()
+        dbapi_connection.close()  # the pool's one connection, gone under it
+        with Session(engine) as session, pytest.raises(DBAPIError):
+            read_at_turn_start(session, line_id)
+        with Session(engine) as session:
+            assert read_at_turn_start(session, line_id).line_user_id == line_id
+    finally:
+        engine.dispose()
