@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from bot.db import get_engine, make_engine, session_scope
 from models import organisations as orgs
+from models import users as users_module
 from models.base import Base
 from models.users import (
     User,
@@ -197,3 +199,50 @@ def test_a_connection_the_database_dropped_is_replaced_for_the_next_turn(tmp_pat
             assert read_at_turn_start(session, line_id).line_user_id == line_id
     finally:
         engine.dispose()
+
+
+def _in_transaction(dbapi_connection) -> bool:  # type: ignore[no-untyped-def]
+    info = getattr(dbapi_connection, "info", None)  # psycopg; sqlite3 says it itself
+    if hasattr(info, "transaction_status"):
+        return info.transaction_status != 0  # psycopg.pq.TransactionStatus.IDLE
+    return bool(dbapi_connection.in_transaction)
+
+
+def test_the_turn_s_first_read_gives_its_connection_back_with_no_transaction_open(app):
+    line_id = "U" + "e1" * 16
+    with session_scope(app) as session:
+        follow(session, line_id, locale="ja", display_name=None)
+    engine = get_engine(app)
+    given_back = []
+
+    def reset(dbapi_connection, _record, _state):  # type: ignore[no-untyped-def]
+        given_back.append((_in_transaction(dbapi_connection),
+                           getattr(dbapi_connection, "autocommit", None)))
+
+    event.listen(engine, "reset", reset)
+    try:
+        with session_scope(app) as session:
+            assert read_at_turn_start(session, line_id) is not None
+    finally:
+        event.remove(engine, "reset", reset)
+    # nothing to roll back (PostgreSQL: no BEGIN and no ROLLBACK), and never in autocommit
+    assert given_back and all(not open_ and autocommit is not True
+                              for open_, autocommit in given_back)
+
+
+def test_a_failed_first_read_puts_no_connection_in_autocommit_back_in_the_pool(
+        app, monkeypatch):
+    engine = get_engine(app)
+    with session_scope(app) as session:
+        read_at_turn_start(session, "U" + "e2" * 16)  # compiled for this database
+    sql, *rest = users_module._compiled_for(engine.dialect)
+    monkeypatch.setattr(users_module, "_compiled_for",
+                        lambda _dialect: (sql.replace("FROM users", "FROM no_such_users"), *rest))
+    for _ in range(3):
+        with session_scope(app) as session, pytest.raises(DBAPIError):
+            read_at_turn_start(session, "U" + "e2" * 16)
+    monkeypatch.undo()
+    for _ in range(3):
+        with engine.connect() as connection:
+            assert getattr(connection.connection.dbapi_connection, "autocommit", None) \
+                is not True
