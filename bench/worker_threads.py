@@ -5,8 +5,9 @@ threads with LINE answering after `--latency-ms`, as `machibot worker` runs them
     .venv/bin/python bench/worker_threads.py            # 300 users, 5 rounds
     .venv/bin/python bench/worker_threads.py --quick    # under a minute
 
-It starts what bench/webhook starts (a private Redis, a temporary SQLite database, the
-simulator under uvicorn, the bot's web under gunicorn; stack.py), onboards the users, then
+It starts what bench/webhook starts (a private Redis, a temporary SQLite database unless
+`--database-url` names one, the simulator under uvicorn, the bot's web under gunicorn;
+stack.py), onboards the users, then
 in each round posts one tap per user to the web and has them handled twice: by one
 `Worker.drain()` in this process, then by `--threads` `Worker.run()` threads. The two alternate
 round by round, so that the machine's drift moves both alike; the figures are medians. CPU is
@@ -51,10 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=None)
     p.add_argument("--threads", type=int, default=16, help="as the Procfile's worker")
     p.add_argument("--latency-ms", type=float, default=50.0)
+    p.add_argument("--database-url", default=None,
+                   help="use this database (migrated; users added), else a temporary SQLite")
     args = p.parse_args(argv)
     users_n = args.users or (60 if args.quick else 300)
     rounds = args.rounds or (2 if args.quick else 5)
-    stack = Stack(Path(tempfile.mkdtemp(prefix="machibot-threads-")), None, None)
+    stack = Stack(Path(tempfile.mkdtemp(prefix="machibot-threads-")), None, args.database_url)
     try:
         stack.start(1, 4)
         one, many = run(stack, users_n, rounds, args.threads, args.latency_ms)

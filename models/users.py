@@ -259,10 +259,11 @@ def _user_row(engine: Engine, line_user_id: str) -> tuple[list[str], Sequence[An
     processors, as SQLAlchemy's Core would.
 
     Why not Core's `Connection.execute`: for this one statement, the one every turn runs,
-    its execution context and result object cost more than the query. Measured in one
-    worker thread draining menu taps (`Worker.drain`, 3,000 turns, SQLite, CPU of the
-    thread): the read 237 -> 139 us, the whole turn 0.81 -> 0.69 ms; on PostgreSQL the turn
-    1.06 -> 0.92 ms, and 0.84 ms with the read in autocommit (below).
+    its execution context and result object cost more than the query. Measured with
+    `python bench/worker_threads.py` (worker CPU per menu-tap turn, median of 5 rounds of
+    300; with `--database-url` for PostgreSQL), Core against this read (in autocommit on
+    PostgreSQL, below): SQLite, one thread 0.778 -> 0.676 ms, 16 threads 0.997 -> 0.890 ms;
+    PostgreSQL, one thread 1.035 -> 0.884 ms, 16 threads 1.271 -> 1.031 ms.
 
     An engine with statement listeners (SQL counters in tests and benchmarks, tracing) is
     read through Core, so that they see the statement. DBAPI errors are raised as
