@@ -284,6 +284,7 @@ def _user_row(engine: Engine, line_user_id: str) -> tuple[list[str], Sequence[An
     # one statement needs no transaction: where the driver would open one for it
     # (psycopg), the read runs in autocommit, which saves the BEGIN and the ROLLBACK the
     # pool sends when the connection is given back, two of the read's four round trips
+    # (SQLAlchemy's own pre-ping does the same on psycopg: _psycopg_common.do_ping)
     switched = getattr(dbapi_connection, "autocommit", None) is False
     try:
         if switched:
