@@ -7,12 +7,12 @@ threads with LINE answering after `--latency-ms`, as `machibot worker` runs them
 
 It starts what bench/webhook starts (a private Redis, a temporary SQLite database unless
 `--database-url` names one, the simulator under uvicorn, the bot's web under gunicorn;
-stack.py), onboards the users, then
-in each round posts one tap per user to the web and has them handled twice: by one
-`Worker.drain()` in this process, then by `--threads` `Worker.run()` threads. The two alternate
-round by round, so that the machine's drift moves both alike; the figures are medians. CPU is
-each worker thread's own clock (`time.pthread_getcpuclockid`), so the thread that waits for the
-turns to end is not counted. Figures are printed, none asserted.
+stack.py), onboards the users, then in each round posts one tap per user to the web and has
+them handled twice: by one `Worker.drain()` in this process, then by `--threads`
+`Worker.run()` threads. The two alternate round by round, so that the machine's drift moves
+both alike; the figures are medians. CPU is each worker thread's own clock
+(`time.pthread_getcpuclockid`), so the thread that waits for the turns to end is not counted.
+Figures are printed, none asserted.
 
 The gap between the two is what handling turns on many threads costs beyond the turns
 themselves (the threads hand the GIL over at every socket wait, and resume with cold caches

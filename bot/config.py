@@ -167,8 +167,6 @@ def finish_config(config: dict) -> dict:
     except (ZoneInfoNotFoundError, ValueError):
         zone = config["BOT_TIMEZONE"]
         raise ConfigError(f"BOT_TIMEZONE {zone!r} is not a known time zone") from None
-
-
     if config["DATABASE_POOL_SIZE"] < 1:
         raise ConfigError("DATABASE_POOL_SIZE must be 1 or more, got "
                           f"{config['DATABASE_POOL_SIZE']}")
